@@ -1,0 +1,144 @@
+//! The application state, built once per cold start and shared by every request: settings,
+//! clock, store, senders and keys.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use aws_config::BehaviorVersion;
+
+use crate::clock::{Clock, Epoch, SystemClock};
+use crate::config::{Config, StoreKind};
+use crate::error::BoxError;
+use crate::keys::{EphemeralKeys, KeySet, KeySource, SecretsManagerKeys};
+use crate::sms::{SandboxSms, SmsSender, SnsSms};
+use crate::store::{DynamoStore, MemoryStore, Store};
+
+pub struct App {
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub store: Arc<dyn Store>,
+    pub sms: Arc<dyn SmsSender>,
+    key_source: Arc<dyn KeySource>,
+    keys: RwLock<Arc<KeySet>>,
+    last_reload: Mutex<Option<Epoch>>,
+}
+
+impl App {
+    /// Assembles an app from its parts, loading the keys once.
+    pub async fn new(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        store: Arc<dyn Store>,
+        sms: Arc<dyn SmsSender>,
+        key_source: Arc<dyn KeySource>,
+    ) -> Result<Self, BoxError> {
+        let keys = key_source
+            .load()
+            .await
+            .map_err(|e| format!("loading signing keys: {e}"))?;
+        // Paid here, in init, rather than by the first login with an unknown email.
+        let _ = crate::password::dummy_hash();
+        Ok(App {
+            config,
+            clock,
+            store,
+            sms,
+            key_source,
+            keys: RwLock::new(Arc::new(keys)),
+            last_reload: Mutex::new(None),
+        })
+    }
+
+    /// Everything from the environment (see the README for each variable).
+    pub async fn from_env() -> Result<Self, BoxError> {
+        let config = Config::from_env()?;
+        Self::from_config(config).await
+    }
+
+    pub async fn from_config(config: Config) -> Result<Self, BoxError> {
+        let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let needs_aws = config.store == StoreKind::Dynamo
+            || !config.sandbox
+            || config.signing_secret_id.is_some();
+        let aws = if needs_aws {
+            Some(aws_config::defaults(BehaviorVersion::latest()).load().await)
+        } else {
+            None
+        };
+
+        let store: Arc<dyn Store> = match (config.store, &aws) {
+            (StoreKind::Dynamo, Some(aws)) => {
+                let dynamo = DynamoStore::new(
+                    aws_sdk_dynamodb::Client::new(aws),
+                    config.table_name.clone(),
+                );
+                if config.create_table {
+                    dynamo.create_table_if_missing().await?;
+                }
+                Arc::new(dynamo)
+            }
+            _ => Arc::new(MemoryStore::new()),
+        };
+        let sms: Arc<dyn SmsSender> = match (&aws, config.sandbox) {
+            (Some(aws), false) => Arc::new(SnsSms::new(aws_sdk_sns::Client::new(aws))),
+            _ => Arc::new(SandboxSms::new()),
+        };
+        let key_source: Arc<dyn KeySource> = match (&config.signing_secret_id, &aws) {
+            (Some(id), Some(aws)) => Arc::new(SecretsManagerKeys::new(
+                aws_sdk_secretsmanager::Client::new(aws),
+                id.clone(),
+            )),
+            _ if in_lambda => {
+                // Each Lambda instance would mint its own keys and refuse the others' tokens.
+                return Err("AUTH_SIGNING_SECRET_ID is required when running in AWS Lambda".into());
+            }
+            _ => Arc::new(EphemeralKeys::generate()?),
+        };
+        Self::new(config, Arc::new(SystemClock), store, sms, key_source).await
+    }
+
+    pub fn now(&self) -> Epoch {
+        self.clock.now()
+    }
+
+    pub fn keys(&self) -> Arc<KeySet> {
+        match self.keys.read() {
+            Ok(k) => Arc::clone(&k),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Reloads the key set, after a token named a key this instance does not know (a rotation
+    /// happened since cold start). Returns the fresh set.
+    pub async fn reload_keys(&self) -> Result<Arc<KeySet>, BoxError> {
+        let fresh = Arc::new(self.key_source.load().await?);
+        match self.keys.write() {
+            Ok(mut k) => *k = Arc::clone(&fresh),
+            Err(poisoned) => *poisoned.into_inner() = Arc::clone(&fresh),
+        }
+        Ok(fresh)
+    }
+
+    /// [`App::reload_keys`], at most once per [`KEY_RELOAD_INTERVAL_SECS`]: a flood of tokens
+    /// with made-up key ids must not become a flood of Secrets Manager calls. `None` when a
+    /// reload is not due or failed (the failure is logged).
+    pub async fn reload_keys_if_due(&self) -> Option<Arc<KeySet>> {
+        let now = self.now();
+        {
+            let mut last = self.last_reload.lock().ok()?;
+            if last.is_some_and(|at| now - at < KEY_RELOAD_INTERVAL_SECS) {
+                return None;
+            }
+            *last = Some(now);
+        }
+        match self.reload_keys().await {
+            Ok(keys) => Some(keys),
+            Err(e) => {
+                tracing::warn!(error = %e, "reloading signing keys failed");
+                None
+            }
+        }
+    }
+}
+
+/// The shortest time between two key reloads triggered by unknown key ids.
+pub const KEY_RELOAD_INTERVAL_SECS: i64 = 60;

@@ -1,0 +1,207 @@
+//! Settings read from the environment once per cold start. A missing or invalid value stops
+//! start-up with a message naming the variable, rather than failing on the first request.
+
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Memory,
+    Dynamo,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub port: u16,
+    pub store: StoreKind,
+    pub table_name: String,
+    /// Create the table at start-up when it is missing (local runs against DynamoDB Local).
+    pub create_table: bool,
+    /// SMS and push are recorded instead of sent, and every one-time code is `123456`.
+    pub sandbox: bool,
+    pub idle_timeout_secs: i64,
+    pub access_idle_timeout_secs: i64,
+    pub session_max_secs: i64,
+    pub lockout_threshold: u32,
+    pub lockout_secs: i64,
+    /// 0: passwords never expire (NIST SP 800-63B advises against periodic expiry).
+    pub password_max_age_secs: i64,
+    pub signing_secret_id: Option<String>,
+    pub id_token_secs: i64,
+    pub refresh_token_secs: i64,
+    pub issuer: String,
+    pub audience: String,
+    pub rate_limit: RateLimits,
+}
+
+/// Request budgets; each is a count per window.
+#[derive(Debug, Clone)]
+pub struct RateLimits {
+    pub per_ip_per_minute: u32,
+    pub per_account_per_minute: u32,
+    pub sms_per_phone_per_hour: u32,
+    pub sms_per_account_per_day: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_map(&std::env::vars().collect())
+    }
+
+    /// The defaults for a local run: memory store, sandbox on.
+    pub fn local_defaults() -> Self {
+        // An empty map cannot fail to parse: every value has a default.
+        Self::from_map(&HashMap::new()).unwrap_or_else(|_| unreachable_defaults())
+    }
+
+    pub fn from_map(env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let store = match get("AUTH_STORE") {
+            None | Some("memory") => StoreKind::Memory,
+            Some("dynamodb") => StoreKind::Dynamo,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "AUTH_STORE",
+                    problem: format!("expected `memory` or `dynamodb`, got `{other}`"),
+                });
+            }
+        };
+        let table_name = get("TABLE_NAME").unwrap_or("auth").to_owned();
+        let config = Config {
+            port: number(env, "PORT", 3000)?,
+            store,
+            table_name,
+            create_table: boolean(env, "AUTH_CREATE_TABLE", false)?,
+            sandbox: boolean(env, "AUTH_SANDBOX", store == StoreKind::Memory)?,
+            idle_timeout_secs: positive(env, "AUTH_IDLE_TIMEOUT_SECONDS", 300)?,
+            access_idle_timeout_secs: positive(env, "AUTH_ACCESS_IDLE_TIMEOUT_SECONDS", 300)?,
+            session_max_secs: positive(env, "AUTH_SESSION_MAX_SECONDS", 43_200)?,
+            lockout_threshold: number::<u32>(env, "AUTH_LOCKOUT_THRESHOLD", 5)?.max(1),
+            lockout_secs: positive(env, "AUTH_LOCKOUT_SECONDS", 1_800)?,
+            password_max_age_secs: number(env, "AUTH_PASSWORD_MAX_AGE_SECONDS", 0)?,
+            signing_secret_id: get("AUTH_SIGNING_SECRET_ID").map(str::to_owned),
+            id_token_secs: positive(env, "AUTH_ID_TOKEN_SECONDS", 900)?,
+            refresh_token_secs: positive(env, "AUTH_REFRESH_TOKEN_SECONDS", 30 * 86_400)?,
+            issuer: get("AUTH_ISSUER")
+                .unwrap_or("https://auth.local")
+                .to_owned(),
+            audience: get("AUTH_AUDIENCE").unwrap_or("auth-clients").to_owned(),
+            rate_limit: RateLimits {
+                per_ip_per_minute: number(env, "AUTH_RATE_PER_IP_PER_MINUTE", 300)?,
+                per_account_per_minute: number(env, "AUTH_RATE_PER_ACCOUNT_PER_MINUTE", 30)?,
+                sms_per_phone_per_hour: number(env, "AUTH_SMS_PER_PHONE_PER_HOUR", 5)?,
+                sms_per_account_per_day: number(env, "AUTH_SMS_PER_ACCOUNT_PER_DAY", 20)?,
+            },
+        };
+        if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
+            return Err(ConfigError {
+                name: "TABLE_NAME",
+                problem: "required when AUTH_STORE=dynamodb".into(),
+            });
+        }
+        Ok(config)
+    }
+}
+
+#[allow(clippy::panic)] // start-up only, and unreachable: every setting has a valid default
+fn unreachable_defaults() -> Config {
+    panic!("the built-in configuration defaults are invalid")
+}
+
+fn number<T: std::str::FromStr>(
+    env: &HashMap<String, String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(raw) => raw.parse().map_err(|_| ConfigError {
+            name,
+            problem: format!("expected a whole number, got `{raw}`"),
+        }),
+    }
+}
+
+fn positive(
+    env: &HashMap<String, String>,
+    name: &'static str,
+    default: i64,
+) -> Result<i64, ConfigError> {
+    let value = number(env, name, default)?;
+    if value <= 0 {
+        return Err(ConfigError {
+            name,
+            problem: format!("must be greater than zero, got {value}"),
+        });
+    }
+    Ok(value)
+}
+
+fn boolean(
+    env: &HashMap<String, String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match env
+        .get(name)
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("") => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(ConfigError {
+            name,
+            problem: format!("expected true or false, got `{other}`"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let c = Config::local_defaults();
+        assert_eq!(c.port, 3000);
+        assert_eq!(c.store, StoreKind::Memory);
+        assert!(c.sandbox);
+        assert_eq!(c.idle_timeout_secs, 300);
+        assert_eq!(c.lockout_threshold, 5);
+        assert_eq!(c.lockout_secs, 1800);
+        assert_eq!(c.password_max_age_secs, 0);
+        assert_eq!(c.session_max_secs, 43_200);
+    }
+
+    #[test]
+    fn an_invalid_value_names_its_variable() {
+        let err = Config::from_map(&env(&[("AUTH_LOCKOUT_SECONDS", "soon")])).unwrap_err();
+        assert_eq!(err.name, "AUTH_LOCKOUT_SECONDS");
+        let err = Config::from_map(&env(&[("AUTH_STORE", "redis")])).unwrap_err();
+        assert_eq!(err.name, "AUTH_STORE");
+        let err = Config::from_map(&env(&[("AUTH_IDLE_TIMEOUT_SECONDS", "0")])).unwrap_err();
+        assert_eq!(err.name, "AUTH_IDLE_TIMEOUT_SECONDS");
+    }
+
+    #[test]
+    fn dynamodb_needs_a_table_and_is_not_sandboxed_by_default() {
+        let err = Config::from_map(&env(&[("AUTH_STORE", "dynamodb")])).unwrap_err();
+        assert_eq!(err.name, "TABLE_NAME");
+        let c = Config::from_map(&env(&[("AUTH_STORE", "dynamodb"), ("TABLE_NAME", "t")])).unwrap();
+        assert!(!c.sandbox);
+    }
+}

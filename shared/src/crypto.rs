@@ -1,0 +1,120 @@
+//! Small cryptographic helpers over `aws-lc-rs`, the library the SDK's TLS already brings:
+//! randomness, digests, MACs and constant-time comparison.
+
+use aws_lc_rs::{constant_time, digest, hmac, rand};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+#[derive(Debug, thiserror::Error)]
+#[error("the system random number generator failed")]
+pub struct RandomError;
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
+    let mut buf = [0u8; N];
+    rand::fill(&mut buf).map_err(|_| RandomError)?;
+    Ok(buf)
+}
+
+/// A random id for URLs and logs (128 bits, base64url).
+pub fn random_token_id() -> Result<String, RandomError> {
+    Ok(b64url(&random_bytes::<16>()?))
+}
+
+/// A random positive numeric id, as the seed's identity ids are numeric strings.
+pub fn random_numeric_id() -> Result<String, RandomError> {
+    let bytes = random_bytes::<8>()?;
+    // 62 bits keeps the number positive in every JSON parser's i64 and away from a zero id.
+    let n = (u64::from_be_bytes(bytes) >> 2).max(1);
+    Ok(n.to_string())
+}
+
+/// A uniformly random string of `digits` decimal digits.
+pub fn random_digits(digits: usize) -> Result<String, RandomError> {
+    let mut out = String::with_capacity(digits);
+    while out.len() < digits {
+        let [b] = random_bytes::<1>()?;
+        // Rejection sampling: 250 is the largest multiple of 10 below 256, so no digit is favoured.
+        if b < 250 {
+            out.push(char::from(b'0' + b % 10));
+        }
+    }
+    Ok(out)
+}
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let d = digest::digest(&digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+pub fn sha256_b64url(data: &[u8]) -> String {
+    b64url(&sha256(data))
+}
+
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, key);
+    let mut ctx = hmac::Context::with_key(&key);
+    for part in parts {
+        // Length-prefix each part so ("ab","c") and ("a","bc") never collide.
+        ctx.update(&(part.len() as u64).to_be_bytes());
+        ctx.update(part);
+    }
+    let tag = ctx.sign();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    constant_time::verify_slices_are_equal(a, b).is_ok()
+}
+
+pub fn b64url(data: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(data)
+}
+
+pub fn b64url_decode(s: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(s).ok()
+}
+
+pub fn b64(data: &[u8]) -> String {
+    STANDARD.encode(data)
+}
+
+pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(s.trim()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_digits_of_the_asked_length() {
+        for _ in 0..100 {
+            let d = random_digits(6).unwrap();
+            assert_eq!(d.len(), 6);
+            assert!(d.bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn numeric_ids_are_numeric_and_distinct() {
+        let a = random_numeric_id().unwrap();
+        let b = random_numeric_id().unwrap();
+        assert!(a.bytes().all(|c| c.is_ascii_digit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn hmac_parts_are_framed() {
+        assert_ne!(
+            hmac_sha256(b"k", &[b"ab", b"c"]),
+            hmac_sha256(b"k", &[b"a", b"bc"])
+        );
+        assert!(constant_time_eq(b"same", b"same"));
+        assert!(!constant_time_eq(b"same", b"diff"));
+        assert!(!constant_time_eq(b"short", b"longer"));
+    }
+}

@@ -1,0 +1,115 @@
+//! `POST /users`: creates an account with its first identity.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Request, Response};
+
+use crate::app::App;
+use crate::crypto;
+use crate::error::{AuthError, FieldErrorKind};
+use crate::http::{self, Ctx, Fields, HandlerResult};
+use crate::model::{Identity, IdentityId, IdentityType, Mobile, User};
+use crate::password::{self, PolicyViolation};
+use crate::store::StoreError;
+
+pub async fn handle(app: &App, req: Request) -> HandlerResult {
+    http::serve(req, "register", |ctx, req| run(app, ctx, req)).await
+}
+
+async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<lambda_http::Body>, AuthError> {
+    let mut f = Fields::from_request(&req)?;
+    let email = super::email_field(&mut f, "email");
+    let pw = f.string("password.value", 1, 1024);
+    let name = f.string("name", 1, 100);
+    let identity_type = if f.present("identityType") {
+        f.one_of("identityType", &IdentityType::NAMES)
+    } else {
+        Some("CONSUMER")
+    };
+    let mobile = if f.present("mobile") {
+        let cc = f.string("mobile.countryCode", 2, 4);
+        let number = f.string("mobile.number", 4, 14);
+        if cc
+            .as_deref()
+            .is_some_and(|c| !c.starts_with('+') || !c[1..].bytes().all(|b| b.is_ascii_digit()))
+        {
+            f.error(
+                "mobile.countryCode",
+                FieldErrorKind::Regex,
+                &["^\\+[0-9]{1,3}$"],
+            );
+        }
+        if number
+            .as_deref()
+            .is_some_and(|n| !n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            f.error("mobile.number", FieldErrorKind::Regex, &["^[0-9]{4,14}$"]);
+        }
+        cc.zip(number).map(|(country_code, number)| Mobile {
+            country_code,
+            number,
+        })
+    } else {
+        None
+    };
+    if let (Some(pw), Some(email)) = (&pw, &email) {
+        let context = [email.as_str(), name.as_deref().unwrap_or("")];
+        match password::check_policy(pw, &context) {
+            Ok(()) => {}
+            Err(v @ (PolicyViolation::TooShort | PolicyViolation::TooLong)) => f.error(
+                "password.value",
+                FieldErrorKind::Size,
+                &[
+                    &password::MIN_LENGTH.to_string(),
+                    &password::MAX_LENGTH.to_string(),
+                    v.error_code(),
+                ],
+            ),
+            Err(v @ PolicyViolation::TooSimple) => {
+                f.error("password.value", FieldErrorKind::NotIn, &[v.error_code()])
+            }
+        }
+    }
+    f.finish()?;
+    let (Some(email), Some(pw), Some(name), Some(kind)) =
+        (email, pw, name, identity_type.and_then(IdentityType::parse))
+    else {
+        return Err(AuthError::field("body", FieldErrorKind::Required));
+    };
+
+    let now = app.now();
+    // Hashing comes before the existence check, so a taken email costs the same time.
+    let password_hash = password::hash_blocking(pw).await?;
+    let identity = IdentityId {
+        kind,
+        id: crypto::random_numeric_id()?,
+    };
+    let user = User {
+        user_id: crypto::random_numeric_id()?,
+        email,
+        name: name.clone(),
+        password_hash,
+        password_history: Vec::new(),
+        password_changed_at: now,
+        password_expired: false,
+        mobile,
+        identities: vec![Identity {
+            id: identity.clone(),
+            name,
+        }],
+        credentials_version: 1,
+        last_login_at: None,
+        last_login_device: None,
+        created_at: now,
+        version: 1,
+    };
+    match app.store.create_user(&user).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(AuthError::Conflict("EMAIL_ALREADY_REGISTERED")),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(user_id = %user.user_id, "account created");
+    Ok(http::json(
+        StatusCode::CREATED,
+        &serde_json::json!({ "userId": user.user_id, "identity": identity }),
+    ))
+}

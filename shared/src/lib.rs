@@ -1,0 +1,29 @@
+//! The auth service's core: everything but the ten-line `main` of each Lambda function.
+//!
+//! Pure logic ([`password`], [`token`], [`clock`], [`crypto`]) knows nothing of AWS or HTTP.
+//! Ports ([`store::Store`], [`sms::SmsSender`], [`keys::KeySource`]) have adapters named by
+//! technology. [`handlers`] hold one module per endpoint, called alike by the Lambda binaries,
+//! the local server and the tests.
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod handlers;
+pub mod http;
+pub mod keys;
+#[cfg(feature = "local-server")]
+pub mod local_server;
+pub mod model;
+pub mod password;
+pub mod router;
+pub mod session;
+pub mod sms;
+pub mod store;
+pub mod telemetry;
+pub mod token;
+
+pub use app::App;
+pub use error::AuthError;

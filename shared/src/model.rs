@@ -1,0 +1,189 @@
+//! The records the service keeps: accounts, their identities and sessions. Plain data with
+//! serde, shared by both store adapters.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Epoch;
+use crate::token::TokenType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IdentityType {
+    Consumer,
+    Corporate,
+}
+
+impl IdentityType {
+    pub const NAMES: [&'static str; 2] = ["CONSUMER", "CORPORATE"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "CONSUMER" => Some(IdentityType::Consumer),
+            "CORPORATE" => Some(IdentityType::Corporate),
+            _ => None,
+        }
+    }
+}
+
+/// `{"type": "CONSUMER", "id": "123"}` as in the seeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityId {
+    #[serde(rename = "type")]
+    pub kind: IdentityType,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub id: IdentityId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mobile {
+    pub country_code: String,
+    pub number: String,
+}
+
+impl Mobile {
+    /// The E.164 form, `+447700900123`.
+    pub fn e164(&self) -> String {
+        format!("{}{}", self.country_code, self.number)
+    }
+}
+
+/// An account. `version` is bumped on every write, and every write is conditional on it, so
+/// concurrent read-modify-write cycles never lose an update.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub user_id: String,
+    /// Normalised (trimmed, lower case): the account's key.
+    pub email: String,
+    pub name: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Earlier password hashes, newest first, for the "not one of the last 5" rule.
+    #[serde(default)]
+    pub password_history: Vec<String>,
+    pub password_changed_at: Epoch,
+    /// Set by an operator to force a change at next login.
+    #[serde(default)]
+    pub password_expired: bool,
+    #[serde(default)]
+    pub mobile: Option<Mobile>,
+    pub identities: Vec<Identity>,
+    /// Bumped when the password changes; idTokens carry it, so older ones go stale.
+    pub credentials_version: u64,
+    #[serde(default)]
+    pub last_login_at: Option<Epoch>,
+    #[serde(default)]
+    pub last_login_device: Option<String>,
+    pub created_at: Epoch,
+    pub version: u64,
+}
+
+impl std::fmt::Debug for User {
+    // The password hash and personal data stay out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("user_id", &self.user_id)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SessionStatus {
+    #[default]
+    Standard,
+    SteppedUp,
+}
+
+/// An ACCESS token's slot in its session: scoped to one identity, with its own idle expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    pub identity: IdentityId,
+    pub idle_expires_at: Epoch,
+}
+
+/// A login. Its tokens are signed references to it; revoking it kills every token derived
+/// from it at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// `<userId>.<random>`: the user part places the item in the user's partition.
+    pub session_id: String,
+    pub user_id: String,
+    pub email: String,
+    /// `Auth`, or `PasswordUpdate` for the temporary token of an expired password.
+    pub kind: TokenType,
+    pub identity: IdentityId,
+    #[serde(default)]
+    pub status: SessionStatus,
+    pub created_at: Epoch,
+    pub idle_expires_at: Epoch,
+    pub absolute_expires_at: Epoch,
+    #[serde(default)]
+    pub revoked: bool,
+    #[serde(default)]
+    pub grants: BTreeMap<String, Grant>,
+}
+
+impl Session {
+    /// Alive for the AUTH/temporary token, or for the ACCESS grant `gid`, at `now`.
+    pub fn is_alive(&self, grant: Option<&str>, now: Epoch) -> bool {
+        if self.revoked || now >= self.absolute_expires_at {
+            return false;
+        }
+        match grant {
+            None => now < self.idle_expires_at,
+            Some(g) => self
+                .grants
+                .get(g)
+                .is_some_and(|gr| now < gr.idle_expires_at),
+        }
+    }
+
+    pub fn user_id_of(session_id: &str) -> Option<&str> {
+        session_id
+            .split_once('.')
+            .map(|(u, _)| u)
+            .filter(|u| !u.is_empty())
+    }
+}
+
+/// Consecutive failed logins of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lockout {
+    pub failures: u32,
+    /// While `now < locked_until`, every login gets 423.
+    pub locked_until: Epoch,
+    /// After this the counter is forgotten (the TTL, also checked in code).
+    pub expires_at: Epoch,
+}
+
+impl Lockout {
+    pub fn is_locked(&self, now: Epoch) -> bool {
+        now < self.locked_until
+    }
+
+    /// The counter as seen at `now`: a stale one counts as zero.
+    pub fn current(self, now: Epoch) -> Lockout {
+        if now >= self.expires_at {
+            Lockout::default()
+        } else {
+            self
+        }
+    }
+}

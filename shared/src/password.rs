@@ -1,0 +1,187 @@
+//! Password hashing (Argon2id, OWASP parameters, PHC strings) and the password policy
+//! (NIST SP 800-63B: length 8 to 128 as received, no composition rules, refuse the guessable).
+//! Hashing runs on the blocking pool so a 16 ms hash never stalls the async executor.
+
+use std::sync::OnceLock;
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+
+use crate::crypto;
+use crate::error::{AuthError, BoxError};
+
+/// OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
+pub const MEMORY_KIB: u32 = 19_456;
+pub const ITERATIONS: u32 = 2;
+pub const PARALLELISM: u32 = 1;
+
+pub const MIN_LENGTH: usize = 8;
+pub const MAX_LENGTH: usize = 128;
+/// zxcvbn score under which a password is too guessable (3 = "safely unguessable" for online attacks).
+pub const MIN_SCORE: u8 = 3;
+
+fn hasher() -> Result<Argon2<'static>, BoxError> {
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(|e| e.to_string())?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
+pub fn hash(password: &str) -> Result<String, BoxError> {
+    let salt = crypto::random_bytes::<16>()?;
+    let hash = hasher()?
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map_err(|e| e.to_string())?;
+    Ok(hash.to_string())
+}
+
+/// True when `password` matches the PHC string. A malformed PHC string never matches.
+pub fn verify(password: &str, phc: &str) -> bool {
+    match hasher() {
+        Ok(h) => h.verify_password(password.as_bytes(), phc).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash of a random password at the same cost, verified against when the account does not
+/// exist, so that an unknown email costs the same time as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let secret = crypto::random_token_id().unwrap_or_else(|_| "fallback-dummy-password".into());
+        // A fixed, well-formed hash keeps the timing equal even if hashing at start-up failed.
+        hash(&secret).unwrap_or_else(|_| {
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5E6yjCfh8i5xC3vB3C7SgX1kJcX5H2h6Z1p3zv3sQyI".into()
+        })
+    })
+}
+
+pub async fn hash_blocking(password: String) -> Result<String, AuthError> {
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(AuthError::internal)?
+        .map_err(AuthError::Internal)
+}
+
+/// Verifies on the blocking pool; `None` as the hash verifies against [`dummy_hash`] and fails.
+pub async fn verify_blocking(password: String, phc: Option<String>) -> Result<bool, AuthError> {
+    tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => verify(&password, &phc),
+        None => {
+            verify(&password, dummy_hash());
+            false
+        }
+    })
+    .await
+    .map_err(AuthError::internal)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyViolation {
+    TooShort,
+    TooLong,
+    TooSimple,
+}
+
+impl PolicyViolation {
+    /// The `errorCode` of `POST /passwords/update`.
+    pub fn error_code(self) -> &'static str {
+        match self {
+            PolicyViolation::TooShort => "PASSWORD_TOO_SHORT",
+            PolicyViolation::TooLong => "PASSWORD_TOO_LONG",
+            PolicyViolation::TooSimple => "PASSWORD_TOO_SIMPLE",
+        }
+    }
+}
+
+/// Checks a candidate password exactly as received: no trimming, no composition rules.
+/// `context` holds what the user is known by (email, name): a password built on them is refused.
+pub fn check_policy(password: &str, context: &[&str]) -> Result<(), PolicyViolation> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(PolicyViolation::TooShort);
+    }
+    if length > MAX_LENGTH {
+        return Err(PolicyViolation::TooLong);
+    }
+    let lower = password.to_lowercase();
+    let mut inputs: Vec<String> = Vec::new();
+    for item in context
+        .iter()
+        .map(|c| c.trim().to_lowercase())
+        .filter(|c| c.len() >= 3)
+    {
+        if let Some((local, _domain)) = item.split_once('@') {
+            if local.len() >= 3 && lower.contains(local) {
+                return Err(PolicyViolation::TooSimple);
+            }
+            inputs.push(local.to_owned());
+        }
+        if lower.contains(&item) {
+            return Err(PolicyViolation::TooSimple);
+        }
+        inputs.push(item);
+    }
+    let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    if u8::from(zxcvbn::zxcvbn(password, &refs).score()) < MIN_SCORE {
+        return Err(PolicyViolation::TooSimple);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
+        let phc = hash("correct horse battery staple").unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(verify("correct horse battery staple", &phc));
+        assert!(!verify("correct horse battery stapler", &phc));
+        assert!(!verify("anything", "not a phc string"));
+        assert_ne!(phc, hash("correct horse battery staple").unwrap(), "salted");
+    }
+
+    #[test]
+    fn dummy_hash_is_a_real_argon2id_hash_that_nothing_matches() {
+        assert!(dummy_hash().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(!verify("", dummy_hash()));
+    }
+
+    #[test]
+    fn policy_checks_length_as_received() {
+        assert_eq!(check_policy("Ab1!x", &[]), Err(PolicyViolation::TooShort));
+        assert_eq!(
+            check_policy(&"q7#Lm9vR".repeat(17), &[]),
+            Err(PolicyViolation::TooLong)
+        );
+        // Seven characters plus a space is eight as received: spaces are not trimmed away.
+        assert_ne!(
+            check_policy("gr4v!ty ", &[]),
+            Err(PolicyViolation::TooShort)
+        );
+        // Unicode counts characters, not bytes.
+        assert_eq!(check_policy("ééééééé", &[]), Err(PolicyViolation::TooShort));
+    }
+
+    #[test]
+    fn policy_refuses_guessable_and_personal_passwords() {
+        assert_eq!(
+            check_policy("password", &[]),
+            Err(PolicyViolation::TooSimple)
+        );
+        assert_eq!(
+            check_policy("12345678", &[]),
+            Err(PolicyViolation::TooSimple)
+        );
+        assert_eq!(
+            check_policy("jane.doe-2024!", &["jane.doe@example.com"]),
+            Err(PolicyViolation::TooSimple)
+        );
+        assert_eq!(
+            check_policy("correct horse battery staple", &["jane@example.com"]),
+            Ok(())
+        );
+        assert_eq!(check_policy("Tr0ub4dor&3-vintage-lamp", &[]), Ok(()));
+    }
+}

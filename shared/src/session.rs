@@ -1,0 +1,135 @@
+//! Logging in, shared by both surfaces: the password check with its lockout rules, and opening
+//! a surface-1 session.
+
+use crate::app::App;
+use crate::crypto;
+use crate::error::AuthError;
+use crate::http::Ctx;
+use crate::model::{Session, SessionStatus, User};
+use crate::password;
+use crate::store::StoreError;
+use crate::token::{self, SessionClaims, TokenType};
+
+/// Checks an email and password against the account and its lockout. An unknown email is
+/// verified against a dummy hash and counted like a wrong password, so neither the answer, its
+/// timing, nor the lockout that follows tells whether the account exists.
+pub async fn check_password(
+    app: &App,
+    email: &str,
+    password: String,
+    bad_credentials: impl FnOnce() -> AuthError,
+) -> Result<User, AuthError> {
+    let now = app.now();
+    let (user, lockout) = app.store.load_login(email, now).await?;
+    if lockout.is_locked(now) {
+        return Err(AuthError::Locked {
+            retry_after: lockout.locked_until - now,
+        });
+    }
+    let matches =
+        password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    match user {
+        Some(user) if matches => Ok(user),
+        _ => {
+            let cfg = &app.config;
+            let lockout = app
+                .store
+                .record_login_failure(email, now, cfg.lockout_threshold, cfg.lockout_secs)
+                .await?;
+            if lockout.is_locked(now) {
+                tracing::warn!("account locked after consecutive failed logins");
+                return Err(AuthError::Locked {
+                    retry_after: lockout.locked_until - now,
+                });
+            }
+            Err(bad_credentials())
+        }
+    }
+}
+
+pub fn password_is_expired(app: &App, user: &User) -> bool {
+    let max_age = app.config.password_max_age_secs;
+    user.password_expired || (max_age > 0 && app.now() - user.password_changed_at >= max_age)
+}
+
+/// A session just opened, with its token.
+pub struct Opened {
+    pub token: String,
+    pub kind: TokenType,
+    pub session: Session,
+    pub user: User,
+}
+
+/// Opens a surface-1 session for a user whose password was just verified: an AUTH session, or
+/// a short password-update one when the password has expired. Records the login on the
+/// account and clears its failed-login counter in the same write.
+pub async fn open(app: &App, ctx: &Ctx, mut user: User) -> Result<Opened, AuthError> {
+    let now = app.now();
+    let kind = if password_is_expired(app, &user) {
+        TokenType::PasswordUpdate
+    } else {
+        TokenType::Auth
+    };
+    let absolute = match kind {
+        TokenType::PasswordUpdate => now + app.config.idle_timeout_secs,
+        _ => now + app.config.session_max_secs,
+    };
+    let identity = user
+        .identities
+        .first()
+        .map(|i| i.id.clone())
+        .ok_or_else(|| AuthError::internal("account without identity"))?;
+    let session = Session {
+        session_id: format!("{}.{}", user.user_id, crypto::random_token_id()?),
+        user_id: user.user_id.clone(),
+        email: user.email.clone(),
+        kind,
+        identity,
+        status: SessionStatus::Standard,
+        created_at: now,
+        idle_expires_at: (now + app.config.idle_timeout_secs).min(absolute),
+        absolute_expires_at: absolute,
+        revoked: false,
+        grants: Default::default(),
+    };
+    let verified_version = user.credentials_version;
+    let mut attempts = 0;
+    let saved = loop {
+        user.last_login_at = Some(now);
+        user.last_login_device = Some(ctx.user_agent.clone());
+        match app.store.open_session(&session, &user).await {
+            Ok(saved) => break saved,
+            // Someone else wrote the account since it was read: read it again, and go on only
+            // if the password that was verified is still the account's password.
+            Err(StoreError::Conflict) if attempts < 3 => {
+                attempts += 1;
+                user = app
+                    .store
+                    .get_user(&session.email)
+                    .await?
+                    .ok_or(AuthError::Forbidden("The account no longer exists."))?;
+                if user.credentials_version != verified_version {
+                    return Err(AuthError::Forbidden(
+                        "The authentication credentials are not found or are incorrect.",
+                    ));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let claims = SessionClaims {
+        sid: session.session_id.clone(),
+        typ: kind,
+        gid: None,
+        iat: now,
+        exp: absolute,
+    };
+    let token = token::issue_session_token(&app.keys(), &claims).map_err(AuthError::Internal)?;
+    tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");
+    Ok(Opened {
+        token,
+        kind,
+        session,
+        user: saved,
+    })
+}

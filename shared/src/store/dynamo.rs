@@ -1,0 +1,571 @@
+//! The DynamoDB adapter: one table, string keys `PK`/`SK`, TTL on `expiresAt` (epoch seconds).
+//! Every write that depends on what was read is conditional, and every change that spans two
+//! items is one `TransactWriteItems`. Expiry is still checked in the conditions and in code:
+//! TTL deletion runs late.
+//!
+//! | item            | PK                 | SK                    |
+//! |-----------------|--------------------|-----------------------|
+//! | account         | `ACCOUNT#<email>`  | `PROFILE`             |
+//! | failed logins   | `ACCOUNT#<email>`  | `LOCKOUT`             |
+//! | session         | `USER#<userId>`    | `SESSION#<sessionId>` |
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put,
+    ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+
+use super::{Store, StoreError, StoreResult};
+use crate::clock::Epoch;
+use crate::error::BoxError;
+use crate::model::{Grant, Lockout, Session, SessionStatus, User};
+
+type Item = HashMap<String, AttributeValue>;
+
+pub const TTL_ATTRIBUTE: &str = "expiresAt";
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn account_pk(email: &str) -> String {
+    format!("ACCOUNT#{email}")
+}
+
+fn session_key(session_id: &str) -> StoreResult<Item> {
+    let user_id = Session::user_id_of(session_id).ok_or(StoreError::Conflict)?;
+    Ok(HashMap::from([
+        ("PK".to_owned(), s(format!("USER#{user_id}"))),
+        ("SK".to_owned(), s(format!("SESSION#{session_id}"))),
+    ]))
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+fn encode<T: Serialize>(
+    value: &T,
+    pk: String,
+    sk: &str,
+    expires_at: Option<Epoch>,
+) -> StoreResult<Item> {
+    let mut item: Item = to_item(value).map_err(|e| StoreError::Other(e.into()))?;
+    item.insert("PK".into(), s(pk));
+    item.insert("SK".into(), s(sk));
+    if let Some(at) = expires_at {
+        item.insert(TTL_ATTRIBUTE.into(), n(at));
+    }
+    Ok(item)
+}
+
+fn decode<T: DeserializeOwned>(mut item: Item) -> StoreResult<T> {
+    item.remove("PK");
+    item.remove("SK");
+    from_item(item).map_err(|e| StoreError::Other(e.into()))
+}
+
+/// Sorts an SDK failure into the three outcomes handlers act on.
+fn classify<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match &e {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            match err.code() {
+                Some("ConditionalCheckFailedException") => StoreError::Conflict,
+                // Cancelled for a failed condition is a conflict; for a concurrent transaction
+                // on the same item (TransactionConflict) or throttling it is worth a retry.
+                Some("TransactionCanceledException")
+                    if err
+                        .message()
+                        .unwrap_or("")
+                        .contains("ConditionalCheckFailed") =>
+                {
+                    StoreError::Conflict
+                }
+                Some(
+                    "TransactionCanceledException"
+                    | "TransactionConflictException"
+                    | "ProvisionedThroughputExceededException"
+                    | "RequestLimitExceeded"
+                    | "ThrottlingException"
+                    | "InternalServerError"
+                    | "ServiceUnavailable",
+                ) => StoreError::Unavailable(Box::new(e)),
+                _ => StoreError::Other(Box::new(e)),
+            }
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(Box::new(e))
+        }
+        _ => StoreError::Other(Box::new(e)),
+    }
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Creates the table (on-demand, TTL on `expiresAt`) unless it exists: for local runs and
+    /// tests. In AWS the SAM template owns the table.
+    pub async fn create_table_if_missing(&self) -> Result<(), BoxError> {
+        let exists = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await;
+        if exists.is_ok() {
+            return Ok(());
+        }
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        };
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("PK")?)
+            .attribute_definitions(attr("SK")?)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("PK")
+                    .key_type(KeyType::Hash)
+                    .build()?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("SK")
+                    .key_type(KeyType::Range)
+                    .build()?,
+            )
+            .send()
+            .await;
+        if let Err(e) = created {
+            // Another process may have created it meanwhile.
+            if e.as_service_error().and_then(|s| s.code()) != Some("ResourceInUseException") {
+                return Err(e.into());
+            }
+        }
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(TTL_ATTRIBUTE)
+                    .enabled(true)
+                    .build()?,
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| {
+                // Enabling TTL twice is refused; that is fine.
+                if e.as_service_error()
+                    .and_then(|s| s.message())
+                    .unwrap_or("")
+                    .contains("already enabled")
+                {
+                    Ok(())
+                } else {
+                    Err(e.into())
+                }
+            })
+    }
+
+    /// The conditional put that saves `user` as `user.version + 1`.
+    fn put_user(&self, user: &User) -> StoreResult<(Put, User)> {
+        let mut next = user.clone();
+        next.version += 1;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(encode(
+                &next,
+                account_pk(&user.email),
+                "PROFILE",
+                None,
+            )?))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", n(user.version))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        Ok((put, next))
+    }
+
+    async fn update_live_session(
+        &self,
+        session_id: &str,
+        set: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+        now: Epoch,
+    ) -> StoreResult<()> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)?))
+            .update_expression(set)
+            .condition_expression(
+                "attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now",
+            )
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now));
+        for (k, v) in names {
+            req = req.expression_attribute_names(*k, *v);
+        }
+        for (k, v) in values {
+            req = req.expression_attribute_values(k, v);
+        }
+        req.send().await.map_err(classify)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn create_user(&self, user: &User) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode(
+                user,
+                account_pk(&user.email),
+                "PROFILE",
+                None,
+            )?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn get_user(&self, email: &str) -> StoreResult<Option<User>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(email), "PROFILE")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(decode).transpose()
+    }
+
+    async fn update_user(&self, user: &User) -> StoreResult<User> {
+        let (put, next) = self.put_user(user)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(put.item))
+            .set_condition_expression(put.condition_expression)
+            .set_expression_attribute_values(put.expression_attribute_values)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(next)
+    }
+
+    async fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, Lockout)> {
+        // Both items share the account's partition: one query reads them together.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(account_pk(email)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        let mut user = None;
+        let mut lockout = Lockout::default();
+        for item in out.items.unwrap_or_default() {
+            match item
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some("PROFILE") => user = Some(decode(item)?),
+                Some("LOCKOUT") => lockout = decode(item)?,
+                _ => {}
+            }
+        }
+        Ok((user, lockout.current(now)))
+    }
+
+    async fn record_login_failure(
+        &self,
+        email: &str,
+        now: Epoch,
+        threshold: u32,
+        lockout_secs: i64,
+    ) -> StoreResult<Lockout> {
+        let k = key(account_pk(email), "LOCKOUT");
+        // A live counter is incremented in place; a missing or stale one is replaced by a fresh
+        // count of one. Each step is conditional, so racing failures retry rather than vanish.
+        for _ in 0..8 {
+            let bumped = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(k.clone()))
+                .update_expression("SET failures = failures + :one, expiresAt = :exp")
+                .condition_expression("attribute_exists(PK) AND expiresAt > :now")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":exp", n(now + lockout_secs))
+                .expression_attribute_values(":now", n(now))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            let mut lockout: Lockout = match bumped {
+                Ok(out) => decode(out.attributes.unwrap_or_default())?,
+                Err(e) => match classify(e) {
+                    StoreError::Conflict => {
+                        let fresh = Lockout {
+                            failures: 1,
+                            locked_until: 0,
+                            expires_at: now + lockout_secs,
+                        };
+                        let put = self
+                            .client
+                            .put_item()
+                            .table_name(&self.table)
+                            .set_item(Some(encode(
+                                &fresh,
+                                account_pk(email),
+                                "LOCKOUT",
+                                Some(fresh.expires_at),
+                            )?))
+                            .condition_expression("attribute_not_exists(PK) OR expiresAt <= :now")
+                            .expression_attribute_values(":now", n(now))
+                            .send()
+                            .await;
+                        match put.map_err(classify) {
+                            Ok(_) => fresh,
+                            Err(StoreError::Conflict) => continue,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    other => return Err(other),
+                },
+            };
+            if lockout.failures == threshold {
+                lockout.locked_until = now + lockout_secs;
+                lockout.expires_at = lockout.expires_at.max(lockout.locked_until);
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(k.clone()))
+                    .update_expression("SET lockedUntil = :until, expiresAt = :exp")
+                    .expression_attribute_values(":until", n(lockout.locked_until))
+                    .expression_attribute_values(":exp", n(lockout.expires_at))
+                    .send()
+                    .await
+                    .map_err(classify)?;
+            }
+            return Ok(lockout);
+        }
+        Err(StoreError::Unavailable(
+            "failed-login counter kept changing".into(),
+        ))
+    }
+
+    async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User> {
+        let mut session_item = encode(
+            session,
+            String::new(),
+            "",
+            Some(session.absolute_expires_at),
+        )?;
+        session_item.extend(session_key(&session.session_id)?);
+        let (put_user, next) = self.put_user(user)?;
+        let put_session = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(session_item))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let clear_lockout = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(&user.email), "LOCKOUT")))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put_session).build())
+            .transact_items(TransactWriteItem::builder().put(put_user).build())
+            .transact_items(TransactWriteItem::builder().delete(clear_lockout).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(next)
+    }
+
+    async fn touch_session(
+        &self,
+        session_id: &str,
+        grant: Option<&str>,
+        now: Epoch,
+        new_idle: Epoch,
+    ) -> StoreResult<Option<Session>> {
+        let (set, alive) = match grant {
+            None => ("SET idleExpiresAt = :idle", "idleExpiresAt > :now"),
+            Some(_) => (
+                "SET grants.#g.idleExpiresAt = :idle",
+                "grants.#g.idleExpiresAt > :now",
+            ),
+        };
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)?))
+            .update_expression(set)
+            .condition_expression(format!(
+                "attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now AND {alive}"
+            ))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":idle", n(new_idle))
+            .return_values(ReturnValue::AllNew);
+        if let Some(g) = grant {
+            req = req.expression_attribute_names("#g", g);
+        }
+        match req.send().await.map_err(classify) {
+            Ok(out) => {
+                let session: Session = decode(out.attributes.unwrap_or_default())?;
+                // Belt and braces: the condition already held, and the code agrees.
+                Ok(session.is_alive(grant, now).then_some(session))
+            }
+            Err(StoreError::Conflict) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn add_grant(
+        &self,
+        session_id: &str,
+        grant_id: &str,
+        grant: &Grant,
+        now: Epoch,
+    ) -> StoreResult<()> {
+        let value = AttributeValue::M(to_item(grant).map_err(|e| StoreError::Other(e.into()))?);
+        self.update_live_session(
+            session_id,
+            "SET grants.#g = :grant",
+            &[("#g", grant_id)],
+            vec![(":grant", value)],
+            now,
+        )
+        .await
+    }
+
+    async fn set_session_status(
+        &self,
+        session_id: &str,
+        status: SessionStatus,
+        now: Epoch,
+    ) -> StoreResult<()> {
+        let value = serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status)
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.update_live_session(
+            session_id,
+            "SET #s = :s",
+            &[("#s", "status")],
+            vec![(":s", value)],
+            now,
+        )
+        .await
+    }
+
+    async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)?))
+            .update_expression("SET revoked = :true")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(classify);
+        match result {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn revoke_user_sessions(
+        &self,
+        user_id: &str,
+        except: Option<&str>,
+    ) -> StoreResult<usize> {
+        let mut revoked = 0;
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .filter_expression("revoked = :false")
+                .projection_expression("sessionId")
+                .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
+                .expression_attribute_values(":prefix", s("SESSION#"))
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                let Some(id) = item.get("sessionId").and_then(|v| v.as_s().ok()) else {
+                    continue;
+                };
+                if Some(id.as_str()) != except {
+                    self.revoke_session(id).await?;
+                    revoked += 1;
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(revoked),
+            }
+        }
+    }
+}

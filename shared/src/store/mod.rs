@@ -1,0 +1,108 @@
+//! Persistence port. The trait is coarse on purpose: each method is one atomic step of the
+//! domain (open a session and record the login, count a failure, slide an idle expiry), so each
+//! adapter can make it one round trip and one atomic write.
+
+use async_trait::async_trait;
+
+use crate::clock::Epoch;
+use crate::error::{AuthError, BoxError};
+use crate::model::{Grant, Lockout, Session, SessionStatus, User};
+
+pub mod dynamo;
+pub mod memory;
+
+pub use dynamo::DynamoStore;
+pub use memory::MemoryStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition did not hold: the item exists already, or changed since it was read.
+    #[error("conditional write failed")]
+    Conflict,
+    /// Throttled, timed out or unreachable: worth retrying later.
+    #[error("store unavailable")]
+    Unavailable(#[source] BoxError),
+    #[error("store error")]
+    Other(#[source] BoxError),
+}
+
+impl From<StoreError> for AuthError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            // A lost race that the handler did not resolve itself: the client may simply retry.
+            StoreError::Conflict => AuthError::Unavailable {
+                retry_after: 1,
+                source: "write conflict".into(),
+            },
+            StoreError::Unavailable(source) => AuthError::Unavailable {
+                retry_after: 1,
+                source,
+            },
+            StoreError::Other(source) => AuthError::Internal(source),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Creates an account; `Conflict` when the email is taken.
+    async fn create_user(&self, user: &User) -> StoreResult<()>;
+
+    async fn get_user(&self, email: &str) -> StoreResult<Option<User>>;
+
+    /// Replaces the account if it is still at `user.version`, storing `user.version + 1`.
+    /// Returns the stored record; `Conflict` when someone wrote in between.
+    async fn update_user(&self, user: &User) -> StoreResult<User>;
+
+    /// The account and its failed-login counter, in one read.
+    async fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, Lockout)>;
+
+    /// Counts one failed login atomically; the failure that reaches `threshold` starts the lock.
+    async fn record_login_failure(
+        &self,
+        email: &str,
+        now: Epoch,
+        threshold: u32,
+        lockout_secs: i64,
+    ) -> StoreResult<Lockout>;
+
+    /// In one atomic write: stores the new session, saves `user` (conditional on its version,
+    /// as [`Store::update_user`]) and clears the failed-login counter.
+    async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
+
+    /// Slides the idle expiry of the session (or of its ACCESS grant `grant`) to `new_idle`,
+    /// if it is alive at `now`. `None` when it is missing, revoked or expired.
+    async fn touch_session(
+        &self,
+        session_id: &str,
+        grant: Option<&str>,
+        now: Epoch,
+        new_idle: Epoch,
+    ) -> StoreResult<Option<Session>>;
+
+    /// Adds an ACCESS grant to a live session; `Conflict` when the session is no longer alive.
+    async fn add_grant(
+        &self,
+        session_id: &str,
+        grant_id: &str,
+        grant: &Grant,
+        now: Epoch,
+    ) -> StoreResult<()>;
+
+    /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
+    async fn set_session_status(
+        &self,
+        session_id: &str,
+        status: SessionStatus,
+        now: Epoch,
+    ) -> StoreResult<()>;
+
+    /// Marks one session revoked. Idempotent.
+    async fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
+
+    /// Revokes every session of the user but `except`; returns how many it revoked.
+    async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>)
+    -> StoreResult<usize>;
+}
