@@ -31,10 +31,7 @@ impl App {
         sms: Arc<dyn SmsSender>,
         key_source: Arc<dyn KeySource>,
     ) -> Result<Self, BoxError> {
-        let keys = key_source
-            .load()
-            .await
-            .map_err(|e| format!("loading signing keys: {e}"))?;
+        let keys = key_source.load().await.map_err(|e| format!("loading signing keys: {e}"))?;
         // Paid here, in init, rather than by the first login with an unknown email.
         let _ = crate::password::dummy_hash();
         Ok(App {
@@ -56,21 +53,12 @@ impl App {
 
     pub async fn from_config(config: Config) -> Result<Self, BoxError> {
         let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-        let needs_aws = config.store == StoreKind::Dynamo
-            || !config.sandbox
-            || config.signing_secret_id.is_some();
-        let aws = if needs_aws {
-            Some(aws_config::defaults(BehaviorVersion::latest()).load().await)
-        } else {
-            None
-        };
+        let needs_aws = config.store == StoreKind::Dynamo || !config.sandbox || config.signing_secret_id.is_some();
+        let aws = if needs_aws { Some(aws_config::defaults(BehaviorVersion::latest()).load().await) } else { None };
 
         let store: Arc<dyn Store> = match (config.store, &aws) {
             (StoreKind::Dynamo, Some(aws)) => {
-                let dynamo = DynamoStore::new(
-                    aws_sdk_dynamodb::Client::new(aws),
-                    config.table_name.clone(),
-                );
+                let dynamo = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), config.table_name.clone());
                 if config.create_table {
                     dynamo.create_table_if_missing().await?;
                 }
@@ -83,10 +71,9 @@ impl App {
             _ => Arc::new(SandboxSms::new()),
         };
         let key_source: Arc<dyn KeySource> = match (&config.signing_secret_id, &aws) {
-            (Some(id), Some(aws)) => Arc::new(SecretsManagerKeys::new(
-                aws_sdk_secretsmanager::Client::new(aws),
-                id.clone(),
-            )),
+            (Some(id), Some(aws)) => {
+                Arc::new(SecretsManagerKeys::new(aws_sdk_secretsmanager::Client::new(aws), id.clone()))
+            }
             _ if in_lambda => {
                 // Each Lambda instance would mint its own keys and refuse the others' tokens.
                 return Err("AUTH_SIGNING_SECRET_ID is required when running in AWS Lambda".into());

@@ -37,26 +37,17 @@ pub async fn verify_claims(app: &App, token: &str) -> Result<SessionClaims, Auth
     match token::verify_session_token(&app.keys(), token, now) {
         Ok(c) => Ok(c),
         Err(TokenError::UnknownKid) => {
-            let keys = app
-                .reload_keys_if_due()
-                .await
-                .ok_or(AuthError::Unauthorized(INVALID))?;
-            token::verify_session_token(&keys, token, now)
-                .map_err(|_| AuthError::Unauthorized(INVALID))
+            let keys = app.reload_keys_if_due().await.ok_or(AuthError::Unauthorized(INVALID))?;
+            token::verify_session_token(&keys, token, now).map_err(|_| AuthError::Unauthorized(INVALID))
         }
         Err(_) => Err(AuthError::Unauthorized(INVALID)),
     }
 }
 
 /// Authenticates a request whose token must be one of `accepted`, sliding its idle expiry.
-pub async fn authenticate(
-    app: &App,
-    req: &Request,
-    accepted: &[TokenType],
-) -> Result<Principal, AuthError> {
-    let token = bearer(req).ok_or(AuthError::Unauthorized(
-        "A bearer token is required in the Authorization header.",
-    ))?;
+pub async fn authenticate(app: &App, req: &Request, accepted: &[TokenType]) -> Result<Principal, AuthError> {
+    let token =
+        bearer(req).ok_or(AuthError::Unauthorized("A bearer token is required in the Authorization header."))?;
     let claims = verify_claims(app, token).await?;
     if !accepted.contains(&claims.typ) {
         return Err(AuthError::Unauthorized(match accepted {
@@ -75,20 +66,12 @@ pub async fn authenticate(
         _ => app.config.idle_timeout_secs,
     };
     let grant = match claims.typ {
-        TokenType::Access => Some(
-            claims
-                .gid
-                .as_deref()
-                .ok_or(AuthError::Unauthorized(INVALID))?,
-        ),
+        TokenType::Access => Some(claims.gid.as_deref().ok_or(AuthError::Unauthorized(INVALID))?),
         _ => None,
     };
     let new_idle = (now + idle).min(claims.exp);
-    let session = app
-        .store
-        .touch_session(&claims.sid, grant, now, new_idle)
-        .await?
-        .ok_or(AuthError::Unauthorized(INVALID))?;
+    let session =
+        app.store.touch_session(&claims.sid, grant, now, new_idle).await?.ok_or(AuthError::Unauthorized(INVALID))?;
     // The session's kind must match the token's: an ACCESS token hangs off an AUTH session.
     let expected_kind = match claims.typ {
         TokenType::Access | TokenType::Auth => TokenType::Auth,
@@ -97,9 +80,5 @@ pub async fn authenticate(
     if session.kind != expected_kind {
         return Err(AuthError::Unauthorized(INVALID));
     }
-    Ok(Principal {
-        session,
-        token_type: claims.typ,
-        grant_id: claims.gid,
-    })
+    Ok(Principal { session, token_type: claims.typ, grant_id: claims.gid })
 }

@@ -88,9 +88,7 @@ impl Config {
             signing_secret_id: get("AUTH_SIGNING_SECRET_ID").map(str::to_owned),
             id_token_secs: positive(env, "AUTH_ID_TOKEN_SECONDS", 900)?,
             refresh_token_secs: positive(env, "AUTH_REFRESH_TOKEN_SECONDS", 30 * 86_400)?,
-            issuer: get("AUTH_ISSUER")
-                .unwrap_or("https://auth.local")
-                .to_owned(),
+            issuer: get("AUTH_ISSUER").unwrap_or("https://auth.local").to_owned(),
             audience: get("AUTH_AUDIENCE").unwrap_or("auth-clients").to_owned(),
             rate_limit: RateLimits {
                 per_ip_per_minute: number(env, "AUTH_RATE_PER_IP_PER_MINUTE", 300)?,
@@ -100,10 +98,7 @@ impl Config {
             },
         };
         if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
-            return Err(ConfigError {
-                name: "TABLE_NAME",
-                problem: "required when AUTH_STORE=dynamodb".into(),
-            });
+            return Err(ConfigError { name: "TABLE_NAME", problem: "required when AUTH_STORE=dynamodb".into() });
         }
         Ok(config)
     }
@@ -121,45 +116,26 @@ fn number<T: std::str::FromStr>(
 ) -> Result<T, ConfigError> {
     match env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(default),
-        Some(raw) => raw.parse().map_err(|_| ConfigError {
-            name,
-            problem: format!("expected a whole number, got `{raw}`"),
-        }),
+        Some(raw) => {
+            raw.parse().map_err(|_| ConfigError { name, problem: format!("expected a whole number, got `{raw}`") })
+        }
     }
 }
 
-fn positive(
-    env: &HashMap<String, String>,
-    name: &'static str,
-    default: i64,
-) -> Result<i64, ConfigError> {
+fn positive(env: &HashMap<String, String>, name: &'static str, default: i64) -> Result<i64, ConfigError> {
     let value = number(env, name, default)?;
     if value <= 0 {
-        return Err(ConfigError {
-            name,
-            problem: format!("must be greater than zero, got {value}"),
-        });
+        return Err(ConfigError { name, problem: format!("must be greater than zero, got {value}") });
     }
     Ok(value)
 }
 
-fn boolean(
-    env: &HashMap<String, String>,
-    name: &'static str,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match env
-        .get(name)
-        .map(|v| v.trim().to_ascii_lowercase())
-        .as_deref()
-    {
+fn boolean(env: &HashMap<String, String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match env.get(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
         None | Some("") => Ok(default),
         Some("true" | "1" | "yes") => Ok(true),
         Some("false" | "0" | "no") => Ok(false),
-        Some(other) => Err(ConfigError {
-            name,
-            problem: format!("expected true or false, got `{other}`"),
-        }),
+        Some(other) => Err(ConfigError { name, problem: format!("expected true or false, got `{other}`") }),
     }
 }
 
@@ -168,10 +144,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]

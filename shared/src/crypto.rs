@@ -109,10 +109,7 @@ mod tests {
 
     #[test]
     fn hmac_parts_are_framed() {
-        assert_ne!(
-            hmac_sha256(b"k", &[b"ab", b"c"]),
-            hmac_sha256(b"k", &[b"a", b"bc"])
-        );
+        assert_ne!(hmac_sha256(b"k", &[b"ab", b"c"]), hmac_sha256(b"k", &[b"a", b"bc"]));
         assert!(constant_time_eq(b"same", b"same"));
         assert!(!constant_time_eq(b"same", b"diff"));
         assert!(!constant_time_eq(b"short", b"longer"));

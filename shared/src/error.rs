@@ -36,11 +36,7 @@ pub struct InvalidField {
 
 impl InvalidField {
     pub fn new(field_name: impl Into<String>, error: FieldErrorKind) -> Self {
-        Self {
-            params: Vec::new(),
-            field_name: field_name.into(),
-            error,
-        }
+        Self { params: Vec::new(), field_name: field_name.into(), error }
     }
     pub fn with_params(mut self, params: impl IntoIterator<Item = String>) -> Self {
         self.params = params.into_iter().collect();
@@ -52,10 +48,7 @@ impl InvalidField {
 pub enum AuthError {
     /// 400 in the shape of surface 1: `{"message", "syntaxErrors": {"invalidFields": [...]}}`.
     #[error("invalid request: {message}")]
-    Invalid {
-        message: String,
-        fields: Vec<InvalidField>,
-    },
+    Invalid { message: String, fields: Vec<InvalidField> },
     /// 400 as `{"code", "message"}` (surface 2, and bodies that are not JSON at all).
     #[error("bad request: {code}")]
     BadRequest { code: &'static str, message: String },
@@ -89,10 +82,7 @@ pub enum AuthError {
 
 impl AuthError {
     pub fn invalid(fields: Vec<InvalidField>) -> Self {
-        AuthError::Invalid {
-            message: "Your request is invalid.".into(),
-            fields,
-        }
+        AuthError::Invalid { message: "Your request is invalid.".into(), fields }
     }
 
     pub fn field(field_name: &str, error: FieldErrorKind) -> Self {
@@ -100,10 +90,7 @@ impl AuthError {
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        AuthError::BadRequest {
-            code,
-            message: message.into(),
-        }
+        AuthError::BadRequest { code, message: message.into() }
     }
 
     pub fn internal(e: impl Into<BoxError>) -> Self {

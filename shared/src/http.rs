@@ -38,16 +38,8 @@ impl Ctx {
             _ => None,
         }
         .unwrap_or_else(|| "unknown".into());
-        let user_agent = header_str(req.headers(), "user-agent")
-            .unwrap_or("unknown")
-            .chars()
-            .take(512)
-            .collect();
-        Ctx {
-            request_ref,
-            source_ip,
-            user_agent,
-        }
+        let user_agent = header_str(req.headers(), "user-agent").unwrap_or("unknown").chars().take(512).collect();
+        Ctx { request_ref, source_ip, user_agent }
     }
 }
 
@@ -96,9 +88,7 @@ pub fn ok<T: Serialize>(body: &T) -> Response<Body> {
 pub fn no_content() -> Response<Body> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -115,15 +105,11 @@ pub fn bearer(req: &Request) -> Option<&str> {
 }
 
 pub fn path_param(req: &Request, name: &str) -> Option<String> {
-    req.path_parameters_ref()
-        .and_then(|p| p.first(name))
-        .map(str::to_owned)
+    req.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned)
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters_ref()
-        .and_then(|p| p.first(name))
-        .map(str::to_owned)
+    req.query_string_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned)
 }
 
 /// The raw body, checked for size and content type.
@@ -145,43 +131,27 @@ fn body_bytes(req: &Request) -> Result<&[u8], AuthError> {
 }
 
 /// The body as a JSON object; an empty body counts as `{}` where `empty_ok`.
-pub fn json_object(
-    req: &Request,
-    empty_ok: bool,
-) -> Result<serde_json::Map<String, serde_json::Value>, AuthError> {
+pub fn json_object(req: &Request, empty_ok: bool) -> Result<serde_json::Map<String, serde_json::Value>, AuthError> {
     let bytes = body_bytes(req)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return if empty_ok {
             Ok(serde_json::Map::new())
         } else {
-            Err(AuthError::bad_request(
-                "INVALID_JSON",
-                "A JSON body is required.",
-            ))
+            Err(AuthError::bad_request("INVALID_JSON", "A JSON body is required."))
         };
     }
     match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
-        Ok(_) => Err(AuthError::bad_request(
-            "INVALID_JSON",
-            "The body must be a JSON object.",
-        )),
-        Err(_) => Err(AuthError::bad_request(
-            "INVALID_JSON",
-            "The body is not valid JSON.",
-        )),
+        Ok(_) => Err(AuthError::bad_request("INVALID_JSON", "The body must be a JSON object.")),
+        Err(_) => Err(AuthError::bad_request("INVALID_JSON", "The body is not valid JSON.")),
     }
 }
 
 /// Parses a typed body where the field-level messages of [`Fields`] are not needed.
 pub fn parse<T: DeserializeOwned>(req: &Request) -> Result<T, AuthError> {
     let map = json_object(req, true)?;
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|_| {
-        AuthError::bad_request(
-            "INVALID_REQUEST",
-            "The body does not have the expected fields.",
-        )
-    })
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|_| AuthError::bad_request("INVALID_REQUEST", "The body does not have the expected fields."))
 }
 
 /// Reads fields out of a JSON object and collects every problem, so a client learns all that is
@@ -193,10 +163,7 @@ pub struct Fields {
 
 impl Fields {
     pub fn new(map: serde_json::Map<String, serde_json::Value>) -> Self {
-        Fields {
-            map,
-            errors: Vec::new(),
-        }
+        Fields { map, errors: Vec::new() }
     }
 
     pub fn from_request(req: &Request) -> Result<Self, AuthError> {
@@ -213,8 +180,7 @@ impl Fields {
     }
 
     pub fn error(&mut self, field: &str, kind: FieldErrorKind, params: &[&str]) {
-        self.errors
-            .push(InvalidField::new(field, kind).with_params(params.iter().map(|p| p.to_string())));
+        self.errors.push(InvalidField::new(field, kind).with_params(params.iter().map(|p| p.to_string())));
     }
 
     /// A string at `path` (dots walk into objects) of `min..=max` characters.
@@ -230,11 +196,7 @@ impl Fields {
                     self.error(path, FieldErrorKind::HasText, &[]);
                     None
                 } else if len < min || len > max {
-                    self.error(
-                        path,
-                        FieldErrorKind::Size,
-                        &[&min.to_string(), &max.to_string()],
-                    );
+                    self.error(path, FieldErrorKind::Size, &[&min.to_string(), &max.to_string()]);
                     None
                 } else {
                     Some(s.clone())
@@ -248,9 +210,7 @@ impl Fields {
     }
 
     pub fn optional_string(&mut self, path: &str, min: usize, max: usize) -> Option<String> {
-        if self.lookup(path).is_none() {
-            return None;
-        }
+        self.lookup(path)?;
         self.string(path, min, max)
     }
 
@@ -272,10 +232,6 @@ impl Fields {
 
     /// Ends reading: every problem found, or nothing.
     pub fn finish(self) -> Result<(), AuthError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(AuthError::invalid(self.errors))
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(AuthError::invalid(self.errors)) }
     }
 }

@@ -27,9 +27,7 @@ pub struct KeyGeneration {
 impl std::fmt::Debug for KeyGeneration {
     // Key material never reaches a log line, even through `{:?}`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyGeneration")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("KeyGeneration").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -53,9 +51,7 @@ pub struct Keys {
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("Keys").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -74,8 +70,8 @@ impl KeySet {
     }
 
     pub fn from_json(json: &str) -> Result<Self, BoxError> {
-        let doc: KeySetDocument = serde_json::from_str(json)
-            .map_err(|e| format!("the key secret is not a key set document: {e}"))?;
+        let doc: KeySetDocument =
+            serde_json::from_str(json).map_err(|e| format!("the key secret is not a key set document: {e}"))?;
         Self::from_document(&doc)
     }
 
@@ -91,8 +87,7 @@ impl KeySet {
 
 fn decode_generation(g: &KeyGeneration) -> Result<Keys, BoxError> {
     let field = |name: &str, value: &str, min: usize| -> Result<Vec<u8>, BoxError> {
-        let bytes = crypto::b64_decode(value)
-            .ok_or_else(|| format!("key `{}`.{name} is not base64", g.kid))?;
+        let bytes = crypto::b64_decode(value).ok_or_else(|| format!("key `{}`.{name} is not base64", g.kid))?;
         if bytes.len() < min {
             return Err(format!("key `{}`.{name} is shorter than {min} bytes", g.kid).into());
         }
@@ -143,10 +138,7 @@ pub struct EphemeralKeys(KeySetDocument);
 impl EphemeralKeys {
     pub fn generate() -> Result<Self, BoxError> {
         let kid = format!("local-{}", &crypto::random_token_id()?[..8]);
-        Ok(EphemeralKeys(KeySetDocument {
-            current: generate_generation(&kid)?,
-            previous: None,
-        }))
+        Ok(EphemeralKeys(KeySetDocument { current: generate_generation(&kid)?, previous: None }))
     }
 }
 
@@ -165,25 +157,15 @@ pub struct SecretsManagerKeys {
 
 impl SecretsManagerKeys {
     pub fn new(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
-        SecretsManagerKeys {
-            client,
-            secret_id: secret_id.into(),
-        }
+        SecretsManagerKeys { client, secret_id: secret_id.into() }
     }
 }
 
 #[async_trait]
 impl KeySource for SecretsManagerKeys {
     async fn load(&self) -> Result<KeySet, BoxError> {
-        let out = self
-            .client
-            .get_secret_value()
-            .secret_id(&self.secret_id)
-            .send()
-            .await?;
-        let json = out
-            .secret_string()
-            .ok_or("the signing key secret has no SecretString")?;
+        let out = self.client.get_secret_value().secret_id(&self.secret_id).send().await?;
+        let json = out.secret_string().ok_or("the signing key secret has no SecretString")?;
         KeySet::from_json(json)
     }
 }
@@ -213,11 +195,7 @@ mod tests {
         assert!(KeySet::from_json("{}").is_err());
         let mut g = generate_generation("k").unwrap();
         g.auth = crypto::b64(b"short");
-        let err = KeySet::from_document(&KeySetDocument {
-            current: g,
-            previous: None,
-        })
-        .unwrap_err();
+        let err = KeySet::from_document(&KeySetDocument { current: g, previous: None }).unwrap_err();
         assert!(err.to_string().contains("auth"), "{err}");
     }
 }

@@ -31,10 +31,7 @@ pub struct LocalServer {
 
 impl LocalServer {
     pub fn new(app: Arc<App>) -> Self {
-        LocalServer {
-            app,
-            routes: Arc::new(router::routes()),
-        }
+        LocalServer { app, routes: Arc::new(router::routes()) }
     }
 
     /// Serves until the task is dropped or the listener fails.
@@ -49,10 +46,8 @@ impl LocalServer {
                     let routes = Arc::clone(&routes);
                     async move { Ok::<_, Infallible>(handle(&app, &routes, req, peer).await) }
                 });
-                if let Err(e) = http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
+                if let Err(e) =
+                    http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service).await
                 {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
@@ -78,18 +73,13 @@ async fn handle(
                 .unwrap_or_default();
             let mut context = ApiGatewayProxyRequestContext::default();
             context.identity.source_ip = Some(peer.ip().to_string());
-            let body = if bytes.is_empty() {
-                Body::Empty
-            } else {
-                Body::Binary(bytes.to_vec())
-            };
+            let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
             let req = lambda_http::Request::from_parts(parts, body)
                 .with_query_string_parameters(query)
                 .with_request_context(RequestContext::ApiGatewayV1(context));
             router::dispatch(app, routes, req).await
         }
-        Err(_) => AuthError::bad_request("BODY_TOO_LARGE", "The request body is too large.")
-            .into_response(),
+        Err(_) => AuthError::bad_request("BODY_TOO_LARGE", "The request body is too large.").into_response(),
     };
     let (parts, body) = response.into_parts();
     let bytes = match body {

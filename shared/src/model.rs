@@ -89,10 +89,7 @@ pub struct User {
 impl std::fmt::Debug for User {
     // The password hash and personal data stay out of logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User")
-            .field("user_id", &self.user_id)
-            .field("version", &self.version)
-            .finish_non_exhaustive()
+        f.debug_struct("User").field("user_id", &self.user_id).field("version", &self.version).finish_non_exhaustive()
     }
 }
 
@@ -147,18 +144,12 @@ impl Session {
         }
         match grant {
             None => now < self.idle_expires_at,
-            Some(g) => self
-                .grants
-                .get(g)
-                .is_some_and(|gr| now < gr.idle_expires_at),
+            Some(g) => self.grants.get(g).is_some_and(|gr| now < gr.idle_expires_at),
         }
     }
 
     pub fn user_id_of(session_id: &str) -> Option<&str> {
-        session_id
-            .split_once('.')
-            .map(|(u, _)| u)
-            .filter(|u| !u.is_empty())
+        session_id.split_once('.').map(|(u, _)| u).filter(|u| !u.is_empty())
     }
 }
 
@@ -180,10 +171,6 @@ impl Lockout {
 
     /// The counter as seen at `now`: a stale one counts as zero.
     pub fn current(self, now: Epoch) -> Lockout {
-        if now >= self.expires_at {
-            Lockout::default()
-        } else {
-            self
-        }
+        if now >= self.expires_at { Lockout::default() } else { self }
     }
 }

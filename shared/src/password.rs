@@ -20,17 +20,14 @@ pub const MAX_LENGTH: usize = 128;
 pub const MIN_SCORE: u8 = 3;
 
 fn hasher() -> Result<Argon2<'static>, BoxError> {
-    let params =
-        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(|e| e.to_string())?;
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(|e| e.to_string())?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
 pub fn hash(password: &str) -> Result<String, BoxError> {
     let salt = crypto::random_bytes::<16>()?;
-    let hash = hasher()?
-        .hash_password_with_salt(password.as_bytes(), &salt)
-        .map_err(|e| e.to_string())?;
+    let hash = hasher()?.hash_password_with_salt(password.as_bytes(), &salt).map_err(|e| e.to_string())?;
     Ok(hash.to_string())
 }
 
@@ -105,11 +102,7 @@ pub fn check_policy(password: &str, context: &[&str]) -> Result<(), PolicyViolat
     }
     let lower = password.to_lowercase();
     let mut inputs: Vec<String> = Vec::new();
-    for item in context
-        .iter()
-        .map(|c| c.trim().to_lowercase())
-        .filter(|c| c.len() >= 3)
-    {
+    for item in context.iter().map(|c| c.trim().to_lowercase()).filter(|c| c.len() >= 3) {
         if let Some((local, _domain)) = item.split_once('@') {
             if local.len() >= 3 && lower.contains(local) {
                 return Err(PolicyViolation::TooSimple);
@@ -151,37 +144,19 @@ mod tests {
     #[test]
     fn policy_checks_length_as_received() {
         assert_eq!(check_policy("Ab1!x", &[]), Err(PolicyViolation::TooShort));
-        assert_eq!(
-            check_policy(&"q7#Lm9vR".repeat(17), &[]),
-            Err(PolicyViolation::TooLong)
-        );
+        assert_eq!(check_policy(&"q7#Lm9vR".repeat(17), &[]), Err(PolicyViolation::TooLong));
         // Seven characters plus a space is eight as received: spaces are not trimmed away.
-        assert_ne!(
-            check_policy("gr4v!ty ", &[]),
-            Err(PolicyViolation::TooShort)
-        );
+        assert_ne!(check_policy("gr4v!ty ", &[]), Err(PolicyViolation::TooShort));
         // Unicode counts characters, not bytes.
         assert_eq!(check_policy("ééééééé", &[]), Err(PolicyViolation::TooShort));
     }
 
     #[test]
     fn policy_refuses_guessable_and_personal_passwords() {
-        assert_eq!(
-            check_policy("password", &[]),
-            Err(PolicyViolation::TooSimple)
-        );
-        assert_eq!(
-            check_policy("12345678", &[]),
-            Err(PolicyViolation::TooSimple)
-        );
-        assert_eq!(
-            check_policy("jane.doe-2024!", &["jane.doe@example.com"]),
-            Err(PolicyViolation::TooSimple)
-        );
-        assert_eq!(
-            check_policy("correct horse battery staple", &["jane@example.com"]),
-            Ok(())
-        );
+        assert_eq!(check_policy("password", &[]), Err(PolicyViolation::TooSimple));
+        assert_eq!(check_policy("12345678", &[]), Err(PolicyViolation::TooSimple));
+        assert_eq!(check_policy("jane.doe-2024!", &["jane.doe@example.com"]), Err(PolicyViolation::TooSimple));
+        assert_eq!(check_policy("correct horse battery staple", &["jane@example.com"]), Ok(()));
         assert_eq!(check_policy("Tr0ub4dor&3-vintage-lamp", &[]), Ok(()));
     }
 }

@@ -77,11 +77,7 @@ pub fn find<'r>(routes: &'r [Route], method: &Method, path: &str) -> Match<'r> {
             path_matched = true;
         }
     }
-    if path_matched {
-        Match::MethodNotAllowed
-    } else {
-        Match::NotFound
-    }
+    if path_matched { Match::MethodNotAllowed } else { Match::NotFound }
 }
 
 /// Routes a request as API Gateway would: path parameters set, 404 and 405 answered here.
@@ -98,10 +94,7 @@ pub async fn dispatch(app: &App, routes: &[Route], req: Request) -> Response<Bod
 }
 
 async fn http_error(req: Request, error: AuthError) -> HandlerResult {
-    crate::http::serve(req, "route", |_, _| async move {
-        Err::<Response<Body>, _>(error)
-    })
-    .await
+    crate::http::serve(req, "route", |_, _| async move { Err::<Response<Body>, _>(error) }).await
 }
 
 #[cfg(test)]
@@ -110,11 +103,7 @@ mod tests {
 
     #[test]
     fn paths_match_segment_by_segment() {
-        let p = match_path(
-            "/stepup/challenges/push/{channel}/{id}",
-            "/stepup/challenges/push/AUTHY/42",
-        )
-        .unwrap();
+        let p = match_path("/stepup/challenges/push/{channel}/{id}", "/stepup/challenges/push/AUTHY/42").unwrap();
         assert_eq!(p["channel"], "AUTHY");
         assert_eq!(p["id"], "42");
         assert!(match_path("/users", "/users/1").is_none());
@@ -124,18 +113,9 @@ mod tests {
     #[test]
     fn unknown_paths_and_methods_are_told_apart() {
         let routes = routes();
-        assert!(matches!(
-            find(&routes, &Method::GET, "/identities"),
-            Match::Found(..)
-        ));
-        assert!(matches!(
-            find(&routes, &Method::DELETE, "/identities"),
-            Match::MethodNotAllowed
-        ));
-        assert!(matches!(
-            find(&routes, &Method::GET, "/nowhere"),
-            Match::NotFound
-        ));
+        assert!(matches!(find(&routes, &Method::GET, "/identities"), Match::Found(..)));
+        assert!(matches!(find(&routes, &Method::DELETE, "/identities"), Match::MethodNotAllowed));
+        assert!(matches!(find(&routes, &Method::GET, "/nowhere"), Match::NotFound));
     }
 
     #[test]
@@ -143,12 +123,7 @@ mod tests {
         let routes = routes();
         for (i, a) in routes.iter().enumerate() {
             for b in &routes[i + 1..] {
-                assert!(
-                    !(a.path == b.path && a.method == b.method),
-                    "{} {} twice",
-                    a.method,
-                    a.path
-                );
+                assert!(!(a.path == b.path && a.method == b.method), "{} {} twice", a.method, a.path);
             }
         }
     }

@@ -22,25 +22,17 @@ pub async fn check_password(
     let now = app.now();
     let (user, lockout) = app.store.load_login(email, now).await?;
     if lockout.is_locked(now) {
-        return Err(AuthError::Locked {
-            retry_after: lockout.locked_until - now,
-        });
+        return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
     }
-    let matches =
-        password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match user {
         Some(user) if matches => Ok(user),
         _ => {
             let cfg = &app.config;
-            let lockout = app
-                .store
-                .record_login_failure(email, now, cfg.lockout_threshold, cfg.lockout_secs)
-                .await?;
+            let lockout = app.store.record_login_failure(email, now, cfg.lockout_threshold, cfg.lockout_secs).await?;
             if lockout.is_locked(now) {
                 tracing::warn!("account locked after consecutive failed logins");
-                return Err(AuthError::Locked {
-                    retry_after: lockout.locked_until - now,
-                });
+                return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
             }
             Err(bad_credentials())
         }
@@ -65,20 +57,13 @@ pub struct Opened {
 /// account and clears its failed-login counter in the same write.
 pub async fn open(app: &App, ctx: &Ctx, mut user: User) -> Result<Opened, AuthError> {
     let now = app.now();
-    let kind = if password_is_expired(app, &user) {
-        TokenType::PasswordUpdate
-    } else {
-        TokenType::Auth
-    };
+    let kind = if password_is_expired(app, &user) { TokenType::PasswordUpdate } else { TokenType::Auth };
     let absolute = match kind {
         TokenType::PasswordUpdate => now + app.config.idle_timeout_secs,
         _ => now + app.config.session_max_secs,
     };
-    let identity = user
-        .identities
-        .first()
-        .map(|i| i.id.clone())
-        .ok_or_else(|| AuthError::internal("account without identity"))?;
+    let identity =
+        user.identities.first().map(|i| i.id.clone()).ok_or_else(|| AuthError::internal("account without identity"))?;
     let session = Session {
         session_id: format!("{}.{}", user.user_id, crypto::random_token_id()?),
         user_id: user.user_id.clone(),
@@ -109,27 +94,14 @@ pub async fn open(app: &App, ctx: &Ctx, mut user: User) -> Result<Opened, AuthEr
                     .await?
                     .ok_or(AuthError::Forbidden("The account no longer exists."))?;
                 if user.credentials_version != verified_version {
-                    return Err(AuthError::Forbidden(
-                        "The authentication credentials are not found or are incorrect.",
-                    ));
+                    return Err(AuthError::Forbidden("The authentication credentials are not found or are incorrect."));
                 }
             }
             Err(e) => return Err(e.into()),
         }
     };
-    let claims = SessionClaims {
-        sid: session.session_id.clone(),
-        typ: kind,
-        gid: None,
-        iat: now,
-        exp: absolute,
-    };
+    let claims = SessionClaims { sid: session.session_id.clone(), typ: kind, gid: None, iat: now, exp: absolute };
     let token = token::issue_session_token(&app.keys(), &claims).map_err(AuthError::Internal)?;
     tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");
-    Ok(Opened {
-        token,
-        kind,
-        session,
-        user: saved,
-    })
+    Ok(Opened { token, kind, session, user: saved })
 }

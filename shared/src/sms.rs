@@ -71,10 +71,7 @@ impl SmsSender for SandboxSms {
         self.sent
             .lock()
             .map_err(|_| "sandbox SMS log poisoned")?
-            .push(RecordedSms {
-                to: to_e164.to_owned(),
-                body: body.to_owned(),
-            });
+            .push(RecordedSms { to: to_e164.to_owned(), body: body.to_owned() });
         Ok(())
     }
 }

@@ -87,26 +87,14 @@ fn pinned(alg: Algorithm) -> Validation {
 pub fn issue_session_token(set: &KeySet, claims: &SessionClaims) -> Result<String, BoxError> {
     let keys = &set.current;
     let purpose = claims.typ.purpose();
-    let secret = if purpose == "access" {
-        &keys.access
-    } else {
-        &keys.auth
-    };
+    let secret = if purpose == "access" { &keys.access } else { &keys.auth };
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid_for(keys, purpose));
-    Ok(jsonwebtoken::encode(
-        &header,
-        claims,
-        &EncodingKey::from_secret(secret),
-    )?)
+    Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret))?)
 }
 
 /// Verifies a session token of one of the `accepted` purposes ("auth" or "access" keys).
-pub fn verify_session_token(
-    set: &KeySet,
-    token: &str,
-    now: Epoch,
-) -> Result<SessionClaims, TokenError> {
+pub fn verify_session_token(set: &KeySet, token: &str, now: Epoch) -> Result<SessionClaims, TokenError> {
     if token.len() > MAX_TOKEN_LENGTH {
         return Err(TokenError::Invalid);
     }
@@ -114,27 +102,15 @@ pub fn verify_session_token(
     if header.alg != Algorithm::HS256 {
         return Err(TokenError::Invalid);
     }
-    let purpose = header
-        .kid
-        .as_deref()
-        .and_then(|k| k.rsplit_once(':'))
-        .map(|(_, p)| p)
-        .ok_or(TokenError::Invalid)?;
+    let purpose = header.kid.as_deref().and_then(|k| k.rsplit_once(':')).map(|(_, p)| p).ok_or(TokenError::Invalid)?;
     let keys = match purpose {
         "auth" | "access" => keys_for(set, &header, purpose)?,
         _ => return Err(TokenError::Invalid),
     };
-    let secret = if purpose == "access" {
-        &keys.access
-    } else {
-        &keys.auth
-    };
-    let data = jsonwebtoken::decode::<SessionClaims>(
-        token,
-        &DecodingKey::from_secret(secret),
-        &pinned(Algorithm::HS256),
-    )
-    .map_err(|_| TokenError::Invalid)?;
+    let secret = if purpose == "access" { &keys.access } else { &keys.auth };
+    let data =
+        jsonwebtoken::decode::<SessionClaims>(token, &DecodingKey::from_secret(secret), &pinned(Algorithm::HS256))
+            .map_err(|_| TokenError::Invalid)?;
     let claims = data.claims;
     // A token signed with one kind's key must claim that kind.
     if claims.typ.purpose() != purpose {
@@ -167,11 +143,7 @@ pub fn issue_id_token(set: &KeySet, claims: &IdClaims) -> Result<String, BoxErro
     let keys = &set.current;
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid_for(keys, "id"));
-    Ok(jsonwebtoken::encode(
-        &header,
-        claims,
-        &EncodingKey::from_ed_der(&keys.id_token_pkcs8),
-    )?)
+    Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&keys.id_token_pkcs8))?)
 }
 
 pub fn verify_id_token(
@@ -229,35 +201,19 @@ mod tests {
     use crate::keys::{KeySetDocument, generate_generation};
 
     fn set(kid: &str) -> KeySet {
-        KeySet::from_document(&KeySetDocument {
-            current: generate_generation(kid).unwrap(),
-            previous: None,
-        })
-        .unwrap()
+        KeySet::from_document(&KeySetDocument { current: generate_generation(kid).unwrap(), previous: None }).unwrap()
     }
 
     fn claims(typ: TokenType) -> SessionClaims {
-        SessionClaims {
-            sid: "1.abc".into(),
-            typ,
-            gid: None,
-            iat: 1000,
-            exp: 2000,
-        }
+        SessionClaims { sid: "1.abc".into(), typ, gid: None, iat: 1000, exp: 2000 }
     }
 
     #[test]
     fn a_session_token_round_trips_until_its_absolute_end() {
         let keys = set("k1");
         let token = issue_session_token(&keys, &claims(TokenType::Auth)).unwrap();
-        assert_eq!(
-            verify_session_token(&keys, &token, 1999).unwrap(),
-            claims(TokenType::Auth)
-        );
-        assert_eq!(
-            verify_session_token(&keys, &token, 2000),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(verify_session_token(&keys, &token, 1999).unwrap(), claims(TokenType::Auth));
+        assert_eq!(verify_session_token(&keys, &token, 2000), Err(TokenError::Expired));
     }
 
     #[test]
@@ -266,13 +222,9 @@ mod tests {
         let token = issue_session_token(&keys, &claims(TokenType::Auth)).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         // A payload that claims ACCESS with the AUTH signature.
-        let forged_payload =
-            crypto::b64url(&serde_json::to_vec(&claims(TokenType::Access)).unwrap());
+        let forged_payload = crypto::b64url(&serde_json::to_vec(&claims(TokenType::Access)).unwrap());
         let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
-        assert_eq!(
-            verify_session_token(&keys, &tampered, 1500),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(verify_session_token(&keys, &tampered, 1500), Err(TokenError::Invalid));
         // alg: none, with no signature.
         let none_header = crypto::b64url(br#"{"alg":"none","kid":"k1:auth"}"#);
         assert_eq!(
@@ -281,33 +233,18 @@ mod tests {
         );
         // Another deployment's keys with the same kid.
         let other = set("k1");
-        assert_eq!(
-            verify_session_token(&other, &token, 1500),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(verify_session_token(&other, &token, 1500), Err(TokenError::Invalid));
         // A kid nobody has.
-        assert_eq!(
-            verify_session_token(&set("k2"), &token, 1500),
-            Err(TokenError::UnknownKid)
-        );
-        assert_eq!(
-            verify_session_token(&keys, "garbage", 1500),
-            Err(TokenError::Invalid)
-        );
-        assert_eq!(
-            verify_session_token(&keys, &"a".repeat(5000), 1500),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(verify_session_token(&set("k2"), &token, 1500), Err(TokenError::UnknownKid));
+        assert_eq!(verify_session_token(&keys, "garbage", 1500), Err(TokenError::Invalid));
+        assert_eq!(verify_session_token(&keys, &"a".repeat(5000), 1500), Err(TokenError::Invalid));
     }
 
     #[test]
     fn access_and_auth_tokens_use_different_keys() {
         let keys = set("k1");
         let access = issue_session_token(&keys, &claims(TokenType::Access)).unwrap();
-        assert_eq!(
-            verify_session_token(&keys, &access, 1500).unwrap().typ,
-            TokenType::Access
-        );
+        assert_eq!(verify_session_token(&keys, &access, 1500).unwrap().typ, TokenType::Access);
         // Re-label the ACCESS token's kid as an auth token: the auth key does not verify it.
         let header = crypto::b64url(br#"{"alg":"HS256","typ":"JWT","kid":"k1:auth"}"#);
         let parts: Vec<&str> = access.split('.').collect();
@@ -320,11 +257,7 @@ mod tests {
     #[test]
     fn a_previous_generation_still_verifies_after_rotation() {
         let old = generate_generation("old").unwrap();
-        let before = KeySet::from_document(&KeySetDocument {
-            current: old.clone(),
-            previous: None,
-        })
-        .unwrap();
+        let before = KeySet::from_document(&KeySetDocument { current: old.clone(), previous: None }).unwrap();
         let token = issue_session_token(&before, &claims(TokenType::Auth)).unwrap();
         let after = KeySet::from_document(&KeySetDocument {
             current: generate_generation("new").unwrap(),
@@ -352,31 +285,17 @@ mod tests {
     fn id_tokens_verify_against_the_published_jwks_and_nothing_else() {
         let keys = set("k1");
         let token = issue_id_token(&keys, &id_claims()).unwrap();
-        assert_eq!(
-            verify_id_token(&keys, &token, "iss", "aud", 1899).unwrap(),
-            id_claims()
-        );
-        assert_eq!(
-            verify_id_token(&keys, &token, "iss", "aud", 1900),
-            Err(TokenError::Expired)
-        );
-        assert_eq!(
-            verify_id_token(&keys, &token, "other", "aud", 1500),
-            Err(TokenError::Invalid)
-        );
-        assert_eq!(
-            verify_id_token(&keys, &token, "iss", "other", 1500),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(verify_id_token(&keys, &token, "iss", "aud", 1899).unwrap(), id_claims());
+        assert_eq!(verify_id_token(&keys, &token, "iss", "aud", 1900), Err(TokenError::Expired));
+        assert_eq!(verify_id_token(&keys, &token, "other", "aud", 1500), Err(TokenError::Invalid));
+        assert_eq!(verify_id_token(&keys, &token, "iss", "other", 1500), Err(TokenError::Invalid));
         // Verify the way an outside service would: from the JWKS alone.
         let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks(&keys)).unwrap();
         let jwk = jwks.find("k1:id").unwrap();
         let mut v = Validation::new(Algorithm::EdDSA);
         v.set_audience(&["aud"]);
         v.validate_exp = false;
-        let decoded =
-            jsonwebtoken::decode::<IdClaims>(&token, &DecodingKey::from_jwk(jwk).unwrap(), &v)
-                .unwrap();
+        let decoded = jsonwebtoken::decode::<IdClaims>(&token, &DecodingKey::from_jwk(jwk).unwrap(), &v).unwrap();
         assert_eq!(decoded.claims.sub, "42");
     }
 
@@ -385,15 +304,9 @@ mod tests {
         let keys = set("k1");
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some("k1:id".into());
-        let forged = jsonwebtoken::encode(
-            &header,
-            &id_claims(),
-            &EncodingKey::from_secret(&keys.current.id_token_public),
-        )
-        .unwrap();
-        assert_eq!(
-            verify_id_token(&keys, &forged, "iss", "aud", 1500),
-            Err(TokenError::Invalid)
-        );
+        let forged =
+            jsonwebtoken::encode(&header, &id_claims(), &EncodingKey::from_secret(&keys.current.id_token_public))
+                .unwrap();
+        assert_eq!(verify_id_token(&keys, &forged, "iss", "aud", 1500), Err(TokenError::Invalid));
     }
 }

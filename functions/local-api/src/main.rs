@@ -7,8 +7,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let app = std::sync::Arc::new(shared::App::from_env().await?);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", app.config.port)).await?;
     tracing::info!(address = %listener.local_addr()?, store = ?app.config.store, sandbox = app.config.sandbox, "local API listening");
-    shared::local_server::LocalServer::new(app)
-        .serve(listener)
-        .await?;
+    shared::local_server::LocalServer::new(app).serve(listener).await?;
     Ok(())
 }

@@ -25,9 +25,7 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         return Err(AuthError::Unauthorized(BAD_CREDENTIALS));
     };
 
-    let user =
-        crate::session::check_password(app, &email, pw, || AuthError::Forbidden(BAD_CREDENTIALS))
-            .await?;
+    let user = crate::session::check_password(app, &email, pw, || AuthError::Forbidden(BAD_CREDENTIALS)).await?;
     let opened = crate::session::open(app, &ctx, user).await?;
     let body = serde_json::json!({
         "token": opened.token,
@@ -36,10 +34,7 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         "credentials": { "type": "ROOT", "id": opened.session.user_id },
     });
     Ok(match opened.kind {
-        TokenType::PasswordUpdate => http::json(
-            StatusCode::CONFLICT,
-            &serde_json::json!({ "token": opened.token }),
-        ),
+        TokenType::PasswordUpdate => http::json(StatusCode::CONFLICT, &serde_json::json!({ "token": opened.token })),
         _ => http::ok(&body),
     })
 }

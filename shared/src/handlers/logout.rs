@@ -15,9 +15,7 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
 
 async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let principal = authenticate(app, &req, &[TokenType::Auth, TokenType::Access]).await?;
-    app.store
-        .revoke_session(&principal.session.session_id)
-        .await?;
+    app.store.revoke_session(&principal.session.session_id).await?;
     tracing::info!(user_id = %principal.session.user_id, "logged out");
     Ok(http::no_content())
 }

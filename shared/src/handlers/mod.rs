@@ -21,10 +21,7 @@ pub(crate) fn email_field(fields: &mut Fields, path: &str) -> Option<String> {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !domain.contains('@')
-                && !email
-                    .trim()
-                    .chars()
-                    .any(|c| c.is_whitespace() || c.is_control())
+                && !email.trim().chars().any(|c| c.is_whitespace() || c.is_control())
         }
         None => false,
     };

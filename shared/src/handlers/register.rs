@@ -20,34 +20,18 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<lambda_http:
     let email = super::email_field(&mut f, "email");
     let pw = f.string("password.value", 1, 1024);
     let name = f.string("name", 1, 100);
-    let identity_type = if f.present("identityType") {
-        f.one_of("identityType", &IdentityType::NAMES)
-    } else {
-        Some("CONSUMER")
-    };
+    let identity_type =
+        if f.present("identityType") { f.one_of("identityType", &IdentityType::NAMES) } else { Some("CONSUMER") };
     let mobile = if f.present("mobile") {
         let cc = f.string("mobile.countryCode", 2, 4);
         let number = f.string("mobile.number", 4, 14);
-        if cc
-            .as_deref()
-            .is_some_and(|c| !c.starts_with('+') || !c[1..].bytes().all(|b| b.is_ascii_digit()))
-        {
-            f.error(
-                "mobile.countryCode",
-                FieldErrorKind::Regex,
-                &["^\\+[0-9]{1,3}$"],
-            );
+        if cc.as_deref().is_some_and(|c| !c.starts_with('+') || !c[1..].bytes().all(|b| b.is_ascii_digit())) {
+            f.error("mobile.countryCode", FieldErrorKind::Regex, &["^\\+[0-9]{1,3}$"]);
         }
-        if number
-            .as_deref()
-            .is_some_and(|n| !n.bytes().all(|b| b.is_ascii_digit()))
-        {
+        if number.as_deref().is_some_and(|n| !n.bytes().all(|b| b.is_ascii_digit())) {
             f.error("mobile.number", FieldErrorKind::Regex, &["^[0-9]{4,14}$"]);
         }
-        cc.zip(number).map(|(country_code, number)| Mobile {
-            country_code,
-            number,
-        })
+        cc.zip(number).map(|(country_code, number)| Mobile { country_code, number })
     } else {
         None
     };
@@ -58,15 +42,9 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<lambda_http:
             Err(v @ (PolicyViolation::TooShort | PolicyViolation::TooLong)) => f.error(
                 "password.value",
                 FieldErrorKind::Size,
-                &[
-                    &password::MIN_LENGTH.to_string(),
-                    &password::MAX_LENGTH.to_string(),
-                    v.error_code(),
-                ],
+                &[&password::MIN_LENGTH.to_string(), &password::MAX_LENGTH.to_string(), v.error_code()],
             ),
-            Err(v @ PolicyViolation::TooSimple) => {
-                f.error("password.value", FieldErrorKind::NotIn, &[v.error_code()])
-            }
+            Err(v @ PolicyViolation::TooSimple) => f.error("password.value", FieldErrorKind::NotIn, &[v.error_code()]),
         }
     }
     f.finish()?;
@@ -79,10 +57,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<lambda_http:
     let now = app.now();
     // Hashing comes before the existence check, so a taken email costs the same time.
     let password_hash = password::hash_blocking(pw).await?;
-    let identity = IdentityId {
-        kind,
-        id: crypto::random_numeric_id()?,
-    };
+    let identity = IdentityId { kind, id: crypto::random_numeric_id()? };
     let user = User {
         user_id: crypto::random_numeric_id()?,
         email,
@@ -92,10 +67,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<lambda_http:
         password_changed_at: now,
         password_expired: false,
         mobile,
-        identities: vec![Identity {
-            id: identity.clone(),
-            name,
-        }],
+        identities: vec![Identity { id: identity.clone(), name }],
         credentials_version: 1,
         last_login_at: None,
         last_login_device: None,
@@ -108,8 +80,5 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<lambda_http:
         Err(e) => return Err(e.into()),
     }
     tracing::info!(user_id = %user.user_id, "account created");
-    Ok(http::json(
-        StatusCode::CREATED,
-        &serde_json::json!({ "userId": user.user_id, "identity": identity }),
-    ))
+    Ok(http::json(StatusCode::CREATED, &serde_json::json!({ "userId": user.user_id, "identity": identity })))
 }

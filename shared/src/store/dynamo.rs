@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put,
-    ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put, ReturnValue,
+    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -60,12 +60,7 @@ fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
 }
 
-fn encode<T: Serialize>(
-    value: &T,
-    pk: String,
-    sk: &str,
-    expires_at: Option<Epoch>,
-) -> StoreResult<Item> {
+fn encode<T: Serialize>(value: &T, pk: String, sk: &str, expires_at: Option<Epoch>) -> StoreResult<Item> {
     let mut item: Item = to_item(value).map_err(|e| StoreError::Other(e.into()))?;
     item.insert("PK".into(), s(pk));
     item.insert("SK".into(), s(sk));
@@ -95,10 +90,7 @@ where
                 // Cancelled for a failed condition is a conflict; for a concurrent transaction
                 // on the same item (TransactionConflict) or throttling it is worth a retry.
                 Some("TransactionCanceledException")
-                    if err
-                        .message()
-                        .unwrap_or("")
-                        .contains("ConditionalCheckFailed") =>
+                    if err.message().unwrap_or("").contains("ConditionalCheckFailed") =>
                 {
                     StoreError::Conflict
                 }
@@ -123,10 +115,7 @@ where
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore {
-            client,
-            table: table.into(),
-        }
+        DynamoStore { client, table: table.into() }
     }
 
     pub fn table(&self) -> &str {
@@ -136,20 +125,12 @@ impl DynamoStore {
     /// Creates the table (on-demand, TTL on `expiresAt`) unless it exists: for local runs and
     /// tests. In AWS the SAM template owns the table.
     pub async fn create_table_if_missing(&self) -> Result<(), BoxError> {
-        let exists = self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await;
+        let exists = self.client.describe_table().table_name(&self.table).send().await;
         if exists.is_ok() {
             return Ok(());
         }
         let attr = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
         };
         let created = self
             .client
@@ -158,18 +139,8 @@ impl DynamoStore {
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(attr("PK")?)
             .attribute_definitions(attr("SK")?)
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("PK")
-                    .key_type(KeyType::Hash)
-                    .build()?,
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("SK")
-                    .key_type(KeyType::Range)
-                    .build()?,
-            )
+            .key_schema(KeySchemaElement::builder().attribute_name("PK").key_type(KeyType::Hash).build()?)
+            .key_schema(KeySchemaElement::builder().attribute_name("SK").key_type(KeyType::Range).build()?)
             .send()
             .await;
         if let Err(e) = created {
@@ -182,21 +153,14 @@ impl DynamoStore {
             .update_time_to_live()
             .table_name(&self.table)
             .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(TTL_ATTRIBUTE)
-                    .enabled(true)
-                    .build()?,
+                TimeToLiveSpecification::builder().attribute_name(TTL_ATTRIBUTE).enabled(true).build()?,
             )
             .send()
             .await
             .map(|_| ())
             .or_else(|e| {
                 // Enabling TTL twice is refused; that is fine.
-                if e.as_service_error()
-                    .and_then(|s| s.message())
-                    .unwrap_or("")
-                    .contains("already enabled")
-                {
+                if e.as_service_error().and_then(|s| s.message()).unwrap_or("").contains("already enabled") {
                     Ok(())
                 } else {
                     Err(e.into())
@@ -210,12 +174,7 @@ impl DynamoStore {
         next.version += 1;
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(encode(
-                &next,
-                account_pk(&user.email),
-                "PROFILE",
-                None,
-            )?))
+            .set_item(Some(encode(&next, account_pk(&user.email), "PROFILE", None)?))
             .condition_expression("version = :v")
             .expression_attribute_values(":v", n(user.version))
             .build()
@@ -237,9 +196,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(session_key(session_id)?))
             .update_expression(set)
-            .condition_expression(
-                "attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now",
-            )
+            .condition_expression("attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now")
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now));
         for (k, v) in names {
@@ -259,12 +216,7 @@ impl Store for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(encode(
-                user,
-                account_pk(&user.email),
-                "PROFILE",
-                None,
-            )?))
+            .set_item(Some(encode(user, account_pk(&user.email), "PROFILE", None)?))
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await
@@ -314,11 +266,7 @@ impl Store for DynamoStore {
         let mut user = None;
         let mut lockout = Lockout::default();
         for item in out.items.unwrap_or_default() {
-            match item
-                .get("SK")
-                .and_then(|v| v.as_s().ok())
-                .map(String::as_str)
-            {
+            match item.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) {
                 Some("PROFILE") => user = Some(decode(item)?),
                 Some("LOCKOUT") => lockout = decode(item)?,
                 _ => {}
@@ -355,21 +303,12 @@ impl Store for DynamoStore {
                 Ok(out) => decode(out.attributes.unwrap_or_default())?,
                 Err(e) => match classify(e) {
                     StoreError::Conflict => {
-                        let fresh = Lockout {
-                            failures: 1,
-                            locked_until: 0,
-                            expires_at: now + lockout_secs,
-                        };
+                        let fresh = Lockout { failures: 1, locked_until: 0, expires_at: now + lockout_secs };
                         let put = self
                             .client
                             .put_item()
                             .table_name(&self.table)
-                            .set_item(Some(encode(
-                                &fresh,
-                                account_pk(email),
-                                "LOCKOUT",
-                                Some(fresh.expires_at),
-                            )?))
+                            .set_item(Some(encode(&fresh, account_pk(email), "LOCKOUT", Some(fresh.expires_at))?))
                             .condition_expression("attribute_not_exists(PK) OR expiresAt <= :now")
                             .expression_attribute_values(":now", n(now))
                             .send()
@@ -399,18 +338,11 @@ impl Store for DynamoStore {
             }
             return Ok(lockout);
         }
-        Err(StoreError::Unavailable(
-            "failed-login counter kept changing".into(),
-        ))
+        Err(StoreError::Unavailable("failed-login counter kept changing".into()))
     }
 
     async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User> {
-        let mut session_item = encode(
-            session,
-            String::new(),
-            "",
-            Some(session.absolute_expires_at),
-        )?;
+        let mut session_item = encode(session, String::new(), "", Some(session.absolute_expires_at))?;
         session_item.extend(session_key(&session.session_id)?);
         let (put_user, next) = self.put_user(user)?;
         let put_session = Put::builder()
@@ -444,10 +376,7 @@ impl Store for DynamoStore {
     ) -> StoreResult<Option<Session>> {
         let (set, alive) = match grant {
             None => ("SET idleExpiresAt = :idle", "idleExpiresAt > :now"),
-            Some(_) => (
-                "SET grants.#g.idleExpiresAt = :idle",
-                "grants.#g.idleExpiresAt > :now",
-            ),
+            Some(_) => ("SET grants.#g.idleExpiresAt = :idle", "grants.#g.idleExpiresAt > :now"),
         };
         let mut req = self
             .client
@@ -476,13 +405,7 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn add_grant(
-        &self,
-        session_id: &str,
-        grant_id: &str,
-        grant: &Grant,
-        now: Epoch,
-    ) -> StoreResult<()> {
+    async fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()> {
         let value = AttributeValue::M(to_item(grant).map_err(|e| StoreError::Other(e.into()))?);
         self.update_live_session(
             session_id,
@@ -494,22 +417,10 @@ impl Store for DynamoStore {
         .await
     }
 
-    async fn set_session_status(
-        &self,
-        session_id: &str,
-        status: SessionStatus,
-        now: Epoch,
-    ) -> StoreResult<()> {
-        let value = serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status)
-            .map_err(|e| StoreError::Other(e.into()))?;
-        self.update_live_session(
-            session_id,
-            "SET #s = :s",
-            &[("#s", "status")],
-            vec![(":s", value)],
-            now,
-        )
-        .await
+    async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()> {
+        let value =
+            serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))?;
+        self.update_live_session(session_id, "SET #s = :s", &[("#s", "status")], vec![(":s", value)], now).await
     }
 
     async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
@@ -530,11 +441,7 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn revoke_user_sessions(
-        &self,
-        user_id: &str,
-        except: Option<&str>,
-    ) -> StoreResult<usize> {
+    async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize> {
         let mut revoked = 0;
         let mut start: Option<Item> = None;
         loop {
@@ -543,11 +450,9 @@ impl Store for DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .filter_expression("revoked = :false")
-                .projection_expression("sessionId")
+                .projection_expression("sessionId, revoked")
                 .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
                 .expression_attribute_values(":prefix", s("SESSION#"))
-                .expression_attribute_values(":false", AttributeValue::Bool(false))
                 .consistent_read(true)
                 .set_exclusive_start_key(start.take())
                 .send()
@@ -557,7 +462,8 @@ impl Store for DynamoStore {
                 let Some(id) = item.get("sessionId").and_then(|v| v.as_s().ok()) else {
                     continue;
                 };
-                if Some(id.as_str()) != except {
+                let revoked_already = matches!(item.get("revoked"), Some(AttributeValue::Bool(true)));
+                if !revoked_already && Some(id.as_str()) != except {
                     self.revoke_session(id).await?;
                     revoked += 1;
                 }

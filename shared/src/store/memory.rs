@@ -29,9 +29,7 @@ impl MemoryStore {
 
     fn lock(&self) -> StoreResult<MutexGuard<'_, Tables>> {
         // A poisoned lock means a thread panicked mid-write; refuse rather than serve half state.
-        self.tables
-            .lock()
-            .map_err(|_| StoreError::Other("memory store poisoned".into()))
+        self.tables.lock().map_err(|_| StoreError::Other("memory store poisoned".into()))
     }
 }
 
@@ -68,12 +66,7 @@ impl Store for MemoryStore {
 
     async fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, Lockout)> {
         let t = self.lock()?;
-        let lockout = t
-            .lockouts
-            .get(email)
-            .copied()
-            .unwrap_or_default()
-            .current(now);
+        let lockout = t.lockouts.get(email).copied().unwrap_or_default().current(now);
         Ok((t.users.get(email).cloned(), lockout))
     }
 
@@ -85,12 +78,7 @@ impl Store for MemoryStore {
         lockout_secs: i64,
     ) -> StoreResult<Lockout> {
         let mut t = self.lock()?;
-        let mut l = t
-            .lockouts
-            .get(email)
-            .copied()
-            .unwrap_or_default()
-            .current(now);
+        let mut l = t.lockouts.get(email).copied().unwrap_or_default().current(now);
         l.failures += 1;
         l.expires_at = l.expires_at.max(now + lockout_secs);
         if l.failures == threshold {
@@ -104,8 +92,7 @@ impl Store for MemoryStore {
     async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User> {
         let mut t = self.lock()?;
         let saved = cas_user(&mut t, user)?;
-        t.sessions
-            .insert(session.session_id.clone(), session.clone());
+        t.sessions.insert(session.session_id.clone(), session.clone());
         t.lockouts.remove(&user.email);
         Ok(saved)
     }
@@ -135,13 +122,7 @@ impl Store for MemoryStore {
         Ok(Some(s.clone()))
     }
 
-    async fn add_grant(
-        &self,
-        session_id: &str,
-        grant_id: &str,
-        grant: &Grant,
-        now: Epoch,
-    ) -> StoreResult<()> {
+    async fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()> {
         let mut t = self.lock()?;
         match t.sessions.get_mut(session_id) {
             Some(s) if !s.revoked && now < s.absolute_expires_at => {
@@ -152,12 +133,7 @@ impl Store for MemoryStore {
         }
     }
 
-    async fn set_session_status(
-        &self,
-        session_id: &str,
-        status: SessionStatus,
-        now: Epoch,
-    ) -> StoreResult<()> {
+    async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()> {
         let mut t = self.lock()?;
         match t.sessions.get_mut(session_id) {
             Some(s) if !s.revoked && now < s.absolute_expires_at => {
@@ -175,11 +151,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn revoke_user_sessions(
-        &self,
-        user_id: &str,
-        except: Option<&str>,
-    ) -> StoreResult<usize> {
+    async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize> {
         let mut t = self.lock()?;
         let mut count = 0;
         for s in t.sessions.values_mut() {

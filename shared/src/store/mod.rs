@@ -30,14 +30,8 @@ impl From<StoreError> for AuthError {
     fn from(e: StoreError) -> Self {
         match e {
             // A lost race that the handler did not resolve itself: the client may simply retry.
-            StoreError::Conflict => AuthError::Unavailable {
-                retry_after: 1,
-                source: "write conflict".into(),
-            },
-            StoreError::Unavailable(source) => AuthError::Unavailable {
-                retry_after: 1,
-                source,
-            },
+            StoreError::Conflict => AuthError::Unavailable { retry_after: 1, source: "write conflict".into() },
+            StoreError::Unavailable(source) => AuthError::Unavailable { retry_after: 1, source },
             StoreError::Other(source) => AuthError::Internal(source),
         }
     }
@@ -83,26 +77,14 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Option<Session>>;
 
     /// Adds an ACCESS grant to a live session; `Conflict` when the session is no longer alive.
-    async fn add_grant(
-        &self,
-        session_id: &str,
-        grant_id: &str,
-        grant: &Grant,
-        now: Epoch,
-    ) -> StoreResult<()>;
+    async fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()>;
 
     /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
-    async fn set_session_status(
-        &self,
-        session_id: &str,
-        status: SessionStatus,
-        now: Epoch,
-    ) -> StoreResult<()>;
+    async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
 
     /// Marks one session revoked. Idempotent.
     async fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
 
     /// Revokes every session of the user but `except`; returns how many it revoked.
-    async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>)
-    -> StoreResult<usize>;
+    async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize>;
 }

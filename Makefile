@@ -1,0 +1,20 @@
+# The commands of this repository. `make test` is the one CI runs (through .ci/run).
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/auth-target
+
+.PHONY: test run lint fmt services-start services-stop
+
+## Run every test, starting (and installing, the first time) DynamoDB Local and moto.
+test:
+	scripts/test.sh
+
+## Serve the whole API on 127.0.0.1:$${PORT:-3000}, on the embedded store.
+run:
+	cargo run --release -p local-api
+
+## Formatting and lints, as CI checks them.
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	cargo fmt --all
