@@ -8,6 +8,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/auth-target}
 trap 'scripts/test-services.sh stop' EXIT INT TERM
 env_lines=$(scripts/test-services.sh start) || { echo "could not start the test services" >&2; exit 1; }
 eval "$env_lines"
+scripts/check-template.sh || exit 1
 log=$(mktemp)
 cargo test --workspace --locked "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

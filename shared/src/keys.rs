@@ -9,19 +9,13 @@ use serde::{Deserialize, Serialize};
 use crate::crypto;
 use crate::error::BoxError;
 
-/// One generation of keys, as stored (base64) in the secret.
+/// One generation of keys, as stored in the secret: a key id and a random seed from which
+/// every key of the generation is derived. One value per generation keeps rotation simple and
+/// lets CloudFormation generate the first secret itself (`GenerateSecretString`).
 #[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct KeyGeneration {
     pub kid: String,
-    /// HS256 secret for AUTH and password-update session tokens.
-    pub auth: String,
-    /// HS256 secret for ACCESS tokens: a separate key, so one kind never verifies as the other.
-    pub access: String,
-    /// Ed25519 private key (PKCS#8, base64) for idTokens, verifiable offline through the JWKS.
-    pub id_token: String,
-    /// 256-bit key for data at rest: AES-GCM for TOTP secrets, HMAC pepper for one-time codes.
-    pub data: String,
+    pub seed: String,
 }
 
 impl std::fmt::Debug for KeyGeneration {
@@ -31,7 +25,8 @@ impl std::fmt::Debug for KeyGeneration {
     }
 }
 
-/// The secret's JSON: `{"current": {...}, "previous": {...} | null}`.
+/// The secret's JSON: `{"current": {"kid", "seed"}, "previous": {"kid", "seed"} | null}`, or a
+/// bare `{"kid", "seed"}` (a secret that has never been rotated).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeySetDocument {
     pub current: KeyGeneration,
@@ -39,13 +34,28 @@ pub struct KeySetDocument {
     pub previous: Option<KeyGeneration>,
 }
 
-/// Decoded keys, ready to use.
+impl KeySetDocument {
+    pub fn parse(json: &str) -> Result<Self, BoxError> {
+        if let Ok(doc) = serde_json::from_str::<KeySetDocument>(json) {
+            return Ok(doc);
+        }
+        let bare: KeyGeneration = serde_json::from_str(json)
+            .map_err(|_| "the key secret is neither {\"current\", \"previous\"} nor {\"kid\", \"seed\"}")?;
+        Ok(KeySetDocument { current: bare, previous: None })
+    }
+}
+
+/// Keys derived from one generation, ready to use.
 pub struct Keys {
     pub kid: String,
+    /// HS256 secret for AUTH and password-update session tokens.
     pub auth: Vec<u8>,
+    /// HS256 secret for ACCESS tokens: a separate key, so one kind never verifies as the other.
     pub access: Vec<u8>,
+    /// Ed25519 private key (PKCS#8) for idTokens, verifiable offline through the JWKS.
     pub id_token_pkcs8: Vec<u8>,
     pub id_token_public: Vec<u8>,
+    /// 256-bit key for data at rest: AES-GCM for TOTP secrets, HMAC pepper for one-time codes.
     pub data: Vec<u8>,
 }
 
@@ -63,16 +73,11 @@ pub struct KeySet {
 
 impl KeySet {
     pub fn from_document(doc: &KeySetDocument) -> Result<Self, BoxError> {
-        Ok(KeySet {
-            current: decode_generation(&doc.current)?,
-            previous: doc.previous.as_ref().map(decode_generation).transpose()?,
-        })
+        Ok(KeySet { current: derive(&doc.current)?, previous: doc.previous.as_ref().map(derive).transpose()? })
     }
 
     pub fn from_json(json: &str) -> Result<Self, BoxError> {
-        let doc: KeySetDocument =
-            serde_json::from_str(json).map_err(|e| format!("the key secret is not a key set document: {e}"))?;
-        Self::from_document(&doc)
+        Self::from_document(&KeySetDocument::parse(json)?)
     }
 
     /// Every generation, current first.
@@ -85,45 +90,35 @@ impl KeySet {
     }
 }
 
-fn decode_generation(g: &KeyGeneration) -> Result<Keys, BoxError> {
-    let field = |name: &str, value: &str, min: usize| -> Result<Vec<u8>, BoxError> {
-        let bytes = crypto::b64_decode(value).ok_or_else(|| format!("key `{}`.{name} is not base64", g.kid))?;
-        if bytes.len() < min {
-            return Err(format!("key `{}`.{name} is shorter than {min} bytes", g.kid).into());
-        }
-        Ok(bytes)
-    };
-    let id_token_pkcs8 = field("idToken", &g.id_token, 32)?;
-    let pair = Ed25519KeyPair::from_pkcs8(&id_token_pkcs8)
-        .map_err(|_| format!("key `{}`.idToken is not an Ed25519 PKCS#8 key", g.kid))?;
-    let data = field("data", &g.data, 32)?;
-    if data.len() != 32 {
-        return Err(format!("key `{}`.data must be exactly 32 bytes", g.kid).into());
+/// Shortest seed accepted: 32 characters of a random alphanumeric string carry > 190 bits.
+pub const MIN_SEED_LENGTH: usize = 32;
+
+/// Derives each key as HMAC-SHA256(seed, purpose): a PRF-based KDF (NIST SP 800-108), so the
+/// keys are independent of each other and none reveals the seed.
+fn derive(g: &KeyGeneration) -> Result<Keys, BoxError> {
+    if g.kid.is_empty() || g.kid.len() > 64 || g.kid.contains(':') {
+        return Err("a key generation needs a kid of 1 to 64 characters without ':'".into());
     }
-    if g.kid.is_empty() || g.kid.len() > 64 {
-        return Err("a key generation needs a kid of 1 to 64 characters".into());
+    if g.seed.len() < MIN_SEED_LENGTH {
+        return Err(format!("the seed of key `{}` is shorter than {MIN_SEED_LENGTH} characters", g.kid).into());
     }
+    let key = |purpose: &str| crypto::hmac_sha256(g.seed.as_bytes(), &[b"auth-service/v1", purpose.as_bytes()]);
+    let pair = Ed25519KeyPair::from_seed_unchecked(&key("id-token-ed25519"))
+        .map_err(|_| format!("key `{}`: Ed25519 derivation failed", g.kid))?;
+    let pkcs8 = pair.to_pkcs8().map_err(|_| format!("key `{}`: PKCS#8 encoding failed", g.kid))?;
     Ok(Keys {
         kid: g.kid.clone(),
-        auth: field("auth", &g.auth, 32)?,
-        access: field("access", &g.access, 32)?,
+        auth: key("auth-token-hs256").to_vec(),
+        access: key("access-token-hs256").to_vec(),
+        id_token_pkcs8: pkcs8.as_ref().to_vec(),
         id_token_public: pair.public_key().as_ref().to_vec(),
-        id_token_pkcs8,
-        data,
+        data: key("data-at-rest").to_vec(),
     })
 }
 
-/// A new generation of random keys.
+/// A new generation with a random seed.
 pub fn generate_generation(kid: &str) -> Result<KeyGeneration, BoxError> {
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new())
-        .map_err(|_| "Ed25519 key generation failed")?;
-    Ok(KeyGeneration {
-        kid: kid.to_owned(),
-        auth: crypto::b64(&crypto::random_bytes::<32>()?),
-        access: crypto::b64(&crypto::random_bytes::<32>()?),
-        id_token: crypto::b64(pkcs8.as_ref()),
-        data: crypto::b64(&crypto::random_bytes::<32>()?),
-    })
+    Ok(KeyGeneration { kid: kid.to_owned(), seed: crypto::b64url(&crypto::random_bytes::<48>()?) })
 }
 
 /// Where key sets come from.
@@ -185,17 +180,34 @@ mod tests {
         assert_eq!(set.current.kid, "k1");
         assert_eq!(set.by_kid("k0").map(|k| k.kid.as_str()), Some("k0"));
         assert!(set.by_kid("nope").is_none());
-        let printed = format!("{:?} {:?}", doc, set);
-        assert!(!printed.contains(&doc.current.auth));
-        assert!(!printed.contains(&doc.current.data));
+        let printed = format!("{doc:?} {set:?}");
+        assert!(!printed.contains(&doc.current.seed));
+    }
+
+    #[test]
+    fn keys_are_derived_deterministically_and_independently() {
+        let g = generate_generation("k").unwrap();
+        let a = derive(&g).unwrap();
+        let b = derive(&g).unwrap();
+        assert_eq!(a.auth, b.auth);
+        assert_eq!(a.id_token_public, b.id_token_public);
+        assert_ne!(a.auth, a.access);
+        assert_ne!(a.auth, a.data);
+        assert_ne!(derive(&generate_generation("k").unwrap()).unwrap().auth, a.auth);
+    }
+
+    #[test]
+    fn a_bare_generation_as_cloudformation_makes_it_is_accepted() {
+        let set = KeySet::from_json(r#"{"kid":"initial","seed":"abcdefghijklmnopqrstuvwxyz0123456789ABCD"}"#).unwrap();
+        assert_eq!(set.current.kid, "initial");
+        assert!(set.previous.is_none());
     }
 
     #[test]
     fn a_bad_document_is_refused_with_a_reason() {
         assert!(KeySet::from_json("{}").is_err());
-        let mut g = generate_generation("k").unwrap();
-        g.auth = crypto::b64(b"short");
-        let err = KeySet::from_document(&KeySetDocument { current: g, previous: None }).unwrap_err();
-        assert!(err.to_string().contains("auth"), "{err}");
+        let err = KeySet::from_json(r#"{"kid":"k","seed":"short"}"#).unwrap_err();
+        assert!(err.to_string().contains("shorter"), "{err}");
+        assert!(KeySet::from_json(r#"{"kid":"a:b","seed":"abcdefghijklmnopqrstuvwxyz0123456789ABCD"}"#).is_err());
     }
 }

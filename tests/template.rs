@@ -1,0 +1,75 @@
+//! `template.yaml`, `functions/`, `events/` and the router must describe the same endpoints:
+//! every function has a package, an event and a route with the same method and path, both ways.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The `AWS::Serverless::Function` resources: (logical id, binary, [(method, path)]).
+fn template_functions() -> Vec<(String, String, Vec<(String, String)>)> {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let mut out: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if line.starts_with("  ") && !line.starts_with("   ") && trimmed.ends_with(':') {
+            out.push((trimmed.trim_end_matches(':').to_owned(), String::new(), Vec::new()));
+        } else if let Some(bin) = trimmed.strip_prefix("Binary: ") {
+            out.last_mut().unwrap().1 = bin.to_owned();
+        } else if trimmed.starts_with("Properties: { RestApiId:") {
+            let field = |name: &str| {
+                trimmed.split(&format!("{name}: ")).nth(1).unwrap().split([',', ' ', '}']).next().unwrap().to_owned()
+            };
+            out.last_mut().unwrap().2.push((field("Method"), field("Path")));
+        }
+    }
+    out.into_iter().filter(|(_, bin, _)| !bin.is_empty()).collect()
+}
+
+fn camel(name: &str) -> String {
+    name.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect()
+}
+
+#[test]
+fn template_packages_events_and_routes_agree() {
+    let functions = template_functions();
+    assert!(!functions.is_empty());
+    let routes = shared::router::routes();
+    let from_template: BTreeSet<String> = functions.iter().map(|f| f.1.clone()).collect();
+    let from_routes: BTreeSet<String> = routes.iter().map(|r| r.function.to_owned()).collect();
+    let packages: BTreeSet<String> = std::fs::read_dir(root().join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "local-api")
+        .collect();
+    let events: BTreeSet<String> = std::fs::read_dir(root().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().path().file_stem().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    let http_functions: BTreeSet<String> = functions.iter().filter(|f| !f.2.is_empty()).map(|f| f.1.clone()).collect();
+    assert_eq!(from_template, packages, "template.yaml functions vs functions/ packages");
+    assert_eq!(http_functions, from_routes, "template.yaml API functions vs router");
+    assert_eq!(from_routes, events, "router vs events/");
+    for (logical, binary, apis) in &functions {
+        assert_eq!(logical, &format!("{}Function", camel(binary)), "logical id of {binary}");
+        for (method, path) in apis {
+            assert!(
+                routes.iter().any(|r| r.function == binary && r.method.as_str() == method && r.path == path),
+                "{binary}: {method} {path} is not routed to it"
+            );
+        }
+    }
+    for r in &routes {
+        let f = functions.iter().find(|f| f.1 == r.function).unwrap();
+        assert!(
+            f.2.iter().any(|(m, p)| m == r.method.as_str() && p == r.path),
+            "{} {} is not an event of {}Function",
+            r.method,
+            r.path,
+            camel(r.function)
+        );
+    }
+}
