@@ -9,10 +9,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The `AWS::Serverless::Function` resources: (logical id, binary, [(method, path)]).
-fn template_functions() -> Vec<(String, String, Vec<(String, String)>)> {
+/// An `AWS::Serverless::Function` resource: logical id, binary, and its API events (method, path).
+type TemplateFunction = (String, String, Vec<(String, String)>);
+
+fn template_functions() -> Vec<TemplateFunction> {
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    let mut out: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+    let mut out: Vec<TemplateFunction> = Vec::new();
     for line in text.lines() {
         let trimmed = line.trim();
         if line.starts_with("  ") && !line.starts_with("   ") && trimmed.ends_with(':') {
