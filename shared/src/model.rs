@@ -83,7 +83,24 @@ pub struct User {
     #[serde(default)]
     pub last_login_device: Option<String>,
     pub created_at: Epoch,
+    /// Surface-1 authentication factors (SMS one-time passwords, push devices).
+    #[serde(default)]
+    pub factors: Vec<Factor>,
     pub version: u64,
+}
+
+impl User {
+    pub fn factor(&self, channel: FactorChannel) -> Option<&Factor> {
+        self.factors.iter().find(|f| f.channel == channel)
+    }
+
+    pub fn factor_mut(&mut self, channel: FactorChannel) -> Option<&mut Factor> {
+        self.factors.iter_mut().find(|f| f.channel == channel)
+    }
+
+    pub fn has_active(&self, channel: FactorChannel) -> bool {
+        self.factor(channel).is_some_and(|f| f.status == FactorStatus::Active)
+    }
 }
 
 impl std::fmt::Debug for User {
@@ -172,5 +189,149 @@ impl Lockout {
     /// The counter as seen at `now`: a stale one counts as zero.
     pub fn current(self, now: Epoch) -> Lockout {
         if now >= self.expires_at { Lockout::default() } else { self }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FactorType {
+    Otp,
+    Push,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FactorChannel {
+    Sms,
+    Authy,
+    Biometric,
+}
+
+impl FactorChannel {
+    /// The channel of a path segment, if this factor type supports it.
+    pub fn parse(kind: FactorType, segment: &str) -> Option<Self> {
+        match (kind, segment) {
+            (FactorType::Otp, "SMS") => Some(FactorChannel::Sms),
+            (FactorType::Push, "AUTHY") => Some(FactorChannel::Authy),
+            (FactorType::Push, "BIOMETRIC") => Some(FactorChannel::Biometric),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FactorStatus {
+    PendingVerification,
+    Active,
+    Inactive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PushPlatform {
+    Apns,
+    Gcm,
+}
+
+/// A device enrolled for push step-up: where to reach it, and the key its answers are signed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushDevice {
+    pub platform: PushPlatform,
+    /// The SNS platform endpoint (sandbox: a recorded stand-in).
+    pub endpoint: String,
+    /// Ed25519 public key, raw 32 bytes, base64.
+    pub public_key: String,
+    pub linking_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Factor {
+    #[serde(rename = "type")]
+    pub kind: FactorType,
+    pub channel: FactorChannel,
+    pub status: FactorStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<PushDevice>,
+}
+
+/// What a one-time code is for; one live code per purpose and user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodePurpose {
+    /// Enrolling the SMS factor of surface 1.
+    FactorSms,
+    /// Stepping up one session.
+    StepUp { session_id: String },
+    /// Validating a surface-2 method (`SMS` or `EMAIL`).
+    Method { channel: &'static str },
+}
+
+impl CodePurpose {
+    pub fn key(&self) -> String {
+        match self {
+            CodePurpose::FactorSms => "FACTOR#SMS".into(),
+            CodePurpose::StepUp { session_id } => format!("STEPUP#{session_id}"),
+            CodePurpose::Method { channel } => format!("METHOD#{channel}"),
+        }
+    }
+}
+
+/// A one-time code in flight. Only a keyed hash of the code is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeChallenge {
+    pub user_id: String,
+    pub purpose: String,
+    pub code_hash: String,
+    pub created_at: Epoch,
+    pub expires_at: Epoch,
+    pub attempts: u32,
+}
+
+/// How checking a one-time code went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// Right code: the challenge is consumed (a code works once).
+    Accepted,
+    /// Wrong code; the challenge lives on with fewer tries left.
+    Wrong {
+        attempts: u32,
+    },
+    /// Wrong code, and that was the last try: the challenge is dead.
+    LimitReached,
+    Expired,
+    /// No challenge in flight (never started, already used, or dead).
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PushStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Expired,
+}
+
+/// A push step-up challenge, answered by the enrolled device's signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushChallenge {
+    pub id: String,
+    pub user_id: String,
+    pub email: String,
+    pub session_id: String,
+    pub channel: FactorChannel,
+    pub status: PushStatus,
+    pub created_at: Epoch,
+    pub expires_at: Epoch,
+}
+
+impl PushChallenge {
+    /// The status as of `now`: a pending challenge past its expiry is expired.
+    pub fn status_at(&self, now: Epoch) -> PushStatus {
+        if self.status == PushStatus::Pending && now >= self.expires_at { PushStatus::Expired } else { self.status }
     }
 }

@@ -16,8 +16,16 @@ use shared::router::{self, Route};
 use shared::sms::SandboxSms;
 use shared::store::{DynamoStore, MemoryStore, Store};
 
-/// 2026-01-01T00:00:00Z: tests start at a fixed time and move it by hand.
-pub const T0: i64 = 1_767_225_600;
+/// When the tests' clock starts: the real time at the first call, rounded down to the minute,
+/// then moved by hand. It must be near the real time, because DynamoDB Local, like DynamoDB,
+/// deletes items whose TTL attribute is in the past.
+pub fn t0() -> i64 {
+    static START: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *START.get_or_init(|| {
+        use shared::clock::Clock;
+        shared::clock::SystemClock.now() / 60 * 60
+    })
+}
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -95,7 +103,7 @@ impl TestApp {
     pub async fn with_config(backend: Backend, tune: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::local_defaults();
         tune(&mut config);
-        let clock = Arc::new(ManualClock::new(T0));
+        let clock = Arc::new(ManualClock::new(t0()));
         let sms = Arc::new(SandboxSms::new());
         let store = fresh_store(backend).await;
         let keys = Arc::new(EphemeralKeys::generate().unwrap());

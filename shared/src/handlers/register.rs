@@ -72,6 +72,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<lambda_http:
         last_login_at: None,
         last_login_device: None,
         created_at: now,
+        factors: Vec::new(),
         version: 1,
     };
     match app.store.create_user(&user).await {

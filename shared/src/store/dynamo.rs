@@ -8,6 +8,10 @@
 //! | account         | `ACCOUNT#<email>`  | `PROFILE`             |
 //! | failed logins   | `ACCOUNT#<email>`  | `LOCKOUT`             |
 //! | session         | `USER#<userId>`    | `SESSION#<sessionId>` |
+//! | one-time code   | `USER#<userId>`    | `CODE#<purpose>`      |
+//! | push in flight  | `USER#<userId>`    | `PUSHLOCK#<sessionId>`|
+//! | push challenge  | `PUSH#<id>`        | `PUSH`                |
+//! | rate counter    | `RATE#<key>`       | `<window end>`        |
 
 use std::collections::HashMap;
 
@@ -16,7 +20,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put, ReturnValue,
-    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,7 +29,7 @@ use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 use super::{Store, StoreError, StoreResult};
 use crate::clock::Epoch;
 use crate::error::BoxError;
-use crate::model::{Grant, Lockout, Session, SessionStatus, User};
+use crate::model::{CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, Session, SessionStatus, User};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -42,6 +46,13 @@ fn s(v: impl Into<String>) -> AttributeValue {
 
 fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
+}
+
+/// One idempotency token per logical transaction, set on the request so that the SDK's own
+/// retries of it carry the same token (DynamoDB then applies it at most once), while two
+/// different transactions can never be mistaken for one another.
+fn request_token() -> StoreResult<String> {
+    crate::crypto::random_token_id().map_err(|e| StoreError::Other(e.into()))
 }
 
 fn account_pk(email: &str) -> String {
@@ -358,6 +369,7 @@ impl Store for DynamoStore {
             .map_err(|e| StoreError::Other(e.into()))?;
         self.client
             .transact_write_items()
+            .client_request_token(request_token()?)
             .transact_items(TransactWriteItem::builder().put(put_session).build())
             .transact_items(TransactWriteItem::builder().put(put_user).build())
             .transact_items(TransactWriteItem::builder().delete(clear_lockout).build())
@@ -473,5 +485,251 @@ impl Store for DynamoStore {
                 _ => return Ok(revoked),
             }
         }
+    }
+
+    async fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()> {
+        let sk = format!("CODE#{}", challenge.purpose);
+        let item = encode(challenge, format!("USER#{}", challenge.user_id), &sk, Some(challenge.expires_at))?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK) OR createdAt <= :cutoff")
+            .expression_attribute_values(":cutoff", n(now - cooldown_secs))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn check_code(
+        &self,
+        user_id: &str,
+        purpose: &str,
+        code_hash: &str,
+        now: Epoch,
+        max_attempts: u32,
+    ) -> StoreResult<CodeCheck> {
+        let k = key(format!("USER#{user_id}"), &format!("CODE#{purpose}"));
+        // The right code: a conditional delete, so of many concurrent tries exactly one wins.
+        let consumed = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(k.clone()))
+            .condition_expression("codeHash = :h AND expiresAt > :now AND attempts < :max")
+            .expression_attribute_values(":h", s(code_hash))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":max", n(max_attempts))
+            .send()
+            .await
+            .map_err(classify);
+        match consumed {
+            Ok(_) => return Ok(CodeCheck::Accepted),
+            Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+        // A wrong code on a live challenge uses up one try.
+        let wrong = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(k.clone()))
+            .update_expression("SET attempts = attempts + :one")
+            .condition_expression("attribute_exists(PK) AND codeHash <> :h AND expiresAt > :now AND attempts < :max")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":h", s(code_hash))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":max", n(max_attempts))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(classify);
+        match wrong {
+            Ok(out) => {
+                let c: CodeChallenge = decode(out.attributes.unwrap_or_default())?;
+                return Ok(if c.attempts >= max_attempts {
+                    CodeCheck::LimitReached
+                } else {
+                    CodeCheck::Wrong { attempts: c.attempts }
+                });
+            }
+            Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e),
+        }
+        // Neither: say why.
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(k))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        let Some(item) = out.item else { return Ok(CodeCheck::Missing) };
+        let c: CodeChallenge = decode(item)?;
+        Ok(if c.attempts >= max_attempts {
+            CodeCheck::LimitReached
+        } else if now >= c.expires_at {
+            CodeCheck::Expired
+        } else {
+            // The right code, consumed by a concurrent request between the two writes above.
+            CodeCheck::Missing
+        })
+    }
+
+    async fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("USER#{user_id}"), &format!("CODE#{purpose}"))))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn create_push_challenge(&self, challenge: &PushChallenge, now: Epoch) -> StoreResult<()> {
+        let marker = HashMap::from([
+            ("PK".to_owned(), s(format!("USER#{}", challenge.user_id))),
+            ("SK".to_owned(), s(format!("PUSHLOCK#{}", challenge.session_id))),
+            ("challengeId".to_owned(), s(&challenge.id)),
+            (TTL_ATTRIBUTE.to_owned(), n(challenge.expires_at)),
+        ]);
+        let put_marker = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(marker))
+            .condition_expression("attribute_not_exists(PK) OR expiresAt <= :now")
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let put_challenge = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(encode(
+                challenge,
+                format!("PUSH#{}", challenge.id),
+                "PUSH",
+                Some(challenge.expires_at + 86_400),
+            )?))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.client
+            .transact_write_items()
+            .client_request_token(request_token()?)
+            .transact_items(TransactWriteItem::builder().put(put_marker).build())
+            .transact_items(TransactWriteItem::builder().put(put_challenge).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("PUSH#{id}"), "PUSH")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(decode).transpose()
+    }
+
+    async fn answer_push_challenge(
+        &self,
+        challenge: &PushChallenge,
+        status: PushStatus,
+        now: Epoch,
+    ) -> StoreResult<()> {
+        let status_value =
+            serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))?;
+        let pending = serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(PushStatus::Pending)
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let settle = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("PUSH#{}", challenge.id), "PUSH")))
+            .update_expression("SET #s = :s")
+            .condition_expression("#s = :pending AND expiresAt > :now")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":s", status_value)
+            .expression_attribute_values(":pending", pending)
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let release = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("USER#{}", challenge.user_id), &format!("PUSHLOCK#{}", challenge.session_id))))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let mut tx = self
+            .client
+            .transact_write_items()
+            .client_request_token(request_token()?)
+            .transact_items(TransactWriteItem::builder().update(settle).build())
+            .transact_items(TransactWriteItem::builder().delete(release).build());
+        if status == PushStatus::Approved {
+            let stepped_up = serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(SessionStatus::SteppedUp)
+                .map_err(|e| StoreError::Other(e.into()))?;
+            let step_up = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(session_key(&challenge.session_id)?))
+                .update_expression("SET #s = :s")
+                .condition_expression("attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now")
+                .expression_attribute_names("#s", "status")
+                .expression_attribute_values(":s", stepped_up)
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
+                .expression_attribute_values(":now", n(now))
+                .build()
+                .map_err(|e| StoreError::Other(e.into()))?;
+            tx = tx.transact_items(TransactWriteItem::builder().update(step_up).build());
+        }
+        tx.send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()> {
+        let delete_challenge = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("PUSH#{}", challenge.id), "PUSH")))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let release = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("USER#{}", challenge.user_id), &format!("PUSHLOCK#{}", challenge.session_id))))
+            .condition_expression("challengeId = :id")
+            .expression_attribute_values(":id", s(&challenge.id))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.client
+            .transact_write_items()
+            .client_request_token(request_token()?)
+            .transact_items(TransactWriteItem::builder().delete(delete_challenge).build())
+            .transact_items(TransactWriteItem::builder().delete(release).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn hit_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<u64> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .update_expression("ADD hits :one SET expiresAt = :end")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":end", n(window_end))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.attributes
+            .and_then(|a| a.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()))
+            .ok_or_else(|| StoreError::Other("rate counter without hits".into()))
     }
 }

@@ -8,13 +8,21 @@ use async_trait::async_trait;
 
 use super::{Store, StoreError, StoreResult};
 use crate::clock::Epoch;
-use crate::model::{Grant, Lockout, Session, SessionStatus, User};
+use crate::crypto::constant_time_eq;
+use crate::model::{CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, Session, SessionStatus, User};
 
 #[derive(Default)]
 struct Tables {
     users: HashMap<String, User>,
     lockouts: HashMap<String, Lockout>,
     sessions: HashMap<String, Session>,
+    /// (user id, purpose) → challenge.
+    codes: HashMap<(String, String), CodeChallenge>,
+    push: HashMap<String, PushChallenge>,
+    /// session id → the push challenge in flight for it.
+    push_in_flight: HashMap<String, String>,
+    /// (key, window end) → hits.
+    rates: HashMap<(String, Epoch), u64>,
 }
 
 #[derive(Default)]
@@ -161,5 +169,109 @@ impl Store for MemoryStore {
             }
         }
         Ok(count)
+    }
+
+    async fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        let key = (challenge.user_id.clone(), challenge.purpose.clone());
+        if t.codes.get(&key).is_some_and(|c| c.created_at > now - cooldown_secs) {
+            return Err(StoreError::Conflict);
+        }
+        t.codes.insert(key, challenge.clone());
+        Ok(())
+    }
+
+    async fn check_code(
+        &self,
+        user_id: &str,
+        purpose: &str,
+        code_hash: &str,
+        now: Epoch,
+        max_attempts: u32,
+    ) -> StoreResult<CodeCheck> {
+        let mut t = self.lock()?;
+        let key = (user_id.to_owned(), purpose.to_owned());
+        let Some(c) = t.codes.get_mut(&key) else { return Ok(CodeCheck::Missing) };
+        if c.attempts >= max_attempts {
+            return Ok(CodeCheck::LimitReached);
+        }
+        if now >= c.expires_at {
+            return Ok(CodeCheck::Expired);
+        }
+        if constant_time_eq(c.code_hash.as_bytes(), code_hash.as_bytes()) {
+            t.codes.remove(&key);
+            return Ok(CodeCheck::Accepted);
+        }
+        c.attempts += 1;
+        Ok(if c.attempts >= max_attempts { CodeCheck::LimitReached } else { CodeCheck::Wrong { attempts: c.attempts } })
+    }
+
+    async fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()> {
+        self.lock()?.codes.remove(&(user_id.to_owned(), purpose.to_owned()));
+        Ok(())
+    }
+
+    async fn create_push_challenge(&self, challenge: &PushChallenge, now: Epoch) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        let busy = t
+            .push_in_flight
+            .get(&challenge.session_id)
+            .and_then(|id| t.push.get(id))
+            .is_some_and(|c| c.status_at(now) == PushStatus::Pending);
+        if busy || t.push.contains_key(&challenge.id) {
+            return Err(StoreError::Conflict);
+        }
+        t.push_in_flight.insert(challenge.session_id.clone(), challenge.id.clone());
+        t.push.insert(challenge.id.clone(), challenge.clone());
+        Ok(())
+    }
+
+    async fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>> {
+        Ok(self.lock()?.push.get(id).cloned())
+    }
+
+    async fn answer_push_challenge(
+        &self,
+        challenge: &PushChallenge,
+        status: PushStatus,
+        now: Epoch,
+    ) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        let pending = t.push.get(&challenge.id).is_some_and(|c| c.status_at(now) == PushStatus::Pending);
+        let session_alive =
+            t.sessions.get(&challenge.session_id).is_some_and(|s| !s.revoked && now < s.absolute_expires_at);
+        if !pending || (status == PushStatus::Approved && !session_alive) {
+            return Err(StoreError::Conflict);
+        }
+        if status == PushStatus::Approved {
+            if let Some(s) = t.sessions.get_mut(&challenge.session_id) {
+                s.status = SessionStatus::SteppedUp;
+            }
+        }
+        if let Some(c) = t.push.get_mut(&challenge.id) {
+            c.status = status;
+        }
+        t.push_in_flight.remove(&challenge.session_id);
+        Ok(())
+    }
+
+    async fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        t.push.remove(&challenge.id);
+        if t.push_in_flight.get(&challenge.session_id) == Some(&challenge.id) {
+            t.push_in_flight.remove(&challenge.session_id);
+        }
+        Ok(())
+    }
+
+    async fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64> {
+        let mut t = self.lock()?;
+        // Forget finished windows now and then, as the TTL does in DynamoDB.
+        if t.rates.len() > 10_000 {
+            t.rates.retain(|(_, end), _| *end >= window_end);
+        }
+        let count = t.rates.entry((key.to_owned(), window_end)).or_insert(0);
+        *count += 1;
+        Ok(*count)
     }
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::error::{AuthError, BoxError};
-use crate::model::{Grant, Lockout, Session, SessionStatus, User};
+use crate::model::{CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, Session, SessionStatus, User};
 
 pub mod dynamo;
 pub mod memory;
@@ -87,4 +87,38 @@ pub trait Store: Send + Sync {
 
     /// Revokes every session of the user but `except`; returns how many it revoked.
     async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize>;
+
+    /// Starts a one-time code challenge, replacing an earlier one of the same user and purpose
+    /// unless that one was created less than `cooldown_secs` before `now` (`Conflict`).
+    async fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()>;
+
+    /// Checks a code's keyed hash against the challenge, atomically: the right code consumes
+    /// it (exactly once, however many try at the same time); a wrong one uses up a try.
+    async fn check_code(
+        &self,
+        user_id: &str,
+        purpose: &str,
+        code_hash: &str,
+        now: Epoch,
+        max_attempts: u32,
+    ) -> StoreResult<CodeCheck>;
+
+    async fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()>;
+
+    /// Stores a new push challenge unless one is already in flight (pending and unexpired) for
+    /// the same session (`Conflict`).
+    async fn create_push_challenge(&self, challenge: &PushChallenge, now: Epoch) -> StoreResult<()>;
+
+    async fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>>;
+
+    /// Settles a pending, unexpired challenge; an approval steps its session up in the same
+    /// atomic write. `Conflict` when it is no longer pending or the session is gone.
+    async fn answer_push_challenge(&self, challenge: &PushChallenge, status: PushStatus, now: Epoch)
+    -> StoreResult<()>;
+
+    /// Removes a challenge that could not be delivered, and frees its session for another.
+    async fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
+
+    /// Counts one hit of `key` in the window that ends at `window_end`; returns the count.
+    async fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
 }
