@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes events/<function>.json: an API Gateway (REST, proxy) event for `sam local invoke -e`.
 
-Usage: scripts/event.py <function> <METHOD> <resource> [--path P] [--token AUTH|ACCESS|TEMP]
+Usage: scripts/event.py <function> <METHOD> <resource> [--path P] [--token AUTH|ACCESS]
                         [--body JSON] [--param k=v ...] [--query k=v ...] [--header k=v ...]
 Tokens are placeholders (<AUTH_TOKEN>, ...): paste a real one before invoking; the tests
 substitute their own.

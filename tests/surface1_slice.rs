@@ -37,7 +37,7 @@ async fn registration_reports_every_invalid_field(b: Backend) {
         .post(
             "/users",
             None,
-            json!({"email": "not-an-email", "password": {"value": 12}, "identityType": "ROBOT", "mobile": {"countryCode": "44", "number": "x1"}}),
+            json!({"email": "not-an-email", "password": {"value": 12}, "identityType": "ROBOT", "mobile": {"countryCode": "44", "number": "x1234"}}),
         )
         .await;
     assert_eq!(r.status, 400);

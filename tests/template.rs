@@ -21,11 +21,10 @@ fn template_functions() -> Vec<TemplateFunction> {
             out.push((trimmed.trim_end_matches(':').to_owned(), String::new(), Vec::new()));
         } else if let Some(bin) = trimmed.strip_prefix("Binary: ") {
             out.last_mut().unwrap().1 = bin.to_owned();
-        } else if trimmed.starts_with("Properties: { RestApiId:") {
-            let field = |name: &str| {
-                trimmed.split(&format!("{name}: ")).nth(1).unwrap().split([',', ' ', '}']).next().unwrap().to_owned()
-            };
-            out.last_mut().unwrap().2.push((field("Method"), field("Path")));
+        } else if let Some(path) = trimmed.strip_prefix("Path: ") {
+            out.last_mut().unwrap().2.push((String::new(), path.to_owned()));
+        } else if let Some(method) = trimmed.strip_prefix("Method: ") {
+            out.last_mut().unwrap().2.last_mut().unwrap().0 = method.to_owned();
         }
     }
     out.into_iter().filter(|(_, bin, _)| !bin.is_empty()).collect()

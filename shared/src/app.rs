@@ -9,6 +9,7 @@ use crate::clock::{Clock, Epoch, SystemClock};
 use crate::config::{Config, StoreKind};
 use crate::error::BoxError;
 use crate::keys::{EphemeralKeys, KeySet, KeySource, SecretsManagerKeys};
+use crate::push::{PushSender, SandboxPush, SnsPush};
 use crate::sms::{SandboxSms, SmsSender, SnsSms};
 use crate::store::{DynamoStore, MemoryStore, Store};
 
@@ -17,20 +18,25 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub store: Arc<dyn Store>,
     pub sms: Arc<dyn SmsSender>,
+    pub push: Arc<dyn PushSender>,
     key_source: Arc<dyn KeySource>,
     keys: RwLock<Arc<KeySet>>,
     last_reload: Mutex<Option<Epoch>>,
 }
 
+/// The ports an app is built from.
+pub struct Adapters {
+    pub clock: Arc<dyn Clock>,
+    pub store: Arc<dyn Store>,
+    pub sms: Arc<dyn SmsSender>,
+    pub push: Arc<dyn PushSender>,
+    pub keys: Arc<dyn KeySource>,
+}
+
 impl App {
     /// Assembles an app from its parts, loading the keys once.
-    pub async fn new(
-        config: Config,
-        clock: Arc<dyn Clock>,
-        store: Arc<dyn Store>,
-        sms: Arc<dyn SmsSender>,
-        key_source: Arc<dyn KeySource>,
-    ) -> Result<Self, BoxError> {
+    pub async fn new(config: Config, parts: Adapters) -> Result<Self, BoxError> {
+        let Adapters { clock, store, sms, push, keys: key_source } = parts;
         let keys = key_source.load().await.map_err(|e| format!("loading signing keys: {e}"))?;
         // Paid here, in init, rather than by the first login with an unknown email.
         let _ = crate::password::dummy_hash();
@@ -39,6 +45,7 @@ impl App {
             clock,
             store,
             sms,
+            push,
             key_source,
             keys: RwLock::new(Arc::new(keys)),
             last_reload: Mutex::new(None),
@@ -66,9 +73,17 @@ impl App {
             }
             _ => Arc::new(MemoryStore::new()),
         };
-        let sms: Arc<dyn SmsSender> = match (&aws, config.sandbox) {
-            (Some(aws), false) => Arc::new(SnsSms::new(aws_sdk_sns::Client::new(aws))),
-            _ => Arc::new(SandboxSms::new()),
+        let (sms, push): (Arc<dyn SmsSender>, Arc<dyn PushSender>) = match (&aws, config.sandbox) {
+            (Some(aws), false) => {
+                let sns = aws_sdk_sns::Client::new(aws);
+                let push = SnsPush::new(
+                    sns.clone(),
+                    config.push_apns_application.clone(),
+                    config.push_gcm_application.clone(),
+                );
+                (Arc::new(SnsSms::new(sns)), Arc::new(push))
+            }
+            _ => (Arc::new(SandboxSms::new()), Arc::new(SandboxPush::new())),
         };
         let key_source: Arc<dyn KeySource> = match (&config.signing_secret_id, &aws) {
             (Some(id), Some(aws)) => {
@@ -80,7 +95,7 @@ impl App {
             }
             _ => Arc::new(EphemeralKeys::generate()?),
         };
-        Self::new(config, Arc::new(SystemClock), store, sms, key_source).await
+        Self::new(config, Adapters { clock: Arc::new(SystemClock), store, sms, push, keys: key_source }).await
     }
 
     pub fn now(&self) -> Epoch {

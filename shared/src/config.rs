@@ -31,6 +31,9 @@ pub struct Config {
     pub issuer: String,
     pub audience: String,
     pub rate_limit: RateLimits,
+    /// SNS platform applications for push step-up devices.
+    pub push_apns_application: Option<String>,
+    pub push_gcm_application: Option<String>,
 }
 
 /// Request budgets; each is a count per window.
@@ -91,11 +94,13 @@ impl Config {
             issuer: get("AUTH_ISSUER").unwrap_or("https://auth.local").to_owned(),
             audience: get("AUTH_AUDIENCE").unwrap_or("auth-clients").to_owned(),
             rate_limit: RateLimits {
-                per_ip_per_minute: number(env, "AUTH_RATE_PER_IP_PER_MINUTE", 300)?,
-                per_account_per_minute: number(env, "AUTH_RATE_PER_ACCOUNT_PER_MINUTE", 30)?,
+                per_ip_per_minute: number(env, "AUTH_RATE_PER_IP_PER_MINUTE", 120)?,
+                per_account_per_minute: number(env, "AUTH_RATE_PER_ACCOUNT_PER_MINUTE", 10)?,
                 sms_per_phone_per_hour: number(env, "AUTH_SMS_PER_PHONE_PER_HOUR", 5)?,
                 sms_per_account_per_day: number(env, "AUTH_SMS_PER_ACCOUNT_PER_DAY", 20)?,
             },
+            push_apns_application: get("AUTH_PUSH_APNS_APPLICATION_ARN").map(str::to_owned),
+            push_gcm_application: get("AUTH_PUSH_GCM_APPLICATION_ARN").map(str::to_owned),
         };
         if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
             return Err(ConfigError { name: "TABLE_NAME", problem: "required when AUTH_STORE=dynamodb".into() });

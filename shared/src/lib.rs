@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod challenge;
 pub mod clock;
 pub mod config;
 pub mod crypto;
@@ -14,10 +15,13 @@ pub mod error;
 pub mod handlers;
 pub mod http;
 pub mod keys;
+pub mod limits;
 #[cfg(feature = "local-server")]
 pub mod local_server;
 pub mod model;
+pub mod otp;
 pub mod password;
+pub mod push;
 pub mod router;
 pub mod session;
 pub mod sms;

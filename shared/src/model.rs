@@ -326,6 +326,9 @@ pub struct PushChallenge {
     pub channel: FactorChannel,
     pub status: PushStatus,
     pub created_at: Epoch,
+    /// Stored as `answerBy`: the item's `expiresAt` is its TTL, which keeps the settled
+    /// challenge readable for a day after.
+    #[serde(rename = "answerBy")]
     pub expires_at: Epoch,
 }
 

@@ -42,6 +42,20 @@ pub fn routes() -> Vec<Route> {
         route!(POST "/login_with_password" => "login-with-password", login_with_password),
         route!(GET "/identities" => "list-identities", list_identities),
         route!(POST "/logout" => "logout", logout),
+        route!(POST "/identities" => "create-identity", create_identity),
+        route!(POST "/access_token" => "access-token", access_token),
+        route!(POST "/passwords/update" => "update-password", update_password),
+        route!(GET "/authentication_factors" => "list-factors", list_factors),
+        route!(POST "/authentication_factors/otp/{channel}" => "enrol-otp-factor", enrol_otp_factor),
+        route!(POST "/authentication_factors/otp/{channel}/verify" => "verify-otp-factor", verify_otp_factor),
+        route!(POST "/authentication_factors/push/{channel}" => "enrol-push-factor", enrol_push_factor),
+        route!(DELETE "/authentication_factors/push/{channel}" => "remove-push-factor", remove_push_factor),
+        route!(POST "/stepup/challenges/otp/{channel}" => "stepup-otp", stepup_otp),
+        route!(POST "/stepup/challenges/otp/{channel}/verify" => "stepup-otp-verify", stepup_otp_verify),
+        route!(POST "/stepup/challenges/push/{channel}" => "stepup-push", stepup_push),
+        route!(GET "/stepup/challenges/push/{channel}/{id}" => "stepup-push-status", stepup_push_status),
+        route!(POST "/stepup/challenges/push/{channel}/{id}/approve" => "stepup-push-answer", stepup_push_answer),
+        route!(POST "/stepup/challenges/push/{channel}/{id}/reject" => "stepup-push-answer", stepup_push_answer),
     ]
 }
 

@@ -9,9 +9,11 @@ use lambda_http::http::{Method, Request as HttpRequest};
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::App;
+use shared::app::Adapters;
 use shared::clock::ManualClock;
 use shared::config::Config;
 use shared::keys::EphemeralKeys;
+use shared::push::SandboxPush;
 use shared::router::{self, Route};
 use shared::sms::SandboxSms;
 use shared::store::{DynamoStore, MemoryStore, Store};
@@ -28,6 +30,7 @@ pub fn t0() -> i64 {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
+pub const MOBILE: &str = "+447700900123";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -92,6 +95,7 @@ pub struct TestApp {
     pub app: Arc<App>,
     pub clock: Arc<ManualClock>,
     pub sms: Arc<SandboxSms>,
+    pub push: Arc<SandboxPush>,
     pub routes: Vec<Route>,
 }
 
@@ -105,10 +109,12 @@ impl TestApp {
         tune(&mut config);
         let clock = Arc::new(ManualClock::new(t0()));
         let sms = Arc::new(SandboxSms::new());
+        let push = Arc::new(SandboxPush::new());
         let store = fresh_store(backend).await;
         let keys = Arc::new(EphemeralKeys::generate().unwrap());
-        let app = App::new(config, clock.clone(), store, sms.clone(), keys).await.unwrap();
-        TestApp { app: Arc::new(app), clock, sms, routes: router::routes() }
+        let adapters = Adapters { clock: clock.clone(), store, sms: sms.clone(), push: push.clone(), keys };
+        let app = App::new(config, adapters).await.unwrap();
+        TestApp { app: Arc::new(app), clock, sms, push, routes: router::routes() }
     }
 
     pub async fn call(&self, req: Request) -> Reply {
@@ -123,15 +129,15 @@ impl TestApp {
         self.call(request(Method::GET, path, token, None)).await
     }
 
-    /// Registers `email` with [`PASSWORD`]; returns the 201 body.
+    /// Registers `email` with [`PASSWORD`] and the mobile number [`MOBILE`]; returns the 201 body.
     pub async fn register(&self, email: &str) -> Value {
-        let r = self
-            .post(
-                "/users",
-                None,
-                serde_json::json!({"email": email, "password": {"value": PASSWORD}, "name": "Test User"}),
-            )
-            .await;
+        let body = serde_json::json!({
+            "email": email,
+            "password": {"value": PASSWORD},
+            "name": "Test User",
+            "mobile": {"countryCode": "+44", "number": "7700900123"},
+        });
+        let r = self.post("/users", None, body).await;
         assert_eq!(r.status, 201, "{}", r.body);
         r.body
     }
@@ -147,6 +153,55 @@ impl TestApp {
         let r = self.login(email, PASSWORD).await;
         assert_eq!(r.status, 200, "{}", r.body);
         r.body["token"].as_str().unwrap().to_owned()
+    }
+}
+
+impl TestApp {
+    pub fn clock_now(&self) -> i64 {
+        use shared::clock::Clock;
+        self.clock.now()
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(request(Method::DELETE, path, token, None)).await
+    }
+
+    /// An ACCESS token for the login identity of an AUTH token.
+    pub async fn access_token(&self, auth: &str) -> String {
+        let identities = self.get("/identities", Some(auth)).await;
+        let identity = identities.body[0]["id"].clone();
+        let r = self.post("/access_token", Some(auth), serde_json::json!({ "identity": identity })).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers, logs in and returns (AUTH, ACCESS) tokens.
+    pub async fn tokens(&self, email: &str) -> (String, String) {
+        let auth = self.auth_token(email).await;
+        let access = self.access_token(&auth).await;
+        (auth, access)
+    }
+}
+
+/// A push device's key pair, fixed so that tests and events agree on it.
+pub struct Device(aws_lc_rs::signature::Ed25519KeyPair);
+
+impl Device {
+    pub fn new(seed: u8) -> Self {
+        Device(aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(&[seed; 32]).unwrap())
+    }
+
+    pub fn public_key(&self) -> String {
+        use aws_lc_rs::signature::KeyPair;
+        shared::crypto::b64(self.0.public_key().as_ref())
+    }
+
+    pub fn sign(&self, message: &str) -> String {
+        shared::crypto::b64(self.0.sign(message.as_bytes()).as_ref())
+    }
+
+    pub fn enrolment(&self) -> Value {
+        serde_json::json!({"deviceToken": "device-token", "platform": "APNS", "publicKey": self.public_key()})
     }
 }
 
@@ -186,5 +241,68 @@ impl From<Response<Body>> for Reply {
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// GETs a loopback URL with a bare HTTP/1.0 request; returns the body.
+pub fn http_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
+}
+
+pub fn moto_endpoint() -> String {
+    std::env::var("AUTH_TEST_MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!("AUTH_TEST_MOTO_ENDPOINT is not set: run the tests with `make test`, which starts moto")
+    })
+}
+
+/// An SNS client for the moto server: dummy credentials, no retries.
+pub fn sns_client() -> aws_sdk_sns::Client {
+    use aws_sdk_sns::config::retry::RetryConfig;
+    use aws_sdk_sns::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_sns::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto_endpoint())
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_sns::Client::from_conf(conf)
+}
+
+/// The SMS moto has recorded for `phone`, oldest first.
+pub fn moto_sms_to(phone: &str) -> Vec<String> {
+    let data: Value = serde_json::from_str(&http_get(&format!("{}/moto-api/data.json", moto_endpoint()))).unwrap();
+    data["sns"]["SMS"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|m| m["phone_number"] == phone)
+                .map(|m| m["message"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl TestApp {
+    /// An app that sends SMS through SNS (moto), not the sandbox: codes are random.
+    pub async fn with_sns(backend: Backend) -> Self {
+        let mut config = Config::local_defaults();
+        config.sandbox = false;
+        let clock = Arc::new(ManualClock::new(t0()));
+        let sandbox_record = Arc::new(SandboxSms::new());
+        let push = Arc::new(SandboxPush::new());
+        let store = fresh_store(backend).await;
+        let keys = Arc::new(EphemeralKeys::generate().unwrap());
+        let sms = Arc::new(shared::sms::SnsSms::new(sns_client()));
+        let adapters = Adapters { clock: clock.clone(), store, sms, push: push.clone(), keys };
+        let app = App::new(config, adapters).await.unwrap();
+        TestApp { app: Arc::new(app), clock, sms: sandbox_record, push, routes: router::routes() }
     }
 }

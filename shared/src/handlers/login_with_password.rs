@@ -17,6 +17,7 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
 const BAD_CREDENTIALS: &str = "The authentication credentials are not found or are incorrect.";
 
 async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+    crate::limits::per_ip(app, &ctx, "login").await?;
     let mut f = Fields::from_request(&req)?;
     let email = super::email_field(&mut f, "email");
     let pw = f.string("password.value", 1, 1024);

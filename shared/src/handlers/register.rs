@@ -15,7 +15,8 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve(req, "register", |ctx, req| run(app, ctx, req)).await
 }
 
-async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<lambda_http::Body>, AuthError> {
+async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<lambda_http::Body>, AuthError> {
+    crate::limits::per_ip(app, &ctx, "register").await?;
     let mut f = Fields::from_request(&req)?;
     let email = super::email_field(&mut f, "email");
     let pw = f.string("password.value", 1, 1024);

@@ -653,7 +653,7 @@ impl Store for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(format!("PUSH#{}", challenge.id), "PUSH")))
             .update_expression("SET #s = :s")
-            .condition_expression("#s = :pending AND expiresAt > :now")
+            .condition_expression("#s = :pending AND answerBy > :now")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":s", status_value)
             .expression_attribute_values(":pending", pending)

@@ -243,10 +243,10 @@ impl Store for MemoryStore {
         if !pending || (status == PushStatus::Approved && !session_alive) {
             return Err(StoreError::Conflict);
         }
-        if status == PushStatus::Approved {
-            if let Some(s) = t.sessions.get_mut(&challenge.session_id) {
-                s.status = SessionStatus::SteppedUp;
-            }
+        if status == PushStatus::Approved
+            && let Some(s) = t.sessions.get_mut(&challenge.session_id)
+        {
+            s.status = SessionStatus::SteppedUp;
         }
         if let Some(c) = t.push.get_mut(&challenge.id) {
             c.status = status;

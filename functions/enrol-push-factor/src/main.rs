@@ -1,0 +1,11 @@
+//! Lambda function for `POST /authentication_factors/push/{channel}`; the logic is in [`shared::handlers::enrol_push_factor`].
+
+use lambda_http::{Error, run, service_fn};
+use shared::{App, handlers::enrol_push_factor, telemetry};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init();
+    let app = App::from_env().await?;
+    run(service_fn(|req| enrol_push_factor::handle(&app, req))).await
+}

@@ -1,0 +1,67 @@
+//! `POST /access_token`: exchanges an AUTH token for an ACCESS token scoped to one of the
+//! holder's identities. The ACCESS token hangs off the same session (logout kills it), with
+//! its own idle expiry and its own signing key.
+
+use lambda_http::{Body, Request, Response};
+
+use crate::app::App;
+use crate::auth::authenticate;
+use crate::crypto;
+use crate::error::{AuthError, FieldErrorKind};
+use crate::http::{self, Ctx, Fields, HandlerResult};
+use crate::model::{Grant, IdentityId, IdentityType};
+use crate::store::StoreError;
+use crate::token::{self, SessionClaims, TokenType};
+
+pub async fn handle(app: &App, req: Request) -> HandlerResult {
+    http::serve(req, "access_token", |ctx, req| run(app, ctx, req)).await
+}
+
+async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+    let principal = authenticate(app, &req, &[TokenType::Auth]).await?;
+    let mut f = Fields::from_request(&req)?;
+    let kind = f.one_of("identity.type", &IdentityType::NAMES).and_then(IdentityType::parse);
+    let id = f.string("identity.id", 1, 30);
+    if id.as_deref().is_some_and(|i| !i.bytes().all(|b| b.is_ascii_digit())) {
+        f.error("identity.id", FieldErrorKind::Regex, &["^[0-9]+$"]);
+    }
+    f.finish()?;
+    let (Some(kind), Some(id)) = (kind, id) else { return Err(AuthError::bad_request("INVALID_REQUEST", "identity")) };
+    let wanted = IdentityId { kind, id };
+
+    let now = app.now();
+    let session = &principal.session;
+    let (user, lockout) = app.store.load_login(&session.email, now).await?;
+    if lockout.is_locked(now) {
+        return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
+    }
+    let user = user.ok_or(AuthError::Unauthorized("The account no longer exists."))?;
+    if !user.identities.iter().any(|i| i.id == wanted) {
+        return Err(AuthError::Forbidden("The identity is not one of the token holder's."));
+    }
+    let grant_id = crypto::random_token_id()?;
+    let grant = Grant {
+        identity: wanted.clone(),
+        idle_expires_at: (now + app.config.access_idle_timeout_secs).min(session.absolute_expires_at),
+    };
+    match app.store.add_grant(&session.session_id, &grant_id, &grant, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(AuthError::Unauthorized("The session has ended.")),
+        Err(e) => return Err(e.into()),
+    }
+    let claims = SessionClaims {
+        sid: session.session_id.clone(),
+        typ: TokenType::Access,
+        gid: Some(grant_id),
+        iat: now,
+        exp: session.absolute_expires_at,
+    };
+    let token = token::issue_session_token(&app.keys(), &claims).map_err(AuthError::Internal)?;
+    Ok(http::ok(&serde_json::json!({
+        "token": token,
+        "tokenType": TokenType::Access,
+        "identity": wanted,
+        "credentials": { "type": "ROOT", "id": user.user_id },
+        "status": session.status,
+    })))
+}

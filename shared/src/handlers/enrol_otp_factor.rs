@@ -1,0 +1,46 @@
+//! `POST /authentication_factors/otp/{channel}`: starts enrolling the SMS factor by sending a
+//! code to the mobile number on the account; `.../verify` completes it.
+
+use lambda_http::{Body, Request, Response};
+
+use crate::app::App;
+use crate::auth::authenticate;
+use crate::challenge::{self, Delivery};
+use crate::error::AuthError;
+use crate::http::{self, Ctx, HandlerResult};
+use crate::limits;
+use crate::model::{CodePurpose, Factor, FactorStatus, FactorType};
+use crate::token::TokenType;
+
+pub async fn handle(app: &App, req: Request) -> HandlerResult {
+    http::serve(req, "enrol_otp_factor", |ctx, req| run(app, ctx, req)).await
+}
+
+async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+    let principal = authenticate(app, &req, &[TokenType::Access]).await?;
+    let channel = super::channel_param(&req, FactorType::Otp)?;
+    let user = super::load_user(app, &principal.session.email).await?;
+    if user.has_active(channel) {
+        return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
+    }
+    let mobile = user.mobile.clone().ok_or(AuthError::Conflict("MOBILE_NUMBER_NOT_AVAILABLE"))?;
+    limits::per_account(app, &user.user_id, "send-code").await?;
+    // Pending first: a code that arrives always has a factor to complete.
+    if user.factor(channel).is_none() {
+        super::update_user_with(app, &user.email, |u| {
+            if u.factor(channel).is_none() {
+                u.factors.push(Factor {
+                    kind: FactorType::Otp,
+                    channel,
+                    status: FactorStatus::PendingVerification,
+                    device: None,
+                });
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    challenge::send_code(app, &user.user_id, &CodePurpose::FactorSms, Delivery::Sms { to_e164: &mobile.e164() })
+        .await?;
+    Ok(http::no_content())
+}

@@ -1,0 +1,97 @@
+//! `POST /passwords/update`: changes the password, with an ACCESS token or the temporary token
+//! of an expired password. A wrong old password counts toward the lockout; the new one must
+//! pass the policy and differ from the last five. Every other session of the user ends, and the
+//! answer carries a fresh AUTH token.
+
+use lambda_http::{Body, Request, Response};
+
+use crate::app::App;
+use crate::auth::authenticate;
+use crate::error::AuthError;
+use crate::http::{self, Ctx, Fields, HandlerResult};
+use crate::password;
+use crate::store::StoreError;
+use crate::token::TokenType;
+
+/// How many passwords back a new one must differ from (the current one included).
+pub const HISTORY: usize = 5;
+
+pub async fn handle(app: &App, req: Request) -> HandlerResult {
+    http::serve(req, "update_password", |ctx, req| run(app, ctx, req)).await
+}
+
+async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+    let principal = authenticate(app, &req, &[TokenType::Access, TokenType::PasswordUpdate]).await?;
+    let mut f = Fields::from_request(&req)?;
+    let old = f.string("oldPassword.value", 1, 1024);
+    let new = f.string("newPassword.value", 1, 1024);
+    f.finish()?;
+    let (Some(old), Some(new)) = (old, new) else { return Err(AuthError::bad_request("INVALID_REQUEST", "passwords")) };
+    let session = &principal.session;
+
+    let now = app.now();
+    let (user, lockout) = app.store.load_login(&session.email, now).await?;
+    if lockout.is_locked(now) {
+        return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
+    }
+    let mut user = user.ok_or(AuthError::Unauthorized("The account no longer exists."))?;
+    if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
+        let cfg = &app.config;
+        let lockout = app.store.record_login_failure(&user.email, now, cfg.lockout_threshold, cfg.lockout_secs).await?;
+        if lockout.is_locked(now) {
+            return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
+        }
+        return Err(AuthError::Conflict("PASSWORD_INCORRECT"));
+    }
+    password::check_policy(&new, &[&user.email, &user.name]).map_err(|v| AuthError::Conflict(v.error_code()))?;
+    let earlier: Vec<String> = std::iter::once(user.password_hash.clone())
+        .chain(user.password_history.iter().cloned())
+        .take(HISTORY)
+        .collect();
+    let (reused, new_hash) = tokio::task::spawn_blocking(move || {
+        let reused = earlier.iter().any(|h| password::verify(&new, h));
+        (reused, if reused { Ok(String::new()) } else { password::hash(&new) })
+    })
+    .await
+    .map_err(AuthError::internal)?;
+    if reused {
+        return Err(AuthError::Conflict("PASSWORD_ALREADY_USED"));
+    }
+    let new_hash = new_hash.map_err(AuthError::Internal)?;
+
+    let verified_version = user.credentials_version;
+    user.password_history.insert(0, std::mem::replace(&mut user.password_hash, new_hash));
+    user.password_history.truncate(HISTORY - 1);
+    user.password_changed_at = now;
+    user.password_expired = false;
+    user.credentials_version += 1;
+    let saved = match app.store.update_user(&user).await {
+        Ok(saved) => saved,
+        // Changed meanwhile: if the password itself changed, this request's old password is stale.
+        Err(StoreError::Conflict) => {
+            let fresh = super::load_user(app, &user.email).await?;
+            if fresh.credentials_version != verified_version {
+                return Err(AuthError::Conflict("PASSWORD_INCORRECT"));
+            }
+            return Err(AuthError::Unavailable {
+                retry_after: 1,
+                source: "account changed during password update".into(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // The current session survives only if it is a full one; the temporary token is spent.
+    let keep = (session.kind == TokenType::Auth).then_some(session.session_id.as_str());
+    let ended = app.store.revoke_user_sessions(&saved.user_id, keep).await?;
+    tracing::info!(user_id = %saved.user_id, ended_sessions = ended, "password changed");
+
+    let opened = crate::session::open(app, &ctx, saved).await?;
+    let expiry_ms = match app.config.password_max_age_secs {
+        0 => 0,
+        max_age => (now + max_age) * 1000,
+    };
+    Ok(http::ok(&serde_json::json!({
+        "passwordInfo": { "identityId": principal.identity().id, "expiryDate": expiry_ms },
+        "token": opened.token,
+    })))
+}

@@ -1,0 +1,44 @@
+//! `POST /authentication_factors/otp/{channel}/verify`: completes SMS enrolment with the code.
+
+use lambda_http::{Body, Request, Response};
+
+use crate::app::App;
+use crate::auth::authenticate;
+use crate::challenge;
+use crate::error::AuthError;
+use crate::http::{self, Ctx, Fields, HandlerResult};
+use crate::model::{CodePurpose, FactorStatus, FactorType};
+use crate::token::TokenType;
+
+pub async fn handle(app: &App, req: Request) -> HandlerResult {
+    http::serve(req, "verify_otp_factor", |ctx, req| run(app, ctx, req)).await
+}
+
+async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+    let principal = authenticate(app, &req, &[TokenType::Access]).await?;
+    let channel = super::channel_param(&req, FactorType::Otp)?;
+    let mut f = Fields::from_request(&req)?;
+    let code = f.string("verificationCode", 1, 32);
+    f.finish()?;
+    let code = code.unwrap_or_default();
+    let user = super::load_user(app, &principal.session.email).await?;
+    if user.has_active(channel) {
+        return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
+    }
+    if user.factor(channel).is_none() {
+        return Err(AuthError::Conflict("STATE_INVALID"));
+    }
+    let outcome = challenge::check_code(app, &user.user_id, &user.email, &CodePurpose::FactorSms, &code).await?;
+    if let Some(e) = challenge::conflict_for(outcome) {
+        return Err(e);
+    }
+    super::update_user_with(app, &user.email, |u| {
+        if let Some(f) = u.factor_mut(channel) {
+            f.status = FactorStatus::Active;
+        }
+        Ok(())
+    })
+    .await?;
+    tracing::info!(user_id = %user.user_id, "SMS factor enrolled");
+    Ok(http::no_content())
+}
