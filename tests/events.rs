@@ -27,6 +27,10 @@ async fn prepared(function: &str, raw: &str) -> (TestApp, String) {
     let device = Device::new(7);
     let identity = t.get("/identities", Some(&auth)).await.body[0]["id"]["id"].as_str().unwrap().to_owned();
     let mut challenge = String::new();
+    let id_login = t.id_login("jane@example.com", integration_tests::PASSWORD).await;
+    let id_token = id_login.body["idToken"].as_str().unwrap().to_owned();
+    let refresh = id_login.body["refreshToken"].as_str().unwrap().to_owned();
+    let mut totp_code = String::new();
     match function {
         "verify-otp-factor" => {
             assert_eq!(t.post("/authentication_factors/otp/SMS", Some(&access), json!({})).await.status, 204);
@@ -46,11 +50,21 @@ async fn prepared(function: &str, raw: &str) -> (TestApp, String) {
                 challenge = r.body["id"].as_str().unwrap().to_owned();
             }
         }
+        "remove-totp-method" => {
+            let secret = t.add_totp(&id_token).await;
+            totp_code = t.totp_code(&secret, 0);
+        }
+        "verify-otp-code" => {
+            assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
+        }
         _ => {}
     }
     let raw = raw
         .replace("<AUTH_TOKEN>", &auth)
         .replace("<ACCESS_TOKEN>", &access)
+        .replace("<ID_TOKEN>", &id_token)
+        .replace("<REFRESH_TOKEN>", &refresh)
+        .replace("<TOTP_CODE>", &totp_code)
         .replace("<IDENTITY_ID>", &identity)
         .replace("<DEVICE_PUBLIC_KEY>", &device.public_key())
         .replace("<CHALLENGE_ID>", &challenge)

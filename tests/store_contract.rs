@@ -29,6 +29,8 @@ fn user(email: &str, id: &str) -> User {
         last_login_device: None,
         created_at: t0(),
         factors: vec![],
+        mfa: Default::default(),
+        blocked: false,
         version: 1,
     }
 }

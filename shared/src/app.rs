@@ -7,6 +7,7 @@ use aws_config::BehaviorVersion;
 
 use crate::clock::{Clock, Epoch, SystemClock};
 use crate::config::{Config, StoreKind};
+use crate::email::{EmailSender, SandboxEmail, SesEmail};
 use crate::error::BoxError;
 use crate::keys::{EphemeralKeys, KeySet, KeySource, SecretsManagerKeys};
 use crate::push::{PushSender, SandboxPush, SnsPush};
@@ -19,6 +20,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub sms: Arc<dyn SmsSender>,
     pub push: Arc<dyn PushSender>,
+    pub email: Arc<dyn EmailSender>,
     key_source: Arc<dyn KeySource>,
     keys: RwLock<Arc<KeySet>>,
     last_reload: Mutex<Option<Epoch>>,
@@ -30,13 +32,14 @@ pub struct Adapters {
     pub store: Arc<dyn Store>,
     pub sms: Arc<dyn SmsSender>,
     pub push: Arc<dyn PushSender>,
+    pub email: Arc<dyn EmailSender>,
     pub keys: Arc<dyn KeySource>,
 }
 
 impl App {
     /// Assembles an app from its parts, loading the keys once.
     pub async fn new(config: Config, parts: Adapters) -> Result<Self, BoxError> {
-        let Adapters { clock, store, sms, push, keys: key_source } = parts;
+        let Adapters { clock, store, sms, push, email, keys: key_source } = parts;
         let keys = key_source.load().await.map_err(|e| format!("loading signing keys: {e}"))?;
         // Paid here, in init, rather than by the first login with an unknown email.
         let _ = crate::password::dummy_hash();
@@ -46,6 +49,7 @@ impl App {
             store,
             sms,
             push,
+            email,
             key_source,
             keys: RwLock::new(Arc::new(keys)),
             last_reload: Mutex::new(None),
@@ -73,17 +77,16 @@ impl App {
             }
             _ => Arc::new(MemoryStore::new()),
         };
-        let (sms, push): (Arc<dyn SmsSender>, Arc<dyn PushSender>) = match (&aws, config.sandbox) {
+        type Senders = (Arc<dyn SmsSender>, Arc<dyn PushSender>, Arc<dyn EmailSender>);
+        let (sms, push, email): Senders = match (&aws, config.sandbox) {
             (Some(aws), false) => {
                 let sns = aws_sdk_sns::Client::new(aws);
-                let push = SnsPush::new(
-                    sns.clone(),
-                    config.push_apns_application.clone(),
-                    config.push_gcm_application.clone(),
-                );
-                (Arc::new(SnsSms::new(sns)), Arc::new(push))
+                let apns = config.push_apns_application.clone();
+                let push = SnsPush::new(sns.clone(), apns, config.push_gcm_application.clone());
+                let email = SesEmail::new(aws_sdk_sesv2::Client::new(aws), config.email_from.clone());
+                (Arc::new(SnsSms::new(sns)), Arc::new(push), Arc::new(email))
             }
-            _ => (Arc::new(SandboxSms::new()), Arc::new(SandboxPush::new())),
+            _ => (Arc::new(SandboxSms::new()), Arc::new(SandboxPush::new()), Arc::new(SandboxEmail::new())),
         };
         let key_source: Arc<dyn KeySource> = match (&config.signing_secret_id, &aws) {
             (Some(id), Some(aws)) => {
@@ -95,7 +98,7 @@ impl App {
             }
             _ => Arc::new(EphemeralKeys::generate()?),
         };
-        Self::new(config, Adapters { clock: Arc::new(SystemClock), store, sms, push, keys: key_source }).await
+        Self::new(config, Adapters { clock: Arc::new(SystemClock), store, sms, push, email, keys: key_source }).await
     }
 
     pub fn now(&self) -> Epoch {

@@ -12,6 +12,7 @@ use crate::store::StoreError;
 /// Where a code goes.
 pub enum Delivery<'a> {
     Sms { to_e164: &'a str },
+    Email { to: &'a str },
 }
 
 /// Starts a challenge and sends its code. `Err(Conflict("RETRY_IN_15SEC"))` within the
@@ -22,8 +23,9 @@ pub async fn send_code(
     purpose: &CodePurpose,
     delivery: Delivery<'_>,
 ) -> Result<i64, AuthError> {
-    let Delivery::Sms { to_e164 } = delivery;
-    limits::sms_budget(app, to_e164, user_id).await?;
+    if let Delivery::Sms { to_e164 } = delivery {
+        limits::sms_budget(app, to_e164, user_id).await?;
+    }
     let now = app.now();
     let code = otp::generate(app.config.sandbox)?;
     let purpose_key = purpose.key();
@@ -41,7 +43,11 @@ pub async fn send_code(
         Err(e) => return Err(e.into()),
     }
     let body = format!("Your verification code is {code}. It expires in 5 minutes. Never share it.");
-    if let Err(e) = app.sms.send(to_e164, &body).await {
+    let sent = match delivery {
+        Delivery::Sms { to_e164 } => app.sms.send(to_e164, &body).await,
+        Delivery::Email { to } => app.email.send(to, "Your verification code", &body).await,
+    };
+    if let Err(e) = sent {
         app.store.delete_code(user_id, &purpose_key).await?;
         return Err(AuthError::Unavailable { retry_after: 5, source: e });
     }

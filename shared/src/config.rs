@@ -34,6 +34,10 @@ pub struct Config {
     /// SNS platform applications for push step-up devices.
     pub push_apns_application: Option<String>,
     pub push_gcm_application: Option<String>,
+    /// Sender of one-time codes by e-mail (SES verified identity).
+    pub email_from: String,
+    /// The issuer name authenticator apps show next to a TOTP code.
+    pub totp_issuer: String,
 }
 
 /// Request budgets; each is a count per window.
@@ -101,6 +105,8 @@ impl Config {
             },
             push_apns_application: get("AUTH_PUSH_APNS_APPLICATION_ARN").map(str::to_owned),
             push_gcm_application: get("AUTH_PUSH_GCM_APPLICATION_ARN").map(str::to_owned),
+            email_from: get("AUTH_EMAIL_FROM").unwrap_or("no-reply@auth.local").to_owned(),
+            totp_issuer: get("AUTH_TOTP_ISSUER").unwrap_or("Auth").to_owned(),
         };
         if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
             return Err(ConfigError { name: "TABLE_NAME", problem: "required when AUTH_STORE=dynamodb".into() });

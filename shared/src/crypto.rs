@@ -86,6 +86,35 @@ pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
     STANDARD.decode(s.trim()).ok()
 }
 
+/// AES-256-GCM with a random 96-bit nonce; `aad` binds the ciphertext to its owner.
+/// Returns base64(nonce || ciphertext || tag).
+pub fn seal(key: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<String, RandomError> {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| RandomError)?);
+    let nonce = random_bytes::<12>()?;
+    let mut buf = plaintext.to_vec();
+    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
+        .map_err(|_| RandomError)?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&buf);
+    Ok(b64(&out))
+}
+
+/// Opens what [`seal`] made; `None` when the key, the owner or a byte is wrong.
+pub fn open(key: &[u8], aad: &[u8], sealed: &str) -> Option<Vec<u8>> {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    let raw = b64_decode(sealed)?;
+    if raw.len() < 12 + 16 {
+        return None;
+    }
+    let (nonce, body) = raw.split_at(12);
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).ok()?);
+    let mut buf = body.to_vec();
+    let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+    let plain = key.open_in_place(nonce, Aad::from(aad), &mut buf).ok()?;
+    Some(plain.to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +142,16 @@ mod tests {
         assert!(constant_time_eq(b"same", b"same"));
         assert!(!constant_time_eq(b"same", b"diff"));
         assert!(!constant_time_eq(b"short", b"longer"));
+    }
+
+    #[test]
+    fn sealed_data_opens_only_with_its_key_and_owner() {
+        let key = [1u8; 32];
+        let sealed = seal(&key, b"user-1", b"secret").unwrap();
+        assert_eq!(open(&key, b"user-1", &sealed).unwrap(), b"secret");
+        assert!(open(&key, b"user-2", &sealed).is_none());
+        assert!(open(&[2u8; 32], b"user-1", &sealed).is_none());
+        assert!(open(&key, b"user-1", "AAAA").is_none());
+        assert_ne!(sealed, seal(&key, b"user-1", b"secret").unwrap(), "fresh nonce each time");
     }
 }

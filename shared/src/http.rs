@@ -70,6 +70,41 @@ where
     Ok(response)
 }
 
+/// [`serve`] for surface 2, whose errors are `{"code", "message"}` and whose authentication
+/// failures are 403: field errors and 401s are rewritten into that shape here, once.
+pub async fn serve_surface2<F, Fut>(req: Request, operation: &'static str, run: F) -> HandlerResult
+where
+    F: FnOnce(Ctx, Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, AuthError>>,
+{
+    serve(req, operation, move |ctx, req| {
+        let fut = run(ctx, req);
+        async move { fut.await.map_err(surface2_error) }
+    })
+    .await
+}
+
+fn surface2_error(e: AuthError) -> AuthError {
+    match e {
+        AuthError::Invalid { fields, .. } => {
+            let detail: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        f.field_name,
+                        serde_json::to_string(&f.error).unwrap_or_default().trim_matches('"')
+                    )
+                })
+                .collect();
+            AuthError::bad_request("INVALID_REQUEST", format!("Your request is invalid ({}).", detail.join(", ")))
+        }
+        AuthError::Unauthorized(message) => AuthError::Forbidden(message),
+        AuthError::Conflict(code) => AuthError::bad_request(code, "The request conflicts with the account's state."),
+        other => other,
+    }
+}
+
 pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = Response::new(Body::Text(String::from_utf8(bytes).unwrap_or_default()));

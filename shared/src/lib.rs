@@ -11,9 +11,11 @@ pub mod challenge;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod email;
 pub mod error;
 pub mod handlers;
 pub mod http;
+pub mod id_auth;
 pub mod keys;
 pub mod limits;
 #[cfg(feature = "local-server")]
@@ -21,6 +23,7 @@ pub mod local_server;
 pub mod model;
 pub mod otp;
 pub mod password;
+pub mod profile;
 pub mod push;
 pub mod router;
 pub mod session;
@@ -28,6 +31,7 @@ pub mod sms;
 pub mod store;
 pub mod telemetry;
 pub mod token;
+pub mod totp;
 
 pub use app::App;
 pub use error::AuthError;

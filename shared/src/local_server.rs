@@ -2,7 +2,6 @@
 //! It turns each request into the same `lambda_http::Request` API Gateway would hand a Lambda
 //! function (path and query parameters, source IP), so handlers cannot tell the difference.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,16 +65,10 @@ async fn handle(
     let response = match Limited::new(body, READ_LIMIT).collect().await {
         Ok(collected) => {
             let bytes = collected.to_bytes();
-            let query: HashMap<String, String> = parts
-                .uri
-                .query()
-                .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-                .unwrap_or_default();
             let mut context = ApiGatewayProxyRequestContext::default();
             context.identity.source_ip = Some(peer.ip().to_string());
             let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
             let req = lambda_http::Request::from_parts(parts, body)
-                .with_query_string_parameters(query)
                 .with_request_context(RequestContext::ApiGatewayV1(context));
             router::dispatch(app, routes, req).await
         }

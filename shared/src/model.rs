@@ -86,6 +86,12 @@ pub struct User {
     /// Surface-1 authentication factors (SMS one-time passwords, push devices).
     #[serde(default)]
     pub factors: Vec<Factor>,
+    /// Surface-2 methods: validated email and phone, TOTP secret.
+    #[serde(default)]
+    pub mfa: Mfa,
+    /// Set by an operator: the account can neither log in nor be used.
+    #[serde(default)]
+    pub blocked: bool,
     pub version: u64,
 }
 
@@ -337,4 +343,53 @@ impl PushChallenge {
     pub fn status_at(&self, now: Epoch) -> PushStatus {
         if self.status == PushStatus::Pending && now >= self.expires_at { PushStatus::Expired } else { self.status }
     }
+}
+
+/// The surface-2 multi-factor state of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mfa {
+    #[serde(default)]
+    pub email_verified_at: Option<Epoch>,
+    #[serde(default)]
+    pub phone_verified_at: Option<Epoch>,
+    #[serde(default)]
+    pub totp: Option<TotpSecret>,
+}
+
+/// A TOTP secret, encrypted at rest (AES-256-GCM under the data key of generation `kid`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpSecret {
+    pub kid: String,
+    pub sealed: String,
+    #[serde(default)]
+    pub verified_at: Option<Epoch>,
+    /// The last time step accepted: a code is never accepted twice.
+    #[serde(default)]
+    pub last_step: Option<u64>,
+}
+
+impl std::fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpSecret")
+            .field("kid", &self.kid)
+            .field("verified_at", &self.verified_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A surface-2 refresh token, kept only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshToken {
+    pub user_id: String,
+    pub email: String,
+    pub token_hash: String,
+    pub created_at: Epoch,
+    pub expires_at: Epoch,
+    #[serde(default)]
+    pub revoked: bool,
+    /// The account's credentials version at issue: a password change makes it useless.
+    pub credentials_version: u64,
 }

@@ -56,6 +56,16 @@ pub fn routes() -> Vec<Route> {
         route!(GET "/stepup/challenges/push/{channel}/{id}" => "stepup-push-status", stepup_push_status),
         route!(POST "/stepup/challenges/push/{channel}/{id}/approve" => "stepup-push-answer", stepup_push_answer),
         route!(POST "/stepup/challenges/push/{channel}/{id}/reject" => "stepup-push-answer", stepup_push_answer),
+        route!(POST "/auth/login" => "auth-login", auth_login),
+        route!(POST "/auth/login/refresh" => "auth-refresh", auth_refresh),
+        route!(POST "/auth/logout" => "auth-logout", auth_logout),
+        route!(GET "/.well-known/jwks.json" => "jwks", jwks),
+        route!(GET "/auth/me" => "auth-me", auth_me),
+        route!(POST "/auth/otp/methods/sms" => "add-sms-method", add_sms_method),
+        route!(POST "/auth/otp/methods/totp" => "add-totp-method", add_totp_method),
+        route!(DELETE "/auth/otp/methods/totp" => "remove-totp-method", remove_totp_method),
+        route!(GET "/auth/otp/code" => "send-otp-code", send_otp_code),
+        route!(POST "/auth/otp/code" => "verify-otp-code", verify_otp_code),
     ]
 }
 
@@ -98,6 +108,14 @@ pub fn find<'r>(routes: &'r [Route], method: &Method, path: &str) -> Match<'r> {
 pub async fn dispatch(app: &App, routes: &[Route], req: Request) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    // API Gateway hands over the query string parsed; a plain HTTP request carries it in the URI.
+    let req = match (req.query_string_parameters_ref(), req.uri().query()) {
+        (None, Some(q)) => {
+            let query: HashMap<String, String> = form_urlencoded::parse(q.as_bytes()).into_owned().collect();
+            req.with_query_string_parameters(query)
+        }
+        _ => req,
+    };
     let outcome = match find(routes, &method, &path) {
         Match::Found(route, params) => (route.handler)(app, req.with_path_parameters(params)).await,
         Match::MethodNotAllowed => http_error(req, AuthError::MethodNotAllowed).await,

@@ -26,6 +26,7 @@ pub async fn check_password(
     }
     let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match user {
+        Some(user) if matches && user.blocked => Err(AuthError::Forbidden("The account is blocked.")),
         Some(user) if matches => Ok(user),
         _ => {
             let cfg = &app.config;
@@ -55,7 +56,7 @@ pub struct Opened {
 /// Opens a surface-1 session for a user whose password was just verified: an AUTH session, or
 /// a short password-update one when the password has expired. Records the login on the
 /// account and clears its failed-login counter in the same write.
-pub async fn open(app: &App, ctx: &Ctx, mut user: User) -> Result<Opened, AuthError> {
+pub async fn open(app: &App, ctx: &Ctx, user: User) -> Result<Opened, AuthError> {
     let now = app.now();
     let kind = if password_is_expired(app, &user) { TokenType::PasswordUpdate } else { TokenType::Auth };
     let absolute = match kind {
@@ -77,20 +78,35 @@ pub async fn open(app: &App, ctx: &Ctx, mut user: User) -> Result<Opened, AuthEr
         revoked: false,
         grants: Default::default(),
     };
+    let saved = record_login(app, ctx, user, |u| {
+        let session = &session;
+        async move { app.store.open_session(session, &u).await }
+    })
+    .await?;
+    let claims = SessionClaims { sid: session.session_id.clone(), typ: kind, gid: None, iat: now, exp: absolute };
+    let token = token::issue_session_token(&app.keys(), &claims).map_err(AuthError::Internal)?;
+    tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");
+    Ok(Opened { token, kind, session, user: saved })
+}
+
+/// Saves the login's date and device on the account with `write` (which also stores the new
+/// session or refresh token, atomically). When another writer got to the account first, reads
+/// it again and goes on only if the verified password is still the account's password.
+pub async fn record_login<F, Fut>(app: &App, ctx: &Ctx, mut user: User, mut write: F) -> Result<User, AuthError>
+where
+    F: FnMut(User) -> Fut,
+    Fut: std::future::Future<Output = Result<User, StoreError>>,
+{
     let verified_version = user.credentials_version;
-    let mut attempts = 0;
-    let saved = loop {
-        user.last_login_at = Some(now);
+    for _ in 0..4 {
+        user.last_login_at = Some(app.now());
         user.last_login_device = Some(ctx.user_agent.clone());
-        match app.store.open_session(&session, &user).await {
-            Ok(saved) => break saved,
-            // Someone else wrote the account since it was read: read it again, and go on only
-            // if the password that was verified is still the account's password.
-            Err(StoreError::Conflict) if attempts < 3 => {
-                attempts += 1;
+        match write(user.clone()).await {
+            Ok(saved) => return Ok(saved),
+            Err(StoreError::Conflict) => {
                 user = app
                     .store
-                    .get_user(&session.email)
+                    .get_user(&user.email)
                     .await?
                     .ok_or(AuthError::Forbidden("The account no longer exists."))?;
                 if user.credentials_version != verified_version {
@@ -99,9 +115,23 @@ pub async fn open(app: &App, ctx: &Ctx, mut user: User) -> Result<Opened, AuthEr
             }
             Err(e) => return Err(e.into()),
         }
+    }
+    Err(AuthError::Unavailable { retry_after: 1, source: "the account kept changing during login".into() })
+}
+
+/// A surface-2 idToken for the account.
+pub fn id_token(app: &App, user: &User, amr: &[&str]) -> Result<String, AuthError> {
+    let now = app.now();
+    let claims = token::IdClaims {
+        iss: app.config.issuer.clone(),
+        aud: app.config.audience.clone(),
+        sub: user.user_id.clone(),
+        email: user.email.clone(),
+        iat: now,
+        exp: now + app.config.id_token_secs,
+        jti: crypto::random_token_id()?,
+        amr: amr.iter().map(|s| s.to_string()).collect(),
+        ver: user.credentials_version,
     };
-    let claims = SessionClaims { sid: session.session_id.clone(), typ: kind, gid: None, iat: now, exp: absolute };
-    let token = token::issue_session_token(&app.keys(), &claims).map_err(AuthError::Internal)?;
-    tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");
-    Ok(Opened { token, kind, session, user: saved })
+    token::issue_id_token(&app.keys(), &claims).map_err(AuthError::Internal)
 }

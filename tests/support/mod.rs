@@ -12,6 +12,7 @@ use shared::App;
 use shared::app::Adapters;
 use shared::clock::ManualClock;
 use shared::config::Config;
+use shared::email::SandboxEmail;
 use shared::keys::EphemeralKeys;
 use shared::push::SandboxPush;
 use shared::router::{self, Route};
@@ -96,6 +97,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub sms: Arc<SandboxSms>,
     pub push: Arc<SandboxPush>,
+    pub email: Arc<SandboxEmail>,
     pub routes: Vec<Route>,
 }
 
@@ -110,11 +112,13 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(t0()));
         let sms = Arc::new(SandboxSms::new());
         let push = Arc::new(SandboxPush::new());
+        let email = Arc::new(SandboxEmail::new());
         let store = fresh_store(backend).await;
         let keys = Arc::new(EphemeralKeys::generate().unwrap());
-        let adapters = Adapters { clock: clock.clone(), store, sms: sms.clone(), push: push.clone(), keys };
+        let adapters =
+            Adapters { clock: clock.clone(), store, sms: sms.clone(), push: push.clone(), email: email.clone(), keys };
         let app = App::new(config, adapters).await.unwrap();
-        TestApp { app: Arc::new(app), clock, sms, push, routes: router::routes() }
+        TestApp { app: Arc::new(app), clock, sms, push, email, routes: router::routes() }
     }
 
     pub async fn call(&self, req: Request) -> Reply {
@@ -180,6 +184,48 @@ impl TestApp {
         let auth = self.auth_token(email).await;
         let access = self.access_token(&auth).await;
         (auth, access)
+    }
+}
+
+impl TestApp {
+    /// Surface-2 login: (idToken, refreshToken).
+    pub async fn id_login(&self, email: &str, password: &str) -> Reply {
+        self.post("/auth/login", None, serde_json::json!({"email": email, "password": password})).await
+    }
+
+    /// Registers and logs in on surface 2; returns (idToken, refreshToken).
+    pub async fn id_tokens(&self, email: &str) -> (String, String) {
+        self.register(email).await;
+        let r = self.id_login(email, PASSWORD).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        (r.body["idToken"].as_str().unwrap().to_owned(), r.body["refreshToken"].as_str().unwrap().to_owned())
+    }
+
+    /// Sends `method` with the `x-otp` header.
+    pub async fn with_otp(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        otp: impl AsRef<str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = request(method, path, Some(token), body);
+        req.headers_mut().insert("x-otp", otp.as_ref().parse().unwrap());
+        self.call(req).await
+    }
+
+    /// Adds a TOTP secret; returns its raw bytes.
+    pub async fn add_totp(&self, id_token: &str) -> Vec<u8> {
+        let r = self.post("/auth/otp/methods/totp", Some(id_token), serde_json::json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let secret = r.body["totp"]["secret"].as_str().unwrap();
+        totp_rs::Secret::try_from_base32(secret).unwrap().as_ref().to_vec()
+    }
+
+    /// The TOTP code of `secret` at the test clock's time, plus `offset` seconds.
+    pub fn totp_code(&self, secret: &[u8], offset: i64) -> String {
+        shared::totp::code_at(secret, self.clock_now() + offset).unwrap()
     }
 }
 
@@ -301,8 +347,9 @@ impl TestApp {
         let store = fresh_store(backend).await;
         let keys = Arc::new(EphemeralKeys::generate().unwrap());
         let sms = Arc::new(shared::sms::SnsSms::new(sns_client()));
-        let adapters = Adapters { clock: clock.clone(), store, sms, push: push.clone(), keys };
+        let email = Arc::new(SandboxEmail::new());
+        let adapters = Adapters { clock: clock.clone(), store, sms, push: push.clone(), email: email.clone(), keys };
         let app = App::new(config, adapters).await.unwrap();
-        TestApp { app: Arc::new(app), clock, sms: sandbox_record, push, routes: router::routes() }
+        TestApp { app: Arc::new(app), clock, sms: sandbox_record, push, email, routes: router::routes() }
     }
 }

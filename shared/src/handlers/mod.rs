@@ -2,21 +2,31 @@
 //! The Lambda binary of an endpoint, the local server and the tests all call that function.
 
 pub mod access_token;
+pub mod add_sms_method;
+pub mod add_totp_method;
+pub mod auth_login;
+pub mod auth_logout;
+pub mod auth_me;
+pub mod auth_refresh;
 pub mod create_identity;
 pub mod enrol_otp_factor;
 pub mod enrol_push_factor;
+pub mod jwks;
 pub mod list_factors;
 pub mod list_identities;
 pub mod login_with_password;
 pub mod logout;
 pub mod register;
 pub mod remove_push_factor;
+pub mod remove_totp_method;
+pub mod send_otp_code;
 pub mod stepup_otp;
 pub mod stepup_otp_verify;
 pub mod stepup_push;
 pub mod stepup_push_answer;
 pub mod stepup_push_status;
 pub mod update_password;
+pub mod verify_otp_code;
 pub mod verify_otp_factor;
 
 use crate::error::FieldErrorKind;
@@ -80,4 +90,58 @@ pub(crate) fn channel_param(
     crate::http::path_param(req, "channel")
         .and_then(|c| crate::model::FactorChannel::parse(kind, &c))
         .ok_or(crate::AuthError::Conflict("CHANNEL_NOT_SUPPORTED"))
+}
+
+/// A refresh token is `<userId>.<256 random bits>`; the store keeps its SHA-256 under the user.
+pub(crate) fn refresh_token_parts(token: &str) -> Option<(&str, String)> {
+    let (user_id, secret) = token.split_once('.')?;
+    let valid = !user_id.is_empty() && user_id.bytes().all(|b| b.is_ascii_digit()) && secret.len() == 43;
+    valid.then(|| (user_id, crate::crypto::sha256_b64url(token.as_bytes())))
+}
+
+/// Accepts a TOTP code for the account and records its step, so the same code (or an older
+/// one) never works again, even when two requests carry it at once: the step is saved with the
+/// account's version check. `then` applies the change the code authorises. A wrong code counts
+/// toward the lockout.
+pub(crate) async fn accept_totp<F>(
+    app: &crate::App,
+    email: &str,
+    code: &str,
+    mut then: F,
+) -> Result<crate::model::User, crate::AuthError>
+where
+    F: FnMut(&mut crate::model::User),
+{
+    use crate::AuthError;
+    let now = app.now();
+    let keys = app.keys();
+    let result = update_user_with(app, email, |u| {
+        let user_id = u.user_id.clone();
+        let t = u
+            .mfa
+            .totp
+            .as_mut()
+            .ok_or(AuthError::bad_request("SECRET_NOT_CONFIGURED", "No TOTP secret is configured."))?;
+        let key = keys.by_kid(&t.kid).ok_or_else(|| AuthError::internal("TOTP secret sealed under a retired key"))?;
+        let secret = crate::crypto::open(&key.data, user_id.as_bytes(), &t.sealed)
+            .ok_or_else(|| AuthError::internal("TOTP secret does not open"))?;
+        let step = crate::totp::check(&secret, code, now, t.last_step)
+            .ok_or(AuthError::bad_request("INVALID_CODE", "The code is wrong or was already used."))?;
+        t.last_step = Some(step);
+        then(u);
+        Ok(())
+    })
+    .await;
+    if let Err(AuthError::BadRequest { code: "INVALID_CODE", .. }) = &result {
+        let cfg = &app.config;
+        app.store.record_login_failure(email, now, cfg.lockout_threshold, cfg.lockout_secs).await?;
+    }
+    result
+}
+
+/// The `x-otp` header: six digits, nothing else.
+pub(crate) fn otp_header(req: &lambda_http::Request) -> Result<String, crate::AuthError> {
+    crate::http::header_str(req.headers(), "x-otp")
+        .and_then(crate::otp::normalize)
+        .ok_or(crate::AuthError::bad_request("INVALID_OTP_HEADER", "The x-otp header must hold a 6-digit code."))
 }

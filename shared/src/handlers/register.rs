@@ -74,6 +74,8 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<lambda_http::
         last_login_device: None,
         created_at: now,
         factors: Vec::new(),
+        mfa: Default::default(),
+        blocked: false,
         version: 1,
     };
     match app.store.create_user(&user).await {

@@ -28,6 +28,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     if user.factor(channel).is_none() {
         return Err(AuthError::Conflict("STATE_INVALID"));
     }
+    let now = app.now();
     let outcome = challenge::check_code(app, &user.user_id, &user.email, &CodePurpose::FactorSms, &code).await?;
     if let Some(e) = challenge::conflict_for(outcome) {
         return Err(e);
@@ -36,6 +37,8 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         if let Some(f) = u.factor_mut(channel) {
             f.status = FactorStatus::Active;
         }
+        // The code reached the account's phone: that validates the number for surface 2 too.
+        u.mfa.phone_verified_at.get_or_insert(now);
         Ok(())
     })
     .await?;

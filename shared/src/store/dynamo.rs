@@ -12,6 +12,7 @@
 //! | push in flight  | `USER#<userId>`    | `PUSHLOCK#<sessionId>`|
 //! | push challenge  | `PUSH#<id>`        | `PUSH`                |
 //! | rate counter    | `RATE#<key>`       | `<window end>`        |
+//! | refresh token   | `USER#<userId>`    | `REFRESH#<sha256>`    |
 
 use std::collections::HashMap;
 
@@ -29,7 +30,9 @@ use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 use super::{Store, StoreError, StoreResult};
 use crate::clock::Epoch;
 use crate::error::BoxError;
-use crate::model::{CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, Session, SessionStatus, User};
+use crate::model::{
+    CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -193,6 +196,33 @@ impl DynamoStore {
         Ok((put, next))
     }
 
+    /// A login's one atomic write: the new item (a session or a refresh token), the account
+    /// saved at its next version, and the failed-login counter cleared.
+    async fn write_login(&self, new_item: Item, user: &User) -> StoreResult<User> {
+        let (put_user, next) = self.put_user(user)?;
+        let put_new = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(new_item))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let clear_lockout = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(&user.email), "LOCKOUT")))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.client
+            .transact_write_items()
+            .client_request_token(request_token()?)
+            .transact_items(TransactWriteItem::builder().put(put_new).build())
+            .transact_items(TransactWriteItem::builder().put(put_user).build())
+            .transact_items(TransactWriteItem::builder().delete(clear_lockout).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(next)
+    }
+
     async fn update_live_session(
         &self,
         session_id: &str,
@@ -353,30 +383,9 @@ impl Store for DynamoStore {
     }
 
     async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User> {
-        let mut session_item = encode(session, String::new(), "", Some(session.absolute_expires_at))?;
-        session_item.extend(session_key(&session.session_id)?);
-        let (put_user, next) = self.put_user(user)?;
-        let put_session = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(session_item))
-            .condition_expression("attribute_not_exists(PK)")
-            .build()
-            .map_err(|e| StoreError::Other(e.into()))?;
-        let clear_lockout = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(account_pk(&user.email), "LOCKOUT")))
-            .build()
-            .map_err(|e| StoreError::Other(e.into()))?;
-        self.client
-            .transact_write_items()
-            .client_request_token(request_token()?)
-            .transact_items(TransactWriteItem::builder().put(put_session).build())
-            .transact_items(TransactWriteItem::builder().put(put_user).build())
-            .transact_items(TransactWriteItem::builder().delete(clear_lockout).build())
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(next)
+        let mut item = encode(session, String::new(), "", Some(session.absolute_expires_at))?;
+        item.extend(session_key(&session.session_id)?);
+        self.write_login(item, user).await
     }
 
     async fn touch_session(
@@ -731,5 +740,42 @@ impl Store for DynamoStore {
         out.attributes
             .and_then(|a| a.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()))
             .ok_or_else(|| StoreError::Other("rate counter without hits".into()))
+    }
+
+    async fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User> {
+        let pk = format!("USER#{}", token.user_id);
+        let item = encode(token, pk, &format!("REFRESH#{}", token.token_hash), Some(token.expires_at))?;
+        self.write_login(item, user).await
+    }
+
+    async fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("USER#{user_id}"), &format!("REFRESH#{token_hash}"))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(decode).transpose()
+    }
+
+    async fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("USER#{user_id}"), &format!("REFRESH#{token_hash}"))))
+            .update_expression("SET revoked = :true")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(classify);
+        match result {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use super::{Store, StoreError, StoreResult};
 use crate::clock::Epoch;
 use crate::crypto::constant_time_eq;
-use crate::model::{CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, Session, SessionStatus, User};
+use crate::model::{
+    CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+};
 
 #[derive(Default)]
 struct Tables {
@@ -21,6 +23,8 @@ struct Tables {
     push: HashMap<String, PushChallenge>,
     /// session id → the push challenge in flight for it.
     push_in_flight: HashMap<String, String>,
+    /// (user id, token hash) → refresh token.
+    refresh: HashMap<(String, String), RefreshToken>,
     /// (key, window end) → hits.
     rates: HashMap<(String, Epoch), u64>,
 }
@@ -273,5 +277,24 @@ impl Store for MemoryStore {
         let count = t.rates.entry((key.to_owned(), window_end)).or_insert(0);
         *count += 1;
         Ok(*count)
+    }
+
+    async fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User> {
+        let mut t = self.lock()?;
+        let saved = cas_user(&mut t, user)?;
+        t.refresh.insert((token.user_id.clone(), token.token_hash.clone()), token.clone());
+        t.lockouts.remove(&user.email);
+        Ok(saved)
+    }
+
+    async fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>> {
+        Ok(self.lock()?.refresh.get(&(user_id.to_owned(), token_hash.to_owned())).cloned())
+    }
+
+    async fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()> {
+        if let Some(r) = self.lock()?.refresh.get_mut(&(user_id.to_owned(), token_hash.to_owned())) {
+            r.revoked = true;
+        }
+        Ok(())
     }
 }

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::error::{AuthError, BoxError};
-use crate::model::{CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, Session, SessionStatus, User};
+use crate::model::{
+    CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+};
 
 pub mod dynamo;
 pub mod memory;
@@ -121,4 +123,13 @@ pub trait Store: Send + Sync {
 
     /// Counts one hit of `key` in the window that ends at `window_end`; returns the count.
     async fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
+
+    /// In one atomic write: stores a refresh token, saves `user` (conditional on its version)
+    /// and clears the failed-login counter: the surface-2 twin of [`Store::open_session`].
+    async fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;
+
+    async fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
+
+    /// Marks a refresh token revoked. Idempotent; unknown tokens are ignored.
+    async fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()>;
 }

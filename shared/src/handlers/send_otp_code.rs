@@ -1,0 +1,45 @@
+//! `GET /auth/otp/code?method=SMS|EMAIL`: sends a fresh one-time code to the account's phone or
+//! email address.
+
+use lambda_http::{Body, Request, Response};
+
+use crate::app::App;
+use crate::challenge::{self, Delivery};
+use crate::error::AuthError;
+use crate::http::{self, Ctx, HandlerResult};
+use crate::model::CodePurpose;
+use crate::{id_auth, limits, otp, profile};
+
+pub async fn handle(app: &App, req: Request) -> HandlerResult {
+    http::serve_surface2(req, "send_otp_code", |ctx, req| run(app, ctx, req)).await
+}
+
+async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+    let (_, user, _) = id_auth::authenticate(app, &req).await?;
+    let method = http::query_param(&req, "method").unwrap_or_default();
+    let not_configured =
+        || AuthError::bad_request("METHOD_NOT_CONFIGURED", "That method is not configured for the user.");
+    let (channel, validated) = match method.as_str() {
+        "SMS" => ("SMS", user.mfa.phone_verified_at.is_some()),
+        "EMAIL" => ("EMAIL", user.mfa.email_verified_at.is_some()),
+        _ => return Err(AuthError::bad_request("INVALID_METHOD", "method must be SMS or EMAIL.")),
+    };
+    let phone = user.mobile.as_ref().map(|m| m.e164());
+    let delivery = match channel {
+        "SMS" => Delivery::Sms { to_e164: phone.as_deref().ok_or_else(not_configured)? },
+        _ => Delivery::Email { to: &user.email },
+    };
+    limits::per_account(app, &user.user_id, "send-code").await?;
+    let valid_until = match challenge::send_code(app, &user.user_id, &CodePurpose::Method { channel }, delivery).await {
+        Ok(at) => at,
+        Err(AuthError::Conflict(_)) => {
+            return Err(AuthError::TooManyRequests { limit: 1, retry_after: otp::RESEND_COOLDOWN_SECS });
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(http::ok(&serde_json::json!({
+        "validUntil": profile::iso8601(valid_until),
+        "channel": channel,
+        "validated": validated,
+    })))
+}

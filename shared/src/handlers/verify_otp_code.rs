@@ -1,0 +1,79 @@
+//! `POST /auth/otp/code`: a code in `x-otp` validates a method (`SMS`, `EMAIL` or `TOTP`).
+
+use lambda_http::{Body, Request, Response};
+
+use crate::app::App;
+use crate::challenge;
+use crate::error::AuthError;
+use crate::http::{self, Ctx, Fields, HandlerResult};
+use crate::model::{CodeCheck, CodePurpose};
+use crate::{id_auth, profile};
+
+pub async fn handle(app: &App, req: Request) -> HandlerResult {
+    http::serve_surface2(req, "verify_otp_code", |ctx, req| run(app, ctx, req)).await
+}
+
+async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+    let (_, user, lockout) = id_auth::authenticate(app, &req).await?;
+    let code = super::otp_header(&req)?;
+    let mut f = Fields::from_request(&req)?;
+    let channel = f.one_of("channel", &["SMS", "EMAIL", "TOTP"]);
+    f.finish()?;
+    let channel = channel.unwrap_or_default();
+    let now = app.now();
+    let already = || AuthError::bad_request("ALREADY_VALIDATED", "That method is already validated.");
+    let not_configured =
+        || AuthError::bad_request("METHOD_NOT_CONFIGURED", "That method is not configured for the user.");
+    let saved = match channel {
+        "TOTP" => {
+            match &user.mfa.totp {
+                None => return Err(not_configured()),
+                Some(t) if t.verified_at.is_some() => return Err(already()),
+                Some(_) => {}
+            }
+            super::accept_totp(app, &user.email, &code, |u| {
+                if let Some(t) = u.mfa.totp.as_mut() {
+                    t.verified_at = Some(now);
+                }
+            })
+            .await?
+        }
+        _ => {
+            let validated = if channel == "SMS" { user.mfa.phone_verified_at } else { user.mfa.email_verified_at };
+            if validated.is_some() {
+                return Err(already());
+            }
+            if channel == "SMS" && user.mobile.is_none() {
+                return Err(not_configured());
+            }
+            let purpose = CodePurpose::Method { channel: if channel == "SMS" { "SMS" } else { "EMAIL" } };
+            match challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? {
+                CodeCheck::Accepted => {}
+                CodeCheck::Wrong { .. } => return Err(AuthError::bad_request("INVALID_CODE", "The code is wrong.")),
+                CodeCheck::LimitReached => {
+                    return Err(AuthError::bad_request(
+                        "CHALLENGE_LIMIT_EXCEEDED",
+                        "Too many wrong codes: ask for a new one.",
+                    ));
+                }
+                CodeCheck::Expired => {
+                    return Err(AuthError::bad_request("CODE_EXPIRED", "The code has expired: ask for a new one."));
+                }
+                CodeCheck::Missing => {
+                    return Err(AuthError::bad_request("NO_CODE_SENT", "No code is in flight: ask for one."));
+                }
+            }
+            super::update_user_with(app, &user.email, |u| {
+                if channel == "SMS" {
+                    u.mfa.phone_verified_at = Some(now);
+                } else {
+                    u.mfa.email_verified_at = Some(now);
+                }
+                Ok(())
+            })
+            .await?
+        }
+    };
+    tracing::info!(user_id = %saved.user_id, channel, "method validated");
+    Ok(http::ok(&profile::profile(&saved, &lockout, now)))
+}
