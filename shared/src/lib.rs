@@ -30,6 +30,8 @@ pub mod session;
 pub mod sms;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod token;
 pub mod totp;
 

@@ -12,12 +12,13 @@ use shared::App;
 use shared::app::Adapters;
 use shared::clock::ManualClock;
 use shared::config::Config;
-use shared::email::SandboxEmail;
+use shared::email::{EmailSender, SandboxEmail};
 use shared::keys::EphemeralKeys;
-use shared::push::SandboxPush;
+use shared::push::{PushSender, SandboxPush};
 use shared::router::{self, Route};
-use shared::sms::SandboxSms;
+use shared::sms::{SandboxSms, SmsSender};
 use shared::store::{DynamoStore, MemoryStore, Store};
+use shared::testing::{CountingKeys, FlakySender, ProbeStore};
 
 /// When the tests' clock starts: the real time at the first call, rounded down to the minute,
 /// then moved by hand. It must be near the real time, because DynamoDB Local, like DynamoDB,
@@ -98,27 +99,65 @@ pub struct TestApp {
     pub sms: Arc<SandboxSms>,
     pub push: Arc<SandboxPush>,
     pub email: Arc<SandboxEmail>,
+    /// The store as the app sees it: counts round trips and fails on demand.
+    pub probe: Arc<ProbeStore>,
+    pub keys: Arc<CountingKeys>,
+    /// The senders of a [`Senders::Flaky`] app.
+    pub outage: Arc<FlakySender>,
     pub routes: Vec<Route>,
+}
+
+/// Which senders an app gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Senders {
+    /// Recorded, as in the sandbox.
+    Sandbox,
+    /// SMS through SNS on the moto server.
+    Moto,
+    /// SNS and SES behind [`TestApp::outage`], up at first: set it down to make sends fail.
+    Flaky,
 }
 
 impl TestApp {
     pub async fn new(backend: Backend) -> Self {
-        Self::with_config(backend, |_| {}).await
+        Self::build(backend, Senders::Sandbox, |_| {}).await
     }
 
     pub async fn with_config(backend: Backend, tune: impl FnOnce(&mut Config)) -> Self {
+        Self::build(backend, Senders::Sandbox, tune).await
+    }
+
+    /// An app that sends SMS through SNS (moto), not the sandbox: codes are random.
+    pub async fn with_sns(backend: Backend) -> Self {
+        Self::build(backend, Senders::Moto, |c| c.sandbox = false).await
+    }
+
+    pub async fn build(backend: Backend, senders: Senders, tune: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::local_defaults();
         tune(&mut config);
         let clock = Arc::new(ManualClock::new(t0()));
         let sms = Arc::new(SandboxSms::new());
         let push = Arc::new(SandboxPush::new());
         let email = Arc::new(SandboxEmail::new());
-        let store = fresh_store(backend).await;
-        let keys = Arc::new(EphemeralKeys::generate().unwrap());
-        let adapters =
-            Adapters { clock: clock.clone(), store, sms: sms.clone(), push: push.clone(), email: email.clone(), keys };
+        let probe = Arc::new(ProbeStore::new(fresh_store(backend).await));
+        let keys = Arc::new(CountingKeys::new(Arc::new(EphemeralKeys::generate().unwrap())));
+        let outage = Arc::new(FlakySender::default());
+        let (sms_port, push_port, email_port): (Arc<dyn SmsSender>, Arc<dyn PushSender>, Arc<dyn EmailSender>) =
+            match senders {
+                Senders::Sandbox => (sms.clone(), push.clone(), email.clone()),
+                Senders::Moto => (Arc::new(shared::sms::SnsSms::new(sns_client())), push.clone(), email.clone()),
+                Senders::Flaky => (outage.clone(), outage.clone(), outage.clone()),
+            };
+        let adapters = Adapters {
+            clock: clock.clone(),
+            store: probe.clone(),
+            sms: sms_port,
+            push: push_port,
+            email: email_port,
+            keys: keys.clone(),
+        };
         let app = App::new(config, adapters).await.unwrap();
-        TestApp { app: Arc::new(app), clock, sms, push, email, routes: router::routes() }
+        TestApp { app: Arc::new(app), clock, sms, push, email, probe, keys, outage, routes: router::routes() }
     }
 
     pub async fn call(&self, req: Request) -> Reply {
@@ -336,20 +375,66 @@ pub fn moto_sms_to(phone: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-impl TestApp {
-    /// An app that sends SMS through SNS (moto), not the sandbox: codes are random.
-    pub async fn with_sns(backend: Backend) -> Self {
-        let mut config = Config::local_defaults();
-        config.sandbox = false;
-        let clock = Arc::new(ManualClock::new(t0()));
-        let sandbox_record = Arc::new(SandboxSms::new());
-        let push = Arc::new(SandboxPush::new());
-        let store = fresh_store(backend).await;
-        let keys = Arc::new(EphemeralKeys::generate().unwrap());
-        let sms = Arc::new(shared::sms::SnsSms::new(sns_client()));
-        let email = Arc::new(SandboxEmail::new());
-        let adapters = Adapters { clock: clock.clone(), store, sms, push: push.clone(), email: email.clone(), keys };
-        let app = App::new(config, adapters).await.unwrap();
-        TestApp { app: Arc::new(app), clock, sms: sandbox_record, push, email, routes: router::routes() }
+async fn enrol_sms(t: &TestApp, access: &str) {
+    assert_eq!(t.post("/authentication_factors/otp/SMS", Some(access), serde_json::json!({})).await.status, 204);
+    let r = t
+        .post("/authentication_factors/otp/SMS/verify", Some(access), serde_json::json!({"verificationCode": "123456"}))
+        .await;
+    assert_eq!(r.status, 204);
+    t.clock.advance(20);
+}
+
+/// Puts a fresh app in the state the event of `function` presumes, and fills in the event.
+pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, String) {
+    let t = TestApp::build(Backend::Memory, senders, |_| {}).await;
+    let (auth, access) = t.tokens("jane@example.com").await;
+    let device = Device::new(7);
+    let identity = t.get("/identities", Some(&auth)).await.body[0]["id"]["id"].as_str().unwrap().to_owned();
+    let mut challenge = String::new();
+    let id_login = t.id_login("jane@example.com", PASSWORD).await;
+    let id_token = id_login.body["idToken"].as_str().unwrap().to_owned();
+    let refresh = id_login.body["refreshToken"].as_str().unwrap().to_owned();
+    let mut totp_code = String::new();
+    match function {
+        "verify-otp-factor" => {
+            assert_eq!(
+                t.post("/authentication_factors/otp/SMS", Some(&access), serde_json::json!({})).await.status,
+                204
+            );
+        }
+        "stepup-otp" => enrol_sms(&t, &access).await,
+        "stepup-otp-verify" => {
+            enrol_sms(&t, &access).await;
+            assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), serde_json::json!({})).await.status, 204);
+        }
+        "remove-push-factor" | "stepup-push" | "stepup-push-status" | "stepup-push-answer" => {
+            assert_eq!(
+                t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status,
+                200
+            );
+            if function != "remove-push-factor" && function != "stepup-push" {
+                let r = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), serde_json::json!({})).await;
+                challenge = r.body["id"].as_str().unwrap().to_owned();
+            }
+        }
+        "remove-totp-method" => {
+            let secret = t.add_totp(&id_token).await;
+            totp_code = t.totp_code(&secret, 0);
+        }
+        "verify-otp-code" => {
+            assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
+        }
+        _ => {}
     }
+    let raw = raw
+        .replace("<AUTH_TOKEN>", &auth)
+        .replace("<ACCESS_TOKEN>", &access)
+        .replace("<ID_TOKEN>", &id_token)
+        .replace("<REFRESH_TOKEN>", &refresh)
+        .replace("<TOTP_CODE>", &totp_code)
+        .replace("<IDENTITY_ID>", &identity)
+        .replace("<DEVICE_PUBLIC_KEY>", &device.public_key())
+        .replace("<CHALLENGE_ID>", &challenge)
+        .replace("<SIGNATURE>", &device.sign(&format!("{challenge}:approve")));
+    (t, raw)
 }

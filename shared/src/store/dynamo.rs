@@ -363,19 +363,28 @@ impl Store for DynamoStore {
                     other => return Err(other),
                 },
             };
-            if lockout.failures == threshold {
+            // Whoever sees the threshold reached without a lock sets it (conditionally, once):
+            // that holds even if the request that crossed it died before locking.
+            if lockout.failures >= threshold && lockout.locked_until == 0 {
                 lockout.locked_until = now + lockout_secs;
                 lockout.expires_at = lockout.expires_at.max(lockout.locked_until);
-                self.client
+                let locked = self
+                    .client
                     .update_item()
                     .table_name(&self.table)
                     .set_key(Some(k.clone()))
                     .update_expression("SET lockedUntil = :until, expiresAt = :exp")
+                    .condition_expression("lockedUntil = :zero")
                     .expression_attribute_values(":until", n(lockout.locked_until))
                     .expression_attribute_values(":exp", n(lockout.expires_at))
+                    .expression_attribute_values(":zero", n(0))
                     .send()
                     .await
-                    .map_err(classify)?;
+                    .map_err(classify);
+                match locked {
+                    Ok(_) | Err(StoreError::Conflict) => {}
+                    Err(e) => return Err(e),
+                }
             }
             return Ok(lockout);
         }

@@ -93,7 +93,7 @@ impl Store for MemoryStore {
         let mut l = t.lockouts.get(email).copied().unwrap_or_default().current(now);
         l.failures += 1;
         l.expires_at = l.expires_at.max(now + lockout_secs);
-        if l.failures == threshold {
+        if l.failures >= threshold && l.locked_until == 0 {
             l.locked_until = now + lockout_secs;
             l.expires_at = l.expires_at.max(l.locked_until);
         }

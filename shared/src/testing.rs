@@ -1,0 +1,187 @@
+//! Test doubles, compiled only with the `test-util` feature (enabled from dev-dependencies, so
+//! they never ship): a store wrapper that counts calls and fails on demand, senders that
+//! fail, and a key source that counts its loads.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use crate::clock::Epoch;
+use crate::email::EmailSender;
+use crate::error::BoxError;
+use crate::keys::{KeySet, KeySource};
+use crate::model::{
+    CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshToken, Session,
+    SessionStatus, User,
+};
+use crate::push::PushSender;
+use crate::sms::SmsSender;
+use crate::store::{Store, StoreError, StoreResult};
+
+/// How a [`ProbeStore`] answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Passes every call through.
+    None = 0,
+    /// Every call fails as throttled or unreachable.
+    Unavailable = 1,
+    /// Every call fails with an unexpected error.
+    Broken = 2,
+}
+
+/// Wraps a store: counts each call by method, and fails every call while a fault is set.
+pub struct ProbeStore {
+    inner: Arc<dyn Store>,
+    fault: AtomicU8,
+    calls: Mutex<BTreeMap<&'static str, usize>>,
+    total: AtomicUsize,
+}
+
+impl ProbeStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        ProbeStore { inner, fault: AtomicU8::new(0), calls: Mutex::new(BTreeMap::new()), total: AtomicUsize::new(0) }
+    }
+
+    pub fn set_fault(&self, fault: Fault) {
+        self.fault.store(fault as u8, Ordering::SeqCst);
+    }
+
+    /// Calls since the last reset.
+    pub fn round_trips(&self) -> usize {
+        self.total.load(Ordering::SeqCst)
+    }
+
+    pub fn calls(&self) -> BTreeMap<&'static str, usize> {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    pub fn reset(&self) {
+        self.total.store(0, Ordering::SeqCst);
+        if let Ok(mut c) = self.calls.lock() {
+            c.clear();
+        }
+    }
+
+    fn enter(&self, method: &'static str) -> StoreResult<()> {
+        self.total.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut c) = self.calls.lock() {
+            *c.entry(method).or_default() += 1;
+        }
+        match self.fault.load(Ordering::SeqCst) {
+            1 => Err(StoreError::Unavailable("injected: throttled".into())),
+            2 => Err(StoreError::Other("injected: broken".into())),
+            _ => Ok(()),
+        }
+    }
+}
+
+macro_rules! probe_store {
+    ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
+        #[async_trait]
+        impl Store for ProbeStore {
+            $( async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                self.enter(stringify!($name))?;
+                self.inner.$name($($arg),*).await
+            } )*
+        }
+    };
+}
+
+probe_store! {
+    fn create_user(&self, user: &User) -> StoreResult<()>;
+    fn get_user(&self, email: &str) -> StoreResult<Option<User>>;
+    fn update_user(&self, user: &User) -> StoreResult<User>;
+    fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, Lockout)>;
+    fn record_login_failure(&self, email: &str, now: Epoch, threshold: u32, lockout_secs: i64) -> StoreResult<Lockout>;
+    fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
+    fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
+    fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()>;
+    fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
+    fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
+    fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize>;
+    fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()>;
+    fn check_code(&self, user_id: &str, purpose: &str, code_hash: &str, now: Epoch, max_attempts: u32) -> StoreResult<CodeCheck>;
+    fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()>;
+    fn create_push_challenge(&self, challenge: &PushChallenge, now: Epoch) -> StoreResult<()>;
+    fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>>;
+    fn answer_push_challenge(&self, challenge: &PushChallenge, status: PushStatus, now: Epoch) -> StoreResult<()>;
+    fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
+    fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
+    fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;
+    fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
+    fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()>;
+}
+
+/// A sender whose provider can be taken down: while down, SMS, push and e-mail all fail;
+/// while up, every send succeeds (and nothing is kept).
+#[derive(Default)]
+pub struct FlakySender {
+    down: AtomicBool,
+}
+
+impl FlakySender {
+    pub fn down() -> Self {
+        FlakySender { down: AtomicBool::new(true) }
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    fn check(&self, what: &str) -> Result<(), BoxError> {
+        if self.down.load(Ordering::SeqCst) { Err(format!("injected: {what} unavailable").into()) } else { Ok(()) }
+    }
+}
+
+#[async_trait]
+impl SmsSender for FlakySender {
+    async fn send(&self, _to: &str, _body: &str) -> Result<(), BoxError> {
+        self.check("SNS")
+    }
+}
+
+#[async_trait]
+impl PushSender for FlakySender {
+    async fn register(&self, _platform: PushPlatform, _token: &str) -> Result<String, BoxError> {
+        self.check("SNS").map(|_| "flaky:endpoint".to_owned())
+    }
+    async fn unregister(&self, _endpoint: &str) -> Result<(), BoxError> {
+        self.check("SNS")
+    }
+    async fn send(&self, _endpoint: &str, _payload: &serde_json::Value) -> Result<(), BoxError> {
+        self.check("SNS")
+    }
+}
+
+#[async_trait]
+impl EmailSender for FlakySender {
+    async fn send(&self, _to: &str, _subject: &str, _body: &str) -> Result<(), BoxError> {
+        self.check("SES")
+    }
+}
+
+/// Wraps a key source and counts how often keys are loaded.
+pub struct CountingKeys {
+    inner: Arc<dyn KeySource>,
+    loads: AtomicUsize,
+}
+
+impl CountingKeys {
+    pub fn new(inner: Arc<dyn KeySource>) -> Self {
+        CountingKeys { inner, loads: AtomicUsize::new(0) }
+    }
+
+    pub fn loads(&self) -> usize {
+        self.loads.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl KeySource for CountingKeys {
+    async fn load(&self) -> Result<KeySet, BoxError> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.inner.load().await
+    }
+}
