@@ -99,6 +99,7 @@ probe_store! {
     fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
     fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()>;
     fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
+    fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool>;
     fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
     fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize>;
     fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()>;

@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::authenticate;
+use crate::auth::verify_claims;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
 use crate::token::TokenType;
@@ -14,8 +14,16 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
 }
 
 async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
-    let principal = authenticate(app, &req, &[TokenType::Auth, TokenType::Access]).await?;
-    app.store.revoke_session(&principal.session.session_id).await?;
-    tracing::info!(user_id = %principal.session.user_id, "logged out");
+    let token =
+        http::bearer(&req).ok_or(AuthError::Unauthorized("A bearer token is required in the Authorization header."))?;
+    let claims = verify_claims(app, token).await?;
+    if claims.typ == TokenType::PasswordUpdate {
+        return Err(AuthError::Unauthorized("This operation needs an AUTH or ACCESS token."));
+    }
+    // One conditional write both checks that the token is alive and ends its session.
+    if !app.store.end_session(&claims.sid, claims.gid.as_deref(), app.now()).await? {
+        return Err(AuthError::Unauthorized("The access token is missing, invalid or expired."));
+    }
+    tracing::info!("logged out");
     Ok(http::no_content())
 }

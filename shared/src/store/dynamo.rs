@@ -453,6 +453,33 @@ impl Store for DynamoStore {
         self.update_live_session(session_id, "SET #s = :s", &[("#s", "status")], vec![(":s", value)], now).await
     }
 
+    async fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool> {
+        let alive = match grant {
+            None => "idleExpiresAt > :now",
+            Some(_) => "grants.#g.idleExpiresAt > :now",
+        };
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)?))
+            .update_expression("SET revoked = :true")
+            .condition_expression(format!(
+                "attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now AND {alive}"
+            ))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now));
+        if let Some(g) = grant {
+            req = req.expression_attribute_names("#g", g);
+        }
+        match req.send().await.map_err(classify) {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
         let result = self
             .client

@@ -156,6 +156,17 @@ impl Store for MemoryStore {
         }
     }
 
+    async fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool> {
+        let mut t = self.lock()?;
+        match t.sessions.get_mut(session_id) {
+            Some(s) if s.is_alive(grant, now) => {
+                s.revoked = true;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
         if let Some(s) = self.lock()?.sessions.get_mut(session_id) {
             s.revoked = true;

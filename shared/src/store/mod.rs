@@ -84,6 +84,10 @@ pub trait Store: Send + Sync {
     /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
     async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
 
+    /// Logs out in one conditional write: revokes the session if its AUTH token (or its ACCESS
+    /// grant `grant`) is alive at `now`. `false` when there was nothing alive to end.
+    async fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool>;
+
     /// Marks one session revoked. Idempotent.
     async fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
 
