@@ -23,7 +23,9 @@ fn benches(c: &mut Criterion) {
     let keys = keys();
     let claims = SessionClaims { sid: "1.abc".into(), typ: TokenType::Auth, gid: None, iat: 1, exp: i64::MAX };
     let session_token = token::issue_session_token(&keys, &claims).unwrap();
-    c.bench_function("session token issue (HS256)", |b| b.iter(|| token::issue_session_token(&keys, black_box(&claims))));
+    c.bench_function("session token issue (HS256)", |b| {
+        b.iter(|| token::issue_session_token(&keys, black_box(&claims)))
+    });
     c.bench_function("session token verify (HS256)", |b| {
         b.iter(|| token::verify_session_token(&keys, black_box(&session_token), 2))
     });
@@ -40,7 +42,9 @@ fn benches(c: &mut Criterion) {
     };
     let id_token = token::issue_id_token(&keys, &id_claims).unwrap();
     c.bench_function("idToken issue (EdDSA)", |b| b.iter(|| token::issue_id_token(&keys, black_box(&id_claims))));
-    c.bench_function("idToken verify (EdDSA)", |b| b.iter(|| token::verify_id_token(&keys, black_box(&id_token), "i", "a", 2)));
+    c.bench_function("idToken verify (EdDSA)", |b| {
+        b.iter(|| token::verify_id_token(&keys, black_box(&id_token), "i", "a", 2))
+    });
 
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let store = Arc::new(MemoryStore::new());
@@ -73,7 +77,9 @@ fn benches(c: &mut Criterion) {
     let secret = [7u8; 20];
     let now = 1_700_000_000;
     let code = totp::code_at(&secret, now).unwrap();
-    c.bench_function("TOTP verify (3 steps)", |b| b.iter(|| totp::check(black_box(&secret), black_box(&code), now, None)));
+    c.bench_function("TOTP verify (3 steps)", |b| {
+        b.iter(|| totp::check(black_box(&secret), black_box(&code), now, None))
+    });
 
     let data_key = [9u8; 32];
     let stored = otp::hash(&data_key, "1", "STEPUP#x", "123456");

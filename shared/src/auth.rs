@@ -48,6 +48,11 @@ pub async fn verify_claims(app: &App, token: &str) -> Result<SessionClaims, Auth
 pub async fn authenticate(app: &App, req: &Request, accepted: &[TokenType]) -> Result<Principal, AuthError> {
     let token =
         bearer(req).ok_or(AuthError::Unauthorized("A bearer token is required in the Authorization header."))?;
+    authenticate_token(app, token, accepted).await
+}
+
+/// [`authenticate`] for a bare token (the API Gateway authorizer has no `Request`).
+pub async fn authenticate_token(app: &App, token: &str, accepted: &[TokenType]) -> Result<Principal, AuthError> {
     let claims = verify_claims(app, token).await?;
     if !accepted.contains(&claims.typ) {
         return Err(AuthError::Unauthorized(match accepted {

@@ -159,7 +159,7 @@ impl SecretsManagerKeys {
 #[async_trait]
 impl KeySource for SecretsManagerKeys {
     async fn load(&self) -> Result<KeySet, BoxError> {
-        let out = self.client.get_secret_value().secret_id(&self.secret_id).send().await?;
+        let out = self.client.get_secret_value().secret_id(&self.secret_id).version_stage("AWSCURRENT").send().await?;
         let json = out.secret_string().ok_or("the signing key secret has no SecretString")?;
         KeySet::from_json(json)
     }

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod authorizer;
 pub mod challenge;
 pub mod clock;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod otp;
 pub mod password;
 pub mod profile;
 pub mod push;
+pub mod rotation;
 pub mod router;
 pub mod session;
 pub mod sms;

@@ -1,0 +1,133 @@
+//! Secrets Manager rotation of the key secret, in its four steps: `createSecret` stages a new
+//! generation as AWSPENDING, keeping the current one as `previous` so tokens signed before the
+//! rotation still verify; `setSecret` has nothing to do (no outside system holds the keys);
+//! `testSecret` proves the pending document loads; `finishSecret` moves AWSCURRENT to it.
+
+use aws_sdk_secretsmanager::Client;
+use serde::Deserialize;
+
+use crate::clock::Epoch;
+use crate::error::BoxError;
+use crate::keys::{KeySet, KeySetDocument, generate_generation};
+
+/// What Secrets Manager sends the rotation function.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RotationEvent {
+    #[serde(rename = "SecretId")]
+    pub secret_id: String,
+    #[serde(rename = "ClientRequestToken")]
+    pub token: String,
+    #[serde(rename = "Step")]
+    pub step: String,
+}
+
+pub struct Rotator {
+    client: Client,
+}
+
+const CURRENT: &str = "AWSCURRENT";
+const PENDING: &str = "AWSPENDING";
+
+impl Rotator {
+    pub fn new(client: Client) -> Self {
+        Rotator { client }
+    }
+
+    pub async fn from_env() -> Self {
+        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+        Rotator::new(Client::new(&aws))
+    }
+
+    pub async fn rotate(&self, event: &RotationEvent, now: Epoch) -> Result<(), BoxError> {
+        let stages = self.stages_of(&event.secret_id, &event.token).await?;
+        if stages.iter().any(|s| s == CURRENT) {
+            tracing::info!(step = %event.step, "version already current: nothing to do");
+            return Ok(());
+        }
+        match event.step.as_str() {
+            "createSecret" => self.create(event, now).await,
+            "setSecret" => Ok(()),
+            "testSecret" => self.test(event).await,
+            "finishSecret" => self.finish(event).await,
+            other => Err(format!("unknown rotation step `{other}`").into()),
+        }
+    }
+
+    async fn stages_of(&self, secret_id: &str, token: &str) -> Result<Vec<String>, BoxError> {
+        let described = self.client.describe_secret().secret_id(secret_id).send().await?;
+        Ok(described.version_ids_to_stages().and_then(|m| m.get(token)).cloned().unwrap_or_default())
+    }
+
+    async fn create(&self, event: &RotationEvent, now: Epoch) -> Result<(), BoxError> {
+        // Idempotent: a retried step finds its pending version already there.
+        let pending = self
+            .client
+            .get_secret_value()
+            .secret_id(&event.secret_id)
+            .version_id(&event.token)
+            .version_stage(PENDING)
+            .send()
+            .await;
+        if pending.is_ok() {
+            return Ok(());
+        }
+        let current = self.client.get_secret_value().secret_id(&event.secret_id).version_stage(CURRENT).send().await?;
+        let doc = KeySetDocument::parse(current.secret_string().ok_or("the current key secret has no SecretString")?)?;
+        let next = KeySetDocument { current: generate_generation(&format!("k{now}"))?, previous: Some(doc.current) };
+        self.client
+            .put_secret_value()
+            .secret_id(&event.secret_id)
+            .client_request_token(&event.token)
+            .secret_string(serde_json::to_string(&next)?)
+            .version_stages(PENDING)
+            .send()
+            .await?;
+        tracing::info!(kid = %next.current.kid, "new key generation staged");
+        Ok(())
+    }
+
+    async fn test(&self, event: &RotationEvent) -> Result<(), BoxError> {
+        let pending = self
+            .client
+            .get_secret_value()
+            .secret_id(&event.secret_id)
+            .version_id(&event.token)
+            .version_stage(PENDING)
+            .send()
+            .await?;
+        KeySet::from_json(pending.secret_string().ok_or("the pending key secret has no SecretString")?)?;
+        Ok(())
+    }
+
+    async fn finish(&self, event: &RotationEvent) -> Result<(), BoxError> {
+        let described = self.client.describe_secret().secret_id(&event.secret_id).send().await?;
+        let current_version = described
+            .version_ids_to_stages()
+            .and_then(|m| m.iter().find(|(_, stages)| stages.iter().any(|s| s == CURRENT)))
+            .map(|(id, _)| id.clone());
+        let mut req = self
+            .client
+            .update_secret_version_stage()
+            .secret_id(&event.secret_id)
+            .version_stage(CURRENT)
+            .move_to_version_id(&event.token);
+        if let Some(old) = current_version {
+            req = req.remove_from_version_id(old);
+        }
+        req.send().await?;
+        tracing::info!("key rotation finished");
+        Ok(())
+    }
+}
+
+/// The Lambda handler of `functions/rotate-keys`.
+pub async fn handle(
+    rotator: &Rotator,
+    event: lambda_runtime::LambdaEvent<RotationEvent>,
+) -> Result<(), lambda_runtime::Error> {
+    use crate::clock::{Clock, SystemClock};
+    rotator.rotate(&event.payload, SystemClock.now()).await.map_err(|e| {
+        tracing::error!(step = %event.payload.step, error = %crate::error::chain(e.as_ref()), "rotation step failed");
+        lambda_runtime::Error::from(e.to_string())
+    })
+}

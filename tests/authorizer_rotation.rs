@@ -1,0 +1,126 @@
+//! The two functions that are not HTTP endpoints: the API Gateway authorizer (fed its event
+//! file) and the key rotation (its four steps against Secrets Manager on moto).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use integration_tests::{Backend, TestApp, on_both_stores};
+use serde_json::{Value, json};
+use shared::keys::{KeySet, KeySetDocument, generate_generation};
+use shared::rotation::{RotationEvent, Rotator};
+use shared::token::{SessionClaims, TokenType};
+
+fn event(name: &str) -> String {
+    std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events").join(format!("{name}.json")))
+        .unwrap()
+}
+
+async fn decide(t: &TestApp, token: &str) -> Value {
+    let e: Value = serde_json::from_str(&event("authorizer").replace("<ACCESS_TOKEN>", token)).unwrap();
+    shared::authorizer::decide(&t.app, &e).await.unwrap()
+}
+
+fn effect(v: &Value) -> &str {
+    v["policyDocument"]["Statement"][0]["Effect"].as_str().unwrap()
+}
+
+async fn the_authorizer_allows_live_access_tokens_with_their_context(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (auth, access) = t.tokens("jane@example.com").await;
+    let v = decide(&t, &access).await;
+    assert_eq!(effect(&v), "Allow", "{v}");
+    assert_eq!(
+        v["policyDocument"]["Statement"][0]["Resource"],
+        "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/orders"
+    );
+    let identity = t.get("/identities", Some(&auth)).await.body[0]["id"].clone();
+    assert_eq!(v["context"]["identityId"], identity["id"]);
+    assert_eq!(v["context"]["identityType"], identity["type"]);
+    assert_eq!(v["context"]["tokenType"], "ACCESS");
+    assert_eq!(v["context"]["status"], "STANDARD");
+    assert_eq!(v["principalId"], v["context"]["userId"]);
+    // It slides the idle expiry like any authenticated call.
+    for _ in 0..3 {
+        t.clock.advance(299);
+        assert_eq!(effect(&decide(&t, &access).await), "Allow");
+    }
+    // AUTH tokens, garbage and ended sessions are denied.
+    assert_eq!(effect(&decide(&t, &auth).await), "Deny");
+    assert_eq!(effect(&decide(&t, "garbage").await), "Deny");
+    let no_header: Value = json!({"methodArn": "arn:x", "headers": {}});
+    assert_eq!(effect(&shared::authorizer::decide(&t.app, &no_header).await.unwrap()), "Deny");
+    assert_eq!(t.post("/logout", Some(&access), json!({})).await.status, 204);
+    let denied = decide(&t, &access).await;
+    assert_eq!(effect(&denied), "Deny");
+    assert!(denied.get("context").is_none());
+}
+
+async fn the_authorizer_reports_a_store_outage_instead_of_denying(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    t.probe.set_fault(shared::testing::Fault::Unavailable);
+    let e: Value = serde_json::from_str(&event("authorizer").replace("<ACCESS_TOKEN>", &access)).unwrap();
+    assert!(shared::authorizer::decide(&t.app, &e).await.is_err());
+}
+
+on_both_stores!(
+    the_authorizer_allows_live_access_tokens_with_their_context,
+    the_authorizer_reports_a_store_outage_instead_of_denying
+);
+
+fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
+    let conf = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(integration_tests::moto_endpoint())
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(conf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotation_adds_a_generation_and_keeps_the_previous_one_verifiable() {
+    let client = secrets_client();
+    let name = format!("rotation-{}", shared::crypto::random_token_id().unwrap());
+    // As CloudFormation creates it: a bare generation.
+    let initial = generate_generation("initial").unwrap();
+    let created = client
+        .create_secret()
+        .name(&name)
+        .secret_string(serde_json::to_string(&initial).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let arn = created.arn().unwrap().to_owned();
+    let before = KeySet::from_json(&serde_json::to_string(&initial).unwrap()).unwrap();
+    let claims = SessionClaims { sid: "1.a".into(), typ: TokenType::Auth, gid: None, iat: 0, exp: i64::MAX };
+    let old_token = shared::token::issue_session_token(&before, &claims).unwrap();
+
+    let rotator = Rotator::new(client.clone());
+    let token = "11111111-2222-3333-4444-555555555555";
+    // The event file, filled in, drives the first step.
+    let first: RotationEvent =
+        serde_json::from_str(&event("rotate-keys").replace("<SECRET_ARN>", &arn).replace("<ROTATION_TOKEN>", token))
+            .unwrap();
+    assert_eq!(first.step, "createSecret");
+    for step in ["createSecret", "createSecret", "setSecret", "testSecret", "finishSecret", "finishSecret"] {
+        let e = RotationEvent { step: step.into(), ..first.clone() };
+        rotator.rotate(&e, 1_800_000_000).await.unwrap_or_else(|err| panic!("{step}: {err}"));
+    }
+    let current = client.get_secret_value().secret_id(&arn).version_stage("AWSCURRENT").send().await.unwrap();
+    let doc: KeySetDocument = serde_json::from_str(current.secret_string().unwrap()).unwrap();
+    assert_eq!(doc.current.kid, "k1800000000");
+    assert_eq!(doc.previous.as_ref().unwrap().kid, "initial");
+    let after = KeySet::from_document(&doc).unwrap();
+    assert!(
+        shared::token::verify_session_token(&after, &old_token, 1).is_ok(),
+        "tokens of the previous generation still verify"
+    );
+    let new_token = shared::token::issue_session_token(&after, &claims).unwrap();
+    assert!(new_token.contains('.'));
+    assert!(shared::token::verify_session_token(&before, &new_token, 1).is_err());
+    let bad = RotationEvent { step: "dance".into(), token: "other-token".into(), ..first };
+    assert!(rotator.rotate(&bad, 0).await.is_err());
+}
