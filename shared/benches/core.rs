@@ -1,4 +1,5 @@
 //! The pure costs of the service: `cargo bench -p shared --bench core`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // benchmark set-up
 
 use std::hint::black_box;
 use std::sync::Arc;
