@@ -1,7 +1,7 @@
 # The commands of this repository. `make test` is the one CI runs (through .ci/run).
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/auth-target
 
-.PHONY: test run lint fmt services-start services-stop
+.PHONY: test run lint fmt build deploy bench cold-start
 
 ## Run every test, starting (and installing, the first time) DynamoDB Local and moto.
 test:
@@ -18,3 +18,11 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+## Build every function for Lambda (arm64, release) with sam build + cargo-lambda; no Docker.
+build:
+	scripts/sam.sh build
+
+## Deploy the built stack: `make deploy` (asks), or ARGS="--config-env sandbox".
+deploy:
+	scripts/sam.sh deploy $(ARGS)

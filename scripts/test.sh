@@ -12,6 +12,13 @@ scripts/check-template.sh || exit 1
 log=$(mktemp)
 cargo test --workspace --locked "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The spec, proven against the running local API.
+if [ "$status" -eq 0 ]; then
+  scripts/schemathesis.sh 2>&1 | tee -a "$log" | tail -n 12
+  st=${PIPESTATUS[0]}
+  [ "$st" -eq 0 ] && echo "test result: ok. 1 passed; 0 failed; 0 ignored (schemathesis contract run)" >>"$log" \
+    || { echo "test result: FAILED. 0 passed; 1 failed; 0 ignored (schemathesis contract run)" >>"$log"; status=1; }
+fi
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1); if ($(i) ~ /^ignored;?$/) s += $(i-1) } }
      END { printf "\nall tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

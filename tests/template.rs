@@ -76,3 +76,27 @@ fn template_packages_events_and_routes_agree() {
         );
     }
 }
+
+#[test]
+fn the_openapi_spec_documents_every_route_and_nothing_else() {
+    let text = std::fs::read_to_string(root().join("openapi.yaml")).unwrap();
+    let mut documented = BTreeSet::new();
+    let mut in_paths = false;
+    let mut path = String::new();
+    for line in text.lines() {
+        if line == "paths:" {
+            in_paths = true;
+        } else if in_paths && !line.starts_with(' ') {
+            break;
+        } else if in_paths && line.starts_with("  /") && !line.starts_with("   ") {
+            path = line.trim().trim_end_matches(':').trim_matches('\'').to_owned();
+        } else if let Some(method) = line.strip_prefix("    ").and_then(|m| m.strip_suffix(':')) {
+            if ["get", "post", "put", "delete", "patch"].contains(&method) {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let routed: BTreeSet<String> =
+        shared::router::routes().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    assert_eq!(documented, routed);
+}
