@@ -171,7 +171,7 @@ async fn grants_live_on_their_own_and_die_with_the_session(b: Backend) {
     store.open_session(&s, &u).await.unwrap();
     let grant =
         Grant { identity: IdentityId { kind: IdentityType::Corporate, id: "9".into() }, idle_expires_at: t0() + 100 };
-    store.add_grant(&s.session_id, "g1", &grant, t0()).await.unwrap();
+    store.add_grant(&s.session_id, "g1", &grant, &[], t0()).await.unwrap();
     let seen = store.touch_session(&s.session_id, Some("g1"), t0() + 50, t0() + 150).await.unwrap().unwrap();
     assert_eq!(seen.grants["g1"].idle_expires_at, t0() + 150);
     assert_eq!(seen.grants["g1"].identity.id, "9");
@@ -182,10 +182,13 @@ async fn grants_live_on_their_own_and_die_with_the_session(b: Backend) {
     let seen = store.touch_session(&s.session_id, None, t0() + 1, t0() + 300).await.unwrap().unwrap();
     assert_eq!(seen.status, SessionStatus::SteppedUp);
 
-    store.add_grant(&s.session_id, "g3", &grant, t0()).await.unwrap();
+    // Adding a grant can drop others in the same write.
+    store.add_grant(&s.session_id, "g3", &grant, &["g1".to_owned()], t0()).await.unwrap();
+    let seen = store.touch_session(&s.session_id, Some("g3"), t0() + 1, t0() + 100).await.unwrap().unwrap();
+    assert!(!seen.grants.contains_key("g1"));
     store.revoke_session(&s.session_id).await.unwrap();
     assert!(store.touch_session(&s.session_id, Some("g3"), t0() + 1, t0() + 100).await.unwrap().is_none());
-    assert!(matches!(store.add_grant(&s.session_id, "g4", &grant, t0()).await, Err(StoreError::Conflict)));
+    assert!(matches!(store.add_grant(&s.session_id, "g4", &grant, &[], t0()).await, Err(StoreError::Conflict)));
 }
 
 async fn revoking_a_users_sessions_spares_the_one_named(b: Backend) {

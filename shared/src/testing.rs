@@ -97,7 +97,7 @@ probe_store! {
     fn record_login_failure(&self, email: &str, now: Epoch, threshold: u32, lockout_secs: i64) -> StoreResult<Lockout>;
     fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
     fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
-    fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()>;
+    fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;
     fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
     fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool>;
     fn revoke_session(&self, session_id: &str) -> StoreResult<()>;

@@ -13,6 +13,9 @@ use crate::model::{Grant, IdentityId, IdentityType};
 use crate::store::StoreError;
 use crate::token::{self, SessionClaims, TokenType};
 
+/// Live ACCESS tokens one session may hold at once.
+pub const MAX_LIVE_GRANTS: usize = 100;
+
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve(req, "access_token", |ctx, req| run(app, ctx, req)).await
 }
@@ -39,12 +42,18 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     if !user.identities.iter().any(|i| i.id == wanted) {
         return Err(AuthError::Forbidden("The identity is not one of the token holder's."));
     }
+    // Drop grants that have idled out, and refuse to hold more than a bounded number of live ones.
+    let expired: Vec<String> =
+        session.grants.iter().filter(|(_, g)| now >= g.idle_expires_at).map(|(id, _)| id.clone()).take(50).collect();
+    if session.grants.len() - expired.len() >= MAX_LIVE_GRANTS {
+        return Err(AuthError::Conflict("TOO_MANY_ACCESS_TOKENS"));
+    }
     let grant_id = crypto::random_token_id()?;
     let grant = Grant {
         identity: wanted.clone(),
         idle_expires_at: (now + app.config.access_idle_timeout_secs).min(session.absolute_expires_at),
     };
-    match app.store.add_grant(&session.session_id, &grant_id, &grant, now).await {
+    match app.store.add_grant(&session.session_id, &grant_id, &grant, &expired, now).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(AuthError::Unauthorized("The session has ended.")),
         Err(e) => return Err(e.into()),

@@ -435,16 +435,25 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()> {
+    async fn add_grant(
+        &self,
+        session_id: &str,
+        grant_id: &str,
+        grant: &Grant,
+        expired: &[String],
+        now: Epoch,
+    ) -> StoreResult<()> {
         let value = AttributeValue::M(to_item(grant).map_err(|e| StoreError::Other(e.into()))?);
-        self.update_live_session(
-            session_id,
-            "SET grants.#g = :grant",
-            &[("#g", grant_id)],
-            vec![(":grant", value)],
-            now,
-        )
-        .await
+        let names: Vec<(String, String)> =
+            expired.iter().enumerate().map(|(i, g)| (format!("#x{i}"), g.clone())).collect();
+        let mut set = "SET grants.#g = :grant".to_owned();
+        if !names.is_empty() {
+            let removed: Vec<String> = names.iter().map(|(n, _)| format!("grants.{n}")).collect();
+            set.push_str(&format!(" REMOVE {}", removed.join(", ")));
+        }
+        let mut all_names: Vec<(&str, &str)> = vec![("#g", grant_id)];
+        all_names.extend(names.iter().map(|(n, g)| (n.as_str(), g.as_str())));
+        self.update_live_session(session_id, &set, &all_names, vec![(":grant", value)], now).await
     }
 
     async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()> {

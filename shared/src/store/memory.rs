@@ -134,10 +134,20 @@ impl Store for MemoryStore {
         Ok(Some(s.clone()))
     }
 
-    async fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()> {
+    async fn add_grant(
+        &self,
+        session_id: &str,
+        grant_id: &str,
+        grant: &Grant,
+        expired: &[String],
+        now: Epoch,
+    ) -> StoreResult<()> {
         let mut t = self.lock()?;
         match t.sessions.get_mut(session_id) {
             Some(s) if !s.revoked && now < s.absolute_expires_at => {
+                for gone in expired {
+                    s.grants.remove(gone);
+                }
                 s.grants.insert(grant_id.to_owned(), grant.clone());
                 Ok(())
             }

@@ -78,8 +78,17 @@ pub trait Store: Send + Sync {
         new_idle: Epoch,
     ) -> StoreResult<Option<Session>>;
 
-    /// Adds an ACCESS grant to a live session; `Conflict` when the session is no longer alive.
-    async fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, now: Epoch) -> StoreResult<()>;
+    /// Adds an ACCESS grant to a live session and drops the grants named in `expired` in the
+    /// same write (so a long session does not grow without bound); `Conflict` when the session
+    /// is no longer alive.
+    async fn add_grant(
+        &self,
+        session_id: &str,
+        grant_id: &str,
+        grant: &Grant,
+        expired: &[String],
+        now: Epoch,
+    ) -> StoreResult<()>;
 
     /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
     async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
