@@ -90,10 +90,10 @@ fn the_openapi_spec_documents_every_route_and_nothing_else() {
             break;
         } else if in_paths && line.starts_with("  /") && !line.starts_with("   ") {
             path = line.trim().trim_end_matches(':').trim_matches('\'').to_owned();
-        } else if let Some(method) = line.strip_prefix("    ").and_then(|m| m.strip_suffix(':')) {
-            if ["get", "post", "put", "delete", "patch"].contains(&method) {
-                documented.insert(format!("{} {path}", method.to_uppercase()));
-            }
+        } else if let Some(method) = line.strip_prefix("    ").and_then(|m| m.strip_suffix(':'))
+            && ["get", "post", "put", "delete", "patch"].contains(&method)
+        {
+            documented.insert(format!("{} {path}", method.to_uppercase()));
         }
     }
     let routed: BTreeSet<String> =
