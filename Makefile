@@ -26,3 +26,13 @@ build:
 ## Deploy the built stack: `make deploy` (asks), or ARGS="--config-env sandbox".
 deploy:
 	scripts/sam.sh deploy $(ARGS)
+
+## Load benchmark: release local-api on the memory store and DynamoDB Local, driven by wrk.
+bench:
+	cargo bench -p shared --bench core -- --quick
+	cargo bench -p shared --bench enumeration
+	scripts/bench.py
+
+## Cold start of every function's release binary under a fake Lambda Runtime API.
+cold-start:
+	scripts/cold-start.py

@@ -73,6 +73,7 @@ impl App {
                 if config.create_table {
                     dynamo.create_table_if_missing().await?;
                 }
+                dynamo.warm_up().await;
                 Arc::new(dynamo)
             }
             _ => Arc::new(MemoryStore::new()),

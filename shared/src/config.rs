@@ -20,6 +20,8 @@ pub struct Config {
     pub sandbox: bool,
     pub idle_timeout_secs: i64,
     pub access_idle_timeout_secs: i64,
+    /// Live ACCESS tokens one session may hold at once.
+    pub max_access_tokens_per_session: usize,
     pub session_max_secs: i64,
     pub lockout_threshold: u32,
     pub lockout_secs: i64,
@@ -38,6 +40,8 @@ pub struct Config {
     pub email_from: String,
     /// The issuer name authenticator apps show next to a TOTP code.
     pub totp_issuer: String,
+    /// `local-api` also serves `GET /_bench/hello`, a trivial handler to measure against.
+    pub bench_hello: bool,
 }
 
 /// Request budgets; each is a count per window.
@@ -89,6 +93,7 @@ impl Config {
             idle_timeout_secs: positive(env, "AUTH_IDLE_TIMEOUT_SECONDS", 300)?,
             access_idle_timeout_secs: positive(env, "AUTH_ACCESS_IDLE_TIMEOUT_SECONDS", 300)?,
             session_max_secs: positive(env, "AUTH_SESSION_MAX_SECONDS", 43_200)?,
+            max_access_tokens_per_session: number(env, "AUTH_MAX_ACCESS_TOKENS_PER_SESSION", 100)?,
             lockout_threshold: number::<u32>(env, "AUTH_LOCKOUT_THRESHOLD", 5)?.max(1),
             lockout_secs: positive(env, "AUTH_LOCKOUT_SECONDS", 1_800)?,
             password_max_age_secs: number(env, "AUTH_PASSWORD_MAX_AGE_SECONDS", 0)?,
@@ -107,6 +112,7 @@ impl Config {
             push_gcm_application: get("AUTH_PUSH_GCM_APPLICATION_ARN").map(str::to_owned),
             email_from: get("AUTH_EMAIL_FROM").unwrap_or("no-reply@auth.local").to_owned(),
             totp_issuer: get("AUTH_TOTP_ISSUER").unwrap_or("Auth").to_owned(),
+            bench_hello: boolean(env, "AUTH_BENCH_HELLO", false)?,
         };
         if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
             return Err(ConfigError { name: "TABLE_NAME", problem: "required when AUTH_STORE=dynamodb".into() });

@@ -30,7 +30,16 @@ pub struct LocalServer {
 
 impl LocalServer {
     pub fn new(app: Arc<App>) -> Self {
-        LocalServer { app, routes: Arc::new(router::routes()) }
+        let mut routes = router::routes();
+        if app.config.bench_hello {
+            routes.push(Route {
+                method: lambda_http::http::Method::GET,
+                path: "/_bench/hello",
+                function: "hello",
+                handler: |app, req| Box::pin(hello(app, req)),
+            });
+        }
+        LocalServer { app, routes: Arc::new(routes) }
     }
 
     /// Serves until the task is dropped or the listener fails.
@@ -53,6 +62,11 @@ impl LocalServer {
             });
         }
     }
+}
+
+/// The baseline of `make bench`: the least a `lambda_http` handler can do.
+pub async fn hello(_app: &App, _req: lambda_http::Request) -> crate::http::HandlerResult {
+    Ok(lambda_http::Response::new(Body::Text("hello".into())))
 }
 
 async fn handle(

@@ -13,9 +13,6 @@ use crate::model::{Grant, IdentityId, IdentityType};
 use crate::store::StoreError;
 use crate::token::{self, SessionClaims, TokenType};
 
-/// Live ACCESS tokens one session may hold at once.
-pub const MAX_LIVE_GRANTS: usize = 100;
-
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve(req, "access_token", |ctx, req| run(app, ctx, req)).await
 }
@@ -45,7 +42,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     // Drop grants that have idled out, and refuse to hold more than a bounded number of live ones.
     let expired: Vec<String> =
         session.grants.iter().filter(|(_, g)| now >= g.idle_expires_at).map(|(id, _)| id.clone()).take(50).collect();
-    if session.grants.len() - expired.len() >= MAX_LIVE_GRANTS {
+    if session.grants.len() - expired.len() >= app.config.max_access_tokens_per_session {
         return Err(AuthError::Conflict("TOO_MANY_ACCESS_TOKENS"));
     }
     let grant_id = crypto::random_token_id()?;

@@ -136,6 +136,13 @@ impl DynamoStore {
         &self.table
     }
 
+    /// Opens the connection (DNS, TCP, TLS) at cold start, so the first request does not pay
+    /// for it. Any answer will do, an access-denied one included.
+    pub async fn warm_up(&self) {
+        let _ =
+            self.client.get_item().table_name(&self.table).set_key(Some(key("WARMUP".into(), "WARMUP"))).send().await;
+    }
+
     /// Creates the table (on-demand, TTL on `expiresAt`) unless it exists: for local runs and
     /// tests. In AWS the SAM template owns the table.
     pub async fn create_table_if_missing(&self) -> Result<(), BoxError> {

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""`make cold-start`: spawns each function's release binary under a fake Lambda Runtime API on
+127.0.0.1 (it serves one event from events/ and takes the answer), with DynamoDB Local and moto
+standing in for AWS, and measures the time from spawn to the first `next` (init) and to the
+response, the peak RSS and the binary size, beside a hello `lambda_http` binary measured the
+same way. Usage: scripts/cold-start.py [function ...] (default: all)."""
+import http.server, json, os, re, socket, subprocess, sys, threading, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/auth-target"))
+RUNS = int(os.environ.get("COLD_START_RUNS", "5"))
+
+
+class Runtime(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, event):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.event, self.served, self.t_next, self.t_done, self.done = event, False, None, None, threading.Event()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        if self.path.endswith("/invocation/next"):
+            if self.server.served:
+                self.server.done.wait(30)  # the function waits here for its next event
+                self.send_response(500); self.end_headers(); return
+            self.server.served, self.server.t_next = True, time.perf_counter()
+            body = self.server.event.encode()
+            self.send_response(200)
+            for k, v in {"Lambda-Runtime-Aws-Request-Id": "req-1", "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30000),
+                         "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:bench",
+                         "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000", "Content-Type": "application/json"}.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        if "/invocation/" in self.path or "/init/error" in self.path:
+            self.server.t_done = time.perf_counter(); self.server.ok = self.path.endswith("/response")
+            self.send_response(202); self.end_headers(); self.wfile.write(b"{}")
+            self.server.done.set()
+
+
+def measure(binary, event, env):
+    rt = Runtime(event)
+    threading.Thread(target=rt.serve_forever, daemon=True).start()
+    env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{rt.server_address[1]}")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rt.done.wait(30)
+    rss = 0
+    try:
+        rss = int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{proc.pid}/status").read()).group(1))
+    except Exception:
+        pass
+    proc.kill(); proc.wait(); rt.shutdown()
+    if rt.t_next is None or rt.t_done is None:
+        return None
+    return {"init": (rt.t_next - t0) * 1000, "first": (rt.t_done - t0) * 1000, "rss": rss / 1024, "ok": getattr(rt, "ok", False)}
+
+
+def median(xs):
+    xs = sorted(xs); return xs[len(xs) // 2]
+
+
+def main():
+    wanted = sys.argv[1:]
+    functions = sorted(d for d in os.listdir(os.path.join(ROOT, "functions")) if d != "local-api")
+    if wanted:
+        functions = [f for f in functions if f in wanted]
+    print(f"building {len(functions)} release binaries and the hello baseline ...", file=sys.stderr)
+    subprocess.run(["cargo", "build", "--release", "-q"] + sum((["-p", f] for f in functions), []), cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "shared", "--example", "hello-lambda"], cwd=ROOT, check=True)
+    svc = dict(re.findall(r"export (\w+)=(\S+)", subprocess.run(["bash", "scripts/test-services.sh", "start"], cwd=ROOT, check=True, text=True, capture_output=True).stdout))
+    try:
+        moto, ddb = svc["AUTH_TEST_MOTO_ENDPOINT"], svc["AUTH_TEST_DYNAMODB_ENDPOINT"]
+        base = dict(os.environ, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                    AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+                    AWS_LAMBDA_LOG_STREAM_NAME="s", AWS_LAMBDA_LOG_GROUP_NAME="g", RUST_LOG="warn",
+                    AWS_ENDPOINT_URL_DYNAMODB=ddb, AWS_ENDPOINT_URL_SECRETSMANAGER=moto, AWS_ENDPOINT_URL_SNS=moto,
+                    AWS_ENDPOINT_URL_SESV2=moto, AUTH_STORE="dynamodb", TABLE_NAME="coldstart", AUTH_SIGNING_SECRET_ID="coldstart-keys")
+        # The table and the key secret, as the stack would have them.
+        subprocess.run([sys.executable, "-c", f"""
+import boto3
+kw = dict(region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
+d = boto3.client('dynamodb', endpoint_url='{ddb}', **kw)
+try:
+    d.create_table(TableName='coldstart', BillingMode='PAY_PER_REQUEST', AttributeDefinitions=[{{'AttributeName':'PK','AttributeType':'S'}},{{'AttributeName':'SK','AttributeType':'S'}}], KeySchema=[{{'AttributeName':'PK','KeyType':'HASH'}},{{'AttributeName':'SK','KeyType':'RANGE'}}])
+except d.exceptions.ResourceInUseException: pass
+s = boto3.client('secretsmanager', endpoint_url='{moto}', **kw)
+try: s.create_secret(Name='coldstart-keys', SecretString='{{"kid":"initial","seed":"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"}}')
+except s.exceptions.ResourceExistsException: pass
+"""], check=True, executable=os.path.join(ROOT, ".tools", "venv", "bin", "python"))
+        rows = []
+        hello_event = open(os.path.join(ROOT, "events", "jwks.json")).read()
+        for name, binary, event in [("hello (lambda_http baseline)", os.path.join(TARGET, "release", "examples", "hello-lambda"), hello_event)] + \
+                [(f, os.path.join(TARGET, "release", f), open(os.path.join(ROOT, "events", f + ".json")).read()) for f in functions]:
+            runs = [r for r in (measure(binary, event, base) for _ in range(RUNS)) if r]
+            if not runs:
+                rows.append((name, None, os.path.getsize(binary))); continue
+            rows.append((name, {k: median([r[k] for r in runs]) for k in ("init", "first", "rss")}, os.path.getsize(binary)))
+    finally:
+        subprocess.run(["bash", "scripts/test-services.sh", "stop"], cwd=ROOT, capture_output=True)
+    hello_init = rows[0][1]["init"]
+    lines = [f"Median of {RUNS} cold starts per binary; init = spawn to the first `next`, first = spawn to the response.", "",
+             "| binary | init ms | init / hello | first response ms | peak RSS MiB | size MiB |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, m, size in rows:
+        if m is None:
+            lines.append(f"| {name} | failed | | | | {size / 2**20:.1f} |"); continue
+        lines.append(f"| {name} | {m['init']:.1f} | {m['init'] / hello_init:.2f} | {m['first']:.1f} | {m['rss']:.1f} | {size / 2**20:.1f} |")
+    text = "\n".join(lines)
+    print(text)
+    os.makedirs(os.path.join(ROOT, "target"), exist_ok=True)
+    open(os.path.join(ROOT, "target", "cold-start.md"), "w").write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
