@@ -56,10 +56,17 @@ impl App {
         })
     }
 
-    /// Everything from the environment (see the README for each variable).
+    /// Everything from the environment (see the README for each variable). A failure is
+    /// logged as one JSON line before it stops the cold start; the next cold start tries again.
     pub async fn from_env() -> Result<Self, BoxError> {
-        let config = Config::from_env()?;
-        Self::from_config(config).await
+        let built = match Config::from_env() {
+            Ok(config) => Self::from_config(config).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = &built {
+            tracing::error!(error = %crate::error::chain(e.as_ref()), "start-up failed");
+        }
+        built
     }
 
     pub async fn from_config(config: Config) -> Result<Self, BoxError> {

@@ -203,6 +203,39 @@ impl DynamoStore {
         Ok((put, next))
     }
 
+    /// A consistent read of one item.
+    async fn get<T: DeserializeOwned>(&self, key: Item) -> StoreResult<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(decode).transpose()
+    }
+
+    /// Sets `revoked` on an existing item; a missing one is fine (nothing to revoke).
+    async fn mark_revoked(&self, key: Item) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("SET revoked = :true")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(classify);
+        match result {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A login's one atomic write: the new item (a session or a refresh token), the account
     /// saved at its next version, and the failed-login counter cleared.
     async fn write_login(&self, new_item: Item, user: &User) -> StoreResult<User> {
@@ -273,16 +306,7 @@ impl Store for DynamoStore {
     }
 
     async fn get_user(&self, email: &str) -> StoreResult<Option<User>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(account_pk(email), "PROFILE")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        out.item.map(decode).transpose()
+        self.get(key(account_pk(email), "PROFILE")).await
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<User> {
@@ -497,21 +521,7 @@ impl Store for DynamoStore {
     }
 
     async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(session_key(session_id)?))
-            .update_expression("SET revoked = :true")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(classify);
-        match result {
-            Ok(_) | Err(StoreError::Conflict) => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.mark_revoked(session_key(session_id)?).await
     }
 
     async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize> {
@@ -619,17 +629,7 @@ impl Store for DynamoStore {
             Err(e) => return Err(e),
         }
         // Neither: say why.
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(k))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        let Some(item) = out.item else { return Ok(CodeCheck::Missing) };
-        let c: CodeChallenge = decode(item)?;
+        let Some(c) = self.get::<CodeChallenge>(k).await? else { return Ok(CodeCheck::Missing) };
         Ok(if c.attempts >= max_attempts {
             CodeCheck::LimitReached
         } else if now >= c.expires_at {
@@ -688,16 +688,7 @@ impl Store for DynamoStore {
     }
 
     async fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(format!("PUSH#{id}"), "PUSH")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        out.item.map(decode).transpose()
+        self.get(key(format!("PUSH#{id}"), "PUSH")).await
     }
 
     async fn answer_push_challenge(
@@ -801,33 +792,10 @@ impl Store for DynamoStore {
     }
 
     async fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(format!("USER#{user_id}"), &format!("REFRESH#{token_hash}"))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        out.item.map(decode).transpose()
+        self.get(key(format!("USER#{user_id}"), &format!("REFRESH#{token_hash}"))).await
     }
 
     async fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(format!("USER#{user_id}"), &format!("REFRESH#{token_hash}"))))
-            .update_expression("SET revoked = :true")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(classify);
-        match result {
-            Ok(_) | Err(StoreError::Conflict) => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.mark_revoked(key(format!("USER#{user_id}"), &format!("REFRESH#{token_hash}"))).await
     }
 }
