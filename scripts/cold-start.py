@@ -82,7 +82,7 @@ def main():
         base = dict(os.environ, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
                     AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256", AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
                     AWS_LAMBDA_LOG_STREAM_NAME="s", AWS_LAMBDA_LOG_GROUP_NAME="g", RUST_LOG="warn",
-                    AWS_ENDPOINT_URL_DYNAMODB=ddb, AWS_ENDPOINT_URL_SECRETSMANAGER=moto, AWS_ENDPOINT_URL_SNS=moto,
+                    AWS_ENDPOINT_URL_DYNAMODB=ddb, AWS_ENDPOINT_URL_SECRETS_MANAGER=moto, AWS_ENDPOINT_URL_SNS=moto,
                     AWS_ENDPOINT_URL_SESV2=moto, AUTH_STORE="dynamodb", TABLE_NAME="coldstart", AUTH_SIGNING_SECRET_ID="coldstart-keys")
         # The table and the key secret, as the stack would have them.
         subprocess.run([sys.executable, "-c", f"""
