@@ -41,8 +41,6 @@ impl App {
     pub async fn new(config: Config, parts: Adapters) -> Result<Self, BoxError> {
         let Adapters { clock, store, sms, push, email, keys: key_source } = parts;
         let keys = key_source.load().await.map_err(|e| format!("loading signing keys: {e}"))?;
-        // Paid here, in init, rather than by the first login with an unknown email.
-        let _ = crate::password::dummy_hash();
         Ok(App {
             config,
             clock,
@@ -74,16 +72,15 @@ impl App {
         let needs_aws = config.store == StoreKind::Dynamo || !config.sandbox || config.signing_secret_id.is_some();
         let aws = if needs_aws { Some(aws_config::defaults(BehaviorVersion::latest()).load().await) } else { None };
 
-        let store: Arc<dyn Store> = match (config.store, &aws) {
+        let dynamo = match (config.store, &aws) {
             (StoreKind::Dynamo, Some(aws)) => {
                 let dynamo = DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), config.table_name.clone());
                 if config.create_table {
                     dynamo.create_table_if_missing().await?;
                 }
-                dynamo.warm_up().await;
-                Arc::new(dynamo)
+                Some(Arc::new(dynamo))
             }
-            _ => Arc::new(MemoryStore::new()),
+            _ => None,
         };
         type Senders = (Arc<dyn SmsSender>, Arc<dyn PushSender>, Arc<dyn EmailSender>);
         let (sms, push, email): Senders = match (&aws, config.sandbox) {
@@ -106,7 +103,19 @@ impl App {
             }
             _ => Arc::new(EphemeralKeys::generate()?),
         };
-        Self::new(config, Adapters { clock: Arc::new(SystemClock), store, sms, push, email, keys: key_source }).await
+        let store: Arc<dyn Store> = match &dynamo {
+            Some(dynamo) => dynamo.clone(),
+            None => Arc::new(MemoryStore::new()),
+        };
+        let parts = Adapters { clock: Arc::new(SystemClock), store, sms, push, email, keys: key_source };
+        // The key secret and the store's first connection, fetched at the same time.
+        let warm = async {
+            if let Some(dynamo) = &dynamo {
+                dynamo.warm_up().await;
+            }
+        };
+        let (app, ()) = tokio::join!(Self::new(config, parts), warm);
+        app
     }
 
     pub fn now(&self) -> Epoch {
