@@ -1,7 +1,7 @@
-//! Small cryptographic helpers over `aws-lc-rs`, the library the SDK's TLS already brings:
-//! randomness, digests, MACs and constant-time comparison.
+//! Small cryptographic helpers: randomness from the operating system, and digests, MACs,
+//! AEAD and constant-time comparison from `aws-lc-rs`, the library the SDK's TLS already brings.
 
-use aws_lc_rs::{constant_time, digest, hmac, rand};
+use aws_lc_rs::{constant_time, digest, hmac};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
@@ -9,9 +9,11 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 #[error("the system random number generator failed")]
 pub struct RandomError;
 
+/// Random bytes from the operating system (`getrandom`). Not aws-lc's generator: its first
+/// draw seeds itself for tens of milliseconds, which a cold start would pay on its first request.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
     let mut buf = [0u8; N];
-    rand::fill(&mut buf).map_err(|_| RandomError)?;
+    getrandom::fill(&mut buf).map_err(|_| RandomError)?;
     Ok(buf)
 }
 
