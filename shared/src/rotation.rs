@@ -58,17 +58,22 @@ impl Rotator {
         Ok(described.version_ids_to_stages().and_then(|m| m.get(token)).cloned().unwrap_or_default())
     }
 
-    async fn create(&self, event: &RotationEvent, now: Epoch) -> Result<(), BoxError> {
-        // Idempotent: a retried step finds its pending version already there.
-        let pending = self
+    /// The secret string of this rotation's pending version.
+    async fn pending(&self, event: &RotationEvent) -> Result<String, BoxError> {
+        let out = self
             .client
             .get_secret_value()
             .secret_id(&event.secret_id)
             .version_id(&event.token)
             .version_stage(PENDING)
             .send()
-            .await;
-        if pending.is_ok() {
+            .await?;
+        Ok(out.secret_string().ok_or("the pending key secret has no SecretString")?.to_owned())
+    }
+
+    async fn create(&self, event: &RotationEvent, now: Epoch) -> Result<(), BoxError> {
+        // Idempotent: a retried step finds its pending version already there.
+        if self.pending(event).await.is_ok() {
             return Ok(());
         }
         let current = self.client.get_secret_value().secret_id(&event.secret_id).version_stage(CURRENT).send().await?;
@@ -87,15 +92,7 @@ impl Rotator {
     }
 
     async fn test(&self, event: &RotationEvent) -> Result<(), BoxError> {
-        let pending = self
-            .client
-            .get_secret_value()
-            .secret_id(&event.secret_id)
-            .version_id(&event.token)
-            .version_stage(PENDING)
-            .send()
-            .await?;
-        KeySet::from_json(pending.secret_string().ok_or("the pending key secret has no SecretString")?)?;
+        KeySet::from_json(&self.pending(event).await?)?;
         Ok(())
     }
 
