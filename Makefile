@@ -21,7 +21,7 @@ fmt:
 
 ## Build every function for Lambda (arm64, release) with sam build + cargo-lambda; no Docker.
 build:
-	scripts/sam.sh build
+	scripts/sam.sh build $(ARGS)
 
 ## Deploy the built stack: `make deploy` (asks), or ARGS="--config-env sandbox".
 deploy:
