@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use integration_tests::{Backend, TestApp, on_both_stores};
+use integration_tests::{Backend, TestApp, on_both_stores, secrets_client};
 use serde_json::{Value, json};
 use shared::keys::{KeySet, KeySetDocument, generate_generation};
 use shared::rotation::{RotationEvent, Rotator};
@@ -67,18 +67,6 @@ on_both_stores!(
     the_authorizer_allows_live_access_tokens_with_their_context,
     the_authorizer_reports_a_store_outage_instead_of_denying
 );
-
-fn secrets_client() -> aws_sdk_secretsmanager::Client {
-    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
-    let conf = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(integration_tests::moto_endpoint())
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .retry_config(RetryConfig::disabled())
-        .build();
-    aws_sdk_secretsmanager::Client::from_conf(conf)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotation_adds_a_generation_and_keeps_the_previous_one_verifiable() {

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::error::{
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use shared::error::AuthError;
-use shared::model::{Identity, IdentityId, IdentityType, Session, SessionStatus, User};
+use shared::model::{IdentityId, IdentityType, Session, SessionStatus, User};
 use shared::store::{DynamoStore, Store, StoreError};
 use shared::token::TokenType;
 
@@ -27,28 +27,7 @@ fn meta(code: &str, message: &str) -> ErrorMetadata {
 }
 
 fn user() -> User {
-    User {
-        user_id: "1".into(),
-        email: "ada@example.com".into(),
-        name: "Ada".into(),
-        password_hash: "h".into(),
-        password_history: vec![],
-        password_changed_at: 0,
-        password_expired: false,
-        mobile: None,
-        identities: vec![Identity {
-            id: IdentityId { kind: IdentityType::Consumer, id: "7".into() },
-            name: "Ada".into(),
-        }],
-        credentials_version: 1,
-        last_login_at: None,
-        last_login_device: None,
-        created_at: 0,
-        factors: vec![],
-        mfa: Default::default(),
-        blocked: false,
-        version: 1,
-    }
+    integration_tests::account("ada@example.com", "1", 0)
 }
 
 fn session() -> Session {

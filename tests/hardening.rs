@@ -258,15 +258,7 @@ async fn unknown_key_ids_reload_the_keys_at_most_once_a_minute() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_manager_unreachable_at_cold_start_fails_clearly_then_recovers() {
-    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
-    let conf = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(integration_tests::moto_endpoint())
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .retry_config(RetryConfig::disabled())
-        .build();
-    let client = aws_sdk_secretsmanager::Client::from_conf(conf);
+    let client = integration_tests::secrets_client();
     let secret_id = format!("auth-keys-{}", shared::crypto::random_token_id().unwrap());
     let cold_start = || async {
         let keys = Arc::new(shared::keys::SecretsManagerKeys::new(client.clone(), secret_id.clone()));

@@ -6,33 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use integration_tests::{Backend, fresh_store, on_both_stores, t0};
-use shared::model::{Grant, Identity, IdentityId, IdentityType, Session, SessionStatus, User};
+use shared::model::{Grant, IdentityId, IdentityType, Session, SessionStatus, User};
 use shared::store::StoreError;
 use shared::token::TokenType;
 
 fn user(email: &str, id: &str) -> User {
-    User {
-        user_id: id.into(),
-        email: email.into(),
-        name: "Ada".into(),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
-        password_history: vec![],
-        password_changed_at: t0(),
-        password_expired: false,
-        mobile: None,
-        identities: vec![Identity {
-            id: IdentityId { kind: IdentityType::Consumer, id: "7".into() },
-            name: "Ada".into(),
-        }],
-        credentials_version: 1,
-        last_login_at: None,
-        last_login_device: None,
-        created_at: t0(),
-        factors: vec![],
-        mfa: Default::default(),
-        blocked: false,
-        version: 1,
-    }
+    integration_tests::account(email, id, t0())
 }
 
 fn session(u: &User, suffix: &str, now: i64) -> Session {

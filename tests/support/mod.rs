@@ -361,6 +361,46 @@ pub fn sns_client() -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::from_conf(conf)
 }
 
+/// An account record as stores keep it, for tests that talk to a store directly.
+pub fn account(email: &str, user_id: &str, at: i64) -> shared::model::User {
+    use shared::model::{Identity, IdentityId, IdentityType, User};
+    User {
+        user_id: user_id.into(),
+        email: email.into(),
+        name: "Ada".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+        password_history: vec![],
+        password_changed_at: at,
+        password_expired: false,
+        mobile: None,
+        identities: vec![Identity {
+            id: IdentityId { kind: IdentityType::Consumer, id: "7".into() },
+            name: "Ada".into(),
+        }],
+        credentials_version: 1,
+        last_login_at: None,
+        last_login_device: None,
+        created_at: at,
+        factors: vec![],
+        mfa: Default::default(),
+        blocked: false,
+        version: 1,
+    }
+}
+
+/// A Secrets Manager client for the moto server: dummy credentials, no retries.
+pub fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
+    let conf = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto_endpoint())
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(conf)
+}
+
 /// The SMS moto has recorded for `phone`, oldest first.
 pub fn moto_sms_to(phone: &str) -> Vec<String> {
     let data: Value = serde_json::from_str(&http_get(&format!("{}/moto-api/data.json", moto_endpoint()))).unwrap();
