@@ -5,7 +5,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use integration_tests::{Backend, Device, PASSWORD, Reply, Senders, TestApp, on_both_stores, prepared, request};
+use integration_tests::{
+    Backend, Device, PASSWORD, Reply, Senders, TestApp, concurrent_wrong_logins, enrol_sms, on_both_stores, prepared,
+    request,
+};
 use lambda_http::http::Method;
 use serde_json::json;
 use shared::testing::Fault;
@@ -15,13 +18,7 @@ use shared::testing::Fault;
 async fn fifty_concurrent_wrong_logins_lose_no_failure(b: Backend) {
     let t = Arc::new(TestApp::with_config(b, |c| c.lockout_threshold = 1000).await);
     t.register("jane@example.com").await;
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let t = Arc::clone(&t);
-            tokio::spawn(async move { t.login("jane@example.com", "wrong").await.status })
-        })
-        .collect();
-    let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let statuses = concurrent_wrong_logins(&t, "jane@example.com", 50).await;
     assert!(statuses.iter().all(|s| *s == 403), "{statuses:?}");
     let (_, lockout) = t.app.store.load_login("jane@example.com", t.clock_now()).await.unwrap();
     assert_eq!(lockout.failures, 50, "every failure counted");
@@ -30,13 +27,7 @@ async fn fifty_concurrent_wrong_logins_lose_no_failure(b: Backend) {
 async fn fifty_concurrent_wrong_logins_lock_the_account(b: Backend) {
     let t = Arc::new(TestApp::new(b).await);
     t.register("jane@example.com").await;
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let t = Arc::clone(&t);
-            tokio::spawn(async move { t.login("jane@example.com", "wrong").await.status })
-        })
-        .collect();
-    let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let statuses = concurrent_wrong_logins(&t, "jane@example.com", 50).await;
     assert!(statuses.iter().all(|s| *s == 403 || *s == 423), "{statuses:?}");
     assert!(statuses.iter().filter(|s| **s == 403).count() <= 4, "at most threshold-1 plain failures: {statuses:?}");
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 423);
@@ -64,14 +55,7 @@ async fn twenty_concurrent_push_starts_admit_one(b: Backend) {
 async fn one_code_verified_ten_times_at_once_succeeds_once(b: Backend) {
     let t = Arc::new(TestApp::new(b).await);
     let (_, access) = t.tokens("jane@example.com").await;
-    assert_eq!(t.post("/authentication_factors/otp/SMS", Some(&access), json!({})).await.status, 204);
-    assert_eq!(
-        t.post("/authentication_factors/otp/SMS/verify", Some(&access), json!({"verificationCode": "123456"}))
-            .await
-            .status,
-        204
-    );
-    t.clock.advance(16);
+    enrol_sms(&t, &access).await;
     assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
     let tasks: Vec<_> = (0..10)
         .map(|_| {
@@ -194,14 +178,7 @@ async fn every_endpoint_survives_a_failing_store() {
 async fn a_failed_sms_leaves_no_challenge_behind(b: Backend) {
     let t = TestApp::build(b, Senders::Flaky, |_| {}).await;
     let (_, access) = t.tokens("jane@example.com").await;
-    assert_eq!(t.post("/authentication_factors/otp/SMS", Some(&access), json!({})).await.status, 204);
-    assert_eq!(
-        t.post("/authentication_factors/otp/SMS/verify", Some(&access), json!({"verificationCode": "123456"}))
-            .await
-            .status,
-        204
-    );
-    t.clock.advance(16);
+    enrol_sms(&t, &access).await;
     t.outage.set_down(true);
     let r = t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await;
     assert_eq!(r.status, 503);

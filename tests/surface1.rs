@@ -2,7 +2,7 @@
 //! tokens and their confinement, password updates, factor enrolment, and step-up by SMS and push.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use integration_tests::{Backend, Device, PASSWORD, TestApp, moto_sms_to, on_both_stores};
+use integration_tests::{Backend, Device, PASSWORD, TestApp, enrol_sms, moto_sms_to, on_both_stores};
 use serde_json::json;
 
 const NEW_PASSWORD: &str = "violet tugboat harmonica 42";
@@ -216,17 +216,6 @@ async fn sms_factor_needs_a_mobile_number_and_a_fresh_code(b: Backend) {
     let r =
         t.post("/authentication_factors/otp/SMS/verify", Some(&access), json!({"verificationCode": "123456"})).await;
     assert_eq!(r.body, json!({"errorCode": "VERIFICATION_CODE_EXPIRED"}));
-}
-
-async fn enrol_sms(t: &TestApp, access: &str) {
-    assert_eq!(t.post("/authentication_factors/otp/SMS", Some(access), json!({})).await.status, 204);
-    assert_eq!(
-        t.post("/authentication_factors/otp/SMS/verify", Some(access), json!({"verificationCode": "123456"}))
-            .await
-            .status,
-        204
-    );
-    t.clock.advance(16);
 }
 
 async fn sms_step_up_marks_the_session(b: Backend) {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use integration_tests::{Backend, PASSWORD, TestApp, on_both_stores, request};
+use integration_tests::{Backend, PASSWORD, TestApp, concurrent_wrong_logins, on_both_stores, request};
 use lambda_http::Body;
 use lambda_http::http::Method;
 use serde_json::json;
@@ -141,13 +141,7 @@ async fn a_success_resets_the_failure_count(b: Backend) {
 async fn concurrent_failures_all_count(b: Backend) {
     let t = Arc::new(TestApp::new(b).await);
     t.register("jane@example.com").await;
-    let tasks: Vec<_> = (0..12)
-        .map(|_| {
-            let t = Arc::clone(&t);
-            tokio::spawn(async move { t.login("jane@example.com", "wrong").await.status })
-        })
-        .collect();
-    let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let statuses = concurrent_wrong_logins(&t, "jane@example.com", 12).await;
     assert!(statuses.iter().all(|s| *s == 403 || *s == 423), "{statuses:?}");
     assert!(statuses.contains(&423), "the fifth failure locks: {statuses:?}");
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 423);

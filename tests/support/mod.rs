@@ -415,13 +415,26 @@ pub fn moto_sms_to(phone: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn enrol_sms(t: &TestApp, access: &str) {
+/// Enrols the SMS factor (sandbox code) and moves past the resend cooldown, so the next code
+/// can be sent at once.
+pub async fn enrol_sms(t: &TestApp, access: &str) {
     assert_eq!(t.post("/authentication_factors/otp/SMS", Some(access), serde_json::json!({})).await.status, 204);
     let r = t
         .post("/authentication_factors/otp/SMS/verify", Some(access), serde_json::json!({"verificationCode": "123456"}))
         .await;
     assert_eq!(r.status, 204);
-    t.clock.advance(20);
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+}
+
+/// `n` wrong-password logins for `email` at once; their statuses.
+pub async fn concurrent_wrong_logins(t: &Arc<TestApp>, email: &'static str, n: usize) -> Vec<u16> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let t = Arc::clone(t);
+            tokio::spawn(async move { t.login(email, "wrong").await.status })
+        })
+        .collect();
+    futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect()
 }
 
 /// Puts a fresh app in the state the event of `function` presumes, and fills in the event.
