@@ -24,9 +24,10 @@ async fn every_endpoint_stays_within_its_round_trip_budget() {
     let t = TestApp::new(Backend::Memory).await;
     t.register("jane@example.com").await;
     let budgets: Vec<(&str, usize, Spent)> = vec![
-        // Rate counter, account + lockout in one query, session + account + counter in one transaction.
-        ("POST /login_with_password", 3, spent!(t, t.login("jane@example.com", PASSWORD))),
-        ("POST /auth/login", 3, spent!(t, t.id_login("jane@example.com", PASSWORD))),
+        // Rate counter, account + lockout in one query, the attempt reserved before the hash is
+        // verified (one conditional write), session + account + counter in one transaction.
+        ("POST /login_with_password", 4, spent!(t, t.login("jane@example.com", PASSWORD))),
+        ("POST /auth/login", 4, spent!(t, t.id_login("jane@example.com", PASSWORD))),
     ];
     let auth = t.login("jane@example.com", PASSWORD).await.body["token"].as_str().unwrap().to_owned();
     let access = t.access_token(&auth).await;

@@ -73,7 +73,12 @@ async fn no_secret_ever_reaches_the_logs() {
     let id_token = login.body["idToken"].as_str().unwrap().to_owned();
     let refresh = login.body["refreshToken"].as_str().unwrap().to_owned();
     secrets.extend([id_token.clone(), refresh.clone()]);
-    let r = t.post("/auth/otp/methods/totp", Some(&id_token), json!({})).await;
+    // The account has a validated phone now: adding TOTP needs a code of it in x-otp.
+    t.clock.advance(16);
+    assert_eq!(t.get("/auth/otp/code?method=SMS", Some(&id_token)).await.status, 200);
+    let proof = code_of(&t);
+    secrets.push(proof.clone());
+    let r = t.with_otp(Method::POST, "/auth/otp/methods/totp", &id_token, &proof, Some(json!({}))).await;
     let totp_secret = r.body["totp"]["secret"].as_str().unwrap().to_owned();
     let raw_secret = totp_rs::Secret::try_from_base32(&totp_secret).unwrap().as_ref().to_vec();
     let totp_code = t.totp_code(&raw_secret, 0);

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use integration_tests::{Backend, fresh_store, on_both_stores, t0};
-use shared::model::{Grant, IdentityId, IdentityType, Session, SessionStatus, User};
-use shared::store::StoreError;
+use shared::domain::lockout::{Lockout, LockoutPolicy};
+use shared::model::{CodeChallenge, Grant, IdentityId, IdentityType, Session, SessionStatus, User};
+use shared::store::{Store, StoreError, StoredLockout};
 use shared::token::TokenType;
 
 fn user(email: &str, id: &str) -> User {
@@ -47,53 +48,135 @@ async fn users_are_unique_by_email_and_written_by_version(b: Backend) {
     assert!(matches!(store.update_user(&changed).await, Err(StoreError::Conflict)));
 }
 
-async fn failed_logins_count_lock_and_expire(b: Backend) {
+const POLICY: LockoutPolicy = LockoutPolicy { threshold: 3, duration_secs: 1800 };
+
+/// The use case's loop, written out: read, let the state machine decide, write conditionally.
+async fn reserve(store: &dyn Store, email: &str, policy: LockoutPolicy, now: i64) -> Result<Lockout, i64> {
+    loop {
+        let stored = store.load_lockout(email).await.unwrap();
+        let next = policy.reserve(stored.state, now).map_err(|l| l.until)?;
+        match store.save_lockout(email, stored.version, &next).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+async fn lockout_writes_are_conditional_on_the_version_read(b: Backend) {
+    let store = fresh_store(b).await;
+    let email = "ada@example.com";
+    store.create_user(&user(email, "1")).await.unwrap();
+    assert_eq!(store.load_lockout(email).await.unwrap(), StoredLockout::default());
+    let one = POLICY.reserve(Lockout::default(), t0()).unwrap();
+    store.save_lockout(email, None, &one).await.unwrap();
+    assert!(matches!(store.save_lockout(email, None, &one).await, Err(StoreError::Conflict)), "it exists now");
+    let (found, stored) = store.load_login(email, t0()).await.unwrap();
+    assert!(found.is_some());
+    assert_eq!(stored.state, one);
+    let v = stored.version;
+    let two = POLICY.reserve(one, t0()).unwrap();
+    store.save_lockout(email, v, &two).await.unwrap();
+    assert!(matches!(store.save_lockout(email, v, &two).await, Err(StoreError::Conflict)), "a stale version loses");
+    assert_eq!(store.load_lockout(email).await.unwrap().state.failures, 2);
+    store.clear_lockout(email).await.unwrap();
+    assert_eq!(store.load_lockout(email).await.unwrap(), StoredLockout::default());
+}
+
+async fn failed_attempts_count_lock_and_lock_again(b: Backend) {
     let store = fresh_store(b).await;
     let email = "ada@example.com";
     store.create_user(&user(email, "1")).await.unwrap();
     for i in 1..=2 {
-        let l = store.record_login_failure(email, t0(), 3, 1800).await.unwrap();
+        let l = reserve(&*store, email, POLICY, t0()).await.unwrap();
         assert_eq!(l.failures, i);
         assert!(!l.is_locked(t0()));
     }
-    let l = store.record_login_failure(email, t0() + 10, 3, 1800).await.unwrap();
-    assert_eq!(l.failures, 3);
+    let l = reserve(&*store, email, POLICY, t0() + 10).await.unwrap();
     assert_eq!(l.locked_until, t0() + 10 + 1800);
-    let (found, lockout) = store.load_login(email, t0() + 11).await.unwrap();
-    assert!(found.is_some());
-    assert!(lockout.is_locked(t0() + 11));
-    // After the lock the counter is forgotten, even where the TTL has not deleted it yet.
-    let (_, lockout) = store.load_login(email, t0() + 10 + 1800).await.unwrap();
-    assert_eq!(lockout.failures, 0);
-    let l = store.record_login_failure(email, t0() + 10 + 1800, 3, 1800).await.unwrap();
-    assert_eq!(l.failures, 1);
+    assert_eq!(reserve(&*store, email, POLICY, t0() + 11).await, Err(t0() + 1810), "refused while locked");
+    // After the lock, threshold more failures lock again, even before any TTL deletion.
+    for round in 1..=3 {
+        let start = t0() + 1810 * round;
+        for i in 1..=3 {
+            let l = reserve(&*store, email, POLICY, start + i).await.unwrap();
+            assert_eq!((l.failures, l.is_locked(start + i)), (u32::try_from(i).unwrap(), i == 3), "round {round}");
+        }
+    }
     // Unknown accounts are counted the same way.
-    let l = store.record_login_failure("nobody@example.com", t0(), 3, 1800).await.unwrap();
-    assert_eq!(l.failures, 1);
+    assert_eq!(reserve(&*store, "nobody@example.com", POLICY, t0()).await.unwrap().failures, 1);
 }
 
-async fn concurrent_failures_are_never_lost(b: Backend) {
+async fn concurrent_reservations_are_never_lost_and_stop_at_the_threshold(b: Backend) {
     let store = fresh_store(b).await;
+    let high = LockoutPolicy { threshold: 100, duration_secs: 1800 };
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let store = Arc::clone(&store);
-            tokio::spawn(async move { store.record_login_failure("ada@example.com", t0(), 5, 1800).await.unwrap() })
+            tokio::spawn(async move { reserve(&*store, "ada@example.com", high, t0()).await.unwrap() })
         })
         .collect();
-    let results = futures::future::join_all(tasks).await;
-    let mut counts: Vec<u32> = results.into_iter().map(|r| r.unwrap().failures).collect();
+    let mut counts: Vec<u32> =
+        futures::future::join_all(tasks).await.into_iter().map(|r| r.unwrap().failures).collect();
     counts.sort_unstable();
-    assert_eq!(counts, (1..=20).collect::<Vec<_>>(), "each failure saw its own count");
-    let (_, lockout) = store.load_login("ada@example.com", t0()).await.unwrap();
-    assert_eq!(lockout.failures, 20);
-    assert!(lockout.is_locked(t0()));
+    assert_eq!(counts, (1..=20).collect::<Vec<_>>(), "each reservation saw its own count");
+    // With the real threshold, a burst of 20 is granted exactly 5.
+    let low = LockoutPolicy { threshold: 5, duration_secs: 1800 };
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { reserve(&*store, "bob@example.com", low, t0()).await.is_ok() })
+        })
+        .collect();
+    let granted = futures::future::join_all(tasks).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(granted, 5);
+    assert!(store.load_lockout("bob@example.com").await.unwrap().state.is_locked(t0()));
+}
+
+async fn code_tries_are_spent_atomically_and_consumed_once(b: Backend) {
+    let store = fresh_store(b).await;
+    let challenge = CodeChallenge {
+        user_id: "1".into(),
+        purpose: "STEPUP#x".into(),
+        code_hash: "right".into(),
+        created_at: t0(),
+        expires_at: t0() + 300,
+        attempts: 0,
+    };
+    store.put_code(&challenge, 15, t0()).await.unwrap();
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.spend_code_try("1", "STEPUP#x", t0(), 5).await.unwrap() })
+        })
+        .collect();
+    let mut spent: Vec<u32> =
+        futures::future::join_all(tasks).await.into_iter().filter_map(|r| r.unwrap()).map(|c| c.attempts).collect();
+    spent.sort_unstable();
+    assert_eq!(spent, [1, 2, 3, 4, 5], "40 at once were handed exactly five tries, each its own");
+    assert!(store.spend_code_try("1", "STEPUP#x", t0(), 5).await.unwrap().is_none());
+    assert!(!store.consume_code("1", "STEPUP#x", "wrong").await.unwrap());
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.consume_code("1", "STEPUP#x", "right").await.unwrap() })
+        })
+        .collect();
+    let consumed = futures::future::join_all(tasks).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(consumed, 1);
+    assert!(store.get_code("1", "STEPUP#x").await.unwrap().is_none());
+    // An expired challenge hands out no try, and says so.
+    let late = CodeChallenge { purpose: "P".into(), expires_at: t0() + 10, ..challenge };
+    store.put_code(&late, 15, t0()).await.unwrap();
+    assert!(store.spend_code_try("1", "P", t0() + 10, 5).await.unwrap().is_none());
+    assert_eq!(store.get_code("1", "P").await.unwrap().unwrap().attempts, 0);
 }
 
 async fn opening_a_session_is_one_atomic_write(b: Backend) {
     let store = fresh_store(b).await;
     let u = user("ada@example.com", "1");
     store.create_user(&u).await.unwrap();
-    store.record_login_failure(&u.email, t0(), 5, 1800).await.unwrap();
+    store.save_lockout(&u.email, None, &POLICY.reserve(Lockout::default(), t0()).unwrap()).await.unwrap();
     let s = session(&u, "a", t0());
     let mut logged_in = u.clone();
     logged_in.last_login_at = Some(t0());
@@ -101,16 +184,16 @@ async fn opening_a_session_is_one_atomic_write(b: Backend) {
     assert_eq!(saved.version, 2);
     assert_eq!(saved.last_login_at, Some(t0()));
     let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
-    assert_eq!(lockout.failures, 0, "a login clears the failure count");
+    assert_eq!(lockout, StoredLockout::default(), "a login clears the failure count");
     assert_eq!(store.touch_session(&s.session_id, None, t0(), t0() + 300).await.unwrap().unwrap().user_id, "1");
 
     // With a stale account version nothing is written: no session, no cleared counter.
-    store.record_login_failure(&u.email, t0(), 5, 1800).await.unwrap();
+    store.save_lockout(&u.email, None, &POLICY.reserve(Lockout::default(), t0()).unwrap()).await.unwrap();
     let stale = session(&u, "b", t0());
     assert!(matches!(store.open_session(&stale, &logged_in).await, Err(StoreError::Conflict)));
     assert!(store.touch_session(&stale.session_id, None, t0(), t0() + 300).await.unwrap().is_none());
     let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
-    assert_eq!(lockout.failures, 1);
+    assert_eq!(lockout.state.failures, 1);
 }
 
 async fn sessions_slide_expire_and_revoke(b: Backend) {
@@ -170,7 +253,7 @@ async fn grants_live_on_their_own_and_die_with_the_session(b: Backend) {
     assert!(matches!(store.add_grant(&s.session_id, "g4", &grant, &[], t0()).await, Err(StoreError::Conflict)));
 }
 
-async fn revoking_a_users_sessions_spares_the_one_named(b: Backend) {
+async fn a_users_live_sessions_are_listed_and_no_one_elses(b: Backend) {
     let store = fresh_store(b).await;
     let mut u = user("ada@example.com", "1");
     store.create_user(&u).await.unwrap();
@@ -180,20 +263,25 @@ async fn revoking_a_users_sessions_spares_the_one_named(b: Backend) {
         u = store.open_session(&session(&u, s, t0()), &u).await.unwrap();
     }
     store.open_session(&session(&other, "z", t0()), &other).await.unwrap();
-    assert_eq!(store.revoke_user_sessions("1", Some("1.b")).await.unwrap(), 2);
-    assert!(store.touch_session("1.a", None, t0(), t0() + 300).await.unwrap().is_none());
-    assert!(store.touch_session("1.b", None, t0(), t0() + 300).await.unwrap().is_some());
-    assert!(store.touch_session("1.c", None, t0(), t0() + 300).await.unwrap().is_none());
-    assert!(store.touch_session("2.z", None, t0(), t0() + 300).await.unwrap().is_some(), "other users untouched");
-    assert_eq!(store.revoke_user_sessions("1", Some("1.b")).await.unwrap(), 0);
+    store.revoke_session("1.a").await.unwrap();
+    let mut ids: Vec<String> = store.list_sessions("1").await.unwrap().into_iter().map(|s| s.session_id).collect();
+    ids.sort();
+    assert_eq!(ids, ["1.b", "1.c"]);
+    // Logout ends a session within its absolute lifetime even after it idled out.
+    assert!(store.end_session("1.b", t0() + 1000).await.unwrap());
+    assert!(!store.end_session("1.b", t0() + 1000).await.unwrap(), "once");
+    assert!(!store.end_session("1.c", t0() + 3600).await.unwrap(), "not past the absolute end");
+    assert_eq!(store.list_sessions("2").await.unwrap().len(), 1, "other users untouched");
 }
 
 on_both_stores!(
     users_are_unique_by_email_and_written_by_version,
-    failed_logins_count_lock_and_expire,
-    concurrent_failures_are_never_lost,
+    lockout_writes_are_conditional_on_the_version_read,
+    failed_attempts_count_lock_and_lock_again,
+    concurrent_reservations_are_never_lost_and_stop_at_the_threshold,
+    code_tries_are_spent_atomically_and_consumed_once,
     opening_a_session_is_one_atomic_write,
     sessions_slide_expire_and_revoke,
     grants_live_on_their_own_and_die_with_the_session,
-    revoking_a_users_sessions_spares_the_one_named,
+    a_users_live_sessions_are_listed_and_no_one_elses,
 );

@@ -2,7 +2,7 @@
 //! tokens and their confinement, password updates, factor enrolment, and step-up by SMS and push.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use integration_tests::{Backend, Device, PASSWORD, TestApp, enrol_sms, moto_sms_to, on_both_stores};
+use integration_tests::{Backend, Device, PASSWORD, TestApp, enrol_sms, moto_sms_to, on_both_stores, step_up_by_push};
 use serde_json::json;
 
 const NEW_PASSWORD: &str = "violet tugboat harmonica 42";
@@ -256,7 +256,8 @@ async fn sms_step_up_marks_the_session(b: Backend) {
 }
 
 async fn the_fifth_wrong_code_kills_the_challenge(b: Backend) {
-    let t = TestApp::new(b).await;
+    // The lockout is out of the way here (see the next test): the challenge's own limit alone.
+    let t = TestApp::with_config(b, |c| c.lockout_threshold = 1000).await;
     let (_, access) = t.tokens("jane@example.com").await;
     enrol_sms(&t, &access).await;
     assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
@@ -279,14 +280,31 @@ async fn the_fifth_wrong_code_kills_the_challenge(b: Backend) {
     let r = t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await;
     assert_eq!(r.status, 204);
     let r = t.post("/stepup/challenges/otp/SMS/verify", Some(&access), json!({"verificationCode": "123456"})).await;
-    // Five wrong codes also locked the account: logins wait, this session goes on.
     assert_eq!(r.status, 204, "{}", r.body);
+}
+
+async fn five_wrong_codes_lock_the_account_and_no_code_is_checked_during_the_lock(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (auth, access) = t.tokens("jane@example.com").await;
+    enrol_sms(&t, &access).await;
+    assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
+    let wrong = json!({"verificationCode": "999999"});
+    for _ in 0..4 {
+        let r = t.post("/stepup/challenges/otp/SMS/verify", Some(&access), wrong.clone()).await;
+        assert_eq!(r.body["errorCode"], "VERIFICATION_CODE_INVALID");
+    }
+    let fifth = t.post("/stepup/challenges/otp/SMS/verify", Some(&access), wrong).await;
+    assert_eq!(fifth.status, 423, "the fifth wrong code locks the account: {}", fifth.body);
+    let right = t.post("/stepup/challenges/otp/SMS/verify", Some(&access), json!({"verificationCode": "123456"})).await;
+    assert_eq!(right.status, 423, "no code is compared while locked");
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 423);
+    // The live session goes on for what needs no secret check.
+    assert_eq!(t.get("/identities", Some(&auth)).await.status, 200);
 }
 
 async fn non_sandbox_codes_go_out_through_sns(b: Backend) {
     let t = TestApp::with_sns(b).await;
-    let mobile = format!("+4477009{:05}", shared::crypto::random_digits(5).unwrap());
+    let mobile = format!("+4474009{:05}", shared::crypto::random_digits(5).unwrap());
     let number = mobile.trim_start_matches("+44").to_owned();
     let r = t
         .post("/users", None, json!({"email": "sns@example.com", "password": {"value": PASSWORD}, "name": "Sns", "mobile": {"countryCode": "+44", "number": number}}))
@@ -330,6 +348,12 @@ async fn push_enrolment_and_removal(b: Backend) {
     );
     let factors = t.get("/authentication_factors", Some(&access)).await.body;
     assert_eq!(factors, json!({"factors": [{"type": "PUSH", "channel": "AUTHY", "status": "ACTIVE"}]}));
+    // Removing the account's only factor is a change of how it proves itself: step up first.
+    assert_eq!(
+        t.delete("/authentication_factors/push/AUTHY", Some(&access)).await.body["errorCode"],
+        "STEP_UP_REQUIRED"
+    );
+    step_up_by_push(&t, &access, "AUTHY", &device).await;
     assert_eq!(t.delete("/authentication_factors/push/AUTHY", Some(&access)).await.status, 204);
     assert_eq!(
         t.delete("/authentication_factors/push/AUTHY", Some(&access)).await.body["errorCode"],
@@ -358,7 +382,11 @@ async fn push_step_up_is_answered_by_the_device_signature(b: Backend) {
         "STATE_INVALID"
     );
     let status_path = format!("/stepup/challenges/push/BIOMETRIC/{id}");
-    assert_eq!(t.get(&status_path, Some(&access)).await.body, json!({"status": "PENDING"}));
+    let pending = t.get(&status_path, Some(&access)).await.body;
+    assert_eq!(pending["status"], "PENDING");
+    // The status names the device that asked, so the user can tell whose request it is.
+    assert_eq!(pending["userAgent"], "integration-tests/1.0");
+    assert!(pending["sourceIp"].is_string() && pending["requestedAt"].is_i64(), "{pending}");
 
     let approve = format!("{status_path}/approve");
     // A signature by another key, or over the other answer, is refused.
@@ -374,7 +402,7 @@ async fn push_step_up_is_answered_by_the_device_signature(b: Backend) {
     );
     let r = t.post(&approve, None, json!({"signature": device.sign(&format!("{id}:approve"))})).await;
     assert_eq!(r.status, 204, "{}", r.body);
-    assert_eq!(t.get(&status_path, Some(&access)).await.body, json!({"status": "APPROVED"}));
+    assert_eq!(t.get(&status_path, Some(&access)).await.body["status"], "APPROVED");
     assert_eq!(
         t.post(&approve, None, json!({"signature": device.sign(&format!("{id}:approve"))})).await.body["errorCode"],
         "STATE_INVALID"
@@ -388,8 +416,8 @@ async fn push_step_up_is_answered_by_the_device_signature(b: Backend) {
     let reject = format!("/stepup/challenges/push/BIOMETRIC/{id2}/reject");
     assert_eq!(t.post(&reject, None, json!({"signature": device.sign(&format!("{id2}:reject"))})).await.status, 204);
     assert_eq!(
-        t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id2}"), Some(&access)).await.body,
-        json!({"status": "REJECTED"})
+        t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id2}"), Some(&access)).await.body["status"],
+        "REJECTED"
     );
 }
 
@@ -404,7 +432,7 @@ async fn push_challenges_expire(b: Backend) {
         .to_owned();
     t.clock.advance(120);
     let path = format!("/stepup/challenges/push/BIOMETRIC/{id}");
-    assert_eq!(t.get(&path, Some(&access)).await.body, json!({"status": "EXPIRED"}));
+    assert_eq!(t.get(&path, Some(&access)).await.body["status"], "EXPIRED");
     let late =
         t.post(&format!("{path}/approve"), None, json!({"signature": device.sign(&format!("{id}:approve"))})).await;
     assert_eq!(late.body["errorCode"], "STATE_INVALID");
@@ -463,6 +491,7 @@ on_both_stores!(
     sms_factor_needs_a_mobile_number_and_a_fresh_code,
     sms_step_up_marks_the_session,
     the_fifth_wrong_code_kills_the_challenge,
+    five_wrong_codes_lock_the_account_and_no_code_is_checked_during_the_lock,
     non_sandbox_codes_go_out_through_sns,
     push_enrolment_and_removal,
     push_step_up_is_answered_by_the_device_signature,

@@ -293,10 +293,15 @@ async fn wrong_codes_count_toward_the_lockout(b: Backend) {
     let (id_token, _) = t.id_tokens("jane@example.com").await;
     let secret = t.add_totp(&id_token).await;
     let wrong = if t.totp_code(&secret, 0) == "000000" { "111111" } else { "000000" };
-    for _ in 0..5 {
+    for _ in 0..4 {
         let r = t.with_otp(Method::POST, "/auth/otp/code", &id_token, wrong, Some(json!({"channel": "TOTP"}))).await;
         assert_eq!(r.status, 400);
     }
+    let fifth = t.with_otp(Method::POST, "/auth/otp/code", &id_token, wrong, Some(json!({"channel": "TOTP"}))).await;
+    assert_eq!((fifth.status, fifth.body["code"].as_str()), (423, Some("ACCOUNT_LOCKED")), "{}", fifth.body);
+    let right = t.totp_code(&secret, 0);
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &id_token, right, Some(json!({"channel": "TOTP"}))).await;
+    assert_eq!(r.status, 423, "no code is compared while locked");
     assert_eq!(t.id_login("jane@example.com", PASSWORD).await.status, 423);
     assert_eq!(t.get("/auth/me", Some(&id_token)).await.body["status"], "LOCKED");
 }

@@ -1,9 +1,13 @@
 //! Sending and checking one-time codes, shared by enrolment, step-up and the surface-2
-//! methods: a keyed hash at rest, a resend cooldown, per-phone and per-account SMS budgets,
-//! single use, limited tries, and wrong tries counted toward the account's lockout.
+//! methods: a keyed hash at rest, a resend cooldown checked before any budget is spent, SMS and
+//! e-mail budgets, single use, and a check that spends one try atomically and reserves one
+//! attempt of the account's lockout before it compares anything.
 
 use crate::app::App;
+use crate::attempts;
+use crate::domain::codes;
 use crate::error::AuthError;
+use crate::http::Ctx;
 use crate::limits;
 use crate::model::{CodeChallenge, CodeCheck, CodePurpose};
 use crate::otp;
@@ -16,16 +20,15 @@ pub enum Delivery<'a> {
 }
 
 /// Starts a challenge and sends its code. `Err(Conflict("RETRY_IN_15SEC"))` within the
-/// cooldown; on a failed send the challenge is removed again, so none is left unanswerable.
+/// cooldown, before any budget is charged; a refused budget or a failed send removes the
+/// challenge again, so none is left unanswerable and no cooldown blocks the next try.
 pub async fn send_code(
     app: &App,
+    ctx: &Ctx,
     user_id: &str,
     purpose: &CodePurpose,
     delivery: Delivery<'_>,
 ) -> Result<i64, AuthError> {
-    if let Delivery::Sms { to_e164 } = delivery {
-        limits::sms_budget(app, to_e164, user_id).await?;
-    }
     let now = app.now();
     let code = otp::generate(app.config.sandbox)?;
     let purpose_key = purpose.key();
@@ -41,6 +44,14 @@ pub async fn send_code(
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(AuthError::Conflict("RETRY_IN_15SEC")),
         Err(e) => return Err(e.into()),
+    }
+    let budget = match delivery {
+        Delivery::Sms { to_e164 } => limits::sms_budget(app, ctx, to_e164, user_id).await,
+        Delivery::Email { to } => limits::email_budget(app, to).await,
+    };
+    if let Err(refused) = budget {
+        app.store.delete_code(user_id, &purpose_key).await?;
+        return Err(refused);
     }
     let body = format!("Your verification code is {code}. It expires in 5 minutes. Never share it.");
     let sent = match delivery {
@@ -63,9 +74,12 @@ fn purpose_kind(p: &CodePurpose) -> &'static str {
     }
 }
 
-/// Checks a typed code. Every wrong code also counts as a failed login of the account. Codes
-/// are hashed under the current data key: one in flight across a key rotation fails, and the
-/// user asks for another.
+/// Checks a typed code: refused (423) while the account is locked; otherwise one try of the
+/// challenge is spent in one atomic write and one attempt of the account's lockout reserved,
+/// and only then are the hashes compared. A right code consumes the challenge (exactly once)
+/// and clears the lockout counter; a wrong one stays counted, and the one that reaches the
+/// threshold answers 423. Codes are hashed under the current data key: one in flight across a
+/// key rotation fails, and the user asks for another.
 pub async fn check_code(
     app: &App,
     user_id: &str,
@@ -74,18 +88,35 @@ pub async fn check_code(
     typed: &str,
 ) -> Result<CodeCheck, AuthError> {
     let now = app.now();
+    let stored = app.store.load_lockout(email).await?;
+    attempts::refuse_if_locked(app, &stored)?;
     let purpose_key = purpose.key();
+    let Some(spent) = app.store.spend_code_try(user_id, &purpose_key, now, otp::MAX_ATTEMPTS).await? else {
+        let challenge = app.store.get_code(user_id, &purpose_key).await?;
+        return Ok(codes::unspendable(challenge.as_ref(), now, otp::MAX_ATTEMPTS));
+    };
+    let reserved = attempts::reserve(app, email, stored).await?;
     // A malformed code is a wrong try like any other: "!" is the hash of nothing.
     let hash = match otp::normalize(typed) {
         Some(code) => otp::hash(&app.keys().current.data, user_id, &purpose_key, &code),
         None => "!".to_owned(),
     };
-    let outcome = app.store.check_code(user_id, &purpose_key, &hash, now, otp::MAX_ATTEMPTS).await?;
-    if matches!(outcome, CodeCheck::Wrong { .. } | CodeCheck::LimitReached) {
-        let cfg = &app.config;
-        app.store.record_login_failure(email, now, cfg.lockout_threshold, cfg.lockout_secs).await?;
+    #[cfg(feature = "test-util")]
+    crate::testing::tally(&format!("code:{user_id}:{purpose_key}"));
+    match codes::judge(&spent, &hash, otp::MAX_ATTEMPTS) {
+        CodeCheck::Accepted => {
+            if !app.store.consume_code(user_id, &purpose_key, &hash).await? {
+                // A concurrent check with the same right code consumed it first.
+                return Ok(CodeCheck::Missing);
+            }
+            attempts::succeeded(app, email).await?;
+            Ok(CodeCheck::Accepted)
+        }
+        wrong => match reserved.check(now) {
+            Err(l) => Err(AuthError::Locked { retry_after: l.retry_after(now) }),
+            Ok(()) => Ok(wrong),
+        },
     }
-    Ok(outcome)
 }
 
 /// The seeds' 409 codes for a failed check.

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch. Every expiry in the service is kept at this resolution.
-pub type Epoch = i64;
+pub use crate::domain::Epoch;
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> Epoch;

@@ -42,6 +42,8 @@ pub struct Config {
     pub totp_issuer: String,
     /// `local-api` also serves `GET /_bench/hello`, a trivial handler to measure against.
     pub bench_hello: bool,
+    /// ISO 3166 alpha-2 codes SMS may go to; empty: every country.
+    pub sms_countries: Vec<String>,
 }
 
 /// Request budgets; each is a count per window.
@@ -51,6 +53,11 @@ pub struct RateLimits {
     pub per_account_per_minute: u32,
     pub sms_per_phone_per_hour: u32,
     pub sms_per_account_per_day: u32,
+    pub sms_per_ip_per_hour: u32,
+    /// Every SMS the service sends in a day, all accounts together: a ceiling on spend.
+    pub sms_global_per_day: u32,
+    pub email_per_address_per_day: u32,
+    pub push_per_account_per_10_minutes: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,12 +114,17 @@ impl Config {
                 per_account_per_minute: number(env, "AUTH_RATE_PER_ACCOUNT_PER_MINUTE", 10)?,
                 sms_per_phone_per_hour: number(env, "AUTH_SMS_PER_PHONE_PER_HOUR", 5)?,
                 sms_per_account_per_day: number(env, "AUTH_SMS_PER_ACCOUNT_PER_DAY", 20)?,
+                sms_per_ip_per_hour: number(env, "AUTH_SMS_PER_IP_PER_HOUR", 10)?,
+                sms_global_per_day: number(env, "AUTH_SMS_GLOBAL_PER_DAY", 10_000)?,
+                email_per_address_per_day: number(env, "AUTH_EMAIL_PER_ADDRESS_PER_DAY", 10)?,
+                push_per_account_per_10_minutes: number(env, "AUTH_PUSH_PER_ACCOUNT_PER_10_MINUTES", 5)?,
             },
             push_apns_application: get("AUTH_PUSH_APNS_APPLICATION_ARN").map(str::to_owned),
             push_gcm_application: get("AUTH_PUSH_GCM_APPLICATION_ARN").map(str::to_owned),
             email_from: get("AUTH_EMAIL_FROM").unwrap_or("no-reply@auth.local").to_owned(),
             totp_issuer: get("AUTH_TOTP_ISSUER").unwrap_or("Auth").to_owned(),
             bench_hello: boolean(env, "AUTH_BENCH_HELLO", false)?,
+            sms_countries: countries(env, "AUTH_SMS_COUNTRIES")?,
         };
         if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
             return Err(ConfigError { name: "TABLE_NAME", problem: "required when AUTH_STORE=dynamodb".into() });
@@ -145,6 +157,23 @@ fn positive(env: &HashMap<String, String>, name: &'static str, default: i64) -> 
         return Err(ConfigError { name, problem: format!("must be greater than zero, got {value}") });
     }
     Ok(value)
+}
+
+/// A comma-separated list of ISO 3166 alpha-2 codes, upper-cased; unset or empty: none named.
+fn countries(env: &HashMap<String, String>, name: &'static str) -> Result<Vec<String>, ConfigError> {
+    let raw = env.get(name).map(|v| v.trim()).unwrap_or("");
+    raw.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            let code = c.to_ascii_uppercase();
+            if code.parse::<phonenumber::country::Id>().is_ok() {
+                Ok(code)
+            } else {
+                Err(ConfigError { name, problem: format!("`{c}` is not an ISO 3166 alpha-2 country code") })
+            }
+        })
+        .collect()
 }
 
 fn boolean(env: &HashMap<String, String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
@@ -185,6 +214,10 @@ mod tests {
         assert_eq!(err.name, "AUTH_STORE");
         let err = Config::from_map(&env(&[("AUTH_IDLE_TIMEOUT_SECONDS", "0")])).unwrap_err();
         assert_eq!(err.name, "AUTH_IDLE_TIMEOUT_SECONDS");
+        let err = Config::from_map(&env(&[("AUTH_SMS_COUNTRIES", "GB,Narnia")])).unwrap_err();
+        assert_eq!(err.name, "AUTH_SMS_COUNTRIES");
+        let c = Config::from_map(&env(&[("AUTH_SMS_COUNTRIES", " gb, ES ")])).unwrap();
+        assert_eq!(c.sms_countries, ["GB", "ES"]);
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub enum AuthError {
     Unauthorized(&'static str),
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// 403 with a code of its own, as `{"code", "message"}` (surface 2's `OTP_REQUIRED`).
+    #[error("forbidden: {code}")]
+    Refused { code: &'static str, message: &'static str },
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
@@ -67,6 +70,9 @@ pub enum AuthError {
     Conflict(&'static str),
     #[error("account locked")]
     Locked { retry_after: i64 },
+    /// 423 in surface 2's shape: `{"code": "ACCOUNT_LOCKED", "message"}`.
+    #[error("account locked")]
+    AccountLocked { retry_after: i64 },
     #[error("too many requests")]
     TooManyRequests { limit: u32, retry_after: i64 },
     /// A dependency (DynamoDB, SNS, Secrets Manager) is throttling or unreachable.
@@ -102,11 +108,11 @@ impl AuthError {
             AuthError::Invalid { .. } | AuthError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AuthError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AuthError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AuthError::Forbidden(_) | AuthError::Refused { .. } => StatusCode::FORBIDDEN,
             AuthError::NotFound => StatusCode::NOT_FOUND,
             AuthError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AuthError::Conflict(_) => StatusCode::CONFLICT,
-            AuthError::Locked { .. } => StatusCode::LOCKED,
+            AuthError::Locked { .. } | AuthError::AccountLocked { .. } => StatusCode::LOCKED,
             AuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -133,6 +139,11 @@ impl AuthError {
             AuthError::Forbidden(message) => {
                 serde_json::json!({ "code": "FORBIDDEN", "message": message })
             }
+            AuthError::Refused { code, message } => serde_json::json!({ "code": code, "message": message }),
+            AuthError::AccountLocked { .. } => serde_json::json!({
+                "code": "ACCOUNT_LOCKED",
+                "message": "The account is temporarily locked after consecutive failed attempts. Try again later.",
+            }),
             AuthError::NotFound => serde_json::json!({
                 "code": "NOT_FOUND",
                 "message": "The requested resource couldn't be found.",
@@ -168,7 +179,9 @@ impl AuthError {
         let mut response = crate::http::json(status, &body);
         let headers = response.headers_mut();
         match self {
-            AuthError::Locked { retry_after } | AuthError::Unavailable { retry_after, .. } => {
+            AuthError::Locked { retry_after }
+            | AuthError::AccountLocked { retry_after }
+            | AuthError::Unavailable { retry_after, .. } => {
                 headers.insert("retry-after", HeaderValue::from(retry_after.max(1)));
             }
             AuthError::TooManyRequests { limit, retry_after } => {

@@ -100,6 +100,7 @@ fn surface2_error(e: AuthError) -> AuthError {
             AuthError::bad_request("INVALID_REQUEST", format!("Your request is invalid ({}).", detail.join(", ")))
         }
         AuthError::Unauthorized(message) => AuthError::Forbidden(message),
+        AuthError::Locked { retry_after } => AuthError::AccountLocked { retry_after },
         AuthError::Conflict(code) => AuthError::bad_request(code, "The request conflicts with the account's state."),
         other => other,
     }
@@ -259,6 +260,11 @@ impl Fields {
                 None
             }
         }
+    }
+
+    /// Whether `field` was already found invalid.
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field_name == field)
     }
 
     pub fn present(&self, path: &str) -> bool {

@@ -31,5 +31,5 @@ pub async fn authenticate(app: &App, req: &Request) -> Result<(IdClaims, User, L
     let user = user
         .filter(|u| u.user_id == claims.sub && u.credentials_version == claims.ver && !u.blocked)
         .ok_or(AuthError::Forbidden(INVALID))?;
-    Ok((claims, user, lockout))
+    Ok((claims, user, lockout.state))
 }

@@ -6,12 +6,14 @@
 //! the local server and the tests.
 
 pub mod app;
+pub mod attempts;
 pub mod auth;
 pub mod authorizer;
 pub mod challenge;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod domain;
 pub mod email;
 pub mod error;
 pub mod handlers;
@@ -24,7 +26,9 @@ pub mod local_server;
 pub mod model;
 pub mod otp;
 pub mod password;
+pub mod phone;
 pub mod profile;
+pub mod proof;
 pub mod push;
 pub mod rotation;
 pub mod router;

@@ -107,6 +107,16 @@ impl User {
     pub fn has_active(&self, channel: FactorChannel) -> bool {
         self.factor(channel).is_some_and(|f| f.status == FactorStatus::Active)
     }
+
+    /// Whether the account can already prove itself with something beyond the password: an
+    /// ACTIVE surface-1 factor, or a validated surface-2 method (phone, e-mail, TOTP). While it
+    /// can, changing how it proves itself needs that proof (ASVS 5.0 V6.4, V7.5).
+    pub fn has_second_factor(&self) -> bool {
+        self.factors.iter().any(|f| f.status == FactorStatus::Active)
+            || self.mfa.phone_verified_at.is_some()
+            || self.mfa.email_verified_at.is_some()
+            || self.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some())
+    }
 }
 
 impl std::fmt::Debug for User {
@@ -176,27 +186,7 @@ impl Session {
     }
 }
 
-/// Consecutive failed logins of an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Lockout {
-    pub failures: u32,
-    /// While `now < locked_until`, every login gets 423.
-    pub locked_until: Epoch,
-    /// After this the counter is forgotten (the TTL, also checked in code).
-    pub expires_at: Epoch,
-}
-
-impl Lockout {
-    pub fn is_locked(&self, now: Epoch) -> bool {
-        now < self.locked_until
-    }
-
-    /// The counter as seen at `now`: a stale one counts as zero.
-    pub fn current(self, now: Epoch) -> Lockout {
-        if now >= self.expires_at { Lockout::default() } else { self }
-    }
-}
+pub use crate::domain::lockout::Lockout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -336,6 +326,17 @@ pub struct PushChallenge {
     /// challenge readable for a day after.
     #[serde(rename = "answerBy")]
     pub expires_at: Epoch,
+    /// Who asked for it, shown on the device so the user can tell whose request they approve.
+    #[serde(default)]
+    pub requested_by: RequestOrigin,
+}
+
+/// The device a request came from, as the edge saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOrigin {
+    pub user_agent: String,
+    pub source_ip: String,
 }
 
 impl PushChallenge {

@@ -31,6 +31,8 @@ pub fn hash(password: &str) -> Result<String, BoxError> {
 
 /// True when `password` matches the PHC string. A malformed PHC string never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
+    #[cfg(feature = "test-util")]
+    crate::testing::tally(&format!("password:{phc}"));
     match hasher() {
         Ok(h) => h.verify_password(password.as_bytes(), phc).is_ok(),
         Err(_) => false,

@@ -2,6 +2,7 @@
 //! a surface-1 session.
 
 use crate::app::App;
+use crate::attempts;
 use crate::crypto;
 use crate::error::AuthError;
 use crate::http::Ctx;
@@ -10,9 +11,12 @@ use crate::password;
 use crate::store::StoreError;
 use crate::token::{self, SessionClaims, TokenType};
 
-/// Checks an email and password against the account and its lockout. An unknown email is
-/// verified against a dummy hash and counted like a wrong password, so neither the answer, its
-/// timing, nor the lockout that follows tells whether the account exists.
+/// Checks an email and password against the account and its lockout. One attempt is reserved
+/// (a conditional write) before the hash is verified, so a burst cannot run more than
+/// `threshold` verifications, and a right password arriving after the threshold was reserved
+/// is refused as locked. An unknown email is verified against a dummy hash and counted like a
+/// wrong password, so neither the answer, its timing, nor the lockout that follows tells
+/// whether the account exists. The caller's login write clears the counter on success.
 pub async fn check_password(
     app: &App,
     email: &str,
@@ -21,23 +25,42 @@ pub async fn check_password(
 ) -> Result<User, AuthError> {
     let now = app.now();
     let (user, lockout) = app.store.load_login(email, now).await?;
-    if lockout.is_locked(now) {
-        return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
-    }
+    let reserved = attempts::reserve(app, email, lockout).await?;
     let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match user {
         Some(user) if matches && user.blocked => Err(AuthError::Forbidden("The account is blocked.")),
         Some(user) if matches => Ok(user),
-        _ => {
-            let cfg = &app.config;
-            let lockout = app.store.record_login_failure(email, now, cfg.lockout_threshold, cfg.lockout_secs).await?;
-            if lockout.is_locked(now) {
-                tracing::warn!("account locked after consecutive failed logins");
-                return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
+        _ => Err(attempts::failed(app, &reserved, bad_credentials())),
+    }
+}
+
+/// Ends the step-up of every live session of the account: after a change of how the account
+/// proves itself (a factor, a method, a number, the password), an earlier proof proves nothing.
+pub async fn end_step_ups(app: &App, user_id: &str) -> Result<usize, AuthError> {
+    let now = app.now();
+    let mut ended = 0;
+    for s in app.store.list_sessions(user_id).await? {
+        if s.status == SessionStatus::SteppedUp && now < s.absolute_expires_at {
+            match app.store.set_session_status(&s.session_id, SessionStatus::Standard, now).await {
+                Ok(()) | Err(StoreError::Conflict) => ended += 1,
+                Err(e) => return Err(e.into()),
             }
-            Err(bad_credentials())
         }
     }
+    Ok(ended)
+}
+
+/// Revokes every session of the account but `keep`. Stops at the first failed write: the
+/// caller must not report success then.
+pub async fn revoke_sessions(app: &App, user_id: &str, keep: Option<&str>) -> Result<usize, AuthError> {
+    let mut revoked = 0;
+    for s in app.store.list_sessions(user_id).await? {
+        if Some(s.session_id.as_str()) != keep {
+            app.store.revoke_session(&s.session_id).await?;
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
 }
 
 pub fn password_is_expired(app: &App, user: &User) -> bool {

@@ -13,12 +13,11 @@ use crate::email::EmailSender;
 use crate::error::BoxError;
 use crate::keys::{KeySet, KeySource};
 use crate::model::{
-    CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshToken, Session,
-    SessionStatus, User,
+    CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshToken, Session, SessionStatus, User,
 };
 use crate::push::PushSender;
 use crate::sms::SmsSender;
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{Store, StoreError, StoreResult, StoredLockout};
 
 /// How a [`ProbeStore`] answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,17 +30,41 @@ pub enum Fault {
     Broken = 2,
 }
 
-/// Wraps a store: counts each call by method, and fails every call while a fault is set.
+/// Wraps a store: counts each call by method, fails every call while a fault is set, and can
+/// fail one method from its n-th call on (a write that breaks midway through a sequence).
 pub struct ProbeStore {
     inner: Arc<dyn Store>,
     fault: AtomicU8,
     calls: Mutex<BTreeMap<&'static str, usize>>,
     total: AtomicUsize,
+    /// (method, calls that still succeed before it starts failing).
+    failing: Mutex<Option<(&'static str, usize)>>,
 }
 
 impl ProbeStore {
     pub fn new(inner: Arc<dyn Store>) -> Self {
-        ProbeStore { inner, fault: AtomicU8::new(0), calls: Mutex::new(BTreeMap::new()), total: AtomicUsize::new(0) }
+        ProbeStore {
+            inner,
+            fault: AtomicU8::new(0),
+            calls: Mutex::new(BTreeMap::new()),
+            total: AtomicUsize::new(0),
+            failing: Mutex::new(None),
+        }
+    }
+
+    /// After `successes` more calls of `method` succeed, every further call of it fails as
+    /// unavailable, until [`ProbeStore::heal`].
+    pub fn fail_method_after(&self, method: &'static str, successes: usize) {
+        if let Ok(mut f) = self.failing.lock() {
+            *f = Some((method, successes));
+        }
+    }
+
+    pub fn heal(&self) {
+        if let Ok(mut f) = self.failing.lock() {
+            *f = None;
+        }
+        self.set_fault(Fault::None);
     }
 
     pub fn set_fault(&self, fault: Fault) {
@@ -69,6 +92,15 @@ impl ProbeStore {
         if let Ok(mut c) = self.calls.lock() {
             *c.entry(method).or_default() += 1;
         }
+        if let Ok(mut failing) = self.failing.lock()
+            && let Some((m, left)) = failing.as_mut()
+            && *m == method
+        {
+            if *left == 0 {
+                return Err(StoreError::Unavailable(format!("injected: {method} failed midway").into()));
+            }
+            *left -= 1;
+        }
         match self.fault.load(Ordering::SeqCst) {
             1 => Err(StoreError::Unavailable("injected: throttled".into())),
             2 => Err(StoreError::Other("injected: broken".into())),
@@ -93,17 +125,21 @@ probe_store! {
     fn create_user(&self, user: &User) -> StoreResult<()>;
     fn get_user(&self, email: &str) -> StoreResult<Option<User>>;
     fn update_user(&self, user: &User) -> StoreResult<User>;
-    fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, Lockout)>;
-    fn record_login_failure(&self, email: &str, now: Epoch, threshold: u32, lockout_secs: i64) -> StoreResult<Lockout>;
+    fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, StoredLockout)>;
+    fn load_lockout(&self, email: &str) -> StoreResult<StoredLockout>;
+    fn save_lockout(&self, email: &str, expected: Option<u64>, next: &Lockout) -> StoreResult<()>;
+    fn clear_lockout(&self, email: &str) -> StoreResult<()>;
     fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
     fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
     fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;
     fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
-    fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool>;
+    fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool>;
     fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
-    fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize>;
+    fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
     fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()>;
-    fn check_code(&self, user_id: &str, purpose: &str, code_hash: &str, now: Epoch, max_attempts: u32) -> StoreResult<CodeCheck>;
+    fn spend_code_try(&self, user_id: &str, purpose: &str, now: Epoch, max_attempts: u32) -> StoreResult<Option<CodeChallenge>>;
+    fn consume_code(&self, user_id: &str, purpose: &str, code_hash: &str) -> StoreResult<bool>;
+    fn get_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<CodeChallenge>>;
     fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()>;
     fn create_push_challenge(&self, challenge: &PushChallenge, now: Epoch) -> StoreResult<()>;
     fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>>;
@@ -185,4 +221,20 @@ impl KeySource for CountingKeys {
         self.loads.fetch_add(1, Ordering::SeqCst);
         self.inner.load().await
     }
+}
+
+/// Counts of secret comparisons the service made, keyed by what was compared (a password hash,
+/// a user's code challenge), so attack tests can count work done rather than guess from answers.
+static TALLY: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
+
+/// Records one comparison under `key` (called by the service itself, only in test builds).
+pub fn tally(key: &str) {
+    if let Ok(mut t) = TALLY.lock() {
+        *t.entry(key.to_owned()).or_default() += 1;
+    }
+}
+
+/// Comparisons recorded under `key` so far.
+pub fn tallied(key: &str) -> usize {
+    TALLY.lock().map(|t| t.get(key).copied().unwrap_or(0)).unwrap_or(0)
 }

@@ -32,7 +32,7 @@ pub fn t0() -> i64 {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
-pub const MOBILE: &str = "+447700900123";
+pub const MOBILE: &str = "+447400900123";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -178,7 +178,7 @@ impl TestApp {
             "email": email,
             "password": {"value": PASSWORD},
             "name": "Test User",
-            "mobile": {"countryCode": "+44", "number": "7700900123"},
+            "mobile": {"countryCode": "+44", "number": "7400900123"},
         });
         let r = self.post("/users", None, body).await;
         assert_eq!(r.status, 201, "{}", r.body);
@@ -415,6 +415,16 @@ pub fn moto_sms_to(phone: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Steps the session of `access` up by push on `channel`, answered by `device` (enrolled there).
+pub async fn step_up_by_push(t: &TestApp, access: &str, channel: &str, device: &Device) {
+    let r = t.post(&format!("/stepup/challenges/push/{channel}"), Some(access), serde_json::json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let approve = format!("/stepup/challenges/push/{channel}/{id}/approve");
+    let signed = serde_json::json!({"signature": device.sign(&format!("{id}:approve"))});
+    assert_eq!(t.post(&approve, None, signed).await.status, 204);
+}
+
 /// Enrols the SMS factor (sandbox code) and moves past the resend cooldown, so the next code
 /// can be sent at once.
 pub async fn enrol_sms(t: &TestApp, access: &str) {
@@ -465,6 +475,10 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
                 t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status,
                 200
             );
+            if function == "remove-push-factor" {
+                // Removing a factor needs a stepped-up session.
+                step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+            }
             if function != "remove-push-factor" && function != "stepup-push" {
                 let r = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), serde_json::json!({})).await;
                 challenge = r.body["id"].as_str().unwrap().to_owned();

@@ -32,10 +32,9 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     let now = app.now();
     let session = &principal.session;
     let (user, lockout) = app.store.load_login(&session.email, now).await?;
-    if lockout.is_locked(now) {
-        return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
-    }
+    crate::attempts::refuse_if_locked(app, &lockout)?;
     let user = user.ok_or(AuthError::Unauthorized("The account no longer exists."))?;
+    super::refuse_blocked(&user)?;
     if !user.identities.iter().any(|i| i.id == wanted) {
         return Err(AuthError::Forbidden("The identity is not one of the token holder's."));
     }

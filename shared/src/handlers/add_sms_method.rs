@@ -1,5 +1,6 @@
-//! `POST /auth/otp/methods/sms`: sets the account's phone number (checked and normalised to
-//! E.164 for its country) and sends a code to validate it.
+//! `POST /auth/otp/methods/sms`: sets the account's phone number (a mobile, checked and
+//! normalised to E.164 for its country) and sends a code to validate it. Re-pointing the number
+//! of an account that already has a factor or validated method needs a code of one in `x-otp`.
 
 use lambda_http::{Body, Request, Response};
 
@@ -8,38 +9,40 @@ use crate::challenge::{self, Delivery};
 use crate::error::AuthError;
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::model::{CodePurpose, Mobile};
+use crate::phone::Rejection;
 use crate::{id_auth, limits, profile};
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve_surface2(req, "add_sms_method", |ctx, req| run(app, ctx, req)).await
 }
 
-/// Parses a number as dialled in `country` (ISO 3166 alpha-2) into a valid [`Mobile`].
-pub fn parse_phone(phone: &str, country: &str) -> Result<Mobile, AuthError> {
-    let id: phonenumber::country::Id = country
-        .parse()
-        .map_err(|_| AuthError::bad_request("INVALID_COUNTRY", "country must be an ISO 3166 alpha-2 code."))?;
-    let invalid = || AuthError::bad_request("INVALID_PHONE", "The phone number is not valid for that country.");
-    let number = phonenumber::parse(Some(id), phone).map_err(|_| invalid())?;
-    if !phonenumber::is_valid(&number) {
-        return Err(invalid());
+/// Parses a number as dialled in `country` (ISO 3166 alpha-2) into a mobile SMS may go to.
+pub fn parse_phone(app: &App, phone: &str, country: &str) -> Result<Mobile, AuthError> {
+    if country.parse::<phonenumber::country::Id>().is_err() {
+        return Err(AuthError::bad_request("INVALID_COUNTRY", "country must be an ISO 3166 alpha-2 code."));
     }
-    let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
-    let country_code = format!("+{}", number.code().value());
-    let national = e164.strip_prefix(&country_code).ok_or_else(invalid)?.to_owned();
-    Ok(Mobile { country_code, number: national })
+    crate::phone::parse_mobile(phone, Some(country), &app.config.sms_countries).map_err(|why| match why {
+        Rejection::Invalid => {
+            AuthError::bad_request("INVALID_PHONE", "The phone number is not valid for that country.")
+        }
+        Rejection::NotMobile => AuthError::bad_request("INVALID_PHONE", "The phone number must be a mobile number."),
+        Rejection::CountryNotAllowed => {
+            AuthError::bad_request("COUNTRY_NOT_SUPPORTED", "Text messages cannot be sent to that country.")
+        }
+    })
 }
 
-async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let (_, user, lockout) = id_auth::authenticate(app, &req).await?;
     let mut f = Fields::from_request(&req)?;
     let phone = f.string("phone", 1, 32);
     let country = f.string("country", 2, 2);
     f.finish()?;
-    let mobile = parse_phone(&phone.unwrap_or_default(), &country.unwrap_or_default().to_ascii_uppercase())?;
+    let mobile = parse_phone(app, &phone.unwrap_or_default(), &country.unwrap_or_default().to_ascii_uppercase())?;
     if user.mfa.phone_verified_at.is_some() {
         return Err(AuthError::bad_request("PHONE_ALREADY_VALIDATED", "The account already has a validated phone."));
     }
+    crate::proof::require_otp(app, &req, &user).await?;
     limits::per_account(app, &user.user_id, "send-code").await?;
     let to = mobile.e164();
     let saved = super::update_user_with(app, &user.email, |u| {
@@ -53,8 +56,10 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         Ok(())
     })
     .await?;
+    crate::proof::announce_change(app, &user, "the phone number was changed").await?;
     match challenge::send_code(
         app,
+        &ctx,
         &user.user_id,
         &CodePurpose::Method { channel: "SMS" },
         Delivery::Sms { to_e164: &to },
@@ -62,7 +67,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     .await
     {
         Ok(_) => {}
-        Err(AuthError::Conflict(_)) => {
+        Err(AuthError::Conflict("RETRY_IN_15SEC")) => {
             return Err(AuthError::TooManyRequests { limit: 1, retry_after: crate::otp::RESEND_COOLDOWN_SECS });
         }
         Err(e) => return Err(e),

@@ -23,6 +23,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
         return Err(already());
     }
+    crate::proof::require_otp(app, &req, &user).await?;
     let secret = crypto::random_bytes::<{ totp::SECRET_BYTES }>()?;
     let keys = app.keys();
     let sealed = TotpSecret {

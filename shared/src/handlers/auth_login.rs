@@ -26,6 +26,7 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     let (Some(email), Some(password)) = (email, password) else { return Err(AuthError::Forbidden(BAD_CREDENTIALS)) };
     let user = session::check_password(app, &email, password, || AuthError::Forbidden(BAD_CREDENTIALS)).await?;
     if session::password_is_expired(app, &user) {
+        crate::attempts::succeeded(app, &email).await?;
         return Err(AuthError::Forbidden("The password has expired: change it through /passwords/update."));
     }
 

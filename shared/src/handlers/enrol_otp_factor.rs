@@ -16,18 +16,20 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve(req, "enrol_otp_factor", |ctx, req| run(app, ctx, req)).await
 }
 
-async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let principal = authenticate(app, &req, &[TokenType::Access]).await?;
     let channel = super::channel_param(&req, FactorType::Otp)?;
     let user = super::load_user(app, &principal.session.email).await?;
     if user.has_active(channel) {
         return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
     }
+    crate::proof::require_step_up(&user, &principal)?;
     let mobile = user.mobile.clone().ok_or(AuthError::Conflict("MOBILE_NUMBER_NOT_AVAILABLE"))?;
     limits::per_account(app, &user.user_id, "send-code").await?;
     // Pending first: a code that arrives always has a factor to complete.
     if user.factor(channel).is_none() {
         super::update_user_with(app, &user.email, |u| {
+            crate::proof::require_step_up(u, &principal)?;
             if u.factor(channel).is_none() {
                 u.factors.push(Factor {
                     kind: FactorType::Otp,
@@ -40,7 +42,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         })
         .await?;
     }
-    challenge::send_code(app, &user.user_id, &CodePurpose::FactorSms, Delivery::Sms { to_e164: &mobile.e164() })
+    challenge::send_code(app, &ctx, &user.user_id, &CodePurpose::FactorSms, Delivery::Sms { to_e164: &mobile.e164() })
         .await?;
     Ok(http::no_content())
 }

@@ -35,6 +35,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     if user.factor(channel).is_some() {
         return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
     }
+    crate::proof::require_step_up(&user, &principal)?;
     let endpoint = app
         .push
         .register(platform, &device_token)
@@ -43,6 +44,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     let linking_code = crypto::random_digits(8)?;
     let device = PushDevice { platform, endpoint, public_key, linking_code: linking_code.clone() };
     super::update_user_with(app, &user.email, |u| {
+        crate::proof::require_step_up(u, &principal)?;
         if u.factor(channel).is_some() {
             return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
         }
@@ -55,6 +57,6 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         Ok(())
     })
     .await?;
-    tracing::info!(user_id = %user.user_id, "push device enrolled");
+    crate::proof::announce_change(app, &user, "a push device was enrolled").await?;
     Ok(http::ok(&serde_json::json!({ "linkingCode": linking_code })))
 }

@@ -14,10 +14,6 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
 
 async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let principal = authenticate(app, &req, &[TokenType::Auth, TokenType::Access]).await?;
-    let user = app
-        .store
-        .get_user(&principal.session.email)
-        .await?
-        .ok_or(AuthError::Unauthorized("The account no longer exists."))?;
+    let user = super::load_user(app, &principal.session.email).await?;
     Ok(http::ok(&user.identities))
 }

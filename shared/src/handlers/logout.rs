@@ -20,8 +20,10 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     if claims.typ == TokenType::PasswordUpdate {
         return Err(AuthError::Unauthorized("This operation needs an AUTH or ACCESS token."));
     }
-    // One conditional write both checks that the token is alive and ends its session.
-    if !app.store.end_session(&claims.sid, claims.gid.as_deref(), app.now()).await? {
+    // One conditional write both checks that the session is unrevoked and within its absolute
+    // lifetime and ends it: a token that has idled out can still end its session, and with it
+    // every ACCESS token derived from it.
+    if !app.store.end_session(&claims.sid, app.now()).await? {
         return Err(AuthError::Unauthorized("The access token is missing, invalid or expired."));
     }
     tracing::info!("logged out");

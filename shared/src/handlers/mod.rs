@@ -55,9 +55,21 @@ pub(crate) fn email_field(fields: &mut Fields, path: &str) -> Option<String> {
     Some(crate::model::normalize_email(&email))
 }
 
-/// The account behind an authenticated session.
+/// The account behind an authenticated session; a blocked account is refused here, for every
+/// operation that reads or changes it.
 pub(crate) async fn load_user(app: &crate::App, email: &str) -> Result<crate::model::User, crate::AuthError> {
-    app.store.get_user(email).await?.ok_or(crate::AuthError::Unauthorized("The account no longer exists."))
+    let user =
+        app.store.get_user(email).await?.ok_or(crate::AuthError::Unauthorized("The account no longer exists."))?;
+    refuse_blocked(&user)?;
+    Ok(user)
+}
+
+/// 403 for a blocked account, wherever its session, grant or refresh token is used.
+pub(crate) fn refuse_blocked(user: &crate::model::User) -> Result<(), crate::AuthError> {
+    if user.blocked {
+        return Err(crate::AuthError::Forbidden("The account is blocked."));
+    }
+    Ok(())
 }
 
 /// Read, change, write with the version check, retrying when another writer got in between.
@@ -101,8 +113,9 @@ pub(crate) fn refresh_token_parts(token: &str) -> Option<(&str, String)> {
 
 /// Accepts a TOTP code for the account and records its step, so the same code (or an older
 /// one) never works again, even when two requests carry it at once: the step is saved with the
-/// account's version check. `then` applies the change the code authorises. A wrong code counts
-/// toward the lockout.
+/// account's version check. `then` applies the change the code authorises. Refused while the
+/// account is locked; within the TOTP budget, one lockout attempt is reserved before the code
+/// is compared, cleared again when it is right.
 pub(crate) async fn accept_totp<F>(
     app: &crate::App,
     email: &str,
@@ -114,6 +127,11 @@ where
 {
     use crate::AuthError;
     let now = app.now();
+    let (user, stored) = app.store.load_login(email, now).await?;
+    crate::attempts::refuse_if_locked(app, &stored)?;
+    let user = user.ok_or(AuthError::Unauthorized("The account no longer exists."))?;
+    crate::limits::totp_budget(app, &user.user_id).await?;
+    let reserved = crate::attempts::reserve(app, email, stored).await?;
     let keys = app.keys();
     let result = update_user_with(app, email, |u| {
         let user_id = u.user_id.clone();
@@ -125,6 +143,8 @@ where
         let key = keys.by_kid(&t.kid).ok_or_else(|| AuthError::internal("TOTP secret sealed under a retired key"))?;
         let secret = crate::crypto::open(&key.data, user_id.as_bytes(), &t.sealed)
             .ok_or_else(|| AuthError::internal("TOTP secret does not open"))?;
+        #[cfg(feature = "test-util")]
+        crate::testing::tally(&format!("totp:{user_id}"));
         let step = crate::totp::check(&secret, code, now, t.last_step)
             .ok_or(AuthError::bad_request("INVALID_CODE", "The code is wrong or was already used."))?;
         t.last_step = Some(step);
@@ -132,11 +152,16 @@ where
         Ok(())
     })
     .await;
-    if let Err(AuthError::BadRequest { code: "INVALID_CODE", .. }) = &result {
-        let cfg = &app.config;
-        app.store.record_login_failure(email, now, cfg.lockout_threshold, cfg.lockout_secs).await?;
+    match result {
+        Ok(saved) => {
+            crate::attempts::succeeded(app, email).await?;
+            Ok(saved)
+        }
+        Err(wrong @ AuthError::BadRequest { code: "INVALID_CODE", .. }) => {
+            Err(crate::attempts::failed(app, &reserved, wrong))
+        }
+        Err(e) => Err(e),
     }
-    result
 }
 
 /// The `x-otp` header: six digits, nothing else.

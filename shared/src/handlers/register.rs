@@ -7,8 +7,9 @@ use crate::app::App;
 use crate::crypto;
 use crate::error::{AuthError, FieldErrorKind};
 use crate::http::{self, Ctx, Fields, HandlerResult};
-use crate::model::{Identity, IdentityId, IdentityType, Mobile, User};
+use crate::model::{Identity, IdentityId, IdentityType, User};
 use crate::password::{self, PolicyViolation};
+use crate::phone::Rejection;
 use crate::store::StoreError;
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
@@ -32,7 +33,28 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<lambda_http::
         if number.as_deref().is_some_and(|n| !n.bytes().all(|b| b.is_ascii_digit())) {
             f.error("mobile.number", FieldErrorKind::Regex, &["^[0-9]{4,14}$"]);
         }
-        cc.zip(number).map(|(country_code, number)| Mobile { country_code, number })
+        match cc.zip(number) {
+            Some((cc, number)) if !f.has_error("mobile.countryCode") && !f.has_error("mobile.number") => {
+                let allowed = &app.config.sms_countries;
+                match crate::phone::parse_mobile(&format!("{cc}{number}"), None, allowed) {
+                    Ok(mobile) => Some(mobile),
+                    Err(Rejection::CountryNotAllowed) => {
+                        f.error(
+                            "mobile.countryCode",
+                            FieldErrorKind::In,
+                            &allowed.iter().map(String::as_str).collect::<Vec<_>>(),
+                        );
+                        None
+                    }
+                    // Premium-rate, toll-free, VoIP and numbers no plan has: never a destination.
+                    Err(Rejection::Invalid | Rejection::NotMobile) => {
+                        f.error("mobile.number", FieldErrorKind::Regex, &["a mobile number of that country"]);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        }
     } else {
         None
     };

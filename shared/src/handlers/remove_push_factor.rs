@@ -16,14 +16,21 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
 async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let principal = authenticate(app, &req, &[TokenType::Access]).await?;
     let channel = super::channel_param(&req, FactorType::Push)?;
+    let before = super::load_user(app, &principal.session.email).await?;
+    if before.factor(channel).is_none() {
+        return Err(AuthError::Conflict("CHANNEL_NOT_REGISTERED"));
+    }
+    crate::proof::require_step_up(&before, &principal)?;
     let mut removed = None;
     super::update_user_with(app, &principal.session.email, |u| {
+        crate::proof::require_step_up(u, &principal)?;
         let at =
             u.factors.iter().position(|f| f.channel == channel).ok_or(AuthError::Conflict("CHANNEL_NOT_REGISTERED"))?;
         removed = Some(u.factors.remove(at));
         Ok(())
     })
     .await?;
+    crate::proof::announce_change(app, &before, "a push device was removed").await?;
     if let Some(endpoint) = removed.and_then(|f| f.device).map(|d| d.endpoint) {
         // The factor is gone either way; a stale SNS endpoint only costs a failed publish later.
         if let Err(e) = app.push.unregister(&endpoint).await {

@@ -18,6 +18,6 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         return Err(AuthError::bad_request("SECRET_NOT_CONFIGURED", "No TOTP secret is configured."));
     }
     let saved = super::accept_totp(app, &user.email, &code, |u| u.mfa.totp = None).await?;
-    tracing::info!(user_id = %saved.user_id, "TOTP secret removed");
+    crate::proof::announce_change(app, &user, "the authenticator app (TOTP) was removed").await?;
     Ok(http::ok(&profile::profile(&saved, &lockout, app.now())))
 }

@@ -14,7 +14,7 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve_surface2(req, "send_otp_code", |ctx, req| run(app, ctx, req)).await
 }
 
-async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let (_, user, _) = id_auth::authenticate(app, &req).await?;
     let method = http::query_param(&req, "method").unwrap_or_default();
     let not_configured =
@@ -30,13 +30,14 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         _ => Delivery::Email { to: &user.email },
     };
     limits::per_account(app, &user.user_id, "send-code").await?;
-    let valid_until = match challenge::send_code(app, &user.user_id, &CodePurpose::Method { channel }, delivery).await {
-        Ok(at) => at,
-        Err(AuthError::Conflict(_)) => {
-            return Err(AuthError::TooManyRequests { limit: 1, retry_after: otp::RESEND_COOLDOWN_SECS });
-        }
-        Err(e) => return Err(e),
-    };
+    let valid_until =
+        match challenge::send_code(app, &ctx, &user.user_id, &CodePurpose::Method { channel }, delivery).await {
+            Ok(at) => at,
+            Err(AuthError::Conflict("RETRY_IN_15SEC")) => {
+                return Err(AuthError::TooManyRequests { limit: 1, retry_after: otp::RESEND_COOLDOWN_SECS });
+            }
+            Err(e) => return Err(e),
+        };
     Ok(http::ok(&serde_json::json!({
         "validUntil": profile::iso8601(valid_until),
         "channel": channel,

@@ -15,7 +15,7 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve(req, "stepup_otp", |ctx, req| run(app, ctx, req)).await
 }
 
-async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let principal = authenticate(app, &req, &[TokenType::Access]).await?;
     let channel = super::channel_param(&req, FactorType::Otp)?;
     let user = super::load_user(app, &principal.session.email).await?;
@@ -25,6 +25,6 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     };
     limits::per_account(app, &user.user_id, "send-code").await?;
     let purpose = CodePurpose::StepUp { session_id: principal.session.session_id.clone() };
-    challenge::send_code(app, &user.user_id, &purpose, Delivery::Sms { to_e164: &mobile }).await?;
+    challenge::send_code(app, &ctx, &user.user_id, &purpose, Delivery::Sms { to_e164: &mobile }).await?;
     Ok(http::no_content())
 }

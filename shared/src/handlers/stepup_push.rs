@@ -1,5 +1,8 @@
 //! `POST /stepup/challenges/push/{channel}`: sends a step-up request to the enrolled device.
-//! One push challenge at most is in flight per session, even under concurrent requests.
+//! One push challenge at most is in flight per session, even under concurrent requests, and at
+//! most `AUTH_PUSH_PER_ACCOUNT_PER_10_MINUTES` per account whatever session asks. The push
+//! carries the requesting device's user agent, source IP and time, so the user can tell whose
+//! request they approve.
 
 use lambda_http::{Body, Request, Response};
 
@@ -9,7 +12,7 @@ use crate::crypto;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
 use crate::limits;
-use crate::model::{FactorStatus, FactorType, PushChallenge, PushStatus};
+use crate::model::{FactorStatus, FactorType, PushChallenge, PushStatus, RequestOrigin};
 use crate::store::StoreError;
 use crate::token::TokenType;
 
@@ -20,7 +23,7 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve(req, "stepup_push", |ctx, req| run(app, ctx, req)).await
 }
 
-async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
+async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let principal = authenticate(app, &req, &[TokenType::Access]).await?;
     let channel = super::channel_param(&req, FactorType::Push)?;
     let session = &principal.session;
@@ -31,7 +34,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         .and_then(|f| f.device.as_ref())
         .map(|d| d.endpoint.clone())
         .ok_or(AuthError::Conflict("CHANNEL_NOT_REGISTERED"))?;
-    limits::per_account(app, &user.user_id, "push").await?;
+    limits::push_budget(app, &user.user_id).await?;
     let now = app.now();
     let challenge = PushChallenge {
         id: crypto::random_numeric_id()?,
@@ -42,13 +45,22 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         status: PushStatus::Pending,
         created_at: now,
         expires_at: now + PUSH_TTL_SECS,
+        requested_by: RequestOrigin { user_agent: ctx.user_agent.clone(), source_ip: ctx.source_ip.clone() },
     };
     match app.store.create_push_challenge(&challenge, now).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(AuthError::Conflict("STATE_INVALID")),
         Err(e) => return Err(e.into()),
     }
-    let payload = serde_json::json!({ "type": "STEP_UP", "challengeId": challenge.id, "channel": channel, "expiresAt": challenge.expires_at });
+    let payload = serde_json::json!({
+        "type": "STEP_UP",
+        "challengeId": challenge.id,
+        "channel": channel,
+        "expiresAt": challenge.expires_at,
+        "requestedAt": challenge.created_at,
+        "userAgent": challenge.requested_by.user_agent,
+        "sourceIp": challenge.requested_by.source_ip,
+    });
     if let Err(source) = app.push.send(&endpoint, &payload).await {
         app.store.cancel_push_challenge(&challenge).await?;
         return Err(AuthError::Unavailable { retry_after: 5, source });

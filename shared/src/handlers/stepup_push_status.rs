@@ -24,5 +24,10 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         .await?
         .filter(|c| c.session_id == principal.session.session_id && c.channel == channel)
         .ok_or(AuthError::NotFound)?;
-    Ok(http::ok(&serde_json::json!({ "status": challenge.status_at(app.now()) })))
+    Ok(http::ok(&serde_json::json!({
+        "status": challenge.status_at(app.now()),
+        "requestedAt": challenge.created_at,
+        "userAgent": challenge.requested_by.user_agent,
+        "sourceIp": challenge.requested_by.source_ip,
+    })))
 }

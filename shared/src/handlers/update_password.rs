@@ -31,18 +31,13 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
 
     let now = app.now();
     let (user, lockout) = app.store.load_login(&session.email, now).await?;
-    if lockout.is_locked(now) {
-        return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
-    }
+    let reserved = crate::attempts::reserve(app, &session.email, lockout).await?;
     let mut user = user.ok_or(AuthError::Unauthorized("The account no longer exists."))?;
     if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
-        let cfg = &app.config;
-        let lockout = app.store.record_login_failure(&user.email, now, cfg.lockout_threshold, cfg.lockout_secs).await?;
-        if lockout.is_locked(now) {
-            return Err(AuthError::Locked { retry_after: lockout.locked_until - now });
-        }
-        return Err(AuthError::Conflict("PASSWORD_INCORRECT"));
+        return Err(crate::attempts::failed(app, &reserved, AuthError::Conflict("PASSWORD_INCORRECT")));
     }
+    // The old password was right: that check is over, whatever the new one turns out to be.
+    crate::attempts::succeeded(app, &user.email).await?;
     password::check_policy(&new, &[&user.email, &user.name]).map_err(|v| AuthError::Conflict(v.error_code()))?;
     let earlier: Vec<String> = std::iter::once(user.password_hash.clone())
         .chain(user.password_history.iter().cloned())
@@ -59,32 +54,44 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     }
     let new_hash = new_hash.map_err(AuthError::Internal)?;
 
+    // Sessions end *before* the password changes, and the change is written only if the account
+    // is still at the version read after they ended: every login bumps that version, so a
+    // session opened meanwhile makes the write fail and the round start again. A write that
+    // fails midway leaves the old password in place, never a changed password with old
+    // sessions alive. The current session survives only if it is a full one (without its
+    // step-up); the temporary token is spent.
     let verified_version = user.credentials_version;
-    user.password_history.insert(0, std::mem::replace(&mut user.password_hash, new_hash));
-    user.password_history.truncate(HISTORY - 1);
-    user.password_changed_at = now;
-    user.password_expired = false;
-    user.credentials_version += 1;
-    let saved = match app.store.update_user(&user).await {
-        Ok(saved) => saved,
-        // Changed meanwhile: if the password itself changed, this request's old password is stale.
-        Err(StoreError::Conflict) => {
-            let fresh = super::load_user(app, &user.email).await?;
-            if fresh.credentials_version != verified_version {
-                return Err(AuthError::Conflict("PASSWORD_INCORRECT"));
-            }
-            return Err(AuthError::Unavailable {
-                retry_after: 1,
-                source: "account changed during password update".into(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    // The current session survives only if it is a full one; the temporary token is spent.
     let keep = (session.kind == TokenType::Auth).then_some(session.session_id.as_str());
-    let ended = app.store.revoke_user_sessions(&saved.user_id, keep).await?;
-    tracing::info!(user_id = %saved.user_id, ended_sessions = ended, "password changed");
-
+    let mut saved = None;
+    for _ in 0..4 {
+        let ended = crate::session::revoke_sessions(app, &user.user_id, keep).await?;
+        crate::session::end_step_ups(app, &user.user_id).await?;
+        let mut next = user.clone();
+        next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));
+        next.password_history.truncate(HISTORY - 1);
+        next.password_changed_at = now;
+        next.password_expired = false;
+        next.credentials_version += 1;
+        match app.store.update_user(&next).await {
+            Ok(s) => {
+                tracing::info!(user_id = %s.user_id, ended_sessions = ended, "password changed");
+                saved = Some(s);
+                break;
+            }
+            Err(StoreError::Conflict) => {
+                user = super::load_user(app, &user.email).await?;
+                // If the password itself changed meanwhile, this request's old password is stale.
+                if user.credentials_version != verified_version {
+                    return Err(AuthError::Conflict("PASSWORD_INCORRECT"));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let saved = saved.ok_or_else(|| AuthError::Unavailable {
+        retry_after: 1,
+        source: "account changed during password update".into(),
+    })?;
     let opened = crate::session::open(app, &ctx, saved).await?;
     let expiry_ms = match app.config.password_max_age_secs {
         0 => 0,

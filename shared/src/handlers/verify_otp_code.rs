@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::challenge;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, Fields, HandlerResult};
-use crate::model::{CodeCheck, CodePurpose};
+use crate::model::{CodeCheck, CodePurpose, Factor, FactorChannel, FactorStatus, FactorType};
 use crate::{id_auth, profile};
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
@@ -66,6 +66,16 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
             super::update_user_with(app, &user.email, |u| {
                 if channel == "SMS" {
                     u.mfa.phone_verified_at = Some(now);
+                    // One phone, proven once, serves both surfaces: surface 1 steps up with it.
+                    match u.factor_mut(FactorChannel::Sms) {
+                        Some(f) => f.status = FactorStatus::Active,
+                        None => u.factors.push(Factor {
+                            kind: FactorType::Otp,
+                            channel: FactorChannel::Sms,
+                            status: FactorStatus::Active,
+                            device: None,
+                        }),
+                    }
                 } else {
                     u.mfa.email_verified_at = Some(now);
                 }
@@ -74,6 +84,11 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
             .await?
         }
     };
-    tracing::info!(user_id = %saved.user_id, channel, "method validated");
+    let change = match channel {
+        "TOTP" => "an authenticator app (TOTP) was enabled",
+        "SMS" => "the phone number was validated",
+        _ => "the e-mail address was validated",
+    };
+    crate::proof::announce_change(app, &user, change).await?;
     Ok(http::ok(&profile::profile(&saved, &lockout, now)))
 }

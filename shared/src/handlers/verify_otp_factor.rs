@@ -28,12 +28,14 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     if user.factor(channel).is_none() {
         return Err(AuthError::Conflict("STATE_INVALID"));
     }
+    crate::proof::require_step_up(&user, &principal)?;
     let now = app.now();
     let outcome = challenge::check_code(app, &user.user_id, &user.email, &CodePurpose::FactorSms, &code).await?;
     if let Some(e) = challenge::conflict_for(outcome) {
         return Err(e);
     }
     super::update_user_with(app, &user.email, |u| {
+        crate::proof::require_step_up(u, &principal)?;
         if let Some(f) = u.factor_mut(channel) {
             f.status = FactorStatus::Active;
         }
@@ -42,6 +44,6 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         Ok(())
     })
     .await?;
-    tracing::info!(user_id = %user.user_id, "SMS factor enrolled");
+    crate::proof::announce_change(app, &user, "an SMS factor was enrolled").await?;
     Ok(http::no_content())
 }

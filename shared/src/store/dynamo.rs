@@ -6,7 +6,7 @@
 //! | item            | PK                 | SK                    |
 //! |-----------------|--------------------|-----------------------|
 //! | account         | `ACCOUNT#<email>`  | `PROFILE`             |
-//! | failed logins   | `ACCOUNT#<email>`  | `LOCKOUT`             |
+//! | failed attempts | `ACCOUNT#<email>`  | `LOCKOUT`             |
 //! | session         | `USER#<userId>`    | `SESSION#<sessionId>` |
 //! | one-time code   | `USER#<userId>`    | `CODE#<purpose>`      |
 //! | push in flight  | `USER#<userId>`    | `PUSHLOCK#<sessionId>`|
@@ -27,11 +27,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
-use super::{Store, StoreError, StoreResult};
+use super::{Store, StoreError, StoreResult, StoredLockout};
 use crate::clock::Epoch;
 use crate::error::BoxError;
 use crate::model::{
-    CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -125,6 +125,13 @@ where
         }
         _ => StoreError::Other(Box::new(e)),
     }
+}
+
+/// A `LOCKOUT` item as the counter and the version its next write must match. Items written
+/// before versions existed read as version 0.
+fn decode_lockout(item: Item) -> StoreResult<StoredLockout> {
+    let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Ok(StoredLockout { state: decode(item)?, version: Some(version) })
 }
 
 impl DynamoStore {
@@ -323,7 +330,7 @@ impl Store for DynamoStore {
         Ok(next)
     }
 
-    async fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, Lockout)> {
+    async fn load_login(&self, email: &str, _now: Epoch) -> StoreResult<(Option<User>, StoredLockout)> {
         // Both items share the account's partition: one query reads them together.
         let out = self
             .client
@@ -336,90 +343,53 @@ impl Store for DynamoStore {
             .await
             .map_err(classify)?;
         let mut user = None;
-        let mut lockout = Lockout::default();
+        let mut lockout = StoredLockout::default();
         for item in out.items.unwrap_or_default() {
             match item.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) {
                 Some("PROFILE") => user = Some(decode(item)?),
-                Some("LOCKOUT") => lockout = decode(item)?,
+                Some("LOCKOUT") => lockout = decode_lockout(item)?,
                 _ => {}
             }
         }
-        Ok((user, lockout.current(now)))
+        Ok((user, lockout))
     }
 
-    async fn record_login_failure(
-        &self,
-        email: &str,
-        now: Epoch,
-        threshold: u32,
-        lockout_secs: i64,
-    ) -> StoreResult<Lockout> {
-        let k = key(account_pk(email), "LOCKOUT");
-        // A live counter is incremented in place; a missing or stale one is replaced by a fresh
-        // count of one. Each step is conditional, so racing failures retry rather than vanish.
-        for _ in 0..8 {
-            let bumped = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(k.clone()))
-                .update_expression("SET failures = failures + :one, expiresAt = :exp")
-                .condition_expression("attribute_exists(PK) AND expiresAt > :now")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":exp", n(now + lockout_secs))
-                .expression_attribute_values(":now", n(now))
-                .return_values(ReturnValue::AllNew)
-                .send()
-                .await;
-            let mut lockout: Lockout = match bumped {
-                Ok(out) => decode(out.attributes.unwrap_or_default())?,
-                Err(e) => match classify(e) {
-                    StoreError::Conflict => {
-                        let fresh = Lockout { failures: 1, locked_until: 0, expires_at: now + lockout_secs };
-                        let put = self
-                            .client
-                            .put_item()
-                            .table_name(&self.table)
-                            .set_item(Some(encode(&fresh, account_pk(email), "LOCKOUT", Some(fresh.expires_at))?))
-                            .condition_expression("attribute_not_exists(PK) OR expiresAt <= :now")
-                            .expression_attribute_values(":now", n(now))
-                            .send()
-                            .await;
-                        match put.map_err(classify) {
-                            Ok(_) => fresh,
-                            Err(StoreError::Conflict) => continue,
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    other => return Err(other),
-                },
-            };
-            // Whoever sees the threshold reached without a lock sets it (conditionally, once):
-            // that holds even if the request that crossed it died before locking.
-            if lockout.failures >= threshold && lockout.locked_until == 0 {
-                lockout.locked_until = now + lockout_secs;
-                lockout.expires_at = lockout.expires_at.max(lockout.locked_until);
-                let locked = self
-                    .client
-                    .update_item()
-                    .table_name(&self.table)
-                    .set_key(Some(k.clone()))
-                    .update_expression("SET lockedUntil = :until, expiresAt = :exp")
-                    .condition_expression("lockedUntil = :zero")
-                    .expression_attribute_values(":until", n(lockout.locked_until))
-                    .expression_attribute_values(":exp", n(lockout.expires_at))
-                    .expression_attribute_values(":zero", n(0))
-                    .send()
-                    .await
-                    .map_err(classify);
-                match locked {
-                    Ok(_) | Err(StoreError::Conflict) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            return Ok(lockout);
-        }
-        Err(StoreError::Unavailable("failed-login counter kept changing".into()))
+    async fn load_lockout(&self, email: &str) -> StoreResult<StoredLockout> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(email), "LOCKOUT")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(decode_lockout).transpose().map(Option::unwrap_or_default)
+    }
+
+    async fn save_lockout(&self, email: &str, expected: Option<u64>, next: &Lockout) -> StoreResult<()> {
+        let version = expected.unwrap_or(0) + 1;
+        let mut item = encode(next, account_pk(email), "LOCKOUT", Some(next.expires_at))?;
+        item.insert("version".into(), n(version));
+        let req = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let req = match expected {
+            None => req.condition_expression("attribute_not_exists(PK)"),
+            Some(0) => req.condition_expression("attribute_exists(PK) AND attribute_not_exists(version)"),
+            Some(v) => req.condition_expression("version = :v").expression_attribute_values(":v", n(v)),
+        };
+        req.send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn clear_lockout(&self, email: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(email), "LOCKOUT")))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 
     async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User> {
@@ -493,27 +463,21 @@ impl Store for DynamoStore {
         self.update_live_session(session_id, "SET #s = :s", &[("#s", "status")], vec![(":s", value)], now).await
     }
 
-    async fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool> {
-        let alive = match grant {
-            None => "idleExpiresAt > :now",
-            Some(_) => "grants.#g.idleExpiresAt > :now",
-        };
-        let mut req = self
+    async fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool> {
+        let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(session_key(session_id)?))
             .update_expression("SET revoked = :true")
-            .condition_expression(format!(
-                "attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now AND {alive}"
-            ))
+            .condition_expression("attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now")
             .expression_attribute_values(":true", AttributeValue::Bool(true))
             .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":now", n(now));
-        if let Some(g) = grant {
-            req = req.expression_attribute_names("#g", g);
-        }
-        match req.send().await.map_err(classify) {
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await
+            .map_err(classify);
+        match result {
             Ok(_) => Ok(true),
             Err(StoreError::Conflict) => Ok(false),
             Err(e) => Err(e),
@@ -524,8 +488,8 @@ impl Store for DynamoStore {
         self.mark_revoked(session_key(session_id)?).await
     }
 
-    async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize> {
-        let mut revoked = 0;
+    async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
+        let mut sessions = Vec::new();
         let mut start: Option<Item> = None;
         loop {
             let out = self
@@ -533,27 +497,21 @@ impl Store for DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .projection_expression("sessionId, revoked")
+                .filter_expression("revoked = :false")
                 .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
                 .expression_attribute_values(":prefix", s("SESSION#"))
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
                 .consistent_read(true)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(classify)?;
             for item in out.items.unwrap_or_default() {
-                let Some(id) = item.get("sessionId").and_then(|v| v.as_s().ok()) else {
-                    continue;
-                };
-                let revoked_already = matches!(item.get("revoked"), Some(AttributeValue::Bool(true)));
-                if !revoked_already && Some(id.as_str()) != except {
-                    self.revoke_session(id).await?;
-                    revoked += 1;
-                }
+                sessions.push(decode(item)?);
             }
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(revoked),
+                _ => return Ok(sessions),
             }
         }
     }
@@ -573,71 +531,56 @@ impl Store for DynamoStore {
         Ok(())
     }
 
-    async fn check_code(
+    async fn spend_code_try(
         &self,
         user_id: &str,
         purpose: &str,
-        code_hash: &str,
         now: Epoch,
         max_attempts: u32,
-    ) -> StoreResult<CodeCheck> {
-        let k = key(format!("USER#{user_id}"), &format!("CODE#{purpose}"));
-        // The right code: a conditional delete, so of many concurrent tries exactly one wins.
-        let consumed = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(k.clone()))
-            .condition_expression("codeHash = :h AND expiresAt > :now AND attempts < :max")
-            .expression_attribute_values(":h", s(code_hash))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":max", n(max_attempts))
-            .send()
-            .await
-            .map_err(classify);
-        match consumed {
-            Ok(_) => return Ok(CodeCheck::Accepted),
-            Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e),
-        }
-        // A wrong code on a live challenge uses up one try.
-        let wrong = self
+    ) -> StoreResult<Option<CodeChallenge>> {
+        // The condition is `domain::codes::spendable`, evaluated by DynamoDB inside the write, so
+        // concurrent checks are handed tries one at a time and never more than `max_attempts`.
+        let spent = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(k.clone()))
+            .set_key(Some(key(format!("USER#{user_id}"), &format!("CODE#{purpose}"))))
             .update_expression("SET attempts = attempts + :one")
-            .condition_expression("attribute_exists(PK) AND codeHash <> :h AND expiresAt > :now AND attempts < :max")
+            .condition_expression("attribute_exists(PK) AND attempts < :max AND expiresAt > :now")
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":h", s(code_hash))
-            .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":max", n(max_attempts))
+            .expression_attribute_values(":now", n(now))
             .return_values(ReturnValue::AllNew)
             .send()
             .await
             .map_err(classify);
-        match wrong {
-            Ok(out) => {
-                let c: CodeChallenge = decode(out.attributes.unwrap_or_default())?;
-                return Ok(if c.attempts >= max_attempts {
-                    CodeCheck::LimitReached
-                } else {
-                    CodeCheck::Wrong { attempts: c.attempts }
-                });
-            }
-            Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e),
+        match spent {
+            Ok(out) => Ok(Some(decode(out.attributes.unwrap_or_default())?)),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(e) => Err(e),
         }
-        // Neither: say why.
-        let Some(c) = self.get::<CodeChallenge>(k).await? else { return Ok(CodeCheck::Missing) };
-        Ok(if c.attempts >= max_attempts {
-            CodeCheck::LimitReached
-        } else if now >= c.expires_at {
-            CodeCheck::Expired
-        } else {
-            // The right code, consumed by a concurrent request between the two writes above.
-            CodeCheck::Missing
-        })
+    }
+
+    async fn consume_code(&self, user_id: &str, purpose: &str, code_hash: &str) -> StoreResult<bool> {
+        let consumed = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("USER#{user_id}"), &format!("CODE#{purpose}"))))
+            .condition_expression("codeHash = :h")
+            .expression_attribute_values(":h", s(code_hash))
+            .send()
+            .await
+            .map_err(classify);
+        match consumed {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn get_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<CodeChallenge>> {
+        self.get(key(format!("USER#{user_id}"), &format!("CODE#{purpose}"))).await
     }
 
     async fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()> {

@@ -6,17 +6,19 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{Store, StoreError, StoreResult};
+use super::{Store, StoreError, StoreResult, StoredLockout};
 use crate::clock::Epoch;
 use crate::crypto::constant_time_eq;
+use crate::domain::codes;
 use crate::model::{
-    CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
 };
 
 #[derive(Default)]
 struct Tables {
     users: HashMap<String, User>,
-    lockouts: HashMap<String, Lockout>,
+    /// email → (counter, version).
+    lockouts: HashMap<String, (Lockout, u64)>,
     sessions: HashMap<String, Session>,
     /// (user id, purpose) → challenge.
     codes: HashMap<(String, String), CodeChallenge>,
@@ -42,6 +44,13 @@ impl MemoryStore {
     fn lock(&self) -> StoreResult<MutexGuard<'_, Tables>> {
         // A poisoned lock means a thread panicked mid-write; refuse rather than serve half state.
         self.tables.lock().map_err(|_| StoreError::Other("memory store poisoned".into()))
+    }
+}
+
+fn stored_lockout(t: &Tables, email: &str) -> StoredLockout {
+    match t.lockouts.get(email) {
+        Some((state, version)) => StoredLockout { state: *state, version: Some(*version) },
+        None => StoredLockout::default(),
     }
 }
 
@@ -76,29 +85,28 @@ impl Store for MemoryStore {
         cas_user(&mut *self.lock()?, user)
     }
 
-    async fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, Lockout)> {
+    async fn load_login(&self, email: &str, _now: Epoch) -> StoreResult<(Option<User>, StoredLockout)> {
         let t = self.lock()?;
-        let lockout = t.lockouts.get(email).copied().unwrap_or_default().current(now);
-        Ok((t.users.get(email).cloned(), lockout))
+        Ok((t.users.get(email).cloned(), stored_lockout(&t, email)))
     }
 
-    async fn record_login_failure(
-        &self,
-        email: &str,
-        now: Epoch,
-        threshold: u32,
-        lockout_secs: i64,
-    ) -> StoreResult<Lockout> {
+    async fn load_lockout(&self, email: &str) -> StoreResult<StoredLockout> {
+        Ok(stored_lockout(&*self.lock()?, email))
+    }
+
+    async fn save_lockout(&self, email: &str, expected: Option<u64>, next: &Lockout) -> StoreResult<()> {
         let mut t = self.lock()?;
-        let mut l = t.lockouts.get(email).copied().unwrap_or_default().current(now);
-        l.failures += 1;
-        l.expires_at = l.expires_at.max(now + lockout_secs);
-        if l.failures >= threshold && l.locked_until == 0 {
-            l.locked_until = now + lockout_secs;
-            l.expires_at = l.expires_at.max(l.locked_until);
+        let current = t.lockouts.get(email).map(|(_, v)| *v);
+        if current != expected {
+            return Err(StoreError::Conflict);
         }
-        t.lockouts.insert(email.to_owned(), l);
-        Ok(l)
+        t.lockouts.insert(email.to_owned(), (*next, expected.unwrap_or(0) + 1));
+        Ok(())
+    }
+
+    async fn clear_lockout(&self, email: &str) -> StoreResult<()> {
+        self.lock()?.lockouts.remove(email);
+        Ok(())
     }
 
     async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User> {
@@ -166,10 +174,10 @@ impl Store for MemoryStore {
         }
     }
 
-    async fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool> {
+    async fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool> {
         let mut t = self.lock()?;
         match t.sessions.get_mut(session_id) {
-            Some(s) if s.is_alive(grant, now) => {
+            Some(s) if !s.revoked && now < s.absolute_expires_at => {
                 s.revoked = true;
                 Ok(true)
             }
@@ -184,16 +192,9 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize> {
-        let mut t = self.lock()?;
-        let mut count = 0;
-        for s in t.sessions.values_mut() {
-            if s.user_id == user_id && !s.revoked && Some(s.session_id.as_str()) != except {
-                s.revoked = true;
-                count += 1;
-            }
-        }
-        Ok(count)
+    async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
+        let t = self.lock()?;
+        Ok(t.sessions.values().filter(|s| s.user_id == user_id && !s.revoked).cloned().collect())
     }
 
     async fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()> {
@@ -206,29 +207,35 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn check_code(
+    async fn spend_code_try(
         &self,
         user_id: &str,
         purpose: &str,
-        code_hash: &str,
         now: Epoch,
         max_attempts: u32,
-    ) -> StoreResult<CodeCheck> {
+    ) -> StoreResult<Option<CodeChallenge>> {
+        let mut t = self.lock()?;
+        match t.codes.get_mut(&(user_id.to_owned(), purpose.to_owned())) {
+            Some(c) if codes::spendable(c, now, max_attempts) => {
+                c.attempts += 1;
+                Ok(Some(c.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn consume_code(&self, user_id: &str, purpose: &str, code_hash: &str) -> StoreResult<bool> {
         let mut t = self.lock()?;
         let key = (user_id.to_owned(), purpose.to_owned());
-        let Some(c) = t.codes.get_mut(&key) else { return Ok(CodeCheck::Missing) };
-        if c.attempts >= max_attempts {
-            return Ok(CodeCheck::LimitReached);
-        }
-        if now >= c.expires_at {
-            return Ok(CodeCheck::Expired);
-        }
-        if constant_time_eq(c.code_hash.as_bytes(), code_hash.as_bytes()) {
+        if t.codes.get(&key).is_some_and(|c| constant_time_eq(c.code_hash.as_bytes(), code_hash.as_bytes())) {
             t.codes.remove(&key);
-            return Ok(CodeCheck::Accepted);
+            return Ok(true);
         }
-        c.attempts += 1;
-        Ok(if c.attempts >= max_attempts { CodeCheck::LimitReached } else { CodeCheck::Wrong { attempts: c.attempts } })
+        Ok(false)
+    }
+
+    async fn get_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<CodeChallenge>> {
+        Ok(self.lock()?.codes.get(&(user_id.to_owned(), purpose.to_owned())).cloned())
     }
 
     async fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()> {

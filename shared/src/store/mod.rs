@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::clock::Epoch;
 use crate::error::{AuthError, BoxError};
 use crate::model::{
-    CodeChallenge, CodeCheck, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
 };
 
 pub mod dynamo;
@@ -41,6 +41,14 @@ impl From<StoreError> for AuthError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The failed-attempt counter as read, with the version a write of its next state must match
+/// (`None`: there was none stored).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredLockout {
+    pub state: Lockout,
+    pub version: Option<u64>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Creates an account; `Conflict` when the email is taken.
@@ -52,17 +60,20 @@ pub trait Store: Send + Sync {
     /// Returns the stored record; `Conflict` when someone wrote in between.
     async fn update_user(&self, user: &User) -> StoreResult<User>;
 
-    /// The account and its failed-login counter, in one read.
-    async fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, Lockout)>;
+    /// The account and its failed-attempt counter, in one read. The counter is as stored: the
+    /// lockout state machine ([`crate::domain::lockout`]) decides what it means at `now`.
+    async fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, StoredLockout)>;
 
-    /// Counts one failed login atomically; the failure that reaches `threshold` starts the lock.
-    async fn record_login_failure(
-        &self,
-        email: &str,
-        now: Epoch,
-        threshold: u32,
-        lockout_secs: i64,
-    ) -> StoreResult<Lockout>;
+    /// The failed-attempt counter alone.
+    async fn load_lockout(&self, email: &str) -> StoreResult<StoredLockout>;
+
+    /// Stores the counter's next state if it is still at `expected` (`None`: absent), as one
+    /// conditional write; `Conflict` when another request wrote it first. The adapter decides
+    /// nothing: the state is the lockout state machine's.
+    async fn save_lockout(&self, email: &str, expected: Option<u64>, next: &Lockout) -> StoreResult<()>;
+
+    /// Forgets the counter (a check succeeded).
+    async fn clear_lockout(&self, email: &str) -> StoreResult<()>;
 
     /// In one atomic write: stores the new session, saves `user` (conditional on its version,
     /// as [`Store::update_user`]) and clears the failed-login counter.
@@ -93,30 +104,37 @@ pub trait Store: Send + Sync {
     /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
     async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
 
-    /// Logs out in one conditional write: revokes the session if its AUTH token (or its ACCESS
-    /// grant `grant`) is alive at `now`. `false` when there was nothing alive to end.
-    async fn end_session(&self, session_id: &str, grant: Option<&str>, now: Epoch) -> StoreResult<bool>;
+    /// Logs out in one conditional write: revokes the session if it is unrevoked and within its
+    /// absolute lifetime at `now`, idle or not. `false` when there was nothing to end.
+    async fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool>;
 
     /// Marks one session revoked. Idempotent.
     async fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
 
-    /// Revokes every session of the user but `except`; returns how many it revoked.
-    async fn revoke_user_sessions(&self, user_id: &str, except: Option<&str>) -> StoreResult<usize>;
+    /// Every session of the user that is not revoked (expired ones included: the caller judges).
+    async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
 
     /// Starts a one-time code challenge, replacing an earlier one of the same user and purpose
     /// unless that one was created less than `cooldown_secs` before `now` (`Conflict`).
     async fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()>;
 
-    /// Checks a code's keyed hash against the challenge, atomically: the right code consumes
-    /// it (exactly once, however many try at the same time); a wrong one uses up a try.
-    async fn check_code(
+    /// Spends one try of the challenge in one atomic write, if it is alive at `now` and has
+    /// tries left ([`crate::domain::codes::spendable`]); returns it as it is after the write.
+    /// `None`: no try was spent. However many check at once, at most `max_attempts` tries are
+    /// ever handed out.
+    async fn spend_code_try(
         &self,
         user_id: &str,
         purpose: &str,
-        code_hash: &str,
         now: Epoch,
         max_attempts: u32,
-    ) -> StoreResult<CodeCheck>;
+    ) -> StoreResult<Option<CodeChallenge>>;
+
+    /// Deletes the challenge if it still holds `code_hash`: of several right answers, exactly
+    /// one consumes it. `false` when it was gone.
+    async fn consume_code(&self, user_id: &str, purpose: &str, code_hash: &str) -> StoreResult<bool>;
+
+    async fn get_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<CodeChallenge>>;
 
     async fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()>;
 

@@ -1,0 +1,74 @@
+//! Judging a one-time code. The store spends one try of the challenge in a single atomic write
+//! *before* the comparison and hands back the challenge as it stands after that write; the
+//! comparison and the outcome are decided here, the same for every adapter.
+
+use crate::crypto::constant_time_eq;
+use crate::domain::Epoch;
+use crate::model::{CodeChallenge, CodeCheck};
+
+/// The outcome of a check whose try was spent: `spent.attempts` already counts this try.
+pub fn judge(spent: &CodeChallenge, typed_hash: &str, max_attempts: u32) -> CodeCheck {
+    if constant_time_eq(spent.code_hash.as_bytes(), typed_hash.as_bytes()) {
+        CodeCheck::Accepted
+    } else if spent.attempts >= max_attempts {
+        CodeCheck::LimitReached
+    } else {
+        CodeCheck::Wrong { attempts: spent.attempts }
+    }
+}
+
+/// Why no try could be spent on the challenge as read at `now` (none, used up, or expired).
+pub fn unspendable(challenge: Option<&CodeChallenge>, now: Epoch, max_attempts: u32) -> CodeCheck {
+    match challenge {
+        None => CodeCheck::Missing,
+        Some(c) if c.attempts >= max_attempts => CodeCheck::LimitReached,
+        Some(c) if now >= c.expires_at => CodeCheck::Expired,
+        // Spendable when read: its try was taken by a concurrent check that consumed it.
+        Some(_) => CodeCheck::Missing,
+    }
+}
+
+/// Whether a try may be spent on `c` at `now`: the condition of the store's atomic write.
+pub fn spendable(c: &CodeChallenge, now: Epoch, max_attempts: u32) -> bool {
+    c.attempts < max_attempts && now < c.expires_at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn challenge(attempts: u32) -> CodeChallenge {
+        CodeChallenge {
+            user_id: "1".into(),
+            purpose: "P".into(),
+            code_hash: "right".into(),
+            created_at: 0,
+            expires_at: 300,
+            attempts,
+        }
+    }
+
+    #[test]
+    fn the_right_code_is_accepted_even_on_the_last_try() {
+        assert_eq!(judge(&challenge(1), "right", 5), CodeCheck::Accepted);
+        assert_eq!(judge(&challenge(5), "right", 5), CodeCheck::Accepted);
+    }
+
+    #[test]
+    fn a_wrong_code_reports_tries_and_the_last_one_kills_the_challenge() {
+        assert_eq!(judge(&challenge(1), "wrong", 5), CodeCheck::Wrong { attempts: 1 });
+        assert_eq!(judge(&challenge(4), "wrong", 5), CodeCheck::Wrong { attempts: 4 });
+        assert_eq!(judge(&challenge(5), "wrong", 5), CodeCheck::LimitReached);
+    }
+
+    #[test]
+    fn unspendable_challenges_say_why() {
+        assert_eq!(unspendable(None, 0, 5), CodeCheck::Missing);
+        assert_eq!(unspendable(Some(&challenge(5)), 0, 5), CodeCheck::LimitReached);
+        assert_eq!(unspendable(Some(&challenge(0)), 300, 5), CodeCheck::Expired);
+        assert_eq!(unspendable(Some(&challenge(0)), 10, 5), CodeCheck::Missing);
+        assert!(spendable(&challenge(4), 299, 5));
+        assert!(!spendable(&challenge(5), 0, 5));
+        assert!(!spendable(&challenge(0), 300, 5));
+    }
+}

@@ -1,0 +1,9 @@
+//! Pure domain rules: no HTTP, no AWS, no I/O and no clock of their own (`now` is a parameter).
+//! Adapters persist the decisions made here; handlers translate them to each surface's wire
+//! shape.
+
+pub mod codes;
+pub mod lockout;
+
+/// Seconds since the Unix epoch: every time in the domain.
+pub type Epoch = i64;

@@ -1,0 +1,85 @@
+//! Changing how an account proves itself (ASVS 5.0 V6.4, V7.5). While an account has any
+//! ACTIVE factor or validated method ([`User::has_second_factor`]), enrolling, removing or
+//! re-pointing one needs proof from one it already has: a `STEPPED_UP` session on surface 1
+//! (else 409 `STEP_UP_REQUIRED`), a valid `x-otp` from a validated method on surface 2 (else
+//! 403 `OTP_REQUIRED`). An account with none may enrol its first with the password alone.
+//! Every change is announced over the channels the account had before it, and ends every
+//! step-up of the account.
+
+use lambda_http::Request;
+
+use crate::app::App;
+use crate::auth::Principal;
+use crate::challenge;
+use crate::error::AuthError;
+use crate::model::{CodeCheck, CodePurpose, FactorStatus, SessionStatus, User};
+
+/// Surface 1: the session must be stepped up if the account has anything to step up with.
+pub fn require_step_up(user: &User, principal: &Principal) -> Result<(), AuthError> {
+    if user.has_second_factor() && principal.session.status != SessionStatus::SteppedUp {
+        return Err(AuthError::Conflict("STEP_UP_REQUIRED"));
+    }
+    Ok(())
+}
+
+const OTP_REQUIRED: AuthError = AuthError::Refused {
+    code: "OTP_REQUIRED",
+    message: "This change needs a current code in x-otp from a method the account has already validated.",
+};
+
+/// Surface 2: the `x-otp` header must hold a current code of a validated method: the TOTP
+/// code, or the code last sent by `GET /auth/otp/code` to the validated phone or e-mail. Each
+/// code checked counts toward the lockout, as any code check does.
+pub async fn require_otp(app: &App, req: &Request, user: &User) -> Result<(), AuthError> {
+    if !user.has_second_factor() {
+        return Ok(());
+    }
+    let Some(code) = crate::http::header_str(req.headers(), "x-otp").and_then(crate::otp::normalize) else {
+        return Err(OTP_REQUIRED);
+    };
+    if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
+        match crate::handlers::accept_totp(app, &user.email, &code, |_| {}).await {
+            Ok(_) => return Ok(()),
+            Err(AuthError::BadRequest { code: "INVALID_CODE", .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let sent = [("SMS", user.mfa.phone_verified_at.is_some()), ("EMAIL", user.mfa.email_verified_at.is_some())];
+    for (channel, validated) in sent {
+        if !validated {
+            continue;
+        }
+        let purpose = CodePurpose::Method { channel };
+        if challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? == CodeCheck::Accepted {
+            return Ok(());
+        }
+    }
+    Err(OTP_REQUIRED)
+}
+
+/// After a change to `before`'s factors, methods or phone: every step-up of the account ends,
+/// and the user hears of it on every channel they had (e-mail always; each push device; the
+/// validated phone). A failed notice is logged, not fatal: the change has been made.
+pub async fn announce_change(app: &App, before: &User, change: &'static str) -> Result<(), AuthError> {
+    crate::session::end_step_ups(app, &before.user_id).await?;
+    let text = format!(
+        "Security notice: {change} on your account. If this was not you, change your password and contact support."
+    );
+    if let Err(e) = app.email.send(&before.email, "Security notice", &text).await {
+        tracing::warn!(error = %e, "could not e-mail a security notice");
+    }
+    let devices = before.factors.iter().filter(|f| f.status == FactorStatus::Active).filter_map(|f| f.device.as_ref());
+    for device in devices {
+        let payload = serde_json::json!({ "type": "SECURITY_NOTICE", "change": change });
+        if let Err(e) = app.push.send(&device.endpoint, &payload).await {
+            tracing::warn!(error = %e, "could not push a security notice");
+        }
+    }
+    if let (Some(_), Some(mobile)) = (before.mfa.phone_verified_at, &before.mobile)
+        && let Err(e) = app.sms.send(&mobile.e164(), &text).await
+    {
+        tracing::warn!(error = %e, "could not text a security notice");
+    }
+    tracing::info!(user_id = %before.user_id, change, "authentication settings changed");
+    Ok(())
+}
