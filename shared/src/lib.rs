@@ -5,6 +5,7 @@
 //! technology. [`handlers`] hold one module per endpoint, called alike by the Lambda binaries,
 //! the local server and the tests.
 
+pub mod accounts;
 pub mod app;
 pub mod attempts;
 pub mod auth;

@@ -150,6 +150,7 @@ pub fn id_token(app: &App, user: &User, amr: &[&str]) -> Result<String, AuthErro
         aud: app.config.audience.clone(),
         sub: user.user_id.clone(),
         email: user.email.clone(),
+        email_verified: user.mfa.email_verified_at.is_some(),
         iat: now,
         exp: now + app.config.id_token_secs,
         jti: crypto::random_token_id()?,

@@ -238,3 +238,8 @@ pub fn tally(key: &str) {
 pub fn tallied(key: &str) -> usize {
     TALLY.lock().map(|t| t.get(key).copied().unwrap_or(0)).unwrap_or(0)
 }
+
+/// Comparisons recorded under every key that starts with `prefix`.
+pub fn tallied_with_prefix(prefix: &str) -> usize {
+    TALLY.lock().map(|t| t.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, n)| n).sum()).unwrap_or(0)
+}

@@ -129,6 +129,9 @@ pub struct IdClaims {
     pub aud: String,
     pub sub: String,
     pub email: String,
+    /// Whether the account has proven it receives mail at `email` (OpenID Connect Core §5.1).
+    #[serde(default)]
+    pub email_verified: bool,
     pub iat: Epoch,
     pub exp: Epoch,
     pub jti: String,
@@ -273,6 +276,7 @@ mod tests {
             aud: "aud".into(),
             sub: "42".into(),
             email: "a@b.c".into(),
+            email_verified: false,
             iat: 1000,
             exp: 1900,
             jti: "j".into(),

@@ -505,3 +505,67 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         .replace("<SIGNATURE>", &device.sign(&format!("{challenge}:approve")));
     (t, raw)
 }
+
+impl TestApp {
+    /// Moves the clock to one second past the start of the next fixed window of `window_secs`
+    /// (rate budgets count in such windows), so a test's budget cannot roll over mid-test.
+    /// Forward only, and at most a day: stored expiries stay in the real future.
+    pub fn align_clock(&self, window_secs: i64) {
+        let now = self.clock_now();
+        self.clock.advance((now.div_euclid(window_secs) + 1) * window_secs + 1 - now);
+    }
+
+    /// Serves this app over HTTP on a loopback port, exactly as `local-api` does.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(shared::local_server::LocalServer::new(Arc::clone(&self.app)).serve(listener));
+        addr
+    }
+}
+
+/// One HTTP/1.1 request as bytes on the wire, closing its connection after the answer.
+pub fn raw_request(method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> String {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: attack-burst/1.0\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A real burst: every connection is opened first, then one thread per request writes its
+/// request at the same instant (a barrier releases them) and reads the answer. Returns each
+/// answer's status and JSON body, in the order of `requests`.
+pub async fn burst(addr: std::net::SocketAddr, requests: Vec<String>) -> Vec<(u16, Value)> {
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let streams: Vec<std::net::TcpStream> =
+            requests.iter().map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+        let gate = Arc::new(std::sync::Barrier::new(requests.len()));
+        let threads: Vec<_> = streams
+            .into_iter()
+            .zip(requests)
+            .map(|(mut stream, request)| {
+                let gate = Arc::clone(&gate);
+                std::thread::spawn(move || {
+                    gate.wait();
+                    stream.write_all(request.as_bytes()).unwrap();
+                    let mut answer = Vec::new();
+                    stream.read_to_end(&mut answer).unwrap();
+                    parse_answer(&answer)
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    })
+    .await
+    .unwrap()
+}
+
+fn parse_answer(raw: &[u8]) -> (u16, Value) {
+    let text = String::from_utf8_lossy(raw);
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.trim()).unwrap_or("");
+    (status, if body.is_empty() { Value::Null } else { serde_json::from_str(body).unwrap_or(Value::Null) })
+}
