@@ -35,6 +35,7 @@ fn benches(c: &mut Criterion) {
         aud: "a".into(),
         sub: "1".into(),
         email: "a@b.c".into(),
+        email_verified: false,
         iat: 1,
         exp: i64::MAX,
         jti: "j".into(),
