@@ -18,6 +18,8 @@ log=$(mktemp)
 # Generous limits: the fuzzer is one client and must not mostly meet 429s (they are documented).
 PORT=$port AUTH_RATE_PER_IP_PER_MINUTE=1000000 AUTH_RATE_PER_ACCOUNT_PER_MINUTE=1000000 \
   AUTH_SMS_PER_PHONE_PER_HOUR=1000000 AUTH_SMS_PER_ACCOUNT_PER_DAY=1000000 AUTH_LOCKOUT_THRESHOLD=1000000 \
+  AUTH_SMS_PER_IP_PER_HOUR=1000000 AUTH_SMS_GLOBAL_PER_DAY=1000000 AUTH_EMAIL_PER_ADDRESS_PER_DAY=1000000 \
+  AUTH_PUSH_PER_ACCOUNT_PER_10_MINUTES=1000000 \
   "$CARGO_TARGET_DIR/debug/local-api" >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT

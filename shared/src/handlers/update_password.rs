@@ -33,6 +33,7 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     let (user, lockout) = app.store.load_login(&session.email, now).await?;
     let reserved = crate::attempts::reserve(app, &session.email, lockout).await?;
     let mut user = user.ok_or(AuthError::Unauthorized("The account no longer exists."))?;
+    super::refuse_blocked(&user)?;
     if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
         return Err(crate::attempts::failed(app, &reserved, AuthError::Conflict("PASSWORD_INCORRECT")));
     }
