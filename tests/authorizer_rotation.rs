@@ -112,3 +112,63 @@ async fn rotation_adds_a_generation_and_keeps_the_previous_one_verifiable() {
     let bad = RotationEvent { step: "dance".into(), token: "other-token".into(), ..first };
     assert!(rotator.rotate(&bad, 0).await.is_err());
 }
+
+/// Finding 12 of the attack review, on Secrets Manager (moto): one secret per key purpose. The
+/// idToken key's rotation publishes its public keys; a verifier given only those (the JWKS
+/// function, surface-2 endpoints) verifies tokens from before and after the rotation but holds
+/// no private key, and no session or data key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_function_reads_only_its_keys_and_rotation_publishes_the_public_ones() {
+    use shared::keys::{KeySource, Purpose, SecretsManagerKeys};
+    let client = secrets_client();
+    let suffix = shared::crypto::random_token_id().unwrap();
+    let create = |name: String, value: String| {
+        let client = client.clone();
+        async move { client.create_secret().name(name).secret_string(value).send().await.unwrap().arn().unwrap().to_owned() }
+    };
+    let bare = |kid: &str| serde_json::to_string(&generate_generation(kid).unwrap()).unwrap();
+    let id_secret = create(format!("id-{suffix}"), bare("initial")).await;
+    let public_secret = create(format!("public-{suffix}"), r#"{"keys":[]}"#.into()).await;
+    let session_secret = create(format!("session-{suffix}"), bare("initial")).await;
+    let signer = SecretsManagerKeys::per_purpose(client.clone(), vec![(Purpose::IdToken, id_secret.clone())]);
+    let verifier =
+        SecretsManagerKeys::per_purpose(client.clone(), vec![(Purpose::IdTokenPublic, public_secret.clone())]);
+    let claims = |jti: &str| shared::token::IdClaims {
+        iss: "i".into(),
+        aud: "a".into(),
+        sub: "1".into(),
+        email: "a@b.c".into(),
+        email_verified: false,
+        iat: 0,
+        exp: i64::MAX,
+        jti: jti.into(),
+        amr: vec!["pwd".into()],
+        ver: 1,
+    };
+    let before = shared::token::issue_id_token(&signer.load().await.unwrap(), &claims("before")).unwrap();
+
+    let rotator = Rotator::new(client.clone()).publishing_public_keys(id_secret.clone(), public_secret.clone());
+    for (secret, token) in [
+        (&id_secret, "aaaaaaaa-2222-3333-4444-555555555555"),
+        (&session_secret, "bbbbbbbb-2222-3333-4444-555555555555"),
+    ] {
+        for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
+            let e = RotationEvent { secret_id: secret.clone(), token: token.into(), step: step.into() };
+            rotator.rotate(&e, 1_800_000_000).await.unwrap_or_else(|err| panic!("{step}: {err}"));
+        }
+    }
+    let after = shared::token::issue_id_token(&signer.load().await.unwrap(), &claims("after")).unwrap();
+    let public_only = verifier.load().await.unwrap();
+    for token in [&before, &after] {
+        assert!(
+            shared::token::verify_id_token(&public_only, token, "i", "a", 1).is_ok(),
+            "verifies from the public keys"
+        );
+    }
+    let jwks = shared::token::jwks(&public_only).unwrap();
+    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert_eq!(kids, ["k1800000000:id", "initial:id"], "published by the idToken rotation alone");
+    assert!(public_only.id_token().is_err(), "no private key");
+    assert!(public_only.session().is_err() && public_only.data().is_err(), "no other purpose");
+    assert!(shared::token::issue_id_token(&public_only, &claims("forged")).is_err(), "cannot sign");
+}

@@ -4,9 +4,12 @@
 //! correct without Docker.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use integration_tests::{Reply, Senders, prepared};
+use shared::keys::Purpose;
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -38,8 +41,73 @@ async fn every_function_has_an_event_and_every_event_succeeds_through_its_handle
             .unwrap_or_else(|| panic!("events/{name}.json: no route of that function has its method and resource"));
         let req =
             lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: not an API Gateway event: {e}"));
-        let reply = Reply::from((route.handler)(&t.app, req).await.unwrap());
+        // The function as deployed: holding only the key purposes its template entry grants.
+        let granted = template_key_purposes(&name);
+        let app = restricted_app(&t, &granted).await;
+        let before = used_purposes();
+        let reply = Reply::from((route.handler)(&app, req).await.unwrap());
         assert!((200..300).contains(&reply.status), "{name}: {} {}", reply.status, reply.body);
         assert!(reply.header("request-ref").is_some(), "{name}: request-ref");
+        let used: BTreeSet<Purpose> =
+            Purpose::ALL.into_iter().filter(|p| used_purposes().get(p) != before.get(p)).collect();
+        assert_eq!(used, granted, "{name}: the key purposes it used are the ones template.yaml grants it");
     }
+}
+
+fn used_purposes() -> std::collections::BTreeMap<Purpose, usize> {
+    Purpose::ALL.into_iter().map(|p| (p, shared::testing::tallied(&format!("keys:{p:?}")))).collect()
+}
+
+/// An app on the same store, clock and senders as `t`, holding only `purposes` of its keys.
+async fn restricted_app(t: &integration_tests::TestApp, purposes: &BTreeSet<Purpose>) -> shared::App {
+    let keys = shared::testing::RestrictedKeys { inner: t.keys.clone(), purposes: purposes.iter().copied().collect() };
+    let adapters = shared::app::Adapters {
+        clock: t.clock.clone(),
+        store: t.probe.clone(),
+        sms: t.sms.clone(),
+        push: t.push.clone(),
+        email: t.email.clone(),
+        keys: Arc::new(keys),
+    };
+    shared::App::new(t.app.config.clone(), adapters).await.unwrap()
+}
+
+/// The key purposes template.yaml gives the function of `events/<name>.json`: the secrets its
+/// environment names, which must be exactly the secrets its policy lets it read.
+fn template_key_purposes(name: &str) -> BTreeSet<Purpose> {
+    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")).unwrap();
+    let logical: String = name.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect::<String>() + "Function";
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim_end() != format!("  {logical}:"))
+        .skip(1)
+        .take_while(|l| !(l.starts_with("  ") && !l.starts_with("   ") && l.trim_end().ends_with(':')))
+        .collect();
+    assert!(!block.is_empty(), "{logical} is not in template.yaml");
+    let secret = |p: Purpose| match p {
+        Purpose::Session => "SessionKeys",
+        Purpose::IdToken => "IdTokenKeys",
+        Purpose::IdTokenPublic => "IdTokenPublicKeys",
+        Purpose::Data => "DataKeys",
+    };
+    let in_env: BTreeSet<Purpose> = Purpose::ALL
+        .into_iter()
+        .filter(|p| block.iter().any(|l| l.trim() == format!("{}: !Ref {}", p.env_var(), secret(*p))))
+        .collect();
+    let readable: BTreeSet<Purpose> = block
+        .iter()
+        .zip(block.iter().skip(1))
+        .filter(|(action, _)| action.trim() == "Action: [secretsmanager:GetSecretValue]")
+        .flat_map(|(_, resource)| {
+            let refs: Vec<String> = resource
+                .trim()
+                .trim_start_matches("Resource:")
+                .split(['[', ']', ','])
+                .map(|r| r.trim().to_owned())
+                .collect();
+            Purpose::ALL.into_iter().filter(move |p| refs.contains(&format!("!Ref {}", secret(*p))))
+        })
+        .collect();
+    assert_eq!(in_env, readable, "{logical}: the secrets in its environment and in its policy differ");
+    in_env
 }

@@ -269,7 +269,7 @@ async fn secrets_manager_unreachable_at_cold_start_fails_clearly_then_recovers()
         shared::keys::KeySetDocument { current: shared::keys::generate_generation("k1").unwrap(), previous: None };
     client.create_secret().name(&secret_id).secret_string(serde_json::to_string(&doc).unwrap()).send().await.unwrap();
     let app = cold_start().await.expect("the next cold start recovers");
-    assert_eq!(app.keys().current.kid, "k1");
+    assert_eq!(app.keys().session().unwrap().current.kid, "k1");
 }
 
 // ---------------------------------------------------------------- abuse

@@ -90,9 +90,9 @@ async fn no_secret_ever_reaches_the_logs() {
     secrets.push(changed.body["token"].as_str().unwrap().to_owned());
     let keys = t.app.keys();
     secrets.extend([
-        shared::crypto::b64(&keys.current.auth),
-        shared::crypto::b64(&keys.current.data),
-        shared::crypto::b64url(&keys.current.access),
+        shared::crypto::b64(&keys.session().unwrap().current.auth),
+        shared::crypto::b64(&keys.data().unwrap().current.data),
+        shared::crypto::b64url(&keys.session().unwrap().current.access),
     ]);
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

@@ -9,7 +9,7 @@ use crate::clock::{Clock, Epoch, SystemClock};
 use crate::config::{Config, StoreKind};
 use crate::email::{EmailSender, SandboxEmail, SesEmail};
 use crate::error::BoxError;
-use crate::keys::{EphemeralKeys, KeySet, KeySource, SecretsManagerKeys};
+use crate::keys::{EphemeralKeys, KeySet, KeySource, NoKeys, SecretsManagerKeys};
 use crate::push::{PushSender, SandboxPush, SnsPush};
 use crate::sms::{SandboxSms, SmsSender, SnsSms};
 use crate::store::{DynamoStore, MemoryStore, Store};
@@ -69,7 +69,10 @@ impl App {
 
     pub async fn from_config(config: Config) -> Result<Self, BoxError> {
         let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-        let needs_aws = config.store == StoreKind::Dynamo || !config.sandbox || config.signing_secret_id.is_some();
+        let needs_aws = config.store == StoreKind::Dynamo
+            || !config.sandbox
+            || config.signing_secret_id.is_some()
+            || !config.key_secrets.is_empty();
         let aws = if needs_aws { Some(aws_config::defaults(BehaviorVersion::latest()).load().await) } else { None };
 
         let dynamo = match (config.store, &aws) {
@@ -94,13 +97,16 @@ impl App {
             _ => (Arc::new(SandboxSms::new()), Arc::new(SandboxPush::new()), Arc::new(SandboxEmail::new())),
         };
         let key_source: Arc<dyn KeySource> = match (&config.signing_secret_id, &aws) {
+            (_, Some(aws)) if !config.key_secrets.is_empty() => {
+                let client = aws_sdk_secretsmanager::Client::new(aws);
+                Arc::new(SecretsManagerKeys::per_purpose(client, config.key_secrets.clone()))
+            }
             (Some(id), Some(aws)) => {
                 Arc::new(SecretsManagerKeys::new(aws_sdk_secretsmanager::Client::new(aws), id.clone()))
             }
-            _ if in_lambda => {
-                // Each Lambda instance would mint its own keys and refuse the others' tokens.
-                return Err("AUTH_SIGNING_SECRET_ID is required when running in AWS Lambda".into());
-            }
+            // In Lambda, a function whose environment names no key secret uses none: it must not
+            // mint keys of its own, which no other instance would accept.
+            _ if in_lambda => Arc::new(NoKeys),
             _ => Arc::new(EphemeralKeys::generate()?),
         };
         let store: Arc<dyn Store> = match &dynamo {

@@ -36,6 +36,7 @@ pub async fn verify_claims(app: &App, token: &str) -> Result<SessionClaims, Auth
     let now = app.now();
     match token::verify_session_token(&app.keys(), token, now) {
         Ok(c) => Ok(c),
+        Err(TokenError::NoKeys(p)) => Err(crate::keys::MissingKey(p).into()),
         Err(TokenError::UnknownKid) => {
             let keys = app.reload_keys_if_due().await.ok_or(AuthError::Unauthorized(INVALID))?;
             token::verify_session_token(&keys, token, now).map_err(|_| AuthError::Unauthorized(INVALID))

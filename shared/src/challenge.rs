@@ -32,10 +32,11 @@ pub async fn send_code(
     let now = app.now();
     let code = otp::generate(app.config.sandbox)?;
     let purpose_key = purpose.key();
+    let keys = app.keys();
     let challenge = CodeChallenge {
         user_id: user_id.to_owned(),
         purpose: purpose_key.clone(),
-        code_hash: otp::hash(&app.keys().current.data, user_id, &purpose_key, &code),
+        code_hash: otp::hash(&keys.data()?.current.data, user_id, &purpose_key, &code),
         created_at: now,
         expires_at: now + otp::CODE_TTL_SECS,
         attempts: 0,
@@ -97,8 +98,9 @@ pub async fn check_code(
     };
     let reserved = attempts::reserve(app, email, stored).await?;
     // A malformed code is a wrong try like any other: "!" is the hash of nothing.
+    let keys = app.keys();
     let hash = match otp::normalize(typed) {
-        Some(code) => otp::hash(&app.keys().current.data, user_id, &purpose_key, &code),
+        Some(code) => otp::hash(&keys.data()?.current.data, user_id, &purpose_key, &code),
         None => "!".to_owned(),
     };
     #[cfg(feature = "test-util")]

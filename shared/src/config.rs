@@ -27,7 +27,11 @@ pub struct Config {
     pub lockout_secs: i64,
     /// 0: passwords never expire (NIST SP 800-63B advises against periodic expiry).
     pub password_max_age_secs: i64,
+    /// One secret holding every key purpose (a simpler set-up without the separation).
     pub signing_secret_id: Option<String>,
+    /// One secret per key purpose this function is given (`AUTH_SESSION_KEYS_SECRET_ID`, ...):
+    /// a function holds no key material but what these name.
+    pub key_secrets: Vec<(crate::keys::Purpose, String)>,
     pub id_token_secs: i64,
     pub refresh_token_secs: i64,
     pub issuer: String,
@@ -105,6 +109,10 @@ impl Config {
             lockout_secs: positive(env, "AUTH_LOCKOUT_SECONDS", 1_800)?,
             password_max_age_secs: number(env, "AUTH_PASSWORD_MAX_AGE_SECONDS", 0)?,
             signing_secret_id: get("AUTH_SIGNING_SECRET_ID").map(str::to_owned),
+            key_secrets: crate::keys::Purpose::ALL
+                .iter()
+                .filter_map(|p| get(p.env_var()).map(|id| (*p, id.to_owned())))
+                .collect(),
             id_token_secs: positive(env, "AUTH_ID_TOKEN_SECONDS", 900)?,
             refresh_token_secs: positive(env, "AUTH_REFRESH_TOKEN_SECONDS", 30 * 86_400)?,
             issuer: get("AUTH_ISSUER").unwrap_or("https://auth.local").to_owned(),

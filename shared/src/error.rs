@@ -207,6 +207,12 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+impl From<crate::keys::MissingKey> for AuthError {
+    fn from(e: crate::keys::MissingKey) -> Self {
+        AuthError::internal(e)
+    }
+}
+
 impl From<crate::crypto::RandomError> for AuthError {
     fn from(e: crate::crypto::RandomError) -> Self {
         AuthError::internal(e)

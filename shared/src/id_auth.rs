@@ -21,6 +21,7 @@ pub async fn authenticate(app: &App, req: &Request) -> Result<(IdClaims, User, L
     let token = bearer(req).ok_or(AuthError::Forbidden("A bearer idToken is required in the Authorization header."))?;
     let claims = match verify(app, &app.keys(), token) {
         Ok(c) => c,
+        Err(TokenError::NoKeys(p)) => return Err(crate::keys::MissingKey(p).into()),
         Err(TokenError::UnknownKid) => {
             let keys = app.reload_keys_if_due().await.ok_or(AuthError::Forbidden(INVALID))?;
             verify(app, &keys, token).map_err(|_| AuthError::Forbidden(INVALID))?

@@ -1,6 +1,10 @@
-//! Signing and encryption keys. A key set holds the current generation and, after a rotation,
-//! the previous one, so tokens signed just before a rotation stay verifiable. Production loads
-//! the set from a Secrets Manager secret once per cold start; local runs generate one.
+//! Signing and encryption keys, split by purpose so that each function holds only the key
+//! material it uses: session-token keys (HS256, AUTH and ACCESS), the idToken signing key
+//! (Ed25519), the idToken *public* keys (for verifiers and the JWKS), and the data key (TOTP
+//! secrets at rest, one-time-code hashes). In AWS each purpose is its own Secrets Manager
+//! secret, rotated on its own, and a function's policy names only the secrets it reads. A ring
+//! holds the current generation and, after a rotation, the previous one, so what was signed or
+//! sealed just before a rotation still verifies or opens.
 
 use async_trait::async_trait;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
@@ -9,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::crypto;
 use crate::error::BoxError;
 
-/// One generation of keys, as stored in the secret: a key id and a random seed from which
-/// every key of the generation is derived. One value per generation keeps rotation simple and
-/// lets CloudFormation generate the first secret itself (`GenerateSecretString`).
+/// One generation of keys, as stored in a secret: a key id and a random seed from which the
+/// generation's keys are derived. One value per generation keeps rotation simple and lets
+/// CloudFormation generate the first secret itself (`GenerateSecretString`).
 #[derive(Clone, Serialize, Deserialize)]
 pub struct KeyGeneration {
     pub kid: String,
@@ -25,7 +29,7 @@ impl std::fmt::Debug for KeyGeneration {
     }
 }
 
-/// The secret's JSON: `{"current": {"kid", "seed"}, "previous": {"kid", "seed"} | null}`, or a
+/// A key secret's JSON: `{"current": {"kid", "seed"}, "previous": {"kid", "seed"} | null}`, or a
 /// bare `{"kid", "seed"}` (a secret that has never been rotated).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeySetDocument {
@@ -43,51 +47,235 @@ impl KeySetDocument {
             .map_err(|_| "the key secret is neither {\"current\", \"previous\"} nor {\"kid\", \"seed\"}")?;
         Ok(KeySetDocument { current: bare, previous: None })
     }
+
+    fn generations(&self) -> impl Iterator<Item = &KeyGeneration> {
+        std::iter::once(&self.current).chain(self.previous.iter())
+    }
 }
 
-/// Keys derived from one generation, ready to use.
-pub struct Keys {
+/// What a secret holds, and what a function may be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Purpose {
+    /// HS256 keys of AUTH, ACCESS and temporary session tokens.
+    Session,
+    /// The Ed25519 key that signs idTokens.
+    IdToken,
+    /// The idToken verification keys, public: what verifiers and the JWKS need.
+    IdTokenPublic,
+    /// The key for data at rest: TOTP secrets (AES-256-GCM) and one-time-code hashes (HMAC).
+    Data,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 4] = [Purpose::Session, Purpose::IdToken, Purpose::IdTokenPublic, Purpose::Data];
+
+    /// The environment variable naming this purpose's secret.
+    pub fn env_var(self) -> &'static str {
+        match self {
+            Purpose::Session => "AUTH_SESSION_KEYS_SECRET_ID",
+            Purpose::IdToken => "AUTH_ID_TOKEN_KEYS_SECRET_ID",
+            Purpose::IdTokenPublic => "AUTH_ID_TOKEN_PUBLIC_KEYS_SECRET_ID",
+            Purpose::Data => "AUTH_DATA_KEYS_SECRET_ID",
+        }
+    }
+}
+
+/// A function asked for key material it was not given: a deployment mistake, answered as an
+/// opaque 500 with this logged.
+#[derive(Debug, thiserror::Error)]
+#[error("this function holds no {0:?} keys: its environment names no secret for them")]
+pub struct MissingKey(pub Purpose);
+
+pub struct SessionKeys {
     pub kid: String,
     /// HS256 secret for AUTH and password-update session tokens.
     pub auth: Vec<u8>,
     /// HS256 secret for ACCESS tokens: a separate key, so one kind never verifies as the other.
     pub access: Vec<u8>,
-    /// Ed25519 private key (PKCS#8) for idTokens, verifiable offline through the JWKS.
-    pub id_token_pkcs8: Vec<u8>,
-    pub id_token_public: Vec<u8>,
-    /// 256-bit key for data at rest: AES-GCM for TOTP secrets, HMAC pepper for one-time codes.
+}
+
+pub struct IdTokenKeys {
+    pub kid: String,
+    /// Ed25519 private key (PKCS#8).
+    pub pkcs8: Vec<u8>,
+}
+
+/// An idToken verification key: raw 32-byte Ed25519 public key.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicKey {
+    pub kid: String,
+    /// base64url of the raw public key, as a JWK's `x`.
+    pub x: String,
+}
+
+pub struct DataKeys {
+    pub kid: String,
+    /// 256-bit key for data at rest.
     pub data: Vec<u8>,
 }
 
-impl std::fmt::Debug for Keys {
+macro_rules! opaque_debug {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t)).field("kid", &self.kid).finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+opaque_debug!(SessionKeys, IdTokenKeys, DataKeys);
+
+impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("PublicKey").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
+/// The current generation of one purpose and, after a rotation, the previous one.
 #[derive(Debug)]
+pub struct Ring<K> {
+    pub current: K,
+    pub previous: Option<K>,
+}
+
+pub trait Generation {
+    fn kid(&self) -> &str;
+}
+
+macro_rules! generation {
+    ($($t:ty),*) => {$( impl Generation for $t { fn kid(&self) -> &str { &self.kid } } )*};
+}
+generation!(SessionKeys, IdTokenKeys, DataKeys);
+
+impl<K: Generation> Ring<K> {
+    /// Every generation, current first.
+    pub fn generations(&self) -> impl Iterator<Item = &K> {
+        std::iter::once(&self.current).chain(self.previous.iter())
+    }
+
+    pub fn by_kid(&self, kid: &str) -> Option<&K> {
+        self.generations().find(|k| k.kid() == kid)
+    }
+
+    fn derive(doc: &KeySetDocument, one: fn(&KeyGeneration) -> Result<K, BoxError>) -> Result<Self, BoxError> {
+        Ok(Ring { current: one(&doc.current)?, previous: doc.previous.as_ref().map(one).transpose()? })
+    }
+}
+
+/// The public idToken keys, as the rotation function publishes them for verifiers:
+/// `{"keys": [{"kid", "x"}]}`, newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PublicKeysDocument {
+    pub keys: Vec<PublicKey>,
+}
+
+impl PublicKeysDocument {
+    /// The public keys of every generation of an idToken key document.
+    pub fn of(doc: &KeySetDocument) -> Result<Self, BoxError> {
+        let keys: Result<Vec<PublicKey>, BoxError> =
+            doc.generations().map(|g| Ok(PublicKey { kid: g.kid.clone(), x: public_of(g)? })).collect();
+        Ok(PublicKeysDocument { keys: keys? })
+    }
+}
+
+/// The key material one function holds; a purpose it was not given is absent.
+#[derive(Debug, Default)]
 pub struct KeySet {
-    pub current: Keys,
-    pub previous: Option<Keys>,
+    session: Option<Ring<SessionKeys>>,
+    id_token: Option<Ring<IdTokenKeys>>,
+    id_token_public: Vec<PublicKey>,
+    data: Option<Ring<DataKeys>>,
 }
 
 impl KeySet {
+    /// Every purpose from one document: local runs, tests, and the single-secret set-up.
     pub fn from_document(doc: &KeySetDocument) -> Result<Self, BoxError> {
-        Ok(KeySet { current: derive(&doc.current)?, previous: doc.previous.as_ref().map(derive).transpose()? })
+        let mut set = KeySet::default();
+        for purpose in [Purpose::Session, Purpose::IdToken, Purpose::Data] {
+            set.add(purpose, doc)?;
+        }
+        Ok(set)
     }
 
     pub fn from_json(json: &str) -> Result<Self, BoxError> {
         Self::from_document(&KeySetDocument::parse(json)?)
     }
 
-    /// Every generation, current first.
-    pub fn generations(&self) -> impl Iterator<Item = &Keys> {
-        std::iter::once(&self.current).chain(self.previous.iter())
+    /// Adds the keys of `purpose` derived from a key document. Holding the idToken signing key
+    /// also means holding its public keys.
+    pub fn add(&mut self, purpose: Purpose, doc: &KeySetDocument) -> Result<(), BoxError> {
+        match purpose {
+            Purpose::Session => self.session = Some(Ring::derive(doc, derive_session)?),
+            Purpose::IdToken => {
+                self.id_token = Some(Ring::derive(doc, derive_id_token)?);
+                self.add_public(PublicKeysDocument::of(doc)?);
+            }
+            Purpose::IdTokenPublic => self.add_public(PublicKeysDocument::of(doc)?),
+            Purpose::Data => self.data = Some(Ring::derive(doc, derive_data)?),
+        }
+        Ok(())
     }
 
-    pub fn by_kid(&self, kid: &str) -> Option<&Keys> {
-        self.generations().find(|k| k.kid == kid)
+    /// Adds published public keys (those not already held).
+    pub fn add_public(&mut self, doc: PublicKeysDocument) {
+        for key in doc.keys {
+            if !self.id_token_public.iter().any(|k| k.kid == key.kid) {
+                self.id_token_public.push(key);
+            }
+        }
     }
+
+    /// This set with only the purposes named: what a function given just those would hold.
+    pub fn restricted_to(mut self, purposes: &[Purpose]) -> Self {
+        let keep = |p: Purpose| purposes.contains(&p);
+        if !keep(Purpose::Session) {
+            self.session = None;
+        }
+        if !keep(Purpose::IdToken) {
+            self.id_token = None;
+            if !keep(Purpose::IdTokenPublic) {
+                self.id_token_public.clear();
+            }
+        }
+        if !keep(Purpose::Data) {
+            self.data = None;
+        }
+        self
+    }
+
+    pub fn session(&self) -> Result<&Ring<SessionKeys>, MissingKey> {
+        used(Purpose::Session);
+        self.session.as_ref().ok_or(MissingKey(Purpose::Session))
+    }
+
+    pub fn id_token(&self) -> Result<&Ring<IdTokenKeys>, MissingKey> {
+        used(Purpose::IdToken);
+        self.id_token.as_ref().ok_or(MissingKey(Purpose::IdToken))
+    }
+
+    pub fn data(&self) -> Result<&Ring<DataKeys>, MissingKey> {
+        used(Purpose::Data);
+        self.data.as_ref().ok_or(MissingKey(Purpose::Data))
+    }
+
+    /// The idToken verification keys held (from the signing key, or as published).
+    pub fn id_token_public(&self) -> Result<&[PublicKey], MissingKey> {
+        if self.id_token.is_none() {
+            used(Purpose::IdTokenPublic);
+        }
+        if self.id_token_public.is_empty() {
+            return Err(MissingKey(Purpose::IdTokenPublic));
+        }
+        Ok(&self.id_token_public)
+    }
+}
+
+/// Records which purposes a request used, so the tests can tie each function's template entry
+/// to what its code really reads.
+#[cfg_attr(not(feature = "test-util"), allow(unused_variables))]
+fn used(purpose: Purpose) {
+    #[cfg(feature = "test-util")]
+    crate::testing::tally(&format!("keys:{purpose:?}"));
 }
 
 /// Shortest seed accepted: 32 characters of a random alphanumeric string carry > 190 bits.
@@ -95,25 +283,40 @@ pub const MIN_SEED_LENGTH: usize = 32;
 
 /// Derives each key as HMAC-SHA256(seed, purpose): a PRF-based KDF (NIST SP 800-108), so the
 /// keys are independent of each other and none reveals the seed.
-fn derive(g: &KeyGeneration) -> Result<Keys, BoxError> {
+fn key(g: &KeyGeneration, purpose: &str) -> Result<[u8; 32], BoxError> {
     if g.kid.is_empty() || g.kid.len() > 64 || g.kid.contains(':') {
         return Err("a key generation needs a kid of 1 to 64 characters without ':'".into());
     }
     if g.seed.len() < MIN_SEED_LENGTH {
         return Err(format!("the seed of key `{}` is shorter than {MIN_SEED_LENGTH} characters", g.kid).into());
     }
-    let key = |purpose: &str| crypto::hmac_sha256(g.seed.as_bytes(), &[b"auth-service/v1", purpose.as_bytes()]);
-    let pair = Ed25519KeyPair::from_seed_unchecked(&key("id-token-ed25519"))
-        .map_err(|_| format!("key `{}`: Ed25519 derivation failed", g.kid))?;
-    let pkcs8 = pair.to_pkcs8().map_err(|_| format!("key `{}`: PKCS#8 encoding failed", g.kid))?;
-    Ok(Keys {
+    Ok(crypto::hmac_sha256(g.seed.as_bytes(), &[b"auth-service/v1", purpose.as_bytes()]))
+}
+
+fn derive_session(g: &KeyGeneration) -> Result<SessionKeys, BoxError> {
+    Ok(SessionKeys {
         kid: g.kid.clone(),
-        auth: key("auth-token-hs256").to_vec(),
-        access: key("access-token-hs256").to_vec(),
-        id_token_pkcs8: pkcs8.as_ref().to_vec(),
-        id_token_public: pair.public_key().as_ref().to_vec(),
-        data: key("data-at-rest").to_vec(),
+        auth: key(g, "auth-token-hs256")?.to_vec(),
+        access: key(g, "access-token-hs256")?.to_vec(),
     })
+}
+
+fn ed25519(g: &KeyGeneration) -> Result<Ed25519KeyPair, BoxError> {
+    Ed25519KeyPair::from_seed_unchecked(&key(g, "id-token-ed25519")?)
+        .map_err(|_| format!("key `{}`: Ed25519 derivation failed", g.kid).into())
+}
+
+fn derive_id_token(g: &KeyGeneration) -> Result<IdTokenKeys, BoxError> {
+    let pkcs8 = ed25519(g)?.to_pkcs8().map_err(|_| format!("key `{}`: PKCS#8 encoding failed", g.kid))?;
+    Ok(IdTokenKeys { kid: g.kid.clone(), pkcs8: pkcs8.as_ref().to_vec() })
+}
+
+fn public_of(g: &KeyGeneration) -> Result<String, BoxError> {
+    Ok(crypto::b64url(ed25519(g)?.public_key().as_ref()))
+}
+
+fn derive_data(g: &KeyGeneration) -> Result<DataKeys, BoxError> {
+    Ok(DataKeys { kid: g.kid.clone(), data: key(g, "data-at-rest")?.to_vec() })
 }
 
 /// A new generation with a random seed.
@@ -144,24 +347,66 @@ impl KeySource for EphemeralKeys {
     }
 }
 
-/// The key set in an AWS Secrets Manager secret (`AUTH_SIGNING_SECRET_ID`).
+/// A function that uses no keys at all (registration, refresh-token logout, push answers).
+pub struct NoKeys;
+
+#[async_trait]
+impl KeySource for NoKeys {
+    async fn load(&self) -> Result<KeySet, BoxError> {
+        Ok(KeySet::default())
+    }
+}
+
+/// Key secrets in AWS Secrets Manager: one per purpose, and only those a function is given
+/// (`AUTH_SESSION_KEYS_SECRET_ID`, ...); or one secret holding every purpose
+/// (`AUTH_SIGNING_SECRET_ID`, a simpler set-up without the separation).
 pub struct SecretsManagerKeys {
     client: aws_sdk_secretsmanager::Client,
-    secret_id: String,
+    secrets: Vec<(Option<Purpose>, String)>,
 }
 
 impl SecretsManagerKeys {
+    /// One secret for every purpose.
     pub fn new(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
-        SecretsManagerKeys { client, secret_id: secret_id.into() }
+        SecretsManagerKeys { client, secrets: vec![(None, secret_id.into())] }
     }
+
+    /// One secret per purpose given.
+    pub fn per_purpose(client: aws_sdk_secretsmanager::Client, secrets: Vec<(Purpose, String)>) -> Self {
+        SecretsManagerKeys { client, secrets: secrets.into_iter().map(|(p, id)| (Some(p), id)).collect() }
+    }
+}
+
+/// The current version of a secret's string.
+pub async fn read_secret(client: &aws_sdk_secretsmanager::Client, secret_id: &str) -> Result<String, BoxError> {
+    let out = client.get_secret_value().secret_id(secret_id).version_stage("AWSCURRENT").send().await?;
+    Ok(out.secret_string().ok_or("a key secret has no SecretString")?.to_owned())
 }
 
 #[async_trait]
 impl KeySource for SecretsManagerKeys {
     async fn load(&self) -> Result<KeySet, BoxError> {
-        let out = self.client.get_secret_value().secret_id(&self.secret_id).version_stage("AWSCURRENT").send().await?;
-        let json = out.secret_string().ok_or("the signing key secret has no SecretString")?;
-        KeySet::from_json(json)
+        // The secrets are fetched at the same time: a cold start waits for the slowest only.
+        let mut reads = tokio::task::JoinSet::new();
+        for (purpose, id) in self.secrets.clone() {
+            let client = self.client.clone();
+            reads.spawn(async move { (purpose, read_secret(&client, &id).await) });
+        }
+        let mut set = KeySet::default();
+        while let Some(done) = reads.join_next().await {
+            let (purpose, json) = done?;
+            let json = json?;
+            match purpose {
+                None => set = KeySet::from_json(&json)?,
+                Some(Purpose::IdTokenPublic) => {
+                    let doc: PublicKeysDocument =
+                        serde_json::from_str(&json).map_err(|_| "the public key secret is not {\"keys\": [...]}")?;
+                    set.add_public(doc);
+                }
+                Some(p) => set.add(p, &KeySetDocument::parse(&json)?)?,
+            }
+        }
+        Ok(set)
     }
 }
 
@@ -169,17 +414,21 @@ impl KeySource for SecretsManagerKeys {
 mod tests {
     use super::*;
 
+    fn doc(kid: &str, previous: Option<&str>) -> KeySetDocument {
+        KeySetDocument {
+            current: generate_generation(kid).unwrap(),
+            previous: previous.map(|p| generate_generation(p).unwrap()),
+        }
+    }
+
     #[test]
     fn a_generated_document_round_trips_and_never_prints_its_keys() {
-        let doc = KeySetDocument {
-            current: generate_generation("k1").unwrap(),
-            previous: Some(generate_generation("k0").unwrap()),
-        };
+        let doc = doc("k1", Some("k0"));
         let json = serde_json::to_string(&doc).unwrap();
         let set = KeySet::from_json(&json).unwrap();
-        assert_eq!(set.current.kid, "k1");
-        assert_eq!(set.by_kid("k0").map(|k| k.kid.as_str()), Some("k0"));
-        assert!(set.by_kid("nope").is_none());
+        assert_eq!(set.session().unwrap().current.kid, "k1");
+        assert_eq!(set.data().unwrap().by_kid("k0").map(|k| k.kid.as_str()), Some("k0"));
+        assert!(set.session().unwrap().by_kid("nope").is_none());
         let printed = format!("{doc:?} {set:?}");
         assert!(!printed.contains(&doc.current.seed));
     }
@@ -187,20 +436,44 @@ mod tests {
     #[test]
     fn keys_are_derived_deterministically_and_independently() {
         let g = generate_generation("k").unwrap();
-        let a = derive(&g).unwrap();
-        let b = derive(&g).unwrap();
+        let (a, b) = (derive_session(&g).unwrap(), derive_session(&g).unwrap());
         assert_eq!(a.auth, b.auth);
-        assert_eq!(a.id_token_public, b.id_token_public);
+        assert_eq!(public_of(&g).unwrap(), public_of(&g).unwrap());
         assert_ne!(a.auth, a.access);
-        assert_ne!(a.auth, a.data);
-        assert_ne!(derive(&generate_generation("k").unwrap()).unwrap().auth, a.auth);
+        assert_ne!(a.auth, derive_data(&g).unwrap().data);
+        assert_ne!(derive_session(&generate_generation("k").unwrap()).unwrap().auth, a.auth);
+    }
+
+    #[test]
+    fn a_set_restricted_to_some_purposes_holds_nothing_else() {
+        let full = KeySet::from_document(&doc("k", None)).unwrap();
+        let session_only = full.restricted_to(&[Purpose::Session]);
+        assert!(session_only.session().is_ok());
+        assert!(matches!(session_only.id_token(), Err(MissingKey(Purpose::IdToken))));
+        assert!(matches!(session_only.data(), Err(MissingKey(Purpose::Data))));
+        assert!(session_only.id_token_public().is_err());
+        let jwks_only = KeySet::from_document(&doc("k", None)).unwrap().restricted_to(&[Purpose::IdTokenPublic]);
+        assert!(jwks_only.id_token().is_err(), "the public keys do not include the private one");
+        assert_eq!(jwks_only.id_token_public().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn published_public_keys_match_the_signing_keys() {
+        let d = doc("k2", Some("k1"));
+        let published = PublicKeysDocument::of(&d).unwrap();
+        let mut verifier = KeySet::default();
+        verifier.add_public(serde_json::from_str(&serde_json::to_string(&published).unwrap()).unwrap());
+        let mut signer = KeySet::default();
+        signer.add(Purpose::IdToken, &d).unwrap();
+        assert_eq!(verifier.id_token_public().unwrap(), signer.id_token_public().unwrap());
+        assert_eq!(published.keys.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k2", "k1"]);
     }
 
     #[test]
     fn a_bare_generation_as_cloudformation_makes_it_is_accepted() {
         let set = KeySet::from_json(r#"{"kid":"initial","seed":"abcdefghijklmnopqrstuvwxyz0123456789ABCD"}"#).unwrap();
-        assert_eq!(set.current.kid, "initial");
-        assert!(set.previous.is_none());
+        assert_eq!(set.session().unwrap().current.kid, "initial");
+        assert!(set.session().unwrap().previous.is_none());
     }
 
     #[test]

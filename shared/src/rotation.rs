@@ -1,14 +1,18 @@
-//! Secrets Manager rotation of the key secret, in its four steps: `createSecret` stages a new
-//! generation as AWSPENDING, keeping the current one as `previous` so tokens signed before the
-//! rotation still verify; `setSecret` has nothing to do (no outside system holds the keys);
-//! `testSecret` proves the pending document loads; `finishSecret` moves AWSCURRENT to it.
+//! Secrets Manager rotation of the key secrets (one function rotates each of them), in the four
+//! steps: `createSecret` stages a new generation as AWSPENDING, keeping the current one as
+//! `previous` so what was signed or sealed before the rotation still verifies or opens;
+//! `setSecret` has nothing to do (no outside system holds the keys); `testSecret` proves the
+//! pending document loads; `finishSecret` moves AWSCURRENT to it. Rotating the idToken key
+//! secret also publishes the public keys of the pending and current generations to the public
+//! key secret at `createSecret`, before the new key signs anything, so verifiers (the JWKS
+//! function among them) know a key before any token names it.
 
 use aws_sdk_secretsmanager::Client;
 use serde::Deserialize;
 
 use crate::clock::Epoch;
 use crate::error::BoxError;
-use crate::keys::{KeySet, KeySetDocument, generate_generation};
+use crate::keys::{KeySet, KeySetDocument, PublicKeysDocument, Purpose, generate_generation};
 
 /// What Secrets Manager sends the rotation function.
 #[derive(Debug, Clone, Deserialize)]
@@ -23,6 +27,8 @@ pub struct RotationEvent {
 
 pub struct Rotator {
     client: Client,
+    /// (idToken key secret, public key secret): where rotating the first publishes to the second.
+    publish: Option<(String, String)>,
 }
 
 const CURRENT: &str = "AWSCURRENT";
@@ -30,12 +36,23 @@ const PENDING: &str = "AWSPENDING";
 
 impl Rotator {
     pub fn new(client: Client) -> Self {
-        Rotator { client }
+        Rotator { client, publish: None }
+    }
+
+    /// Rotations of `id_token_secret` publish its public keys to `public_secret`.
+    pub fn publishing_public_keys(mut self, id_token_secret: String, public_secret: String) -> Self {
+        self.publish = Some((id_token_secret, public_secret));
+        self
     }
 
     pub async fn from_env() -> Self {
         let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-        Rotator::new(Client::new(&aws))
+        let rotator = Rotator::new(Client::new(&aws));
+        let var = |p: Purpose| std::env::var(p.env_var()).ok().filter(|v| !v.is_empty());
+        match (var(Purpose::IdToken), var(Purpose::IdTokenPublic)) {
+            (Some(private), Some(public)) => rotator.publishing_public_keys(private, public),
+            _ => rotator,
+        }
     }
 
     pub async fn rotate(&self, event: &RotationEvent, now: Epoch) -> Result<(), BoxError> {
@@ -73,9 +90,26 @@ impl Rotator {
 
     async fn create(&self, event: &RotationEvent, now: Epoch) -> Result<(), BoxError> {
         // Idempotent: a retried step finds its pending version already there.
-        if self.pending(event).await.is_ok() {
-            return Ok(());
+        let pending = match self.pending(event).await {
+            Ok(json) => KeySetDocument::parse(&json)?,
+            Err(_) => self.stage(event, now).await?,
+        };
+        if let Some((id_token_secret, public_secret)) = &self.publish
+            && *id_token_secret == event.secret_id
+        {
+            let public = PublicKeysDocument::of(&pending)?;
+            self.client
+                .put_secret_value()
+                .secret_id(public_secret)
+                .secret_string(serde_json::to_string(&public)?)
+                .send()
+                .await?;
+            tracing::info!(keys = public.keys.len(), "idToken public keys published");
         }
+        Ok(())
+    }
+
+    async fn stage(&self, event: &RotationEvent, now: Epoch) -> Result<KeySetDocument, BoxError> {
         let current = self.client.get_secret_value().secret_id(&event.secret_id).version_stage(CURRENT).send().await?;
         let doc = KeySetDocument::parse(current.secret_string().ok_or("the current key secret has no SecretString")?)?;
         let next = KeySetDocument { current: generate_generation(&format!("k{now}"))?, previous: Some(doc.current) };
@@ -88,7 +122,7 @@ impl Rotator {
             .send()
             .await?;
         tracing::info!(kid = %next.current.kid, "new key generation staged");
-        Ok(())
+        Ok(next)
     }
 
     async fn test(&self, event: &RotationEvent) -> Result<(), BoxError> {

@@ -39,6 +39,8 @@ pub struct ProbeStore {
     total: AtomicUsize,
     /// (method, calls that still succeed before it starts failing).
     failing: Mutex<Option<(&'static str, usize)>>,
+    /// Calls of any method that still succeed before every call fails.
+    failing_after: Mutex<Option<usize>>,
 }
 
 impl ProbeStore {
@@ -49,6 +51,15 @@ impl ProbeStore {
             calls: Mutex::new(BTreeMap::new()),
             total: AtomicUsize::new(0),
             failing: Mutex::new(None),
+            failing_after: Mutex::new(None),
+        }
+    }
+
+    /// After `successes` more calls (of any method) succeed, every call fails as unavailable,
+    /// until [`ProbeStore::heal`]: a request broken at its n-th store call.
+    pub fn fail_after_calls(&self, successes: usize) {
+        if let Ok(mut f) = self.failing_after.lock() {
+            *f = Some(successes);
         }
     }
 
@@ -62,6 +73,9 @@ impl ProbeStore {
 
     pub fn heal(&self) {
         if let Ok(mut f) = self.failing.lock() {
+            *f = None;
+        }
+        if let Ok(mut f) = self.failing_after.lock() {
             *f = None;
         }
         self.set_fault(Fault::None);
@@ -91,6 +105,14 @@ impl ProbeStore {
         self.total.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut c) = self.calls.lock() {
             *c.entry(method).or_default() += 1;
+        }
+        if let Ok(mut after) = self.failing_after.lock()
+            && let Some(left) = after.as_mut()
+        {
+            if *left == 0 {
+                return Err(StoreError::Unavailable(format!("injected: the store failed at {method}").into()));
+            }
+            *left -= 1;
         }
         if let Ok(mut failing) = self.failing.lock()
             && let Some((m, left)) = failing.as_mut()
@@ -242,4 +264,18 @@ pub fn tallied(key: &str) -> usize {
 /// Comparisons recorded under every key that starts with `prefix`.
 pub fn tallied_with_prefix(prefix: &str) -> usize {
     TALLY.lock().map(|t| t.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, n)| n).sum()).unwrap_or(0)
+}
+
+/// A key source that hands out only some purposes of another's keys: a function as its
+/// template entry configures it.
+pub struct RestrictedKeys {
+    pub inner: Arc<dyn KeySource>,
+    pub purposes: Vec<crate::keys::Purpose>,
+}
+
+#[async_trait]
+impl KeySource for RestrictedKeys {
+    async fn load(&self) -> Result<KeySet, BoxError> {
+        Ok(self.inner.load().await?.restricted_to(&self.purposes))
+    }
 }

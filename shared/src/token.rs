@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Epoch;
 use crate::crypto;
 use crate::error::BoxError;
-use crate::keys::{KeySet, Keys};
+use crate::keys::{KeySet, MissingKey, Purpose};
 
 /// Tokens longer than this are refused before any parsing.
 pub const MAX_TOKEN_LENGTH: usize = 4096;
@@ -58,20 +58,29 @@ pub enum TokenError {
     UnknownKid,
     #[error("the token has expired")]
     Expired,
+    /// This function was given no keys of that purpose: a deployment mistake, not the caller's.
+    #[error("no {0:?} keys to verify with")]
+    NoKeys(Purpose),
 }
 
-fn kid_for(keys: &Keys, purpose: &str) -> String {
-    format!("{}:{purpose}", keys.kid)
+fn kid_for(generation: &str, purpose: &str) -> String {
+    format!("{generation}:{purpose}")
 }
 
-/// Splits `generation:purpose` and finds that generation's keys.
-fn keys_for<'a>(set: &'a KeySet, header: &Header, purpose: &str) -> Result<&'a Keys, TokenError> {
+/// Splits `generation:purpose`, checking the purpose; returns the generation.
+fn generation_of<'h>(header: &'h Header, purpose: &str) -> Result<&'h str, TokenError> {
     let kid = header.kid.as_deref().ok_or(TokenError::Invalid)?;
     let (generation, p) = kid.rsplit_once(':').ok_or(TokenError::Invalid)?;
     if p != purpose {
         return Err(TokenError::Invalid);
     }
-    set.by_kid(generation).ok_or(TokenError::UnknownKid)
+    Ok(generation)
+}
+
+impl From<MissingKey> for TokenError {
+    fn from(e: MissingKey) -> Self {
+        TokenError::NoKeys(e.0)
+    }
 }
 
 fn pinned(alg: Algorithm) -> Validation {
@@ -85,11 +94,11 @@ fn pinned(alg: Algorithm) -> Validation {
 }
 
 pub fn issue_session_token(set: &KeySet, claims: &SessionClaims) -> Result<String, BoxError> {
-    let keys = &set.current;
+    let keys = &set.session()?.current;
     let purpose = claims.typ.purpose();
     let secret = if purpose == "access" { &keys.access } else { &keys.auth };
     let mut header = Header::new(Algorithm::HS256);
-    header.kid = Some(kid_for(keys, purpose));
+    header.kid = Some(kid_for(&keys.kid, purpose));
     Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret))?)
 }
 
@@ -104,7 +113,10 @@ pub fn verify_session_token(set: &KeySet, token: &str, now: Epoch) -> Result<Ses
     }
     let purpose = header.kid.as_deref().and_then(|k| k.rsplit_once(':')).map(|(_, p)| p).ok_or(TokenError::Invalid)?;
     let keys = match purpose {
-        "auth" | "access" => keys_for(set, &header, purpose)?,
+        "auth" | "access" => {
+            let generation = generation_of(&header, purpose)?;
+            set.session()?.by_kid(generation).ok_or(TokenError::UnknownKid)?
+        }
         _ => return Err(TokenError::Invalid),
     };
     let secret = if purpose == "access" { &keys.access } else { &keys.auth };
@@ -143,10 +155,10 @@ pub struct IdClaims {
 }
 
 pub fn issue_id_token(set: &KeySet, claims: &IdClaims) -> Result<String, BoxError> {
-    let keys = &set.current;
+    let keys = &set.id_token()?.current;
     let mut header = Header::new(Algorithm::EdDSA);
-    header.kid = Some(kid_for(keys, "id"));
-    Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&keys.id_token_pkcs8))?)
+    header.kid = Some(kid_for(&keys.kid, "id"));
+    Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&keys.pkcs8))?)
 }
 
 pub fn verify_id_token(
@@ -163,13 +175,11 @@ pub fn verify_id_token(
     if header.alg != Algorithm::EdDSA {
         return Err(TokenError::Invalid);
     }
-    let keys = keys_for(set, &header, "id")?;
-    let data = jsonwebtoken::decode::<IdClaims>(
-        token,
-        &DecodingKey::from_ed_der(&keys.id_token_public),
-        &pinned(Algorithm::EdDSA),
-    )
-    .map_err(|_| TokenError::Invalid)?;
+    let generation = generation_of(&header, "id")?;
+    let key = set.id_token_public()?.iter().find(|k| k.kid == generation).ok_or(TokenError::UnknownKid)?;
+    let public = crypto::b64url_decode(&key.x).ok_or(TokenError::Invalid)?;
+    let data = jsonwebtoken::decode::<IdClaims>(token, &DecodingKey::from_ed_der(&public), &pinned(Algorithm::EdDSA))
+        .map_err(|_| TokenError::Invalid)?;
     let claims = data.claims;
     if claims.iss != issuer || claims.aud != audience {
         return Err(TokenError::Invalid);
@@ -181,21 +191,22 @@ pub fn verify_id_token(
 }
 
 /// The public keys of every generation, as a JWK Set (RFC 7517, OKP keys of RFC 8037).
-pub fn jwks(set: &KeySet) -> serde_json::Value {
+pub fn jwks(set: &KeySet) -> Result<serde_json::Value, MissingKey> {
     let keys: Vec<_> = set
-        .generations()
+        .id_token_public()?
+        .iter()
         .map(|k| {
             serde_json::json!({
                 "kty": "OKP",
                 "crv": "Ed25519",
                 "alg": "EdDSA",
                 "use": "sig",
-                "kid": kid_for(k, "id"),
-                "x": crypto::b64url(&k.id_token_public),
+                "kid": kid_for(&k.kid, "id"),
+                "x": k.x,
             })
         })
         .collect();
-    serde_json::json!({ "keys": keys })
+    Ok(serde_json::json!({ "keys": keys }))
 }
 
 #[cfg(test)]
@@ -294,7 +305,7 @@ mod tests {
         assert_eq!(verify_id_token(&keys, &token, "other", "aud", 1500), Err(TokenError::Invalid));
         assert_eq!(verify_id_token(&keys, &token, "iss", "other", 1500), Err(TokenError::Invalid));
         // Verify the way an outside service would: from the JWKS alone.
-        let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks(&keys)).unwrap();
+        let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks(&keys).unwrap()).unwrap();
         let jwk = jwks.find("k1:id").unwrap();
         let mut v = Validation::new(Algorithm::EdDSA);
         v.set_audience(&["aud"]);
@@ -308,9 +319,10 @@ mod tests {
         let keys = set("k1");
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some("k1:id".into());
-        let forged =
-            jsonwebtoken::encode(&header, &id_claims(), &EncodingKey::from_secret(&keys.current.id_token_public))
-                .unwrap();
+        let forged = {
+            let public = crypto::b64url_decode(&keys.id_token_public().unwrap()[0].x).unwrap();
+            jsonwebtoken::encode(&header, &id_claims(), &EncodingKey::from_secret(&public)).unwrap()
+        };
         assert_eq!(verify_id_token(&keys, &forged, "iss", "aud", 1500), Err(TokenError::Invalid));
     }
 }

@@ -26,9 +26,10 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     crate::proof::require_otp(app, &req, &user).await?;
     let secret = crypto::random_bytes::<{ totp::SECRET_BYTES }>()?;
     let keys = app.keys();
+    let data = &keys.data()?.current;
     let sealed = TotpSecret {
-        kid: keys.current.kid.clone(),
-        sealed: crypto::seal(&keys.current.data, user.user_id.as_bytes(), &secret)?,
+        kid: data.kid.clone(),
+        sealed: crypto::seal(&data.data, user.user_id.as_bytes(), &secret)?,
         verified_at: None,
         last_step: None,
     };

@@ -15,7 +15,7 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
 }
 
 async fn run(app: &App, _ctx: Ctx, _req: Request) -> Result<Response<Body>, AuthError> {
-    let mut response = http::ok(&token::jwks(&app.keys()));
+    let mut response = http::ok(&token::jwks(&app.keys())?);
     // Public keys may be cached; a rotation keeps the previous key published meanwhile.
     response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     Ok(response)

@@ -140,7 +140,8 @@ where
             .totp
             .as_mut()
             .ok_or(AuthError::bad_request("SECRET_NOT_CONFIGURED", "No TOTP secret is configured."))?;
-        let key = keys.by_kid(&t.kid).ok_or_else(|| AuthError::internal("TOTP secret sealed under a retired key"))?;
+        let key =
+            keys.data()?.by_kid(&t.kid).ok_or_else(|| AuthError::internal("TOTP secret sealed under a retired key"))?;
         let secret = crate::crypto::open(&key.data, user_id.as_bytes(), &t.sealed)
             .ok_or_else(|| AuthError::internal("TOTP secret does not open"))?;
         #[cfg(feature = "test-util")]
