@@ -409,8 +409,14 @@ async fn f10_a_password_change_ends_every_step_up(b: Backend) {
     let grant = json!({"identity": identity});
     assert_eq!(t.post("/access_token", Some(&auth), grant.clone()).await.body["status"], "STEPPED_UP");
     let change = json!({"oldPassword": {"value": PASSWORD}, "newPassword": {"value": "violet tugboat harmonica 42"}});
-    assert_eq!(t.post("/passwords/update", Some(&access), change).await.status, 200);
-    assert_eq!(t.post("/access_token", Some(&auth), grant).await.body["status"], "STANDARD");
+    let changed = t.post("/passwords/update", Some(&access), change).await;
+    assert_eq!(changed.status, 200);
+    // The stepped-up session ended with the change, the caller's own included; the session the
+    // answer opens starts without a step-up.
+    assert_eq!(t.post("/access_token", Some(&auth), grant.clone()).await.status, 401);
+    assert_eq!(t.get("/authentication_factors", Some(&access)).await.status, 401);
+    let fresh = changed.body["token"].as_str().unwrap();
+    assert_eq!(t.post("/access_token", Some(fresh), grant).await.body["status"], "STANDARD");
 }
 
 // ------------------------------------------------------------------ 11. e-mail

@@ -46,21 +46,32 @@ pub async fn send_code(
         Err(StoreError::Conflict) => return Err(AuthError::Conflict("RETRY_IN_15SEC")),
         Err(e) => return Err(e.into()),
     }
-    let budget = match delivery {
-        Delivery::Sms { to_e164 } => limits::sms_budget(app, ctx, to_e164, user_id).await,
-        Delivery::Email { to } => limits::email_budget(app, to).await,
+    let budgets = match delivery {
+        Delivery::Sms { to_e164 } => {
+            limits::sms_destination(app, to_e164).map(|()| limits::code_budgets(app, ctx, user_id, Some(to_e164), None))
+        }
+        Delivery::Email { to } => Ok(limits::code_budgets(app, ctx, user_id, None, Some(to))),
     };
-    if let Err(refused) = budget {
-        app.store.delete_code(user_id, &purpose_key).await?;
-        return Err(refused);
-    }
+    let budgets = match budgets {
+        Ok(budgets) => limits::charge(app, &budgets).await.map(|()| budgets),
+        Err(refused) => Err(refused),
+    };
+    let budgets = match budgets {
+        Ok(budgets) => budgets,
+        Err(refused) => {
+            app.store.delete_code(user_id, &purpose_key).await?;
+            return Err(refused);
+        }
+    };
     let body = format!("Your verification code is {code}. It expires in 5 minutes. Never share it.");
     let sent = match delivery {
         Delivery::Sms { to_e164 } => app.sms.send(to_e164, &body).await,
         Delivery::Email { to } => app.email.send(to, "Your verification code", &body).await,
     };
     if let Err(e) = sent {
+        // Nothing went out: no challenge, no cooldown and no budget spent.
         app.store.delete_code(user_id, &purpose_key).await?;
+        limits::refund(app, &budgets).await;
         return Err(AuthError::Unavailable { retry_after: 5, source: e });
     }
     tracing::info!(user_id, purpose = %purpose_kind(purpose), "one-time code sent");
@@ -69,7 +80,7 @@ pub async fn send_code(
 
 fn purpose_kind(p: &CodePurpose) -> &'static str {
     match p {
-        CodePurpose::FactorSms => "factor-sms",
+        CodePurpose::FactorSms { .. } => "factor-sms",
         CodePurpose::StepUp { .. } => "step-up",
         CodePurpose::Method { .. } => "method",
     }

@@ -1,10 +1,18 @@
-//! Request budgets, counted in fixed windows by the store (so every Lambda instance shares
-//! them): per source IP on unauthenticated operations; SMS budgets per number and account, per
-//! source IP and for the whole service against SMS pumping; e-mail per address; push per
-//! account. Per-account login attempts are bounded by the lockout itself.
+//! Request budgets, counted by the store in windows (so every Lambda instance shares them):
+//! per source IP on unauthenticated operations; and the budgets that guard money and guesses:
+//! SMS per number and account, per account, per source IP and for the whole service; e-mail
+//! per address; push per account; TOTP checks per account. Per-account login attempts are
+//! bounded by the lockout itself.
+//!
+//! The per-minute throttles count in fixed windows (one store write). The security budgets
+//! count in a *sliding* window, estimated from the current and the previous fixed window (the
+//! previous one weighted by how much of it still overlaps the last `window` seconds), so twice
+//! the limit never fits around a window boundary; that costs one more read.
 //!
 //! A budget keyed by something a stranger can name (a phone number, an e-mail address) is
-//! charged per account, so nobody can spend another account's budget.
+//! charged per account, so nobody can spend another account's budget; and the budgets of one
+//! request are charged all or none: a request refused by one gives back what it took from the
+//! others.
 
 use crate::app::App;
 use crate::error::AuthError;
@@ -13,62 +21,169 @@ use crate::http::Ctx;
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
 
-async fn enforce(app: &App, key: &str, limit: u32, window_secs: i64) -> Result<(), AuthError> {
+/// One budget a request spends from.
+pub struct Budget {
+    pub key: String,
+    pub limit: u32,
+    pub window_secs: i64,
+    /// Sliding (estimated over the last `window_secs`) rather than fixed windows.
+    pub sliding: bool,
+}
+
+impl Budget {
+    fn fixed(key: String, limit: u32, window_secs: i64) -> Self {
+        Budget { key, limit, window_secs, sliding: false }
+    }
+
+    fn sliding(key: String, limit: u32, window_secs: i64) -> Self {
+        Budget { key, limit, window_secs, sliding: true }
+    }
+}
+
+fn window_end(now: i64, window_secs: i64) -> i64 {
+    (now.div_euclid(window_secs) + 1) * window_secs
+}
+
+/// Whether `hits` in the current window (ending at `end`) and `previous` in the one before fit
+/// `limit` over the last window at `now`; if not, seconds until they would.
+fn over_limit(b: &Budget, previous: u64, hits: u64, now: i64, end: i64) -> Option<i64> {
+    if !b.sliding {
+        return (hits > u64::from(b.limit)).then_some((end - now).max(1));
+    }
+    let w = b.window_secs as f64;
+    let left = (end - now) as f64;
+    let limit = f64::from(b.limit);
+    let estimate = previous as f64 * left / w + hits as f64;
+    if estimate <= limit {
+        return None;
+    }
+    let retry = if hits as f64 > limit || previous == 0 {
+        // Not before this window ends, and then the window after must absorb these hits.
+        left + w * (1.0 - (limit - 1.0).max(0.0) / hits as f64)
+    } else {
+        // When enough of the previous window has slid out.
+        left - (limit - hits as f64) * w / previous as f64
+    };
+    Some(retry.ceil().max(1.0) as i64)
+}
+
+/// Charges every budget or none: each is counted in turn; when one is over its limit, every
+/// hit counted for this request is given back and the answer is 429 with `Retry-After`.
+pub async fn charge(app: &App, budgets: &[Budget]) -> Result<(), AuthError> {
     let now = app.now();
-    let window_end = (now.div_euclid(window_secs) + 1) * window_secs;
-    let hits = app.store.hit_rate_counter(key, window_end).await?;
-    if hits > u64::from(limit) {
-        tracing::warn!(limit, budget = key.split(':').next().unwrap_or(""), "rate limit reached");
-        return Err(AuthError::TooManyRequests { limit, retry_after: window_end - now });
+    let mut charged: Vec<(&str, i64)> = Vec::new();
+    for b in budgets {
+        let end = window_end(now, b.window_secs);
+        let hits = app.store.hit_rate_counter(&b.key, end).await?;
+        charged.push((&b.key, end));
+        let previous = if b.sliding { app.store.get_rate_counter(&b.key, end - b.window_secs).await? } else { 0 };
+        if let Some(retry_after) = over_limit(b, previous, hits, now, end) {
+            tracing::warn!(limit = b.limit, budget = b.key.split(':').next().unwrap_or(""), "rate limit reached");
+            for (key, end) in charged {
+                if let Err(e) = app.store.release_rate_counter(key, end).await {
+                    tracing::warn!(error = %e, "could not give a budget hit back");
+                }
+            }
+            return Err(AuthError::TooManyRequests { limit: b.limit, retry_after });
+        }
     }
     Ok(())
+}
+
+/// Gives back one hit of each budget (a request that was charged but did nothing, such as a
+/// send the provider refused). Best effort: a failure is logged.
+pub async fn refund(app: &App, budgets: &[Budget]) {
+    let now = app.now();
+    for b in budgets {
+        if let Err(e) = app.store.release_rate_counter(&b.key, window_end(now, b.window_secs)).await {
+            tracing::warn!(error = %e, "could not give a budget hit back");
+        }
+    }
 }
 
 /// Per source IP, per minute: login, registration, push answers.
 pub async fn per_ip(app: &App, ctx: &Ctx, operation: &str) -> Result<(), AuthError> {
     let limit = app.config.rate_limit.per_ip_per_minute;
-    enforce(app, &format!("ip:{operation}:{}", ctx.source_ip), limit, 60).await
+    charge(app, &[Budget::fixed(format!("ip:{operation}:{}", ctx.source_ip), limit, 60)]).await
 }
 
-/// Per account, per minute: operations that cost money or guesses (code sending).
-pub async fn per_account(app: &App, user_id: &str, operation: &str) -> Result<(), AuthError> {
-    let limit = app.config.rate_limit.per_account_per_minute;
-    enforce(app, &format!("user:{operation}:{user_id}"), limit, 60).await
-}
-
-/// SMS pumping protection, spent only once a code is really about to be sent: the destination
-/// must be a mobile of an allowed country; then a few messages per number and account per hour,
-/// per account per day, per source IP per hour, and a ceiling for the whole service per day.
-pub async fn sms_budget(app: &App, ctx: &Ctx, to_e164: &str, user_id: &str) -> Result<(), AuthError> {
-    if !crate::phone::may_receive_sms(to_e164, &app.config.sms_countries) {
-        return Err(AuthError::Conflict("MOBILE_NUMBER_NOT_SUPPORTED"));
-    }
+/// What sending one code spends, checked only once the resend cooldown has let it through: the
+/// account's code sends per minute, and for SMS the destination (a mobile of an allowed
+/// country) and the SMS budgets; for e-mail the address's daily budget.
+pub fn code_budgets(app: &App, ctx: &Ctx, user_id: &str, sms_to: Option<&str>, email_to: Option<&str>) -> Vec<Budget> {
     let limits = &app.config.rate_limit;
-    let number = crate::crypto::sha256_b64url(to_e164.as_bytes());
-    enforce(app, &format!("sms-phone:{number}:{user_id}"), limits.sms_per_phone_per_hour, HOUR).await?;
-    enforce(app, &format!("sms-user:{user_id}"), limits.sms_per_account_per_day, DAY).await?;
-    enforce(app, &format!("sms-ip:{}", ctx.source_ip), limits.sms_per_ip_per_hour, HOUR).await?;
-    enforce(app, "sms-global", limits.sms_global_per_day, DAY).await
+    let mut budgets = vec![Budget::fixed(format!("user:send-code:{user_id}"), limits.per_account_per_minute, 60)];
+    if let Some(to) = sms_to {
+        let number = crate::crypto::sha256_b64url(to.as_bytes());
+        budgets.extend([
+            // One SMS per account per cooldown period, whatever the purpose or session asking (a
+            // fixed window: a burst at a window's edge gets two, never more).
+            Budget::fixed(format!("sms-burst:{user_id}"), 1, crate::otp::RESEND_COOLDOWN_SECS),
+            Budget::sliding(format!("sms-phone:{number}:{user_id}"), limits.sms_per_phone_per_hour, HOUR),
+            Budget::sliding(format!("sms-user:{user_id}"), limits.sms_per_account_per_day, DAY),
+            Budget::sliding(format!("sms-ip:{}", ctx.source_ip), limits.sms_per_ip_per_hour, HOUR),
+            Budget::sliding("sms-global".to_owned(), limits.sms_global_per_day, DAY),
+        ]);
+    }
+    if let Some(to) = email_to {
+        let address = crate::crypto::sha256_b64url(to.as_bytes());
+        budgets.push(Budget::sliding(format!("email-addr:{address}"), limits.email_per_address_per_day, DAY));
+    }
+    budgets
 }
 
-/// E-mail codes per address per day: a third party's address cannot be flooded.
-pub async fn email_budget(app: &App, to: &str) -> Result<(), AuthError> {
-    let address = crate::crypto::sha256_b64url(to.as_bytes());
-    enforce(app, &format!("email-addr:{address}"), app.config.rate_limit.email_per_address_per_day, DAY).await
+/// The SMS destination check: a mobile number of an allowed country (settings change after
+/// numbers were stored, so it is checked again at every send).
+pub fn sms_destination(app: &App, to_e164: &str) -> Result<(), AuthError> {
+    if crate::phone::may_receive_sms(to_e164, &app.config.sms_countries) {
+        Ok(())
+    } else {
+        Err(AuthError::Conflict("MOBILE_NUMBER_NOT_SUPPORTED"))
+    }
 }
 
 /// Push challenges per account per 10 minutes, whatever session asks.
 pub async fn push_budget(app: &App, user_id: &str) -> Result<(), AuthError> {
     let limit = app.config.rate_limit.push_per_account_per_10_minutes;
-    enforce(app, &format!("push-user:{user_id}"), limit, 600).await
+    charge(app, &[Budget::sliding(format!("push-user:{user_id}"), limit, 600)]).await
 }
 
 /// TOTP checks per account per lockout period, on top of the lockout: a successful password
 /// login clears the lockout counter but not this, so a holder of the password cannot buy an
 /// endless series of TOTP guesses by logging in between them.
 pub async fn totp_budget(app: &App, user_id: &str) -> Result<(), AuthError> {
-    enforce(app, &format!("totp:{user_id}"), TOTP_CHECKS_PER_WINDOW, app.config.lockout_secs).await
+    let window = app.config.lockout_secs;
+    charge(app, &[Budget::sliding(format!("totp:{user_id}"), TOTP_CHECKS_PER_WINDOW, window)]).await
 }
 
 /// TOTP codes checked per account per lockout period (30 minutes by default).
 pub const TOTP_CHECKS_PER_WINDOW: u32 = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(limit: u32, window: i64) -> Budget {
+        Budget::sliding("k".into(), limit, window)
+    }
+
+    #[test]
+    fn a_sliding_window_refuses_twice_the_limit_around_a_boundary() {
+        // Five at the very end of one 600 s window, then the next window starts.
+        let budget = b(5, 600);
+        assert_eq!(over_limit(&budget, 0, 5, 599, 600), None, "five fit");
+        assert!(over_limit(&budget, 0, 6, 599, 600).is_some(), "a sixth does not");
+        assert!(over_limit(&budget, 5, 1, 601, 1200).is_some(), "nor one just after the boundary");
+        // As the previous window slides out, room comes back.
+        assert_eq!(over_limit(&budget, 5, 1, 600 + 120, 1200), None, "after a fifth of it slid out");
+        let retry = over_limit(&budget, 5, 1, 601, 1200).unwrap();
+        assert!((118..=121).contains(&retry), "{retry}");
+    }
+
+    #[test]
+    fn a_fixed_window_counts_only_its_own_hits() {
+        let budget = Budget::fixed("k".into(), 5, 60);
+        assert_eq!(over_limit(&budget, 0, 5, 59, 60), None);
+        assert_eq!(over_limit(&budget, 0, 6, 0, 60), Some(60));
+    }
+}

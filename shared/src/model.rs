@@ -111,6 +111,13 @@ impl User {
     /// Whether the account can already prove itself with something beyond the password: an
     /// ACTIVE surface-1 factor, or a validated surface-2 method (phone, e-mail, TOTP). While it
     /// can, changing how it proves itself needs that proof (ASVS 5.0 V6.4, V7.5).
+    /// Whether a pending enrolment added without proof (`unproven`) may still be completed: only
+    /// while the account still has no second factor. Otherwise a holder of the password who
+    /// started one early could finish it after the owner secured the account.
+    pub fn may_complete(&self, unproven: bool) -> bool {
+        !(unproven && self.has_second_factor())
+    }
+
     pub fn has_second_factor(&self) -> bool {
         self.factors.iter().any(|f| f.status == FactorStatus::Active)
             || self.mfa.phone_verified_at.is_some()
@@ -124,6 +131,11 @@ impl std::fmt::Debug for User {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("User").field("user_id", &self.user_id).field("version", &self.version).finish_non_exhaustive()
     }
+}
+
+/// A phone number as part of a code's purpose: a hash, so keys name no number.
+fn number_key(e164: &str) -> String {
+    crate::crypto::sha256_b64url(e164.as_bytes())[..22].to_owned()
 }
 
 pub fn normalize_email(email: &str) -> String {
@@ -256,21 +268,38 @@ pub struct Factor {
 /// What a one-time code is for; one live code per purpose and user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodePurpose {
-    /// Enrolling the SMS factor of surface 1.
-    FactorSms,
+    /// Enrolling the SMS factor of surface 1, to one number (the code proves that number).
+    FactorSms { destination: String },
     /// Stepping up one session.
     StepUp { session_id: String },
-    /// Validating a surface-2 method (`SMS` or `EMAIL`).
-    Method { channel: &'static str },
+    /// Validating (or proving with) a surface-2 method: `EMAIL`, or `SMS` to one number. The
+    /// number is part of the purpose, so a code sent to one number never validates another.
+    Method { channel: &'static str, destination: Option<String> },
 }
 
 impl CodePurpose {
     pub fn key(&self) -> String {
         match self {
-            CodePurpose::FactorSms => "FACTOR#SMS".into(),
+            CodePurpose::FactorSms { destination } => format!("FACTOR#SMS#{destination}"),
             CodePurpose::StepUp { session_id } => format!("STEPUP#{session_id}"),
-            CodePurpose::Method { channel } => format!("METHOD#{channel}"),
+            CodePurpose::Method { channel, destination: None } => format!("METHOD#{channel}"),
+            CodePurpose::Method { channel, destination: Some(d) } => format!("METHOD#{channel}#{d}"),
         }
+    }
+
+    /// A code of the SMS method, to `e164`.
+    pub fn sms_method(e164: &str) -> Self {
+        CodePurpose::Method { channel: "SMS", destination: Some(number_key(e164)) }
+    }
+
+    /// A code enrolling the surface-1 SMS factor, to `e164`.
+    pub fn sms_factor(e164: &str) -> Self {
+        CodePurpose::FactorSms { destination: number_key(e164) }
+    }
+
+    /// A code of the e-mail method (to the account's address, which never changes).
+    pub fn email_method() -> Self {
+        CodePurpose::Method { channel: "EMAIL", destination: None }
     }
 }
 
@@ -356,6 +385,10 @@ pub struct Mfa {
     pub phone_verified_at: Option<Epoch>,
     #[serde(default)]
     pub totp: Option<TotpSecret>,
+    /// The number in `User::mobile` was set on surface 2 while the account had no second
+    /// factor (so without proof): once the account has one, it can no longer be validated.
+    #[serde(default)]
+    pub phone_unproven: bool,
 }
 
 /// A TOTP secret, encrypted at rest (AES-256-GCM under the data key of generation `kid`).
@@ -369,6 +402,10 @@ pub struct TotpSecret {
     /// The last time step accepted: a code is never accepted twice.
     #[serde(default)]
     pub last_step: Option<u64>,
+    /// Added while the account had no second factor (so without proof): once the account has
+    /// one, this secret can no longer be validated.
+    #[serde(default)]
+    pub unproven: bool,
 }
 
 impl std::fmt::Debug for TotpSecret {

@@ -13,6 +13,7 @@ use crate::auth::Principal;
 use crate::challenge;
 use crate::error::AuthError;
 use crate::model::{CodeCheck, CodePurpose, FactorStatus, SessionStatus, User};
+use crate::store::StoreError;
 
 /// Surface 1: the session must be stepped up if the account has anything to step up with.
 pub fn require_step_up(user: &User, principal: &Principal) -> Result<(), AuthError> {
@@ -20,6 +21,44 @@ pub fn require_step_up(user: &User, principal: &Principal) -> Result<(), AuthErr
         return Err(AuthError::Conflict("STEP_UP_REQUIRED"));
     }
     Ok(())
+}
+
+/// Surface 1: applies `change` to the caller's account. With the password alone while the
+/// account has no second factor; otherwise only from a stepped-up session, whose step-up the
+/// same atomic write spends, so two changes racing on one step-up cannot both land. Returns the
+/// account before and after.
+pub async fn change_factors<F>(app: &App, principal: &Principal, mut change: F) -> Result<(User, User), AuthError>
+where
+    F: FnMut(&mut User) -> Result<(), AuthError>,
+{
+    let session_id = principal.session.session_id.as_str();
+    let mut stepped_up = principal.session.status == SessionStatus::SteppedUp;
+    for _ in 0..5 {
+        let before = crate::handlers::load_user(app, &principal.session.email).await?;
+        let needs_proof = before.has_second_factor();
+        if needs_proof && !stepped_up {
+            return Err(AuthError::Conflict("STEP_UP_REQUIRED"));
+        }
+        let mut next = before.clone();
+        change(&mut next)?;
+        let written = if needs_proof {
+            app.store.update_user_spending_step_up(&next, session_id, app.now()).await
+        } else {
+            app.store.update_user(&next).await
+        };
+        match written {
+            Ok(saved) => return Ok((before, saved)),
+            // The account changed meanwhile, or the step-up was spent (or the session ended).
+            Err(StoreError::Conflict) => {
+                let session = app.store.get_session(session_id).await?;
+                let now = app.now();
+                stepped_up = session
+                    .is_some_and(|s| s.status == SessionStatus::SteppedUp && !s.revoked && now < s.absolute_expires_at);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AuthError::Unavailable { retry_after: 1, source: "the account kept changing".into() })
 }
 
 const OTP_REQUIRED: AuthError = AuthError::Refused {
@@ -38,7 +77,7 @@ pub async fn require_otp(app: &App, req: &Request, user: &User) -> Result<(), Au
         return Err(OTP_REQUIRED);
     };
     if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
-        match crate::handlers::accept_totp(app, &user.email, &code, |_| {}).await {
+        match crate::handlers::accept_totp(app, &user.email, &code, |_| Ok(())).await {
             Ok(_) => return Ok(()),
             Err(AuthError::BadRequest { code: "INVALID_CODE", .. }) => {}
             Err(e) => return Err(e),
@@ -49,7 +88,11 @@ pub async fn require_otp(app: &App, req: &Request, user: &User) -> Result<(), Au
         if !validated {
             continue;
         }
-        let purpose = CodePurpose::Method { channel };
+        let purpose = match (channel, &user.mobile) {
+            ("SMS", Some(mobile)) => CodePurpose::sms_method(&mobile.e164()),
+            ("SMS", None) => continue,
+            _ => CodePurpose::email_method(),
+        };
         if challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? == CodeCheck::Accepted {
             return Ok(());
         }
@@ -58,8 +101,9 @@ pub async fn require_otp(app: &App, req: &Request, user: &User) -> Result<(), Au
 }
 
 /// After a change to `before`'s factors, methods or phone: every step-up of the account ends,
-/// and the user hears of it on every channel they had (e-mail always; each push device; the
-/// validated phone). A failed notice is logged, not fatal: the change has been made.
+/// and the user hears of it on the channels they had that cost nothing per message: e-mail
+/// always, and each push device. (Not SMS: a notice is not worth a budget strangers could make
+/// the account spend.) A failed notice is logged, not fatal: the change has been made.
 pub async fn announce_change(app: &App, before: &User, change: &'static str) -> Result<(), AuthError> {
     crate::session::end_step_ups(app, &before.user_id).await?;
     let text = format!(
@@ -74,11 +118,6 @@ pub async fn announce_change(app: &App, before: &User, change: &'static str) -> 
         if let Err(e) = app.push.send(&device.endpoint, &payload).await {
             tracing::warn!(error = %e, "could not push a security notice");
         }
-    }
-    if let (Some(_), Some(mobile)) = (before.mfa.phone_verified_at, &before.mobile)
-        && let Err(e) = app.sms.send(&mobile.e164(), &text).await
-    {
-        tracing::warn!(error = %e, "could not text a security notice");
     }
     tracing::info!(user_id = %before.user_id, change, "authentication settings changed");
     Ok(())

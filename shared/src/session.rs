@@ -135,6 +135,9 @@ where
                 if user.credentials_version != verified_version {
                     return Err(AuthError::Forbidden("The authentication credentials are not found or are incorrect."));
                 }
+                if user.blocked {
+                    return Err(AuthError::Forbidden("The account is blocked."));
+                }
             }
             Err(e) => return Err(e.into()),
         }

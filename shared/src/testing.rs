@@ -154,6 +154,8 @@ probe_store! {
     fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
     fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
     fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;
+    fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
+    fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User>;
     fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
     fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool>;
     fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
@@ -168,6 +170,8 @@ probe_store! {
     fn answer_push_challenge(&self, challenge: &PushChallenge, status: PushStatus, now: Epoch) -> StoreResult<()>;
     fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
     fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
+    fn get_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
+    fn release_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<()>;
     fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;
     fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
     fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()>;

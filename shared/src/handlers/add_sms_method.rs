@@ -10,7 +10,7 @@ use crate::error::AuthError;
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::model::{CodePurpose, Mobile};
 use crate::phone::Rejection;
-use crate::{id_auth, limits, profile};
+use crate::{id_auth, profile};
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve_surface2(req, "add_sms_method", |ctx, req| run(app, ctx, req)).await
@@ -43,8 +43,20 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         return Err(AuthError::bad_request("PHONE_ALREADY_VALIDATED", "The account already has a validated phone."));
     }
     crate::proof::require_otp(app, &req, &user).await?;
-    limits::per_account(app, &user.user_id, "send-code").await?;
+    // Set without proof only while the account has no second factor: remembered, so that the
+    // number can no longer be validated once it has one.
+    let unproven = !user.has_second_factor();
     let to = mobile.e164();
+    // The code goes out first: within the cooldown, or past a budget, nothing changes.
+    match challenge::send_code(app, &ctx, &user.user_id, &CodePurpose::sms_method(&to), Delivery::Sms { to_e164: &to })
+        .await
+    {
+        Ok(_) => {}
+        Err(AuthError::Conflict("RETRY_IN_15SEC")) => {
+            return Err(AuthError::TooManyRequests { limit: 1, retry_after: crate::otp::RESEND_COOLDOWN_SECS });
+        }
+        Err(e) => return Err(e),
+    }
     let saved = super::update_user_with(app, &user.email, |u| {
         if u.mfa.phone_verified_at.is_some() {
             return Err(AuthError::bad_request(
@@ -53,24 +65,10 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
             ));
         }
         u.mobile = Some(mobile.clone());
+        u.mfa.phone_unproven = unproven;
         Ok(())
     })
     .await?;
     crate::proof::announce_change(app, &user, "the phone number was changed").await?;
-    match challenge::send_code(
-        app,
-        &ctx,
-        &user.user_id,
-        &CodePurpose::Method { channel: "SMS" },
-        Delivery::Sms { to_e164: &to },
-    )
-    .await
-    {
-        Ok(_) => {}
-        Err(AuthError::Conflict("RETRY_IN_15SEC")) => {
-            return Err(AuthError::TooManyRequests { limit: 1, retry_after: crate::otp::RESEND_COOLDOWN_SECS });
-        }
-        Err(e) => return Err(e),
-    }
     Ok(http::ok(&profile::profile(&saved, &lockout, app.now())))
 }

@@ -32,6 +32,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         sealed: crypto::seal(&data.data, user.user_id.as_bytes(), &secret)?,
         verified_at: None,
         last_step: None,
+        unproven: !user.has_second_factor(),
     };
     let saved = super::update_user_with(app, &user.email, |u| {
         if u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {

@@ -8,7 +8,6 @@ use crate::auth::authenticate;
 use crate::challenge::{self, Delivery};
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
-use crate::limits;
 use crate::model::{CodePurpose, Factor, FactorStatus, FactorType};
 use crate::token::TokenType;
 
@@ -24,8 +23,12 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
     }
     crate::proof::require_step_up(&user, &principal)?;
-    let mobile = user.mobile.clone().ok_or(AuthError::Conflict("MOBILE_NUMBER_NOT_AVAILABLE"))?;
-    limits::per_account(app, &user.user_id, "send-code").await?;
+    // A number set on surface 2 without proof is not the account's once it has a second factor.
+    let mobile = user
+        .mobile
+        .clone()
+        .filter(|_| user.may_complete(user.mfa.phone_unproven))
+        .ok_or(AuthError::Conflict("MOBILE_NUMBER_NOT_AVAILABLE"))?;
     // Pending first: a code that arrives always has a factor to complete.
     if user.factor(channel).is_none() {
         super::update_user_with(app, &user.email, |u| {
@@ -42,7 +45,13 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         })
         .await?;
     }
-    challenge::send_code(app, &ctx, &user.user_id, &CodePurpose::FactorSms, Delivery::Sms { to_e164: &mobile.e164() })
-        .await?;
+    challenge::send_code(
+        app,
+        &ctx,
+        &user.user_id,
+        &CodePurpose::sms_factor(&mobile.e164()),
+        Delivery::Sms { to_e164: &mobile.e164() },
+    )
+    .await?;
     Ok(http::no_content())
 }

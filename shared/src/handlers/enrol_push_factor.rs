@@ -43,8 +43,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         .map_err(|source| AuthError::Unavailable { retry_after: 5, source })?;
     let linking_code = crypto::random_digits(8)?;
     let device = PushDevice { platform, endpoint, public_key, linking_code: linking_code.clone() };
-    super::update_user_with(app, &user.email, |u| {
-        crate::proof::require_step_up(u, &principal)?;
+    let (before, _) = crate::proof::change_factors(app, &principal, |u| {
         if u.factor(channel).is_some() {
             return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
         }
@@ -57,6 +56,6 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         Ok(())
     })
     .await?;
-    crate::proof::announce_change(app, &user, "a push device was enrolled").await?;
+    crate::proof::announce_change(app, &before, "a push device was enrolled").await?;
     Ok(http::ok(&serde_json::json!({ "linkingCode": linking_code })))
 }

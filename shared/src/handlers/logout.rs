@@ -7,7 +7,6 @@ use crate::app::App;
 use crate::auth::verify_claims;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
-use crate::token::TokenType;
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve(req, "logout", |ctx, req| run(app, ctx, req)).await
@@ -16,10 +15,8 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
 async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let token =
         http::bearer(&req).ok_or(AuthError::Unauthorized("A bearer token is required in the Authorization header."))?;
+    // Any token of the session ends it, the temporary password-update token included.
     let claims = verify_claims(app, token).await?;
-    if claims.typ == TokenType::PasswordUpdate {
-        return Err(AuthError::Unauthorized("This operation needs an AUTH or ACCESS token."));
-    }
     // One conditional write both checks that the session is unrevoked and within its absolute
     // lifetime and ends it: a token that has idled out can still end its session, and with it
     // every ACCESS token derived from it.

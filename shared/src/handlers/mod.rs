@@ -113,7 +113,8 @@ pub(crate) fn refresh_token_parts(token: &str) -> Option<(&str, String)> {
 
 /// Accepts a TOTP code for the account and records its step, so the same code (or an older
 /// one) never works again, even when two requests carry it at once: the step is saved with the
-/// account's version check. `then` applies the change the code authorises. Refused while the
+/// account's version check. `then` applies the change the code authorises to the freshest
+/// record, and may refuse it (the code is then not spent). Refused while the
 /// account is locked; within the TOTP budget, one lockout attempt is reserved before the code
 /// is compared, cleared again when it is right.
 pub(crate) async fn accept_totp<F>(
@@ -123,7 +124,7 @@ pub(crate) async fn accept_totp<F>(
     mut then: F,
 ) -> Result<crate::model::User, crate::AuthError>
 where
-    F: FnMut(&mut crate::model::User),
+    F: FnMut(&mut crate::model::User) -> Result<(), crate::AuthError>,
 {
     use crate::AuthError;
     let now = app.now();
@@ -149,8 +150,7 @@ where
         let step = crate::totp::check(&secret, code, now, t.last_step)
             .ok_or(AuthError::bad_request("INVALID_CODE", "The code is wrong or was already used."))?;
         t.last_step = Some(step);
-        then(u);
-        Ok(())
+        then(u)
     })
     .await;
     match result {

@@ -16,14 +16,13 @@ pub async fn handle(app: &App, req: Request) -> HandlerResult {
 async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
     let principal = authenticate(app, &req, &[TokenType::Access]).await?;
     let channel = super::channel_param(&req, FactorType::Push)?;
-    let before = super::load_user(app, &principal.session.email).await?;
-    if before.factor(channel).is_none() {
+    let current = super::load_user(app, &principal.session.email).await?;
+    if current.factor(channel).is_none() {
         return Err(AuthError::Conflict("CHANNEL_NOT_REGISTERED"));
     }
-    crate::proof::require_step_up(&before, &principal)?;
+    crate::proof::require_step_up(&current, &principal)?;
     let mut removed = None;
-    super::update_user_with(app, &principal.session.email, |u| {
-        crate::proof::require_step_up(u, &principal)?;
+    let (before, _) = crate::proof::change_factors(app, &principal, |u| {
         let at =
             u.factors.iter().position(|f| f.channel == channel).ok_or(AuthError::Conflict("CHANNEL_NOT_REGISTERED"))?;
         removed = Some(u.factors.remove(at));

@@ -8,7 +8,7 @@ use crate::challenge::{self, Delivery};
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
 use crate::model::CodePurpose;
-use crate::{id_auth, limits, otp, profile};
+use crate::{id_auth, otp, profile};
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve_surface2(req, "send_otp_code", |ctx, req| run(app, ctx, req)).await
@@ -29,15 +29,17 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         "SMS" => Delivery::Sms { to_e164: phone.as_deref().ok_or_else(not_configured)? },
         _ => Delivery::Email { to: &user.email },
     };
-    limits::per_account(app, &user.user_id, "send-code").await?;
-    let valid_until =
-        match challenge::send_code(app, &ctx, &user.user_id, &CodePurpose::Method { channel }, delivery).await {
-            Ok(at) => at,
-            Err(AuthError::Conflict("RETRY_IN_15SEC")) => {
-                return Err(AuthError::TooManyRequests { limit: 1, retry_after: otp::RESEND_COOLDOWN_SECS });
-            }
-            Err(e) => return Err(e),
-        };
+    let purpose = match &phone {
+        Some(e164) if channel == "SMS" => CodePurpose::sms_method(e164),
+        _ => CodePurpose::email_method(),
+    };
+    let valid_until = match challenge::send_code(app, &ctx, &user.user_id, &purpose, delivery).await {
+        Ok(at) => at,
+        Err(AuthError::Conflict("RETRY_IN_15SEC")) => {
+            return Err(AuthError::TooManyRequests { limit: 1, retry_after: otp::RESEND_COOLDOWN_SECS });
+        }
+        Err(e) => return Err(e),
+    };
     Ok(http::ok(&serde_json::json!({
         "validUntil": profile::iso8601(valid_until),
         "channel": channel,

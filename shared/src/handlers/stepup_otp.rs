@@ -7,7 +7,6 @@ use crate::auth::authenticate;
 use crate::challenge::{self, Delivery};
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
-use crate::limits;
 use crate::model::{CodePurpose, FactorType};
 use crate::token::TokenType;
 
@@ -23,7 +22,6 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         (Some(m), true) => m.e164(),
         _ => return Err(AuthError::Conflict("CHANNEL_NOT_REGISTERED")),
     };
-    limits::per_account(app, &user.user_id, "send-code").await?;
     let purpose = CodePurpose::StepUp { session_id: principal.session.session_id.clone() };
     challenge::send_code(app, &ctx, &user.user_id, &purpose, Delivery::Sms { to_e164: &mobile }).await?;
     Ok(http::no_content())

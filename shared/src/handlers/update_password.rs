@@ -59,10 +59,10 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     // is still at the version read after they ended: every login bumps that version, so a
     // session opened meanwhile makes the write fail and the round start again. A write that
     // fails midway leaves the old password in place, never a changed password with old
-    // sessions alive. The current session survives only if it is a full one (without its
-    // step-up); the temporary token is spent.
+    // sessions alive. The caller's own session ends too (it was opened before the change): the
+    // answer carries the token of a fresh one.
     let verified_version = user.credentials_version;
-    let keep = (session.kind == TokenType::Auth).then_some(session.session_id.as_str());
+    let keep = None;
     let mut saved = None;
     for _ in 0..4 {
         let ended = crate::session::revoke_sessions(app, &user.user_id, keep).await?;

@@ -29,12 +29,21 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
             match &user.mfa.totp {
                 None => return Err(not_configured()),
                 Some(t) if t.verified_at.is_some() => return Err(already()),
+                // Added without proof before the account had a second factor: void since.
+                Some(t) if !user.may_complete(t.unproven) => return Err(not_configured()),
                 Some(_) => {}
             }
             super::accept_totp(app, &user.email, &code, |u| {
+                let completable =
+                    u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_none() && u.may_complete(t.unproven));
+                if !completable {
+                    return Err(not_configured());
+                }
                 if let Some(t) = u.mfa.totp.as_mut() {
                     t.verified_at = Some(now);
+                    t.unproven = false;
                 }
+                Ok(())
             })
             .await?
         }
@@ -43,10 +52,14 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
             if validated.is_some() {
                 return Err(already());
             }
-            if channel == "SMS" && user.mobile.is_none() {
-                return Err(not_configured());
-            }
-            let purpose = CodePurpose::Method { channel: if channel == "SMS" { "SMS" } else { "EMAIL" } };
+            let purpose = match (channel, &user.mobile) {
+                // A number set without proof before the account had a second factor: void since.
+                ("SMS", Some(_)) if !user.may_complete(user.mfa.phone_unproven) => return Err(not_configured()),
+                // The code must have gone to the number the account has now.
+                ("SMS", Some(mobile)) => CodePurpose::sms_method(&mobile.e164()),
+                ("SMS", None) => return Err(not_configured()),
+                _ => CodePurpose::email_method(),
+            };
             match challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? {
                 CodeCheck::Accepted => {}
                 CodeCheck::Wrong { .. } => return Err(AuthError::bad_request("INVALID_CODE", "The code is wrong.")),
@@ -65,7 +78,11 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
             }
             super::update_user_with(app, &user.email, |u| {
                 if channel == "SMS" {
+                    if u.mobile != user.mobile || !u.may_complete(u.mfa.phone_unproven) {
+                        return Err(not_configured());
+                    }
                     u.mfa.phone_verified_at = Some(now);
+                    u.mfa.phone_unproven = false;
                     // One phone, proven once, serves both surfaces: surface 1 steps up with it.
                     match u.factor_mut(FactorChannel::Sms) {
                         Some(f) => f.status = FactorStatus::Active,

@@ -30,20 +30,26 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     }
     crate::proof::require_step_up(&user, &principal)?;
     let now = app.now();
-    let outcome = challenge::check_code(app, &user.user_id, &user.email, &CodePurpose::FactorSms, &code).await?;
+    // The code proves the number it was sent to, which must still be the account's.
+    let mobile = user.mobile.clone().ok_or(AuthError::Conflict("STATE_INVALID"))?;
+    let purpose = CodePurpose::sms_factor(&mobile.e164());
+    let outcome = challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await?;
     if let Some(e) = challenge::conflict_for(outcome) {
         return Err(e);
     }
-    super::update_user_with(app, &user.email, |u| {
-        crate::proof::require_step_up(u, &principal)?;
+    let (before, _) = crate::proof::change_factors(app, &principal, |u| {
+        if u.mobile.as_ref() != Some(&mobile) {
+            return Err(AuthError::Conflict("STATE_INVALID"));
+        }
         if let Some(f) = u.factor_mut(channel) {
             f.status = FactorStatus::Active;
         }
         // The code reached the account's phone: that validates the number for surface 2 too.
         u.mfa.phone_verified_at.get_or_insert(now);
+        u.mfa.phone_unproven = false;
         Ok(())
     })
     .await?;
-    crate::proof::announce_change(app, &user, "an SMS factor was enrolled").await?;
+    crate::proof::announce_change(app, &before, "an SMS factor was enrolled").await?;
     Ok(http::no_content())
 }

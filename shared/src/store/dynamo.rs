@@ -457,6 +457,40 @@ impl Store for DynamoStore {
         self.update_live_session(session_id, &set, &all_names, vec![(":grant", value)], now).await
     }
 
+    async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>> {
+        self.get(session_key(session_id)?).await
+    }
+
+    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User> {
+        let (put_user, next) = self.put_user(user)?;
+        let to_value = |status: SessionStatus| {
+            serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))
+        };
+        let spend = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)?))
+            .update_expression("SET #s = :standard")
+            .condition_expression(
+                "attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now AND #s = :stepped",
+            )
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":standard", to_value(SessionStatus::Standard)?)
+            .expression_attribute_values(":stepped", to_value(SessionStatus::SteppedUp)?)
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.client
+            .transact_write_items()
+            .client_request_token(request_token()?)
+            .transact_items(TransactWriteItem::builder().put(put_user).build())
+            .transact_items(TransactWriteItem::builder().update(spend).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(next)
+    }
+
     async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()> {
         let value =
             serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))?;
@@ -726,6 +760,37 @@ impl Store for DynamoStore {
         out.attributes
             .and_then(|a| a.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()))
             .ok_or_else(|| StoreError::Other("rate counter without hits".into()))
+    }
+
+    async fn get_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<u64> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.item.and_then(|a| a.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())).unwrap_or(0))
+    }
+
+    async fn release_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<()> {
+        let released = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .update_expression("ADD hits :minus")
+            .condition_expression("hits > :zero")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await
+            .map_err(classify);
+        match released {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     async fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User> {

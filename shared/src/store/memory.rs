@@ -163,6 +163,26 @@ impl Store for MemoryStore {
         }
     }
 
+    async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>> {
+        Ok(self.lock()?.sessions.get(session_id).cloned())
+    }
+
+    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User> {
+        let mut t = self.lock()?;
+        let stepped_up = t
+            .sessions
+            .get(session_id)
+            .is_some_and(|s| !s.revoked && now < s.absolute_expires_at && s.status == SessionStatus::SteppedUp);
+        if !stepped_up {
+            return Err(StoreError::Conflict);
+        }
+        let saved = cas_user(&mut t, user)?;
+        if let Some(s) = t.sessions.get_mut(session_id) {
+            s.status = SessionStatus::Standard;
+        }
+        Ok(saved)
+    }
+
     async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()> {
         let mut t = self.lock()?;
         match t.sessions.get_mut(session_id) {
@@ -305,6 +325,17 @@ impl Store for MemoryStore {
         let count = t.rates.entry((key.to_owned(), window_end)).or_insert(0);
         *count += 1;
         Ok(*count)
+    }
+
+    async fn get_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64> {
+        Ok(self.lock()?.rates.get(&(key.to_owned(), window_end)).copied().unwrap_or(0))
+    }
+
+    async fn release_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<()> {
+        if let Some(count) = self.lock()?.rates.get_mut(&(key.to_owned(), window_end)) {
+            *count = count.saturating_sub(1);
+        }
+        Ok(())
     }
 
     async fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User> {

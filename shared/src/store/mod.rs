@@ -101,6 +101,15 @@ pub trait Store: Send + Sync {
         now: Epoch,
     ) -> StoreResult<()>;
 
+    /// The session as stored (revoked and expired ones included), or `None`.
+    async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
+
+    /// In one atomic write: saves `user` (conditional on its version, as
+    /// [`Store::update_user`]) and spends the step-up of session `session_id`, which must be
+    /// alive and `STEPPED_UP` at `now`; `Conflict` when either condition fails. One step-up
+    /// pays for one change of how the account proves itself, however many race.
+    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User>;
+
     /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
     async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
 
@@ -154,6 +163,12 @@ pub trait Store: Send + Sync {
 
     /// Counts one hit of `key` in the window that ends at `window_end`; returns the count.
     async fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
+
+    /// The hits of `key` in the window that ends at `window_end` (0 if none), read only.
+    async fn get_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
+
+    /// Gives one hit back (a request refused by another budget spends none of this one).
+    async fn release_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<()>;
 
     /// In one atomic write: stores a refresh token, saves `user` (conditional on its version)
     /// and clears the failed-login counter: the surface-2 twin of [`Store::open_session`].
