@@ -486,6 +486,159 @@ async fn f13_a_password_change_failing_midway_leaves_no_old_session_usable_after
     }
 }
 
+// ------------------------------------------------------------------ second review
+// A fresh-eye review of the fixes above, against the running local-api, found these; each
+// test is its attack.
+
+/// R1: an enrolment started while the account had no factor, finished after the owner
+/// secured it, would hand the password holder a second factor.
+async fn r1_an_enrolment_started_without_proof_cannot_be_finished_once_the_account_is_secured(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (attacker, _) = t.id_tokens(VICTIM).await;
+    let secret = t.add_totp(&attacker).await;
+    let r = t.post("/auth/otp/methods/sms", Some(&attacker), json!({"phone": "07400 666666", "country": "GB"})).await;
+    assert_eq!(r.status, 200, "no factor yet: the password alone may start one");
+    // The owner validates their e-mail: the account now has a second factor.
+    let owner = t.id_login(VICTIM, PASSWORD).await.body["idToken"].as_str().unwrap().to_owned();
+    t.clock.advance(16);
+    assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&owner)).await.status, 200);
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &owner, "123456", Some(json!({"channel": "EMAIL"}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let totp = t.totp_code(&secret, 0);
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &attacker, &totp, Some(json!({"channel": "TOTP"}))).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (400, Some("METHOD_NOT_CONFIGURED")), "{}", r.body);
+    t.clock.advance(16);
+    assert_eq!(t.get("/auth/otp/code?method=SMS", Some(&attacker)).await.status, 200);
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &attacker, "123456", Some(json!({"channel": "SMS"}))).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (400, Some("METHOD_NOT_CONFIGURED")), "{}", r.body);
+    let profile = t.get("/auth/me", Some(&owner)).await.body;
+    assert_eq!(
+        (profile["hasValidatedSecret"].as_bool(), profile["hasValidatedPhone"].as_bool()),
+        (Some(false), Some(false))
+    );
+}
+
+/// R2: a phone validated with a code that went to another number.
+async fn r2_a_number_is_validated_only_by_a_code_sent_to_it(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (id_token, _) = t.id_tokens(VICTIM).await;
+    let a = json!({"phone": "07400 111111", "country": "GB"});
+    let b_number = json!({"phone": "07400 999999", "country": "GB"});
+    assert_eq!(t.post("/auth/otp/methods/sms", Some(&id_token), a).await.status, 200);
+    let r = t.post("/auth/otp/methods/sms", Some(&id_token), b_number).await;
+    assert_eq!(r.status, 429, "within the cooldown, before anything changes");
+    assert_eq!(t.get("/auth/me", Some(&id_token)).await.body["phoneNumber"], "+44*******111");
+    let sent: Vec<String> = t.sms.sent().into_iter().map(|m| m.to).collect();
+    assert!(!sent.iter().any(|to| to.ends_with("999999")), "{sent:?}");
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &id_token, "123456", Some(json!({"channel": "SMS"}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["phoneNumber"], "+44*******111", "the number the code went to");
+}
+
+/// R4: one step-up, two changes at once (DynamoDB let both through).
+async fn r4_one_step_up_pays_for_one_change_however_many_race(b: Backend) {
+    for round in 0..3 {
+        let t = TestApp::new(b).await;
+        let (_, access) = t.tokens(VICTIM).await;
+        enrol_sms(&t, &access).await;
+        let addr = t.serve().await;
+        assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
+        let r = t.post("/stepup/challenges/otp/SMS/verify", Some(&access), json!({"verificationCode": "123456"})).await;
+        assert_eq!(r.status, 204, "round {round}: {}", r.body);
+        let (d1, d2) = (Device::new(10 + round), Device::new(20 + round));
+        let requests = vec![
+            raw_request("POST", "/authentication_factors/push/AUTHY", Some(&access), Some(&d1.enrolment())),
+            raw_request("POST", "/authentication_factors/push/BIOMETRIC", Some(&access), Some(&d2.enrolment())),
+        ];
+        let answers = burst(addr, requests).await;
+        assert_eq!(answers.iter().filter(|(s, _)| *s == 200).count(), 1, "round {round}: {answers:?}");
+        let factors = t.get("/authentication_factors", Some(&access)).await.body;
+        assert_eq!(factors["factors"].as_array().unwrap().len(), 2, "SMS and one device: {factors}");
+    }
+}
+
+/// R5: security notices as SMS escaped every SMS budget.
+async fn r5_security_notices_cost_no_sms(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (_, access) = t.tokens(VICTIM).await;
+    enrol_sms(&t, &access).await;
+    let (sms, mail) = (t.sms.sent().len(), t.email.sent().len());
+    let device = Device::new(3);
+    assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
+    t.post("/stepup/challenges/otp/SMS/verify", Some(&access), json!({"verificationCode": "123456"})).await;
+    assert_eq!(t.post("/authentication_factors/push/AUTHY", Some(&access), device.enrolment()).await.status, 200);
+    assert_eq!(t.sms.sent().len(), sms + 1, "only the step-up code went by SMS");
+    assert_eq!(t.email.sent().len(), mail + 1, "the notice went by e-mail");
+}
+
+/// R6: fixed windows let twice a budget through around a boundary.
+async fn r6_push_and_totp_budgets_hold_across_a_window_boundary(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.lockout_threshold = 1000).await;
+    t.align_clock(600);
+    t.clock.advance(600 - 8);
+    let (_, access) = t.tokens(VICTIM).await;
+    assert_eq!(
+        t.post("/authentication_factors/push/AUTHY", Some(&access), Device::new(4).enrolment()).await.status,
+        200
+    );
+    let mut statuses = Vec::new();
+    for i in 0..10 {
+        if i == 5 {
+            t.clock.advance(4); // into the next 10-minute window
+        }
+        let auth = t.login(VICTIM, PASSWORD).await.body["token"].as_str().unwrap().to_owned();
+        let other = t.access_token(&auth).await;
+        statuses.push(t.post("/stepup/challenges/push/AUTHY", Some(&other), json!({})).await.status);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 5, "{statuses:?}");
+    // TOTP: ten checks at the end of one window, then the next one starts.
+    let (id_token, _) = t.id_tokens("totp@example.com").await;
+    let secret = t.add_totp(&id_token).await;
+    t.align_clock(1_800);
+    t.clock.advance(1_800 - 20);
+    let wrong = if t.totp_code(&secret, 0) == "000000" { "111111" } else { "000000" };
+    let id_token = t.id_login("totp@example.com", PASSWORD).await.body["idToken"].as_str().unwrap().to_owned();
+    for _ in 0..shared::limits::TOTP_CHECKS_PER_WINDOW {
+        t.with_otp(Method::POST, "/auth/otp/code", &id_token, wrong, Some(json!({"channel": "TOTP"}))).await;
+    }
+    t.clock.advance(25);
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &id_token, wrong, Some(json!({"channel": "TOTP"}))).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+}
+
+/// Minor: step-up codes from several sessions at once sent several SMS to one phone; a send
+/// refused by one budget spent the others.
+async fn r7_one_sms_per_account_at_once_and_budgets_charged_all_or_none(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.rate_limit.sms_per_ip_per_hour = 4).await;
+    t.align_clock(3_600);
+    let (_, access) = t.tokens(VICTIM).await;
+    enrol_sms(&t, &access).await;
+    let mut sessions = Vec::new();
+    for _ in 0..4 {
+        let auth = t.login(VICTIM, PASSWORD).await.body["token"].as_str().unwrap().to_owned();
+        sessions.push(t.access_token(&auth).await);
+    }
+    let before = t.sms.sent().len();
+    let addr = t.serve().await;
+    let requests =
+        sessions.iter().map(|a| raw_request("POST", "/stepup/challenges/otp/SMS", Some(a), Some(&json!({})))).collect();
+    let answers = burst(addr, requests).await;
+    assert!(t.sms.sent().len() - before <= 2, "a burst from four sessions: {answers:?}");
+    // Exhaust the per-IP budget from other accounts; a refused send spends none of the others.
+    let user_id = t.app.store.get_user(VICTIM).await.unwrap().unwrap().user_id;
+    let day_key = format!("sms-user:{user_id}");
+    let day_end = (t.clock_now().div_euclid(86_400) + 1) * 86_400;
+    for i in 0..4 {
+        let (_, other) = t.tokens(&format!("other{i}@example.com")).await;
+        t.post("/authentication_factors/otp/SMS", Some(&other), json!({})).await;
+    }
+    let spent_before = t.app.store.get_rate_counter(&day_key, day_end).await.unwrap();
+    t.clock.advance(16);
+    let r = t.post("/stepup/challenges/otp/SMS", Some(&sessions[0]), json!({})).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(t.app.store.get_rate_counter(&day_key, day_end).await.unwrap(), spent_before, "nothing charged");
+}
+
 on_both_stores!(
     f01_password_alone_cannot_swap_the_push_device,
     f01_an_id_token_alone_cannot_repoint_the_phone,
@@ -507,4 +660,10 @@ on_both_stores!(
     f10_a_password_change_ends_every_step_up,
     f11_id_tokens_carry_email_verified_and_email_codes_are_budgeted,
     f13_a_password_change_failing_midway_leaves_no_old_session_usable_after_it,
+    r1_an_enrolment_started_without_proof_cannot_be_finished_once_the_account_is_secured,
+    r2_a_number_is_validated_only_by_a_code_sent_to_it,
+    r4_one_step_up_pays_for_one_change_however_many_race,
+    r5_security_notices_cost_no_sms,
+    r6_push_and_totp_budgets_hold_across_a_window_boundary,
+    r7_one_sms_per_account_at_once_and_budgets_charged_all_or_none,
 );
