@@ -185,6 +185,10 @@ pub struct KeySet {
     id_token: Option<Ring<IdTokenKeys>>,
     id_token_public: Vec<PublicKey>,
     data: Option<Ring<DataKeys>>,
+    /// How often each purpose was asked for, so the tests can tie each function's template
+    /// entry to what its code really reads.
+    #[cfg(feature = "test-util")]
+    used: [std::sync::atomic::AtomicUsize; 4],
 }
 
 impl KeySet {
@@ -243,39 +247,43 @@ impl KeySet {
         self
     }
 
+    /// How often this set was asked for `purpose` (test builds only).
+    #[cfg(feature = "test-util")]
+    pub fn times_used(&self, purpose: Purpose) -> usize {
+        self.used[purpose as usize].load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[cfg_attr(not(feature = "test-util"), allow(unused_variables))]
+    fn used(&self, purpose: Purpose) {
+        #[cfg(feature = "test-util")]
+        self.used[purpose as usize].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub fn session(&self) -> Result<&Ring<SessionKeys>, MissingKey> {
-        used(Purpose::Session);
+        self.used(Purpose::Session);
         self.session.as_ref().ok_or(MissingKey(Purpose::Session))
     }
 
     pub fn id_token(&self) -> Result<&Ring<IdTokenKeys>, MissingKey> {
-        used(Purpose::IdToken);
+        self.used(Purpose::IdToken);
         self.id_token.as_ref().ok_or(MissingKey(Purpose::IdToken))
     }
 
     pub fn data(&self) -> Result<&Ring<DataKeys>, MissingKey> {
-        used(Purpose::Data);
+        self.used(Purpose::Data);
         self.data.as_ref().ok_or(MissingKey(Purpose::Data))
     }
 
     /// The idToken verification keys held (from the signing key, or as published).
     pub fn id_token_public(&self) -> Result<&[PublicKey], MissingKey> {
         if self.id_token.is_none() {
-            used(Purpose::IdTokenPublic);
+            self.used(Purpose::IdTokenPublic);
         }
         if self.id_token_public.is_empty() {
             return Err(MissingKey(Purpose::IdTokenPublic));
         }
         Ok(&self.id_token_public)
     }
-}
-
-/// Records which purposes a request used, so the tests can tie each function's template entry
-/// to what its code really reads.
-#[cfg_attr(not(feature = "test-util"), allow(unused_variables))]
-fn used(purpose: Purpose) {
-    #[cfg(feature = "test-util")]
-    crate::testing::tally(&format!("keys:{purpose:?}"));
 }
 
 /// Shortest seed accepted: 32 characters of a random alphanumeric string carry > 190 bits.

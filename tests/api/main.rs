@@ -1,0 +1,16 @@
+//! The integration tests, as one binary with a module per area (linking the AWS SDKs once, not
+//! once per file). Each module runs against the memory store and DynamoDB Local where storage
+//! matters (`on_both_stores!`); `log_secrets` stays a binary of its own, because it installs a
+//! process-wide log subscriber.
+
+mod attack_review;
+mod authorizer_rotation;
+mod budgets;
+mod dynamo_faults;
+mod events;
+mod hardening;
+mod store_contract;
+mod surface1;
+mod surface1_slice;
+mod surface2;
+mod template;
