@@ -7,7 +7,8 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use shared::keys::{KeySet, KeySetDocument, generate_generation};
 use shared::model::{IdentityId, IdentityType, Session, SessionStatus};
-use shared::store::{MemoryStore, Store};
+use shared::store::MemoryStore;
+use shared::store::prelude::*;
 use shared::token::{self, IdClaims, SessionClaims, TokenType};
 use shared::{crypto, otp, password, totp};
 

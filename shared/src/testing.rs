@@ -17,7 +17,8 @@ use crate::model::{
 };
 use crate::push::PushSender;
 use crate::sms::SmsSender;
-use crate::store::{Store, StoreError, StoreResult, StoredLockout};
+use crate::store::prelude::*;
+use crate::store::{StoreError, StoreResult, StoredLockout};
 
 /// How a [`ProbeStore`] answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,49 +133,63 @@ impl ProbeStore {
 }
 
 macro_rules! probe_store {
-    ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
-        #[async_trait]
-        impl Store for ProbeStore {
+    ($( $trait:ident { $( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )* } )*) => {
+        $( #[async_trait]
+        impl $trait for ProbeStore {
             $( async fn $name(&self $(, $arg: $ty)*) -> $ret {
                 self.enter(stringify!($name))?;
                 self.inner.$name($($arg),*).await
             } )*
-        }
+        } )*
     };
 }
 
 probe_store! {
-    fn create_user(&self, user: &User) -> StoreResult<()>;
-    fn get_user(&self, email: &str) -> StoreResult<Option<User>>;
-    fn update_user(&self, user: &User) -> StoreResult<User>;
-    fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, StoredLockout)>;
-    fn load_lockout(&self, email: &str) -> StoreResult<StoredLockout>;
-    fn save_lockout(&self, email: &str, expected: Option<u64>, next: &Lockout) -> StoreResult<()>;
-    fn clear_lockout(&self, email: &str) -> StoreResult<()>;
-    fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
-    fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
-    fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;
-    fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
-    fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User>;
-    fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
-    fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool>;
-    fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
-    fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
-    fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()>;
-    fn spend_code_try(&self, user_id: &str, purpose: &str, now: Epoch, max_attempts: u32) -> StoreResult<Option<CodeChallenge>>;
-    fn consume_code(&self, user_id: &str, purpose: &str, code_hash: &str) -> StoreResult<bool>;
-    fn get_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<CodeChallenge>>;
-    fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()>;
-    fn create_push_challenge(&self, challenge: &PushChallenge, now: Epoch) -> StoreResult<()>;
-    fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>>;
-    fn answer_push_challenge(&self, challenge: &PushChallenge, status: PushStatus, now: Epoch) -> StoreResult<()>;
-    fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
-    fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
-    fn get_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
-    fn release_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<()>;
-    fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;
-    fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
-    fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()>;
+    AccountStore {
+        fn create_user(&self, user: &User) -> StoreResult<()>;
+        fn get_user(&self, email: &str) -> StoreResult<Option<User>>;
+        fn update_user(&self, user: &User) -> StoreResult<User>;
+        fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, StoredLockout)>;
+        fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User>;
+    }
+    LockoutStore {
+        fn load_lockout(&self, email: &str) -> StoreResult<StoredLockout>;
+        fn save_lockout(&self, email: &str, expected: Option<u64>, next: &Lockout) -> StoreResult<()>;
+        fn clear_lockout(&self, email: &str) -> StoreResult<()>;
+    }
+    SessionStore {
+        fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
+        fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
+        fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
+        fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;
+        fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
+        fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool>;
+        fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
+        fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
+    }
+    CodeStore {
+        fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()>;
+        fn spend_code_try(&self, user_id: &str, purpose: &str, now: Epoch, max_attempts: u32) -> StoreResult<Option<CodeChallenge>>;
+        fn consume_code(&self, user_id: &str, purpose: &str, code_hash: &str) -> StoreResult<bool>;
+        fn get_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<CodeChallenge>>;
+        fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()>;
+    }
+    PushStore {
+        fn create_push_challenge(&self, challenge: &PushChallenge, now: Epoch) -> StoreResult<()>;
+        fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>>;
+        fn answer_push_challenge(&self, challenge: &PushChallenge, status: PushStatus, now: Epoch) -> StoreResult<()>;
+        fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
+    }
+    RateStore {
+        fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
+        fn get_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
+        fn release_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<()>;
+    }
+    RefreshStore {
+        fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;
+        fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
+        fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()>;
+    }
 }
 
 /// A sender whose provider can be taken down: while down, SMS, push and e-mail all fail;

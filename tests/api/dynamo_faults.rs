@@ -3,6 +3,7 @@
 //! edge), failed conditions and cancelled transactions `Conflict`, a dead endpoint `Unavailable`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use shared::store::prelude::*;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -18,7 +19,7 @@ use aws_sdk_dynamodb::types::error::{
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use shared::error::AuthError;
 use shared::model::{IdentityId, IdentityType, Session, SessionStatus, User};
-use shared::store::{DynamoStore, Store, StoreError};
+use shared::store::{DynamoStore, StoreError};
 use shared::token::TokenType;
 
 /// Error metadata as the service sends it: the code and message travel in the response.

@@ -1,6 +1,8 @@
-//! Persistence port. The trait is coarse on purpose: each method is one atomic step of the
-//! domain (open a session and record the login, count a failure, slide an idle expiry), so each
-//! adapter can make it one round trip and one atomic write.
+//! Persistence ports, one per context (accounts, the lockout counter, sessions, one-time codes,
+//! push challenges, rate counters, refresh tokens), with [`Store`] as their union. Each method
+//! is one atomic step of the domain (open a session and record the login, spend a code's try,
+//! slide an idle expiry), so each adapter can make it one round trip and one atomic write.
+//! Adapters, named by technology, keep one file per port: `memory/` and `dynamo/`.
 
 use async_trait::async_trait;
 
@@ -49,8 +51,11 @@ pub struct StoredLockout {
     pub version: Option<u64>,
 }
 
+/// Accounts: the profile item, written by version.
+///
+/// DynamoDB actions of its adapter: GetItem, PutItem, Query (account and counter in one read), TransactWriteItems (PutItem, UpdateItem: the account with a session's step-up).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait AccountStore: Send + Sync {
     /// Creates an account; `Conflict` when the email is taken.
     async fn create_user(&self, user: &User) -> StoreResult<()>;
 
@@ -64,6 +69,18 @@ pub trait Store: Send + Sync {
     /// lockout state machine ([`crate::domain::lockout`]) decides what it means at `now`.
     async fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, StoredLockout)>;
 
+    /// In one atomic write: saves `user` (conditional on its version, as
+    /// [`AccountStore::update_user`]) and spends the step-up of session `session_id`, which must be
+    /// alive and `STEPPED_UP` at `now`; `Conflict` when either condition fails. One step-up
+    /// pays for one change of how the account proves itself, however many race.
+    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User>;
+}
+
+/// The failed-attempt counter: read, and written only as the lockout state machine decides, conditional on the version read.
+///
+/// DynamoDB actions of its adapter: GetItem, PutItem (conditional), DeleteItem.
+#[async_trait]
+pub trait LockoutStore: Send + Sync {
     /// The failed-attempt counter alone.
     async fn load_lockout(&self, email: &str) -> StoreResult<StoredLockout>;
 
@@ -74,9 +91,15 @@ pub trait Store: Send + Sync {
 
     /// Forgets the counter (a check succeeded).
     async fn clear_lockout(&self, email: &str) -> StoreResult<()>;
+}
 
+/// Surface-1 sessions and their ACCESS grants.
+///
+/// DynamoDB actions of its adapter: TransactWriteItems (PutItem, DeleteItem: session, account, counter), UpdateItem, GetItem, Query.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     /// In one atomic write: stores the new session, saves `user` (conditional on its version,
-    /// as [`Store::update_user`]) and clears the failed-login counter.
+    /// as [`AccountStore::update_user`]) and clears the failed-login counter.
     async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
 
     /// Slides the idle expiry of the session (or of its ACCESS grant `grant`) to `new_idle`,
@@ -88,6 +111,9 @@ pub trait Store: Send + Sync {
         now: Epoch,
         new_idle: Epoch,
     ) -> StoreResult<Option<Session>>;
+
+    /// The session as stored (revoked and expired ones included), or `None`.
+    async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
 
     /// Adds an ACCESS grant to a live session and drops the grants named in `expired` in the
     /// same write (so a long session does not grow without bound); `Conflict` when the session
@@ -101,15 +127,6 @@ pub trait Store: Send + Sync {
         now: Epoch,
     ) -> StoreResult<()>;
 
-    /// The session as stored (revoked and expired ones included), or `None`.
-    async fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
-
-    /// In one atomic write: saves `user` (conditional on its version, as
-    /// [`Store::update_user`]) and spends the step-up of session `session_id`, which must be
-    /// alive and `STEPPED_UP` at `now`; `Conflict` when either condition fails. One step-up
-    /// pays for one change of how the account proves itself, however many race.
-    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User>;
-
     /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
     async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
 
@@ -122,7 +139,13 @@ pub trait Store: Send + Sync {
 
     /// Every session of the user that is not revoked (expired ones included: the caller judges).
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
+}
 
+/// One-time code challenges: a keyed hash, tries spent atomically, consumed once.
+///
+/// DynamoDB actions of its adapter: PutItem, UpdateItem, DeleteItem, GetItem.
+#[async_trait]
+pub trait CodeStore: Send + Sync {
     /// Starts a one-time code challenge, replacing an earlier one of the same user and purpose
     /// unless that one was created less than `cooldown_secs` before `now` (`Conflict`).
     async fn put_code(&self, challenge: &CodeChallenge, cooldown_secs: i64, now: Epoch) -> StoreResult<()>;
@@ -146,7 +169,13 @@ pub trait Store: Send + Sync {
     async fn get_code(&self, user_id: &str, purpose: &str) -> StoreResult<Option<CodeChallenge>>;
 
     async fn delete_code(&self, user_id: &str, purpose: &str) -> StoreResult<()>;
+}
 
+/// Push step-up challenges, one in flight per session.
+///
+/// DynamoDB actions of its adapter: TransactWriteItems (PutItem, UpdateItem, DeleteItem), GetItem.
+#[async_trait]
+pub trait PushStore: Send + Sync {
     /// Stores a new push challenge unless one is already in flight (pending and unexpired) for
     /// the same session (`Conflict`).
     async fn create_push_challenge(&self, challenge: &PushChallenge, now: Epoch) -> StoreResult<()>;
@@ -160,7 +189,13 @@ pub trait Store: Send + Sync {
 
     /// Removes a challenge that could not be delivered, and frees its session for another.
     async fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
+}
 
+/// Rate and budget counters per window.
+///
+/// DynamoDB actions of its adapter: UpdateItem, GetItem.
+#[async_trait]
+pub trait RateStore: Send + Sync {
     /// Counts one hit of `key` in the window that ends at `window_end`; returns the count.
     async fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
 
@@ -169,13 +204,34 @@ pub trait Store: Send + Sync {
 
     /// Gives one hit back (a request refused by another budget spends none of this one).
     async fn release_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<()>;
+}
 
+/// Surface-2 refresh tokens, kept as hashes.
+///
+/// DynamoDB actions of its adapter: TransactWriteItems (PutItem, DeleteItem: token, account, counter), GetItem, UpdateItem.
+#[async_trait]
+pub trait RefreshStore: Send + Sync {
     /// In one atomic write: stores a refresh token, saves `user` (conditional on its version)
-    /// and clears the failed-login counter: the surface-2 twin of [`Store::open_session`].
+    /// and clears the failed-login counter: the surface-2 twin of [`SessionStore::open_session`].
     async fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;
 
     async fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
 
     /// Marks a refresh token revoked. Idempotent; unknown tokens are ignored.
     async fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()>;
+}
+
+/// Every port at once: what an adapter implements and what the application holds. Use cases
+/// take the narrow ports they use; `Store` is their union (implemented for any type that
+/// implements them all).
+pub trait Store: AccountStore + LockoutStore + SessionStore + CodeStore + PushStore + RateStore + RefreshStore {}
+
+impl<T> Store for T where
+    T: AccountStore + LockoutStore + SessionStore + CodeStore + PushStore + RateStore + RefreshStore
+{
+}
+
+/// The ports, to bring their methods into scope: `use crate::store::prelude::*;`.
+pub mod prelude {
+    pub use super::{AccountStore, CodeStore, LockoutStore, PushStore, RateStore, RefreshStore, SessionStore, Store};
 }

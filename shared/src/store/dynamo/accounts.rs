@@ -1,0 +1,90 @@
+//! Accounts in DynamoDB.
+
+use super::*;
+
+#[async_trait]
+impl AccountStore for DynamoStore {
+    async fn create_user(&self, user: &User) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(encode(user, account_pk(&user.email), "PROFILE", None)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn get_user(&self, email: &str) -> StoreResult<Option<User>> {
+        self.get(key(account_pk(email), "PROFILE")).await
+    }
+
+    async fn update_user(&self, user: &User) -> StoreResult<User> {
+        let (put, next) = self.put_user(user)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(put.item))
+            .set_condition_expression(put.condition_expression)
+            .set_expression_attribute_values(put.expression_attribute_values)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(next)
+    }
+
+    async fn load_login(&self, email: &str, _now: Epoch) -> StoreResult<(Option<User>, StoredLockout)> {
+        // Both items share the account's partition: one query reads them together.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(account_pk(email)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        let mut user = None;
+        let mut lockout = StoredLockout::default();
+        for item in out.items.unwrap_or_default() {
+            match item.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                Some("PROFILE") => user = Some(decode(item)?),
+                Some("LOCKOUT") => lockout = decode_lockout(item)?,
+                _ => {}
+            }
+        }
+        Ok((user, lockout))
+    }
+
+    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User> {
+        let (put_user, next) = self.put_user(user)?;
+        let to_value = |status: SessionStatus| {
+            serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))
+        };
+        let spend = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)?))
+            .update_expression("SET #s = :standard")
+            .condition_expression(
+                "attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now AND #s = :stepped",
+            )
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":standard", to_value(SessionStatus::Standard)?)
+            .expression_attribute_values(":stepped", to_value(SessionStatus::SteppedUp)?)
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.client
+            .transact_write_items()
+            .client_request_token(request_token()?)
+            .transact_items(TransactWriteItem::builder().put(put_user).build())
+            .transact_items(TransactWriteItem::builder().update(spend).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(next)
+    }
+}

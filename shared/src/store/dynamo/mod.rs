@@ -1,0 +1,308 @@
+//! The DynamoDB adapter: one table, string keys `PK`/`SK`, TTL on `expiresAt` (epoch seconds).
+//! Every write that depends on what was read is conditional, and every change that spans two
+//! items is one `TransactWriteItems`. Expiry is still checked in the conditions and in code:
+//! TTL deletion runs late.
+//!
+//! | item            | PK                 | SK                    |
+//! |-----------------|--------------------|-----------------------|
+//! | account         | `ACCOUNT#<email>`  | `PROFILE`             |
+//! | failed attempts | `ACCOUNT#<email>`  | `LOCKOUT`             |
+//! | session         | `USER#<userId>`    | `SESSION#<sessionId>` |
+//! | one-time code   | `USER#<userId>`    | `CODE#<purpose>`      |
+//! | push in flight  | `USER#<userId>`    | `PUSHLOCK#<sessionId>`|
+//! | push challenge  | `PUSH#<id>`        | `PUSH`                |
+//! | rate counter    | `RATE#<key>`       | `<window end>`        |
+//! | refresh token   | `USER#<userId>`    | `REFRESH#<sha256>`    |
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, Delete, KeySchemaElement, KeyType, Put, ReturnValue,
+    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+
+use super::prelude::*;
+use super::{StoreError, StoreResult, StoredLockout};
+use crate::clock::Epoch;
+use crate::error::BoxError;
+use crate::model::{
+    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+};
+
+type Item = HashMap<String, AttributeValue>;
+
+pub const TTL_ATTRIBUTE: &str = "expiresAt";
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// One idempotency token per logical transaction, set on the request so that the SDK's own
+/// retries of it carry the same token (DynamoDB then applies it at most once), while two
+/// different transactions can never be mistaken for one another.
+fn request_token() -> StoreResult<String> {
+    crate::crypto::random_token_id().map_err(|e| StoreError::Other(e.into()))
+}
+
+fn account_pk(email: &str) -> String {
+    format!("ACCOUNT#{email}")
+}
+
+fn session_key(session_id: &str) -> StoreResult<Item> {
+    let user_id = Session::user_id_of(session_id).ok_or(StoreError::Conflict)?;
+    Ok(HashMap::from([
+        ("PK".to_owned(), s(format!("USER#{user_id}"))),
+        ("SK".to_owned(), s(format!("SESSION#{session_id}"))),
+    ]))
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+fn encode<T: Serialize>(value: &T, pk: String, sk: &str, expires_at: Option<Epoch>) -> StoreResult<Item> {
+    let mut item: Item = to_item(value).map_err(|e| StoreError::Other(e.into()))?;
+    item.insert("PK".into(), s(pk));
+    item.insert("SK".into(), s(sk));
+    if let Some(at) = expires_at {
+        item.insert(TTL_ATTRIBUTE.into(), n(at));
+    }
+    Ok(item)
+}
+
+fn decode<T: DeserializeOwned>(mut item: Item) -> StoreResult<T> {
+    item.remove("PK");
+    item.remove("SK");
+    from_item(item).map_err(|e| StoreError::Other(e.into()))
+}
+
+/// Sorts an SDK failure into the three outcomes handlers act on.
+fn classify<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match &e {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            match err.code() {
+                Some("ConditionalCheckFailedException") => StoreError::Conflict,
+                // Cancelled for a failed condition is a conflict; for a concurrent transaction
+                // on the same item (TransactionConflict) or throttling it is worth a retry.
+                Some("TransactionCanceledException")
+                    if err.message().unwrap_or("").contains("ConditionalCheckFailed") =>
+                {
+                    StoreError::Conflict
+                }
+                Some(
+                    "TransactionCanceledException"
+                    | "TransactionConflictException"
+                    | "ProvisionedThroughputExceededException"
+                    | "RequestLimitExceeded"
+                    | "ThrottlingException"
+                    | "InternalServerError"
+                    | "ServiceUnavailable",
+                ) => StoreError::Unavailable(Box::new(e)),
+                _ => StoreError::Other(Box::new(e)),
+            }
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            StoreError::Unavailable(Box::new(e))
+        }
+        _ => StoreError::Other(Box::new(e)),
+    }
+}
+
+/// A `LOCKOUT` item as the counter and the version its next write must match. Items written
+/// before versions existed read as version 0.
+fn decode_lockout(item: Item) -> StoreResult<StoredLockout> {
+    let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Ok(StoredLockout { state: decode(item)?, version: Some(version) })
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Opens the connection (DNS, TCP, TLS) at cold start, so the first request does not pay
+    /// for it. Any answer will do, an access-denied one included.
+    pub async fn warm_up(&self) {
+        let _ =
+            self.client.get_item().table_name(&self.table).set_key(Some(key("WARMUP".into(), "WARMUP"))).send().await;
+    }
+
+    /// Creates the table (on-demand, TTL on `expiresAt`) unless it exists: for local runs and
+    /// tests. In AWS the SAM template owns the table.
+    pub async fn create_table_if_missing(&self) -> Result<(), BoxError> {
+        let exists = self.client.describe_table().table_name(&self.table).send().await;
+        if exists.is_ok() {
+            return Ok(());
+        }
+        let attr = |name: &str| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        };
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("PK")?)
+            .attribute_definitions(attr("SK")?)
+            .key_schema(KeySchemaElement::builder().attribute_name("PK").key_type(KeyType::Hash).build()?)
+            .key_schema(KeySchemaElement::builder().attribute_name("SK").key_type(KeyType::Range).build()?)
+            .send()
+            .await;
+        if let Err(e) = created {
+            // Another process may have created it meanwhile.
+            if e.as_service_error().and_then(|s| s.code()) != Some("ResourceInUseException") {
+                return Err(e.into());
+            }
+        }
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder().attribute_name(TTL_ATTRIBUTE).enabled(true).build()?,
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| {
+                // Enabling TTL twice is refused; that is fine.
+                if e.as_service_error().and_then(|s| s.message()).unwrap_or("").contains("already enabled") {
+                    Ok(())
+                } else {
+                    Err(e.into())
+                }
+            })
+    }
+
+    /// The conditional put that saves `user` as `user.version + 1`.
+    fn put_user(&self, user: &User) -> StoreResult<(Put, User)> {
+        let mut next = user.clone();
+        next.version += 1;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(encode(&next, account_pk(&user.email), "PROFILE", None)?))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", n(user.version))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        Ok((put, next))
+    }
+
+    /// A consistent read of one item.
+    async fn get<T: DeserializeOwned>(&self, key: Item) -> StoreResult<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(decode).transpose()
+    }
+
+    /// Sets `revoked` on an existing item; a missing one is fine (nothing to revoke).
+    async fn mark_revoked(&self, key: Item) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("SET revoked = :true")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(classify);
+        match result {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A login's one atomic write: the new item (a session or a refresh token), the account
+    /// saved at its next version, and the failed-login counter cleared.
+    async fn write_login(&self, new_item: Item, user: &User) -> StoreResult<User> {
+        let (put_user, next) = self.put_user(user)?;
+        let put_new = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(new_item))
+            .condition_expression("attribute_not_exists(PK)")
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let clear_lockout = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(account_pk(&user.email), "LOCKOUT")))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.client
+            .transact_write_items()
+            .client_request_token(request_token()?)
+            .transact_items(TransactWriteItem::builder().put(put_new).build())
+            .transact_items(TransactWriteItem::builder().put(put_user).build())
+            .transact_items(TransactWriteItem::builder().delete(clear_lockout).build())
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(next)
+    }
+
+    async fn update_live_session(
+        &self,
+        session_id: &str,
+        set: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+        now: Epoch,
+    ) -> StoreResult<()> {
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)?))
+            .update_expression(set)
+            .condition_expression("attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now")
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now));
+        for (k, v) in names {
+            req = req.expression_attribute_names(*k, *v);
+        }
+        for (k, v) in values {
+            req = req.expression_attribute_values(k, v);
+        }
+        req.send().await.map_err(classify)?;
+        Ok(())
+    }
+}
+
+mod accounts;
+mod codes;
+mod lockouts;
+mod push;
+mod rates;
+mod refresh;
+mod sessions;

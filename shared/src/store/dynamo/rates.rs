@@ -1,0 +1,55 @@
+//! Rate and budget counters per window in DynamoDB.
+
+use super::*;
+
+#[async_trait]
+impl RateStore for DynamoStore {
+    async fn hit_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<u64> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .update_expression("ADD hits :one SET expiresAt = :end")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":end", n(window_end))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.attributes
+            .and_then(|a| a.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()))
+            .ok_or_else(|| StoreError::Other("rate counter without hits".into()))
+    }
+
+    async fn get_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<u64> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.item.and_then(|a| a.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())).unwrap_or(0))
+    }
+
+    async fn release_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<()> {
+        let released = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .update_expression("ADD hits :minus")
+            .condition_expression("hits > :zero")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await
+            .map_err(classify);
+        match released {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The embedded store: everything in process memory behind one mutex, with the same atomicity
+//! and the same conditions as the DynamoDB adapter. The default for `local-api` and for tests.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use super::prelude::*;
+use super::{StoreError, StoreResult, StoredLockout};
+use crate::clock::Epoch;
+use crate::crypto::constant_time_eq;
+use crate::domain::codes as code_rules;
+use crate::model::{
+    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+};
+
+#[derive(Default)]
+struct Tables {
+    users: HashMap<String, User>,
+    /// email → (counter, version).
+    lockouts: HashMap<String, (Lockout, u64)>,
+    sessions: HashMap<String, Session>,
+    /// (user id, purpose) → challenge.
+    codes: HashMap<(String, String), CodeChallenge>,
+    push: HashMap<String, PushChallenge>,
+    /// session id → the push challenge in flight for it.
+    push_in_flight: HashMap<String, String>,
+    /// (user id, token hash) → refresh token.
+    refresh: HashMap<(String, String), RefreshToken>,
+    /// (key, window end) → hits.
+    rates: HashMap<(String, Epoch), u64>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> StoreResult<MutexGuard<'_, Tables>> {
+        // A poisoned lock means a thread panicked mid-write; refuse rather than serve half state.
+        self.tables.lock().map_err(|_| StoreError::Other("memory store poisoned".into()))
+    }
+}
+
+fn stored_lockout(t: &Tables, email: &str) -> StoredLockout {
+    match t.lockouts.get(email) {
+        Some((state, version)) => StoredLockout { state: *state, version: Some(*version) },
+        None => StoredLockout::default(),
+    }
+}
+
+fn cas_user(t: &mut Tables, user: &User) -> StoreResult<User> {
+    match t.users.get(&user.email) {
+        Some(current) if current.version == user.version => {
+            let mut next = user.clone();
+            next.version += 1;
+            t.users.insert(user.email.clone(), next.clone());
+            Ok(next)
+        }
+        _ => Err(StoreError::Conflict),
+    }
+}
+
+mod accounts;
+mod codes;
+mod lockouts;
+mod push;
+mod rates;
+mod refresh;
+mod sessions;
