@@ -8,8 +8,8 @@
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::auth;
 use crate::error::{AuthError, BoxError};
+use crate::principal;
 use crate::token::TokenType;
 
 /// The authorizer's answer to one event (`{"headers", "methodArn", ...}`). `Err` only when a
@@ -24,7 +24,7 @@ pub async fn decide(app: &App, event: &Value) -> Result<Value, BoxError> {
         .and_then(|v| v.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")))
         .map(|(_, t)| t.trim());
     let Some(token) = token else { return Ok(policy("anonymous", "Deny", method_arn, None)) };
-    match auth::authenticate_token(app, token, &[TokenType::Access]).await {
+    match principal::authenticate_token(app, token, &[TokenType::Access]).await {
         Ok(principal) => {
             let identity = principal.identity().clone();
             let context = json!({

@@ -8,7 +8,6 @@
 pub mod accounts;
 pub mod app;
 pub mod attempts;
-pub mod auth;
 pub mod authorizer;
 pub mod challenge;
 pub mod clock;
@@ -19,7 +18,7 @@ pub mod email;
 pub mod error;
 pub mod handlers;
 pub mod http;
-pub mod id_auth;
+pub mod id_token_check;
 pub mod keys;
 pub mod limits;
 #[cfg(feature = "local-server")]
@@ -28,6 +27,7 @@ pub mod model;
 pub mod otp;
 pub mod password;
 pub mod phone;
+pub mod principal;
 pub mod profile;
 pub mod proof;
 pub mod push;

@@ -9,10 +9,10 @@
 use lambda_http::Request;
 
 use crate::app::App;
-use crate::auth::Principal;
 use crate::challenge;
 use crate::error::AuthError;
 use crate::model::{CodeCheck, CodePurpose, FactorStatus, SessionStatus, User};
+use crate::principal::Principal;
 use crate::store::StoreError;
 
 /// Surface 1: the session must be stepped up if the account has anything to step up with.

@@ -5,11 +5,11 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::authenticate;
 use crate::crypto;
 use crate::error::{AuthError, FieldErrorKind};
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::model::{Grant, IdentityId, IdentityType};
+use crate::principal::authenticate;
 use crate::store::StoreError;
 use crate::token::{self, SessionClaims, TokenType};
 

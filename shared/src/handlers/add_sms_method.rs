@@ -10,7 +10,7 @@ use crate::error::AuthError;
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::model::{CodePurpose, Mobile};
 use crate::phone::Rejection;
-use crate::{id_auth, profile};
+use crate::{id_token_check, profile};
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve_surface2(req, "add_sms_method", |ctx, req| run(app, ctx, req)).await
@@ -33,7 +33,7 @@ pub fn parse_phone(app: &App, phone: &str, country: &str) -> Result<Mobile, Auth
 }
 
 async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
-    let (_, user, lockout) = id_auth::authenticate(app, &req).await?;
+    let (_, user, lockout) = id_token_check::authenticate(app, &req).await?;
     let mut f = Fields::from_request(&req)?;
     let phone = f.string("phone", 1, 32);
     let country = f.string("country", 2, 2);

@@ -9,14 +9,14 @@ use crate::crypto;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
 use crate::model::TotpSecret;
-use crate::{id_auth, profile, totp};
+use crate::{id_token_check, profile, totp};
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve_surface2(req, "add_totp_method", |ctx, req| run(app, ctx, req)).await
 }
 
 async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
-    let (_, user, lockout) = id_auth::authenticate(app, &req).await?;
+    let (_, user, lockout) = id_token_check::authenticate(app, &req).await?;
     // The body is optional ({} or nothing), but when present it must be JSON.
     http::json_object(&req, true)?;
     let already = || AuthError::bad_request("SECRET_ALREADY_VALIDATED", "A validated TOTP secret already exists.");

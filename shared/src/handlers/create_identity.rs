@@ -4,11 +4,11 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::authenticate;
 use crate::crypto;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::model::{Identity, IdentityId, IdentityType};
+use crate::principal::authenticate;
 use crate::token::TokenType;
 
 /// More identities than this on one account is a sign of abuse, not of a real user.

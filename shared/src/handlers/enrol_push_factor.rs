@@ -4,11 +4,11 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::authenticate;
 use crate::crypto;
 use crate::error::{AuthError, FieldErrorKind};
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::model::{Factor, FactorStatus, FactorType, PushDevice, PushPlatform};
+use crate::principal::authenticate;
 use crate::token::TokenType;
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {

@@ -4,9 +4,9 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::verify_claims;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
+use crate::principal::verify_claims;
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve(req, "logout", |ctx, req| run(app, ctx, req)).await

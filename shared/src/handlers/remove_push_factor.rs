@@ -3,10 +3,10 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::authenticate;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
 use crate::model::FactorType;
+use crate::principal::authenticate;
 use crate::token::TokenType;
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {

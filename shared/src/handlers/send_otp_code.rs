@@ -8,14 +8,14 @@ use crate::challenge::{self, Delivery};
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
 use crate::model::CodePurpose;
-use crate::{id_auth, otp, profile};
+use crate::{id_token_check, otp, profile};
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve_surface2(req, "send_otp_code", |ctx, req| run(app, ctx, req)).await
 }
 
 async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
-    let (_, user, _) = id_auth::authenticate(app, &req).await?;
+    let (_, user, _) = id_token_check::authenticate(app, &req).await?;
     let method = http::query_param(&req, "method").unwrap_or_default();
     let not_configured =
         || AuthError::bad_request("METHOD_NOT_CONFIGURED", "That method is not configured for the user.");

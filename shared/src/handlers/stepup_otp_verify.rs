@@ -4,11 +4,11 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::authenticate;
 use crate::challenge;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::model::{CodePurpose, FactorType, SessionStatus};
+use crate::principal::authenticate;
 use crate::store::StoreError;
 use crate::token::TokenType;
 

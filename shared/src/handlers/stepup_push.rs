@@ -7,12 +7,12 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::authenticate;
 use crate::crypto;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, HandlerResult};
 use crate::limits;
 use crate::model::{FactorStatus, FactorType, PushChallenge, PushStatus, RequestOrigin};
+use crate::principal::authenticate;
 use crate::store::StoreError;
 use crate::token::TokenType;
 

@@ -6,10 +6,10 @@
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::authenticate;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::password;
+use crate::principal::authenticate;
 use crate::store::StoreError;
 use crate::token::TokenType;
 

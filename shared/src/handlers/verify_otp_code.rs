@@ -7,14 +7,14 @@ use crate::challenge;
 use crate::error::AuthError;
 use crate::http::{self, Ctx, Fields, HandlerResult};
 use crate::model::{CodeCheck, CodePurpose, Factor, FactorChannel, FactorStatus, FactorType};
-use crate::{id_auth, profile};
+use crate::{id_token_check, profile};
 
 pub async fn handle(app: &App, req: Request) -> HandlerResult {
     http::serve_surface2(req, "verify_otp_code", |ctx, req| run(app, ctx, req)).await
 }
 
 async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthError> {
-    let (_, user, lockout) = id_auth::authenticate(app, &req).await?;
+    let (_, user, lockout) = id_token_check::authenticate(app, &req).await?;
     let code = super::otp_header(&req)?;
     let mut f = Fields::from_request(&req)?;
     let channel = f.one_of("channel", &["SMS", "EMAIL", "TOTP"]);
