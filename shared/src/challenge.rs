@@ -46,20 +46,26 @@ pub async fn send_code(
         Err(StoreError::Conflict) => return Err(AuthError::Conflict("RETRY_IN_15SEC")),
         Err(e) => return Err(e.into()),
     }
-    let budgets = match delivery {
-        Delivery::Sms { to_e164 } => {
-            limits::sms_destination(app, to_e164).map(|()| limits::code_budgets(app, ctx, user_id, Some(to_e164), None))
-        }
-        Delivery::Email { to } => Ok(limits::code_budgets(app, ctx, user_id, None, Some(to))),
+    // The account's SMS cooldown too, whatever the purpose or session: still before any budget.
+    let sms_to = match delivery {
+        Delivery::Sms { to_e164 } => Some(to_e164),
+        Delivery::Email { .. } => None,
     };
-    let budgets = match budgets {
-        Ok(budgets) => limits::charge(app, &budgets).await.map(|()| budgets),
-        Err(refused) => Err(refused),
+    if sms_to.is_some() && !limits::claim_sms_cooldown(app, user_id).await? {
+        app.store.delete_code(user_id, &purpose_key).await?;
+        return Err(AuthError::Conflict("RETRY_IN_15SEC"));
+    }
+    let charged = match delivery {
+        Delivery::Sms { to_e164 } => match limits::sms_destination(app, to_e164) {
+            Ok(()) => limits::charge(app, &limits::code_budgets(app, ctx, user_id, Some(to_e164), None)).await,
+            Err(refused) => Err(refused),
+        },
+        Delivery::Email { to } => limits::charge(app, &limits::code_budgets(app, ctx, user_id, None, Some(to))).await,
     };
-    let budgets = match budgets {
-        Ok(budgets) => budgets,
+    let charged = match charged {
+        Ok(charged) => charged,
         Err(refused) => {
-            app.store.delete_code(user_id, &purpose_key).await?;
+            give_back(app, user_id, &purpose_key, sms_to.is_some(), None).await?;
             return Err(refused);
         }
     };
@@ -70,12 +76,29 @@ pub async fn send_code(
     };
     if let Err(e) = sent {
         // Nothing went out: no challenge, no cooldown and no budget spent.
-        app.store.delete_code(user_id, &purpose_key).await?;
-        limits::refund(app, &budgets).await;
+        give_back(app, user_id, &purpose_key, sms_to.is_some(), Some(&charged)).await?;
         return Err(AuthError::Unavailable { retry_after: 5, source: e });
     }
     tracing::info!(user_id, purpose = %purpose_kind(purpose), "one-time code sent");
     Ok(challenge.expires_at)
+}
+
+/// Undoes a send that did not happen: its challenge, the account's SMS cooldown, its budgets.
+async fn give_back(
+    app: &App,
+    user_id: &str,
+    purpose_key: &str,
+    sms: bool,
+    charged: Option<&limits::Charged>,
+) -> Result<(), AuthError> {
+    app.store.delete_code(user_id, purpose_key).await?;
+    if sms {
+        limits::release_sms_cooldown(app, user_id).await;
+    }
+    if let Some(charged) = charged {
+        limits::refund(app, charged).await;
+    }
+    Ok(())
 }
 
 fn purpose_kind(p: &CodePurpose) -> &'static str {

@@ -5,9 +5,9 @@
 //! bounded by the lockout itself.
 //!
 //! The per-minute throttles count in fixed windows (one store write). The security budgets
-//! count in a *sliding* window, estimated from the current and the previous fixed window (the
-//! previous one weighted by how much of it still overlaps the last `window` seconds), so twice
-//! the limit never fits around a window boundary; that costs one more read.
+//! count the current *and* the previous fixed window together, so no span of one window length
+//! ever holds more than the limit, however the hits bunch at a boundary (it refuses a little
+//! early rather than ever late); that costs one more read.
 //!
 //! A budget keyed by something a stranger can name (a phone number, an e-mail address) is
 //! charged per account, so nobody can spend another account's budget; and the budgets of one
@@ -44,67 +44,81 @@ fn window_end(now: i64, window_secs: i64) -> i64 {
     (now.div_euclid(window_secs) + 1) * window_secs
 }
 
-/// Whether `hits` in the current window (ending at `end`) and `previous` in the one before fit
-/// `limit` over the last window at `now`; if not, seconds until they would.
+/// Whether `hits` in the current window (ending at `end`), with `previous` in the one before
+/// for a sliding budget, fit `limit`; if not, seconds until they would.
 fn over_limit(b: &Budget, previous: u64, hits: u64, now: i64, end: i64) -> Option<i64> {
+    let limit = u64::from(b.limit);
     if !b.sliding {
-        return (hits > u64::from(b.limit)).then_some((end - now).max(1));
+        return (hits > limit).then_some((end - now).max(1));
     }
-    let w = b.window_secs as f64;
-    let left = (end - now) as f64;
-    let limit = f64::from(b.limit);
-    let estimate = previous as f64 * left / w + hits as f64;
-    if estimate <= limit {
+    if previous + hits <= limit {
         return None;
     }
-    let retry = if hits as f64 > limit || previous == 0 {
-        // Not before this window ends, and then the window after must absorb these hits.
-        left + w * (1.0 - (limit - 1.0).max(0.0) / hits as f64)
-    } else {
-        // When enough of the previous window has slid out.
-        left - (limit - hits as f64) * w / previous as f64
-    };
-    Some(retry.ceil().max(1.0) as i64)
+    // The previous window stops counting when this one ends; this one's hits count for the
+    // whole of the next as well.
+    Some(if hits > limit { end - now + b.window_secs } else { end - now }.max(1))
 }
+
+/// What [`charge`] took: exactly these windows are given back by [`refund`].
+#[derive(Debug, Default)]
+pub struct Charged(Vec<(String, i64)>);
 
 /// Charges every budget or none: each is counted in turn; when one is over its limit, every
 /// hit counted for this request is given back and the answer is 429 with `Retry-After`.
-pub async fn charge(app: &App, budgets: &[Budget]) -> Result<(), AuthError> {
+pub async fn charge(app: &App, budgets: &[Budget]) -> Result<Charged, AuthError> {
     let now = app.now();
-    let mut charged: Vec<(&str, i64)> = Vec::new();
+    let mut charged = Charged::default();
     for b in budgets {
         let end = window_end(now, b.window_secs);
         let hits = app.store.hit_rate_counter(&b.key, end).await?;
-        charged.push((&b.key, end));
+        charged.0.push((b.key.clone(), end));
         let previous = if b.sliding { app.store.get_rate_counter(&b.key, end - b.window_secs).await? } else { 0 };
         if let Some(retry_after) = over_limit(b, previous, hits, now, end) {
             tracing::warn!(limit = b.limit, budget = b.key.split(':').next().unwrap_or(""), "rate limit reached");
-            for (key, end) in charged {
-                if let Err(e) = app.store.release_rate_counter(key, end).await {
-                    tracing::warn!(error = %e, "could not give a budget hit back");
-                }
-            }
+            refund(app, &charged).await;
             return Err(AuthError::TooManyRequests { limit: b.limit, retry_after });
         }
     }
-    Ok(())
+    Ok(charged)
 }
 
-/// Gives back one hit of each budget (a request that was charged but did nothing, such as a
-/// send the provider refused). Best effort: a failure is logged.
-pub async fn refund(app: &App, budgets: &[Budget]) {
-    let now = app.now();
-    for b in budgets {
-        if let Err(e) = app.store.release_rate_counter(&b.key, window_end(now, b.window_secs)).await {
+/// Gives back what [`charge`] took, in the very windows it took it from (a request that was
+/// charged but did nothing, such as a send the provider refused). Best effort: a failure is
+/// logged.
+pub async fn refund(app: &App, charged: &Charged) {
+    for (key, end) in &charged.0 {
+        if let Err(e) = app.store.release_rate_counter(key, *end).await {
             tracing::warn!(error = %e, "could not give a budget hit back");
         }
+    }
+}
+
+/// Security notices per address per day (their own budget, beside the codes'): an address
+/// someone registered without owning it receives a bounded number. `false`: skip this notice.
+pub async fn notice_budget(app: &App, to: &str) -> bool {
+    let address = crate::crypto::sha256_b64url(to.as_bytes());
+    let limit = app.config.rate_limit.email_per_address_per_day;
+    charge(app, &[Budget::sliding(format!("email-notice:{address}"), limit, DAY)]).await.is_ok()
+}
+
+/// The per-account SMS cooldown: one SMS per account per 15 s, whatever the purpose or session
+/// asking (exact, not windowed). `false` while an earlier one is younger.
+pub async fn claim_sms_cooldown(app: &App, user_id: &str) -> Result<bool, AuthError> {
+    let key = format!("sms:{user_id}");
+    Ok(app.store.claim_cooldown(&key, app.now(), crate::otp::RESEND_COOLDOWN_SECS).await?)
+}
+
+/// Gives the per-account SMS cooldown back (the SMS did not go out).
+pub async fn release_sms_cooldown(app: &App, user_id: &str) {
+    if let Err(e) = app.store.release_cooldown(&format!("sms:{user_id}")).await {
+        tracing::warn!(error = %e, "could not release the SMS cooldown");
     }
 }
 
 /// Per source IP, per minute: login, registration, push answers.
 pub async fn per_ip(app: &App, ctx: &Ctx, operation: &str) -> Result<(), AuthError> {
     let limit = app.config.rate_limit.per_ip_per_minute;
-    charge(app, &[Budget::fixed(format!("ip:{operation}:{}", ctx.source_ip), limit, 60)]).await
+    charge(app, &[Budget::fixed(format!("ip:{operation}:{}", ctx.source_ip), limit, 60)]).await.map(drop)
 }
 
 /// What sending one code spends, checked only once the resend cooldown has let it through: the
@@ -116,9 +130,6 @@ pub fn code_budgets(app: &App, ctx: &Ctx, user_id: &str, sms_to: Option<&str>, e
     if let Some(to) = sms_to {
         let number = crate::crypto::sha256_b64url(to.as_bytes());
         budgets.extend([
-            // One SMS per account per cooldown period, whatever the purpose or session asking (a
-            // fixed window: a burst at a window's edge gets two, never more).
-            Budget::fixed(format!("sms-burst:{user_id}"), 1, crate::otp::RESEND_COOLDOWN_SECS),
             Budget::sliding(format!("sms-phone:{number}:{user_id}"), limits.sms_per_phone_per_hour, HOUR),
             Budget::sliding(format!("sms-user:{user_id}"), limits.sms_per_account_per_day, DAY),
             Budget::sliding(format!("sms-ip:{}", ctx.source_ip), limits.sms_per_ip_per_hour, HOUR),
@@ -145,7 +156,7 @@ pub fn sms_destination(app: &App, to_e164: &str) -> Result<(), AuthError> {
 /// Push challenges per account per 10 minutes, whatever session asks.
 pub async fn push_budget(app: &App, user_id: &str) -> Result<(), AuthError> {
     let limit = app.config.rate_limit.push_per_account_per_10_minutes;
-    charge(app, &[Budget::sliding(format!("push-user:{user_id}"), limit, 600)]).await
+    charge(app, &[Budget::sliding(format!("push-user:{user_id}"), limit, 600)]).await.map(drop)
 }
 
 /// TOTP checks per account per lockout period, on top of the lockout: a successful password
@@ -153,7 +164,7 @@ pub async fn push_budget(app: &App, user_id: &str) -> Result<(), AuthError> {
 /// endless series of TOTP guesses by logging in between them.
 pub async fn totp_budget(app: &App, user_id: &str) -> Result<(), AuthError> {
     let window = app.config.lockout_secs;
-    charge(app, &[Budget::sliding(format!("totp:{user_id}"), TOTP_CHECKS_PER_WINDOW, window)]).await
+    charge(app, &[Budget::sliding(format!("totp:{user_id}"), TOTP_CHECKS_PER_WINDOW, window)]).await.map(drop)
 }
 
 /// TOTP codes checked per account per lockout period (30 minutes by default).
@@ -168,16 +179,16 @@ mod tests {
     }
 
     #[test]
-    fn a_sliding_window_refuses_twice_the_limit_around_a_boundary() {
+    fn a_sliding_budget_never_holds_more_than_its_limit_in_one_window_span() {
         // Five at the very end of one 600 s window, then the next window starts.
         let budget = b(5, 600);
         assert_eq!(over_limit(&budget, 0, 5, 599, 600), None, "five fit");
         assert!(over_limit(&budget, 0, 6, 599, 600).is_some(), "a sixth does not");
         assert!(over_limit(&budget, 5, 1, 601, 1200).is_some(), "nor one just after the boundary");
-        // As the previous window slides out, room comes back.
-        assert_eq!(over_limit(&budget, 5, 1, 600 + 120, 1200), None, "after a fifth of it slid out");
-        let retry = over_limit(&budget, 5, 1, 601, 1200).unwrap();
-        assert!((118..=121).contains(&retry), "{retry}");
+        assert!(over_limit(&budget, 5, 1, 1199, 1200).is_some(), "nor late in the next window");
+        assert_eq!(over_limit(&budget, 5, 1, 601, 1200), Some(599), "until the previous one stops counting");
+        assert_eq!(over_limit(&budget, 0, 1, 1201, 1800), None, "then there is room");
+        assert_eq!(over_limit(&budget, 0, 6, 0, 600), Some(1200), "a window over the limit counts in the next too");
     }
 
     #[test]

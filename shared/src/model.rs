@@ -297,9 +297,16 @@ impl CodePurpose {
         CodePurpose::FactorSms { destination: number_key(e164) }
     }
 
-    /// A code of the e-mail method (to the account's address, which never changes).
+    /// A code of the e-mail method (to the account's address, which never changes): to prove
+    /// with a validated address, or to validate it with proof of another method.
     pub fn email_method() -> Self {
         CodePurpose::Method { channel: "EMAIL", destination: None }
+    }
+
+    /// A code validating the e-mail of an account that had no second factor when it was sent:
+    /// void once the account has one.
+    pub fn email_method_first() -> Self {
+        CodePurpose::Method { channel: "EMAIL", destination: Some("first".to_owned()) }
     }
 }
 

@@ -109,7 +109,9 @@ pub async fn announce_change(app: &App, before: &User, change: &'static str) -> 
     let text = format!(
         "Security notice: {change} on your account. If this was not you, change your password and contact support."
     );
-    if let Err(e) = app.email.send(&before.email, "Security notice", &text).await {
+    if !crate::limits::notice_budget(app, &before.email).await {
+        tracing::warn!("security notice not e-mailed: the address's notice budget is spent");
+    } else if let Err(e) = app.email.send(&before.email, "Security notice", &text).await {
         tracing::warn!(error = %e, "could not e-mail a security notice");
     }
     let devices = before.factors.iter().filter(|f| f.status == FactorStatus::Active).filter_map(|f| f.device.as_ref());

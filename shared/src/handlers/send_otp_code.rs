@@ -31,6 +31,13 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     };
     let purpose = match &phone {
         Some(e164) if channel == "SMS" => CodePurpose::sms_method(e164),
+        // Validating the e-mail is adding a method: once the account has a second factor, the
+        // code that will validate it goes out only on proof of that factor in x-otp.
+        _ if !validated && user.has_second_factor() => {
+            crate::proof::require_otp(app, &req, &user).await?;
+            CodePurpose::email_method()
+        }
+        _ if !validated => CodePurpose::email_method_first(),
         _ => CodePurpose::email_method(),
     };
     let valid_until = match challenge::send_code(app, &ctx, &user.user_id, &purpose, delivery).await {

@@ -58,8 +58,11 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
                 // The code must have gone to the number the account has now.
                 ("SMS", Some(mobile)) => CodePurpose::sms_method(&mobile.e164()),
                 ("SMS", None) => return Err(not_configured()),
-                _ => CodePurpose::email_method(),
+                // Only a code sent on proof validates the e-mail of an account with a factor.
+                _ if user.has_second_factor() => CodePurpose::email_method(),
+                _ => CodePurpose::email_method_first(),
             };
+            let first_factor = !user.has_second_factor();
             match challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? {
                 CodeCheck::Accepted => {}
                 CodeCheck::Wrong { .. } => return Err(AuthError::bad_request("INVALID_CODE", "The code is wrong.")),
@@ -94,6 +97,10 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
                         }),
                     }
                 } else {
+                    if first_factor && u.has_second_factor() {
+                        // A factor appeared since the code was checked: it proves nothing now.
+                        return Err(not_configured());
+                    }
                     u.mfa.email_verified_at = Some(now);
                 }
                 Ok(())

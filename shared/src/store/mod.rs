@@ -191,9 +191,9 @@ pub trait PushStore: Send + Sync {
     async fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
 }
 
-/// Rate and budget counters per window.
+/// Rate and budget counters per window, and cooldown claims.
 ///
-/// DynamoDB actions of its adapter: UpdateItem, GetItem.
+/// DynamoDB actions of its adapter: UpdateItem, GetItem, PutItem (conditional), DeleteItem.
 #[async_trait]
 pub trait RateStore: Send + Sync {
     /// Counts one hit of `key` in the window that ends at `window_end`; returns the count.
@@ -204,6 +204,13 @@ pub trait RateStore: Send + Sync {
 
     /// Gives one hit back (a request refused by another budget spends none of this one).
     async fn release_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<()>;
+
+    /// Claims `key` for `secs` from `now` in one conditional write: `false` while an earlier
+    /// claim is less than `secs` old (a cooldown, exact rather than windowed).
+    async fn claim_cooldown(&self, key: &str, now: Epoch, secs: i64) -> StoreResult<bool>;
+
+    /// Gives a claim back (what it guarded did not happen).
+    async fn release_cooldown(&self, key: &str) -> StoreResult<()>;
 }
 
 /// Surface-2 refresh tokens, kept as hashes.

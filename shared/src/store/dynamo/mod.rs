@@ -12,6 +12,7 @@
 //! | push in flight  | `USER#<userId>`    | `PUSHLOCK#<sessionId>`|
 //! | push challenge  | `PUSH#<id>`        | `PUSH`                |
 //! | rate counter    | `RATE#<key>`       | `<window end>`        |
+//! | cooldown claim  | `COOLDOWN#<key>`   | `COOLDOWN`            |
 //! | refresh token   | `USER#<userId>`    | `REFRESH#<sha256>`    |
 
 use std::collections::HashMap;

@@ -52,4 +52,39 @@ impl RateStore for DynamoStore {
             Err(e) => Err(e),
         }
     }
+
+    async fn claim_cooldown(&self, key_name: &str, now: Epoch, secs: i64) -> StoreResult<bool> {
+        let item = HashMap::from([
+            ("PK".to_owned(), s(format!("COOLDOWN#{key_name}"))),
+            ("SK".to_owned(), s("COOLDOWN")),
+            ("claimedAt".to_owned(), n(now)),
+            (TTL_ATTRIBUTE.to_owned(), n(now + secs)),
+        ]);
+        let claimed = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK) OR claimedAt <= :cutoff")
+            .expression_attribute_values(":cutoff", n(now - secs))
+            .send()
+            .await
+            .map_err(classify);
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn release_cooldown(&self, key_name: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("COOLDOWN#{key_name}"), "COOLDOWN")))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
 }

@@ -30,6 +30,8 @@ struct Tables {
     refresh: HashMap<(String, String), RefreshToken>,
     /// (key, window end) → hits.
     rates: HashMap<(String, Epoch), u64>,
+    /// key → time of the last claim.
+    cooldowns: HashMap<String, Epoch>,
 }
 
 #[derive(Default)]
