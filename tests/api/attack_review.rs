@@ -639,6 +639,116 @@ async fn r7_one_sms_per_account_at_once_and_budgets_charged_all_or_none(b: Backe
     assert_eq!(t.app.store.get_rate_counter(&day_key, day_end).await.unwrap(), spent_before, "nothing charged");
 }
 
+// ------------------------------------------------------------------ third review
+// A second fresh-eye review, of the fixes above, found these.
+
+/// S1: the password and the mailbox validated the e-mail past the owner's TOTP, which then
+/// proved every other change.
+async fn s1_the_mailbox_alone_cannot_add_a_method_past_a_totp(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (owner, _) = t.id_tokens(VICTIM).await;
+    // A validation code asked for while the account still had no second factor...
+    assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&owner)).await.status, 200);
+    let secret = t.add_totp(&owner).await;
+    let code = t.totp_code(&secret, 0);
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &owner, &code, Some(json!({"channel": "TOTP"}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // ...proves nothing once it has one.
+    let attacker = t.id_login(VICTIM, PASSWORD).await.body["idToken"].as_str().unwrap().to_owned();
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &attacker, "123456", Some(json!({"channel": "EMAIL"}))).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    t.clock.advance(16);
+    let r = t.get("/auth/otp/code?method=EMAIL", Some(&attacker)).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (403, Some("OTP_REQUIRED")), "{}", r.body);
+    assert_eq!(t.get("/auth/me", Some(&owner)).await.body["hasValidatedEmail"], false);
+    // The owner, with the next TOTP code, may.
+    t.clock.advance(30);
+    let code = t.totp_code(&secret, 0);
+    let r = t.with_otp(Method::GET, "/auth/otp/code?method=EMAIL", &owner, &code, None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = t.with_otp(Method::POST, "/auth/otp/code", &owner, "123456", Some(json!({"channel": "EMAIL"}))).await;
+    assert_eq!((r.status, r.body["hasValidatedEmail"].as_bool()), (200, Some(true)), "{}", r.body);
+}
+
+/// S2: security notices escaped the e-mail budget, to an address nobody proved.
+async fn s2_security_notices_are_bounded_per_address(b: Backend) {
+    let t = TestApp::with_config(b, |c| {
+        c.rate_limit.push_per_account_per_10_minutes = 1000;
+        c.rate_limit.email_per_address_per_day = 3;
+    })
+    .await;
+    t.align_clock(86_400);
+    let (_, access) = t.tokens("someone.else@example.com").await;
+    let device = Device::new(8);
+    for _ in 0..5 {
+        assert_eq!(t.post("/authentication_factors/push/AUTHY", Some(&access), device.enrolment()).await.status, 200);
+        step_up_by_push(&t, &access, "AUTHY", &device).await;
+        assert_eq!(t.delete("/authentication_factors/push/AUTHY", Some(&access)).await.status, 204);
+    }
+    let notices = t.email.sent().iter().filter(|m| m.subject == "Security notice").count();
+    assert_eq!(notices, 3, "ten changes, the address's daily notice budget of three");
+}
+
+/// S3: a sliding estimate let almost twice a budget through within one window's span.
+async fn s3_a_budget_never_holds_more_than_its_limit_in_any_window_span(b: Backend) {
+    let t = TestApp::with_config(b, |c| {
+        c.lockout_threshold = 1000;
+        c.lockout_secs = 20;
+    })
+    .await;
+    t.align_clock(20);
+    let (id_token, _) = t.id_tokens(VICTIM).await;
+    let secret = t.add_totp(&id_token).await;
+    let wrong = if t.totp_code(&secret, 0) == "000000" { "111111" } else { "000000" };
+    t.align_clock(20);
+    t.clock.advance(18);
+    let mut checked = Vec::new();
+    for step in 0..60 {
+        let r = t.with_otp(Method::DELETE, "/auth/otp/methods/totp", &id_token, wrong, None).await;
+        if r.status == 400 {
+            checked.push(t.clock_now());
+        }
+        if step >= 10 {
+            t.clock.advance(1);
+        }
+    }
+    for (i, at) in checked.iter().enumerate() {
+        let within = checked[i..].iter().take_while(|later| **later - at < 20).count();
+        assert!(within <= 10, "{within} checks within 20 s from {at}: {checked:?}");
+    }
+}
+
+/// S4: two SMS to one account a fraction of a second apart, across a window's edge.
+async fn s4_one_sms_per_account_per_cooldown_exactly(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (_, access) = t.tokens(VICTIM).await;
+    enrol_sms(&t, &access).await;
+    let auth = t.login(VICTIM, PASSWORD).await.body["token"].as_str().unwrap().to_owned();
+    let other = t.access_token(&auth).await;
+    t.align_clock(15);
+    t.clock.advance(13);
+    assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
+    t.clock.advance(2); // into the next 15 s window
+    let r = t.post("/stepup/challenges/otp/SMS", Some(&other), json!({})).await;
+    assert_eq!(r.body, json!({"errorCode": "RETRY_IN_15SEC"}), "another session, another purpose, same phone");
+    t.clock.advance(13);
+    assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&other), json!({})).await.status, 204);
+}
+
+/// S5: a refund after a slow send crossed a window's edge gave back a hit of the next window.
+async fn s5_a_refund_gives_back_exactly_the_windows_charged(b: Backend) {
+    let t = TestApp::new(b).await;
+    t.align_clock(60);
+    let budget = shared::limits::Budget { key: "refund-test".into(), limit: 5, window_secs: 60, sliding: false };
+    let charged = shared::limits::charge(&t.app, std::slice::from_ref(&budget)).await.unwrap();
+    let first_end = (t.clock_now().div_euclid(60) + 1) * 60;
+    t.clock.advance(60);
+    shared::limits::charge(&t.app, std::slice::from_ref(&budget)).await.unwrap();
+    shared::limits::refund(&t.app, &charged).await;
+    assert_eq!(t.app.store.get_rate_counter("refund-test", first_end).await.unwrap(), 0);
+    assert_eq!(t.app.store.get_rate_counter("refund-test", first_end + 60).await.unwrap(), 1, "untouched");
+}
+
 on_both_stores!(
     f01_password_alone_cannot_swap_the_push_device,
     f01_an_id_token_alone_cannot_repoint_the_phone,
@@ -666,4 +776,9 @@ on_both_stores!(
     r5_security_notices_cost_no_sms,
     r6_push_and_totp_budgets_hold_across_a_window_boundary,
     r7_one_sms_per_account_at_once_and_budgets_charged_all_or_none,
+    s1_the_mailbox_alone_cannot_add_a_method_past_a_totp,
+    s2_security_notices_are_bounded_per_address,
+    s3_a_budget_never_holds_more_than_its_limit_in_any_window_span,
+    s4_one_sms_per_account_per_cooldown_exactly,
+    s5_a_refund_gives_back_exactly_the_windows_charged,
 );

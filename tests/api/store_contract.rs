@@ -285,3 +285,21 @@ on_both_stores!(
     grants_live_on_their_own_and_die_with_the_session,
     a_users_live_sessions_are_listed_and_no_one_elses,
 );
+
+/// The memory store forgets finished windows now and then, as DynamoDB's TTL does; a long
+/// window's hit must not wipe the live short ones (the second attack review found it did).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_memory_store_keeps_live_counters_when_it_prunes() {
+    use shared::store::prelude::*;
+    let store = shared::store::MemoryStore::new();
+    let now = t0();
+    for i in 0..10_001 {
+        store.hit_rate_counter(&format!("old{i}"), now - 3 * 86_400).await.unwrap();
+    }
+    let minute_end = (now / 60 + 1) * 60;
+    store.hit_rate_counter("live-minute", minute_end).await.unwrap();
+    let day_end = (now / 86_400 + 1) * 86_400;
+    store.hit_rate_counter("a-day-budget", day_end).await.unwrap();
+    assert_eq!(store.get_rate_counter("live-minute", minute_end).await.unwrap(), 1, "kept");
+    assert_eq!(store.get_rate_counter("old0", now - 3 * 86_400).await.unwrap(), 0, "pruned");
+}
