@@ -100,3 +100,56 @@ fn the_openapi_spec_documents_every_route_and_nothing_else() {
         shared::router::routes().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
     assert_eq!(documented, routed);
 }
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The layout's bounds: no source file over 400 lines (unit tests at the end of a file do not
+/// count), and the domain layer pure: no HTTP, AWS, storage, application or runtime imports.
+#[test]
+fn source_files_stay_small_and_the_domain_stays_pure() {
+    let mut files = Vec::new();
+    rust_files(&root().join("shared/src"), &mut files);
+    rust_files(&root().join("functions"), &mut files);
+    let mut too_long = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("\n#[cfg(test)]").next().unwrap_or("");
+        if code.lines().count() > 400 {
+            too_long.push(format!("{} ({} lines)", file.display(), code.lines().count()));
+        }
+    }
+    assert!(too_long.is_empty(), "over 400 lines: {too_long:?}");
+    let forbidden = [
+        "lambda_http",
+        "lambda_runtime",
+        "aws_sdk",
+        "aws_config",
+        "axum",
+        "hyper",
+        "tokio",
+        "crate::store",
+        "crate::app",
+        "crate::handlers",
+        "crate::http",
+        "crate::model",
+    ];
+    for file in files.iter().filter(|f| f.to_string_lossy().contains("/shared/src/domain/")) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for word in forbidden {
+            assert!(
+                !text.contains(word),
+                "{} uses {word}: the domain layer imports nothing of the layers around it",
+                file.display()
+            );
+        }
+    }
+}

@@ -2,9 +2,38 @@
 //! *before* the comparison and hands back the challenge as it stands after that write; the
 //! comparison and the outcome are decided here, the same for every adapter.
 
+use serde::{Deserialize, Serialize};
+
 use crate::crypto::constant_time_eq;
 use crate::domain::Epoch;
-use crate::model::{CodeChallenge, CodeCheck};
+
+/// A one-time code in flight. Only a keyed hash of the code is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeChallenge {
+    pub user_id: String,
+    pub purpose: String,
+    pub code_hash: String,
+    pub created_at: Epoch,
+    pub expires_at: Epoch,
+    pub attempts: u32,
+}
+
+/// How checking a one-time code went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// Right code: the challenge is consumed (a code works once).
+    Accepted,
+    /// Wrong code; the challenge lives on with fewer tries left.
+    Wrong {
+        attempts: u32,
+    },
+    /// Wrong code, and that was the last try: the challenge is dead.
+    LimitReached,
+    Expired,
+    /// No challenge in flight (never started, already used, or dead).
+    Missing,
+}
 
 /// The outcome of a check whose try was spent: `spent.attempts` already counts this try.
 pub fn judge(spent: &CodeChallenge, typed_hash: &str, max_attempts: u32) -> CodeCheck {

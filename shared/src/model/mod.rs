@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Epoch;
 use crate::token::TokenType;
 
+mod push;
+pub use push::{PushChallenge, PushDevice, PushPlatform, PushStatus, RequestOrigin};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum IdentityType {
@@ -235,25 +238,6 @@ pub enum FactorStatus {
     Inactive,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PushPlatform {
-    Apns,
-    Gcm,
-}
-
-/// A device enrolled for push step-up: where to reach it, and the key its answers are signed with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushDevice {
-    pub platform: PushPlatform,
-    /// The SNS platform endpoint (sandbox: a recorded stand-in).
-    pub endpoint: String,
-    /// Ed25519 public key, raw 32 bytes, base64.
-    pub public_key: String,
-    pub linking_code: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Factor {
@@ -310,77 +294,7 @@ impl CodePurpose {
     }
 }
 
-/// A one-time code in flight. Only a keyed hash of the code is stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CodeChallenge {
-    pub user_id: String,
-    pub purpose: String,
-    pub code_hash: String,
-    pub created_at: Epoch,
-    pub expires_at: Epoch,
-    pub attempts: u32,
-}
-
-/// How checking a one-time code went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeCheck {
-    /// Right code: the challenge is consumed (a code works once).
-    Accepted,
-    /// Wrong code; the challenge lives on with fewer tries left.
-    Wrong {
-        attempts: u32,
-    },
-    /// Wrong code, and that was the last try: the challenge is dead.
-    LimitReached,
-    Expired,
-    /// No challenge in flight (never started, already used, or dead).
-    Missing,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PushStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Expired,
-}
-
-/// A push step-up challenge, answered by the enrolled device's signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PushChallenge {
-    pub id: String,
-    pub user_id: String,
-    pub email: String,
-    pub session_id: String,
-    pub channel: FactorChannel,
-    pub status: PushStatus,
-    pub created_at: Epoch,
-    /// Stored as `answerBy`: the item's `expiresAt` is its TTL, which keeps the settled
-    /// challenge readable for a day after.
-    #[serde(rename = "answerBy")]
-    pub expires_at: Epoch,
-    /// Who asked for it, shown on the device so the user can tell whose request they approve.
-    #[serde(default)]
-    pub requested_by: RequestOrigin,
-}
-
-/// The device a request came from, as the edge saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestOrigin {
-    pub user_agent: String,
-    pub source_ip: String,
-}
-
-impl PushChallenge {
-    /// The status as of `now`: a pending challenge past its expiry is expired.
-    pub fn status_at(&self, now: Epoch) -> PushStatus {
-        if self.status == PushStatus::Pending && now >= self.expires_at { PushStatus::Expired } else { self.status }
-    }
-}
+pub use crate::domain::codes::{CodeChallenge, CodeCheck};
 
 /// The surface-2 multi-factor state of an account.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -1,0 +1,69 @@
+//! Push step-up: the enrolled device and the challenges it answers.
+
+use serde::{Deserialize, Serialize};
+
+use super::FactorChannel;
+use crate::clock::Epoch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PushPlatform {
+    Apns,
+    Gcm,
+}
+
+/// A device enrolled for push step-up: where to reach it, and the key its answers are signed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushDevice {
+    pub platform: PushPlatform,
+    /// The SNS platform endpoint (sandbox: a recorded stand-in).
+    pub endpoint: String,
+    /// Ed25519 public key, raw 32 bytes, base64.
+    pub public_key: String,
+    pub linking_code: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PushStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Expired,
+}
+
+/// A push step-up challenge, answered by the enrolled device's signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushChallenge {
+    pub id: String,
+    pub user_id: String,
+    pub email: String,
+    pub session_id: String,
+    pub channel: FactorChannel,
+    pub status: PushStatus,
+    pub created_at: Epoch,
+    /// Stored as `answerBy`: the item's `expiresAt` is its TTL, which keeps the settled
+    /// challenge readable for a day after.
+    #[serde(rename = "answerBy")]
+    pub expires_at: Epoch,
+    /// Who asked for it, shown on the device so the user can tell whose request they approve.
+    #[serde(default)]
+    pub requested_by: RequestOrigin,
+}
+
+/// The device a request came from, as the edge saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestOrigin {
+    pub user_agent: String,
+    pub source_ip: String,
+}
+
+impl PushChallenge {
+    /// The status as of `now`: a pending challenge past its expiry is expired.
+    pub fn status_at(&self, now: Epoch) -> PushStatus {
+        if self.status == PushStatus::Pending && now >= self.expires_at { PushStatus::Expired } else { self.status }
+    }
+}
