@@ -80,21 +80,10 @@ impl SessionStore for DynamoStore {
     }
 
     async fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(session_key(session_id)?))
-            .update_expression("SET revoked = :true")
-            .condition_expression("attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .expression_attribute_values(":now", n(now))
-            .send()
-            .await
-            .map_err(classify);
-        match result {
-            Ok(_) => Ok(true),
+        // Alive means unrevoked and within the absolute lifetime, idle or not.
+        let revoke = vec![(":true", AttributeValue::Bool(true))];
+        match self.update_live_session(session_id, "SET revoked = :true", &[], revoke, now).await {
+            Ok(()) => Ok(true),
             Err(StoreError::Conflict) => Ok(false),
             Err(e) => Err(e),
         }
