@@ -51,10 +51,16 @@ pub async fn send_code(
         Delivery::Sms { to_e164 } => Some(to_e164),
         Delivery::Email { .. } => None,
     };
-    if sms_to.is_some() && !limits::claim_sms_cooldown(app, user_id).await? {
-        app.store.delete_code(user_id, &purpose_key).await?;
-        return Err(AuthError::Conflict("RETRY_IN_15SEC"));
-    }
+    let claimed = match sms_to {
+        Some(_) => match limits::claim_sms_cooldown(app, user_id).await? {
+            Some(at) => Some(at),
+            None => {
+                app.store.delete_code(user_id, &purpose_key).await?;
+                return Err(AuthError::Conflict("RETRY_IN_15SEC"));
+            }
+        },
+        None => None,
+    };
     let charged = match delivery {
         Delivery::Sms { to_e164 } => match limits::sms_destination(app, to_e164) {
             Ok(()) => limits::charge(app, &limits::code_budgets(app, ctx, user_id, Some(to_e164), None)).await,
@@ -65,7 +71,7 @@ pub async fn send_code(
     let charged = match charged {
         Ok(charged) => charged,
         Err(refused) => {
-            give_back(app, user_id, &purpose_key, sms_to.is_some(), None).await?;
+            give_back(app, user_id, &purpose_key, claimed, None).await?;
             return Err(refused);
         }
     };
@@ -76,7 +82,7 @@ pub async fn send_code(
     };
     if let Err(e) = sent {
         // Nothing went out: no challenge, no cooldown and no budget spent.
-        give_back(app, user_id, &purpose_key, sms_to.is_some(), Some(&charged)).await?;
+        give_back(app, user_id, &purpose_key, claimed, Some(&charged)).await?;
         return Err(AuthError::Unavailable { retry_after: 5, source: e });
     }
     tracing::info!(user_id, purpose = %purpose_kind(purpose), "one-time code sent");
@@ -88,12 +94,12 @@ async fn give_back(
     app: &App,
     user_id: &str,
     purpose_key: &str,
-    sms: bool,
+    sms_claimed_at: Option<i64>,
     charged: Option<&limits::Charged>,
 ) -> Result<(), AuthError> {
     app.store.delete_code(user_id, purpose_key).await?;
-    if sms {
-        limits::release_sms_cooldown(app, user_id).await;
+    if let Some(at) = sms_claimed_at {
+        limits::release_sms_cooldown(app, user_id, at).await;
     }
     if let Some(charged) = charged {
         limits::refund(app, charged).await;

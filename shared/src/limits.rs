@@ -94,23 +94,26 @@ pub async fn refund(app: &App, charged: &Charged) {
 }
 
 /// Security notices per address per day (their own budget, beside the codes'): an address
-/// someone registered without owning it receives a bounded number. `false`: skip this notice.
-pub async fn notice_budget(app: &App, to: &str) -> bool {
+/// someone registered without owning it receives a bounded number. Charged before the change
+/// a notice announces, which waits (429) when the budget is spent.
+pub async fn notice_budget(app: &App, to: &str) -> Result<Charged, AuthError> {
     let address = crate::crypto::sha256_b64url(to.as_bytes());
     let limit = app.config.rate_limit.email_per_address_per_day;
-    charge(app, &[Budget::sliding(format!("email-notice:{address}"), limit, DAY)]).await.is_ok()
+    charge(app, &[Budget::sliding(format!("email-notice:{address}"), limit, DAY)]).await
 }
 
 /// The per-account SMS cooldown: one SMS per account per 15 s, whatever the purpose or session
 /// asking (exact, not windowed). `false` while an earlier one is younger.
-pub async fn claim_sms_cooldown(app: &App, user_id: &str) -> Result<bool, AuthError> {
-    let key = format!("sms:{user_id}");
-    Ok(app.store.claim_cooldown(&key, app.now(), crate::otp::RESEND_COOLDOWN_SECS).await?)
+/// Returns the time of the claim, which only its holder may give back.
+pub async fn claim_sms_cooldown(app: &App, user_id: &str) -> Result<Option<i64>, AuthError> {
+    let (key, now) = (format!("sms:{user_id}"), app.now());
+    Ok(app.store.claim_cooldown(&key, now, crate::otp::RESEND_COOLDOWN_SECS).await?.then_some(now))
 }
 
-/// Gives the per-account SMS cooldown back (the SMS did not go out).
-pub async fn release_sms_cooldown(app: &App, user_id: &str) {
-    if let Err(e) = app.store.release_cooldown(&format!("sms:{user_id}")).await {
+/// Gives the per-account SMS cooldown back (the SMS did not go out), if it is still the claim
+/// made at `claimed_at` and not a later request's.
+pub async fn release_sms_cooldown(app: &App, user_id: &str, claimed_at: i64) {
+    if let Err(e) = app.store.release_cooldown(&format!("sms:{user_id}"), claimed_at).await {
         tracing::warn!(error = %e, "could not release the SMS cooldown");
     }
 }

@@ -61,7 +61,7 @@ where
     Err(AuthError::Unavailable { retry_after: 1, source: "the account kept changing".into() })
 }
 
-const OTP_REQUIRED: AuthError = AuthError::Refused {
+pub(crate) const OTP_REQUIRED: AuthError = AuthError::Refused {
     code: "OTP_REQUIRED",
     message: "This change needs a current code in x-otp from a method the account has already validated.",
 };
@@ -79,7 +79,8 @@ pub async fn require_otp(app: &App, req: &Request, user: &User) -> Result<(), Au
     if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
         match crate::handlers::accept_totp(app, &user.email, &code, |_| Ok(())).await {
             Ok(_) => return Ok(()),
-            Err(AuthError::BadRequest { code: "INVALID_CODE", .. }) => {}
+            // A wrong code, or TOTP checks spent for now: an SMS or e-mail code may still prove.
+            Err(AuthError::BadRequest { code: "INVALID_CODE", .. } | AuthError::TooManyRequests { .. }) => {}
             Err(e) => return Err(e),
         }
     }
@@ -100,6 +101,23 @@ pub async fn require_otp(app: &App, req: &Request, user: &User) -> Result<(), Au
     Err(OTP_REQUIRED)
 }
 
+/// Runs `change` (of factors, methods or phone) with its notice taken from the address's
+/// notice budget first, so that no change is ever made silently: when the budget is spent the
+/// change waits (429), and a holder of the password cannot burn the budget and then change
+/// factors unannounced. A change that fails gives its notice back.
+pub async fn noticed<T>(
+    app: &App,
+    user: &User,
+    change: impl std::future::Future<Output = Result<T, AuthError>>,
+) -> Result<T, AuthError> {
+    let charged = crate::limits::notice_budget(app, &user.email).await?;
+    let result = change.await;
+    if result.is_err() {
+        crate::limits::refund(app, &charged).await;
+    }
+    result
+}
+
 /// After a change to `before`'s factors, methods or phone: every step-up of the account ends,
 /// and the user hears of it on the channels they had that cost nothing per message: e-mail
 /// always, and each push device. (Not SMS: a notice is not worth a budget strangers could make
@@ -109,9 +127,7 @@ pub async fn announce_change(app: &App, before: &User, change: &'static str) -> 
     let text = format!(
         "Security notice: {change} on your account. If this was not you, change your password and contact support."
     );
-    if !crate::limits::notice_budget(app, &before.email).await {
-        tracing::warn!("security notice not e-mailed: the address's notice budget is spent");
-    } else if let Err(e) = app.email.send(&before.email, "Security notice", &text).await {
+    if let Err(e) = app.email.send(&before.email, "Security notice", &text).await {
         tracing::warn!(error = %e, "could not e-mail a security notice");
     }
     let devices = before.factors.iter().filter(|f| f.status == FactorStatus::Active).filter_map(|f| f.device.as_ref());

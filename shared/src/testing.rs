@@ -185,7 +185,7 @@ probe_store! {
         fn get_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;
         fn release_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<()>;
         fn claim_cooldown(&self, key: &str, now: Epoch, secs: i64) -> StoreResult<bool>;
-        fn release_cooldown(&self, key: &str) -> StoreResult<()>;
+        fn release_cooldown(&self, key: &str, claimed_at: Epoch) -> StoreResult<()>;
     }
     RefreshStore {
         fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;

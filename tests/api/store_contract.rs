@@ -274,6 +274,19 @@ async fn a_users_live_sessions_are_listed_and_no_one_elses(b: Backend) {
     assert_eq!(store.list_sessions("2").await.unwrap().len(), 1, "other users untouched");
 }
 
+async fn cooldown_claims_are_exact_and_released_only_by_their_holder(b: Backend) {
+    let store = fresh_store(b).await;
+    let now = t0();
+    assert!(store.claim_cooldown("sms:1", now, 15).await.unwrap());
+    assert!(!store.claim_cooldown("sms:1", now + 14, 15).await.unwrap(), "still cooling down");
+    assert!(store.claim_cooldown("sms:1", now + 15, 15).await.unwrap(), "exactly 15 s later");
+    // A late give-back of the first claim leaves the second alone.
+    store.release_cooldown("sms:1", now).await.unwrap();
+    assert!(!store.claim_cooldown("sms:1", now + 16, 15).await.unwrap());
+    store.release_cooldown("sms:1", now + 15).await.unwrap();
+    assert!(store.claim_cooldown("sms:1", now + 16, 15).await.unwrap(), "its holder gave it back");
+}
+
 on_both_stores!(
     users_are_unique_by_email_and_written_by_version,
     lockout_writes_are_conditional_on_the_version_read,
@@ -284,6 +297,7 @@ on_both_stores!(
     sessions_slide_expire_and_revoke,
     grants_live_on_their_own_and_die_with_the_session,
     a_users_live_sessions_are_listed_and_no_one_elses,
+    cooldown_claims_are_exact_and_released_only_by_their_holder,
 );
 
 /// The memory store forgets finished windows now and then, as DynamoDB's TTL does; a long

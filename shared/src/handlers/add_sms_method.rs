@@ -48,27 +48,33 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     let unproven = !user.has_second_factor();
     let to = mobile.e164();
     // The code goes out first: within the cooldown, or past a budget, nothing changes.
-    match challenge::send_code(app, &ctx, &user.user_id, &CodePurpose::sms_method(&to), Delivery::Sms { to_e164: &to })
+    let purpose = if unproven { CodePurpose::sms_method_first(&to) } else { CodePurpose::sms_method(&to) };
+    let change = async {
+        match challenge::send_code(app, &ctx, &user.user_id, &purpose, Delivery::Sms { to_e164: &to }).await {
+            Ok(_) => {}
+            Err(AuthError::Conflict("RETRY_IN_15SEC")) => {
+                return Err(AuthError::TooManyRequests { limit: 1, retry_after: crate::otp::RESEND_COOLDOWN_SECS });
+            }
+            Err(e) => return Err(e),
+        }
+        super::update_user_with(app, &user.email, |u| {
+            if u.mfa.phone_verified_at.is_some() {
+                return Err(AuthError::bad_request(
+                    "PHONE_ALREADY_VALIDATED",
+                    "The account already has a validated phone.",
+                ));
+            }
+            // A factor that appeared since the proof was judged needs proof too.
+            if unproven && u.has_second_factor() {
+                return Err(crate::proof::OTP_REQUIRED);
+            }
+            u.mobile = Some(mobile.clone());
+            u.mfa.phone_unproven = unproven;
+            Ok(())
+        })
         .await
-    {
-        Ok(_) => {}
-        Err(AuthError::Conflict("RETRY_IN_15SEC")) => {
-            return Err(AuthError::TooManyRequests { limit: 1, retry_after: crate::otp::RESEND_COOLDOWN_SECS });
-        }
-        Err(e) => return Err(e),
-    }
-    let saved = super::update_user_with(app, &user.email, |u| {
-        if u.mfa.phone_verified_at.is_some() {
-            return Err(AuthError::bad_request(
-                "PHONE_ALREADY_VALIDATED",
-                "The account already has a validated phone.",
-            ));
-        }
-        u.mobile = Some(mobile.clone());
-        u.mfa.phone_unproven = unproven;
-        Ok(())
-    })
-    .await?;
+    };
+    let saved = crate::proof::noticed(app, &user, change).await?;
     crate::proof::announce_change(app, &user, "the phone number was changed").await?;
     Ok(http::ok(&profile::profile(&saved, &lockout, app.now())))
 }

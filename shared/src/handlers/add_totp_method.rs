@@ -34,9 +34,14 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         last_step: None,
         unproven: !user.has_second_factor(),
     };
+    let unproven = sealed.unproven;
     let saved = super::update_user_with(app, &user.email, |u| {
         if u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
             return Err(already());
+        }
+        // A factor that appeared since the proof was judged needs proof too.
+        if unproven && u.has_second_factor() {
+            return Err(crate::proof::OTP_REQUIRED);
         }
         u.mfa.totp = Some(sealed.clone());
         Ok(())

@@ -43,18 +43,22 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
         .map_err(|source| AuthError::Unavailable { retry_after: 5, source })?;
     let linking_code = crypto::random_digits(8)?;
     let device = PushDevice { platform, endpoint, public_key, linking_code: linking_code.clone() };
-    let (before, _) = crate::proof::change_factors(app, &principal, |u| {
-        if u.factor(channel).is_some() {
-            return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
-        }
-        u.factors.push(Factor {
-            kind: FactorType::Push,
-            channel,
-            status: FactorStatus::Active,
-            device: Some(device.clone()),
-        });
-        Ok(())
-    })
+    let (before, _) = crate::proof::noticed(
+        app,
+        &user,
+        crate::proof::change_factors(app, &principal, |u| {
+            if u.factor(channel).is_some() {
+                return Err(AuthError::Conflict("CHANNEL_ALREADY_REGISTERED"));
+            }
+            u.factors.push(Factor {
+                kind: FactorType::Push,
+                channel,
+                status: FactorStatus::Active,
+                device: Some(device.clone()),
+            });
+            Ok(())
+        }),
+    )
     .await?;
     crate::proof::announce_change(app, &before, "a push device was enrolled").await?;
     Ok(http::ok(&serde_json::json!({ "linkingCode": linking_code })))

@@ -22,12 +22,19 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     }
     crate::proof::require_step_up(&current, &principal)?;
     let mut removed = None;
-    let (before, _) = crate::proof::change_factors(app, &principal, |u| {
-        let at =
-            u.factors.iter().position(|f| f.channel == channel).ok_or(AuthError::Conflict("CHANNEL_NOT_REGISTERED"))?;
-        removed = Some(u.factors.remove(at));
-        Ok(())
-    })
+    let (before, _) = crate::proof::noticed(
+        app,
+        &current,
+        crate::proof::change_factors(app, &principal, |u| {
+            let at = u
+                .factors
+                .iter()
+                .position(|f| f.channel == channel)
+                .ok_or(AuthError::Conflict("CHANNEL_NOT_REGISTERED"))?;
+            removed = Some(u.factors.remove(at));
+            Ok(())
+        }),
+    )
     .await?;
     crate::proof::announce_change(app, &before, "a push device was removed").await?;
     if let Some(endpoint) = removed.and_then(|f| f.device).map(|d| d.endpoint) {

@@ -17,11 +17,11 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     if user.mfa.totp.is_none() {
         return Err(AuthError::bad_request("SECRET_NOT_CONFIGURED", "No TOTP secret is configured."));
     }
-    let saved = super::accept_totp(app, &user.email, &code, |u| {
+    let removal = super::accept_totp(app, &user.email, &code, |u| {
         u.mfa.totp = None;
         Ok(())
-    })
-    .await?;
+    });
+    let saved = crate::proof::noticed(app, &user, removal).await?;
     crate::proof::announce_change(app, &user, "the authenticator app (TOTP) was removed").await?;
     Ok(http::ok(&profile::profile(&saved, &lockout, app.now())))
 }

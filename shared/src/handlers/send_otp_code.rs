@@ -29,15 +29,17 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         "SMS" => Delivery::Sms { to_e164: phone.as_deref().ok_or_else(not_configured)? },
         _ => Delivery::Email { to: &user.email },
     };
-    let purpose = match &phone {
-        Some(e164) if channel == "SMS" => CodePurpose::sms_method(e164),
-        // Validating the e-mail is adding a method: once the account has a second factor, the
-        // code that will validate it goes out only on proof of that factor in x-otp.
-        _ if !validated && user.has_second_factor() => {
-            crate::proof::require_otp(app, &req, &user).await?;
-            CodePurpose::email_method()
-        }
-        _ if !validated => CodePurpose::email_method_first(),
+    // Validating a phone or the e-mail is adding a method: once the account has a second
+    // factor, the code that will validate it goes out only on proof of that factor in x-otp;
+    // one sent before it had one is of another purpose, void since.
+    let first = !validated && !user.has_second_factor();
+    if !validated && !first {
+        crate::proof::require_otp(app, &req, &user).await?;
+    }
+    let purpose = match (channel, &phone) {
+        ("SMS", Some(e164)) if first => CodePurpose::sms_method_first(e164),
+        ("SMS", Some(e164)) => CodePurpose::sms_method(e164),
+        _ if first => CodePurpose::email_method_first(),
         _ => CodePurpose::email_method(),
     };
     let valid_until = match challenge::send_code(app, &ctx, &user.user_id, &purpose, delivery).await {

@@ -33,7 +33,7 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
                 Some(t) if !user.may_complete(t.unproven) => return Err(not_configured()),
                 Some(_) => {}
             }
-            super::accept_totp(app, &user.email, &code, |u| {
+            let validation = super::accept_totp(app, &user.email, &code, |u| {
                 let completable =
                     u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_none() && u.may_complete(t.unproven));
                 if !completable {
@@ -44,8 +44,8 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
                     t.unproven = false;
                 }
                 Ok(())
-            })
-            .await?
+            });
+            crate::proof::noticed(app, &user, validation).await?
         }
         _ => {
             let validated = if channel == "SMS" { user.mfa.phone_verified_at } else { user.mfa.email_verified_at };
@@ -55,57 +55,65 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
             let purpose = match (channel, &user.mobile) {
                 // A number set without proof before the account had a second factor: void since.
                 ("SMS", Some(_)) if !user.may_complete(user.mfa.phone_unproven) => return Err(not_configured()),
-                // The code must have gone to the number the account has now.
-                ("SMS", Some(mobile)) => CodePurpose::sms_method(&mobile.e164()),
+                // The code must have gone to the number the account has now, and, once the
+                // account has a second factor, on proof of it.
+                ("SMS", Some(mobile)) if user.has_second_factor() => CodePurpose::sms_method(&mobile.e164()),
+                ("SMS", Some(mobile)) => CodePurpose::sms_method_first(&mobile.e164()),
                 ("SMS", None) => return Err(not_configured()),
                 // Only a code sent on proof validates the e-mail of an account with a factor.
                 _ if user.has_second_factor() => CodePurpose::email_method(),
                 _ => CodePurpose::email_method_first(),
             };
             let first_factor = !user.has_second_factor();
-            match challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? {
-                CodeCheck::Accepted => {}
-                CodeCheck::Wrong { .. } => return Err(AuthError::bad_request("INVALID_CODE", "The code is wrong.")),
-                CodeCheck::LimitReached => {
-                    return Err(AuthError::bad_request(
-                        "CHALLENGE_LIMIT_EXCEEDED",
-                        "Too many wrong codes: ask for a new one.",
-                    ));
-                }
-                CodeCheck::Expired => {
-                    return Err(AuthError::bad_request("CODE_EXPIRED", "The code has expired: ask for a new one."));
-                }
-                CodeCheck::Missing => {
-                    return Err(AuthError::bad_request("NO_CODE_SENT", "No code is in flight: ask for one."));
-                }
-            }
-            super::update_user_with(app, &user.email, |u| {
-                if channel == "SMS" {
-                    if u.mobile != user.mobile || !u.may_complete(u.mfa.phone_unproven) {
-                        return Err(not_configured());
+            let validation = async {
+                match challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? {
+                    CodeCheck::Accepted => {}
+                    CodeCheck::Wrong { .. } => {
+                        return Err(AuthError::bad_request("INVALID_CODE", "The code is wrong."));
                     }
-                    u.mfa.phone_verified_at = Some(now);
-                    u.mfa.phone_unproven = false;
-                    // One phone, proven once, serves both surfaces: surface 1 steps up with it.
-                    match u.factor_mut(FactorChannel::Sms) {
-                        Some(f) => f.status = FactorStatus::Active,
-                        None => u.factors.push(Factor {
-                            kind: FactorType::Otp,
-                            channel: FactorChannel::Sms,
-                            status: FactorStatus::Active,
-                            device: None,
-                        }),
+                    CodeCheck::LimitReached => {
+                        return Err(AuthError::bad_request(
+                            "CHALLENGE_LIMIT_EXCEEDED",
+                            "Too many wrong codes: ask for a new one.",
+                        ));
                     }
-                } else {
-                    if first_factor && u.has_second_factor() {
-                        // A factor appeared since the code was checked: it proves nothing now.
-                        return Err(not_configured());
+                    CodeCheck::Expired => {
+                        return Err(AuthError::bad_request("CODE_EXPIRED", "The code has expired: ask for a new one."));
                     }
-                    u.mfa.email_verified_at = Some(now);
+                    CodeCheck::Missing => {
+                        return Err(AuthError::bad_request("NO_CODE_SENT", "No code is in flight: ask for one."));
+                    }
                 }
-                Ok(())
-            })
-            .await?
+                super::update_user_with(app, &user.email, |u| {
+                    if channel == "SMS" {
+                        let factor_appeared = first_factor && u.has_second_factor();
+                        if u.mobile != user.mobile || !u.may_complete(u.mfa.phone_unproven) || factor_appeared {
+                            return Err(not_configured());
+                        }
+                        u.mfa.phone_verified_at = Some(now);
+                        u.mfa.phone_unproven = false;
+                        // One phone, proven once, serves both surfaces: surface 1 steps up with it.
+                        match u.factor_mut(FactorChannel::Sms) {
+                            Some(f) => f.status = FactorStatus::Active,
+                            None => u.factors.push(Factor {
+                                kind: FactorType::Otp,
+                                channel: FactorChannel::Sms,
+                                status: FactorStatus::Active,
+                                device: None,
+                            }),
+                        }
+                    } else {
+                        if first_factor && u.has_second_factor() {
+                            // A factor appeared since the code was checked: it proves nothing now.
+                            return Err(not_configured());
+                        }
+                        u.mfa.email_verified_at = Some(now);
+                    }
+                    Ok(())
+                })
+                .await
+            };
+            crate::proof::noticed(app, &user, validation).await?
         }
     };
     let change = match channel {

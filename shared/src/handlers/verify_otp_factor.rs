@@ -37,18 +37,22 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
     if let Some(e) = challenge::conflict_for(outcome) {
         return Err(e);
     }
-    let (before, _) = crate::proof::change_factors(app, &principal, |u| {
-        if u.mobile.as_ref() != Some(&mobile) {
-            return Err(AuthError::Conflict("STATE_INVALID"));
-        }
-        if let Some(f) = u.factor_mut(channel) {
-            f.status = FactorStatus::Active;
-        }
-        // The code reached the account's phone: that validates the number for surface 2 too.
-        u.mfa.phone_verified_at.get_or_insert(now);
-        u.mfa.phone_unproven = false;
-        Ok(())
-    })
+    let (before, _) = crate::proof::noticed(
+        app,
+        &user,
+        crate::proof::change_factors(app, &principal, |u| {
+            if u.mobile.as_ref() != Some(&mobile) {
+                return Err(AuthError::Conflict("STATE_INVALID"));
+            }
+            if let Some(f) = u.factor_mut(channel) {
+                f.status = FactorStatus::Active;
+            }
+            // The code reached the account's phone: that validates the number for surface 2 too.
+            u.mfa.phone_verified_at.get_or_insert(now);
+            u.mfa.phone_unproven = false;
+            Ok(())
+        }),
+    )
     .await?;
     crate::proof::announce_change(app, &before, "an SMS factor was enrolled").await?;
     Ok(http::no_content())

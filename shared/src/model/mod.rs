@@ -276,6 +276,12 @@ impl CodePurpose {
         CodePurpose::Method { channel: "SMS", destination: Some(number_key(e164)) }
     }
 
+    /// A code validating `e164` for an account that had no second factor when it was sent:
+    /// void once the account has one.
+    pub fn sms_method_first(e164: &str) -> Self {
+        CodePurpose::Method { channel: "SMS", destination: Some(format!("{}#first", number_key(e164))) }
+    }
+
     /// A code enrolling the surface-1 SMS factor, to `e164`.
     pub fn sms_factor(e164: &str) -> Self {
         CodePurpose::FactorSms { destination: number_key(e164) }

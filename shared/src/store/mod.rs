@@ -209,8 +209,9 @@ pub trait RateStore: Send + Sync {
     /// claim is less than `secs` old (a cooldown, exact rather than windowed).
     async fn claim_cooldown(&self, key: &str, now: Epoch, secs: i64) -> StoreResult<bool>;
 
-    /// Gives a claim back (what it guarded did not happen).
-    async fn release_cooldown(&self, key: &str) -> StoreResult<()>;
+    /// Gives back the claim made at `claimed_at` (what it guarded did not happen); a later
+    /// claim of the same key is left alone.
+    async fn release_cooldown(&self, key: &str, claimed_at: Epoch) -> StoreResult<()>;
 }
 
 /// Surface-2 refresh tokens, kept as hashes.

@@ -77,14 +77,20 @@ impl RateStore for DynamoStore {
         }
     }
 
-    async fn release_cooldown(&self, key_name: &str) -> StoreResult<()> {
-        self.client
+    async fn release_cooldown(&self, key_name: &str, claimed_at: Epoch) -> StoreResult<()> {
+        let released = self
+            .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key(format!("COOLDOWN#{key_name}"), "COOLDOWN")))
+            .condition_expression("claimedAt = :at")
+            .expression_attribute_values(":at", n(claimed_at))
             .send()
             .await
-            .map_err(classify)?;
-        Ok(())
+            .map_err(classify);
+        match released {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }

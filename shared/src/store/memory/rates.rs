@@ -36,8 +36,11 @@ impl RateStore for MemoryStore {
         Ok(true)
     }
 
-    async fn release_cooldown(&self, key: &str) -> StoreResult<()> {
-        self.lock()?.cooldowns.remove(key);
+    async fn release_cooldown(&self, key: &str, claimed_at: Epoch) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        if t.cooldowns.get(key) == Some(&claimed_at) {
+            t.cooldowns.remove(key);
+        }
         Ok(())
     }
 }
