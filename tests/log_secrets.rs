@@ -85,8 +85,15 @@ async fn no_secret_ever_reaches_the_logs() {
     t.with_otp(Method::POST, "/auth/otp/code", &id_token, &totp_code, Some(json!({"channel": "TOTP"}))).await;
     secrets.extend([totp_secret, totp_code]);
     t.post("/auth/login/refresh", None, json!({"refreshToken": refresh})).await;
+    // The account has factors now: a password change needs a stepped-up session.
+    t.clock.advance(16);
+    t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await;
+    let code = code_of(&t);
+    t.post("/stepup/challenges/otp/SMS/verify", Some(&access), json!({"verificationCode": code})).await;
+    secrets.push(code);
     let change = json!({"oldPassword": {"value": PASSWORD}, "newPassword": {"value": "violet tugboat harmonica 42"}});
     let changed = t.post("/passwords/update", Some(&access), change).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
     secrets.push(changed.body["token"].as_str().unwrap().to_owned());
     let keys = t.app.keys();
     secrets.extend([

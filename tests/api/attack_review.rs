@@ -822,6 +822,60 @@ async fn t3_a_method_change_racing_the_first_validation_needs_proof(b: Backend) 
     }
 }
 
+// ------------------------------------------------------------------ fifth review
+
+/// U1: the password alone changed the password of an account protected by a TOTP, locking its
+/// owner out unannounced.
+async fn u1_the_password_alone_cannot_change_the_password_of_an_account_with_a_factor(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (_, owner) = t.tokens(VICTIM).await;
+    let device = Device::new(5);
+    assert_eq!(t.post("/authentication_factors/push/AUTHY", Some(&owner), device.enrolment()).await.status, 200);
+    let auth = t.login(VICTIM, PASSWORD).await.body["token"].as_str().unwrap().to_owned();
+    let attacker = t.access_token(&auth).await;
+    let change = json!({"oldPassword": {"value": PASSWORD}, "newPassword": {"value": "violet tugboat harmonica 42"}});
+    let r = t.post("/passwords/update", Some(&attacker), change.clone()).await;
+    assert_eq!(status_of(&r), (409, json!({"errorCode": "STEP_UP_REQUIRED"})));
+    assert_eq!(t.login(VICTIM, PASSWORD).await.status, 200, "the password is unchanged");
+    // The owner, stepped up, may; and hears of it.
+    step_up_by_push(&t, &owner, "AUTHY", &device).await;
+    let mail = t.email.sent().len();
+    assert_eq!(t.post("/passwords/update", Some(&owner), change).await.status, 200);
+    assert_eq!(t.email.sent().len(), mail + 1, "a notice");
+    assert!(t.email.sent().last().unwrap().body.contains("password"));
+}
+
+/// U2: requests that fail held the notice budget "in flight" and refused the owner's change.
+async fn u2_failing_requests_cannot_hold_the_notice_budget(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.rate_limit.email_per_address_per_day = 3).await;
+    t.align_clock(86_400);
+    let (owner, _) = t.id_tokens(VICTIM).await;
+    let secret = t.add_totp(&owner).await;
+    let code = t.totp_code(&secret, 0);
+    assert_eq!(
+        t.with_otp(Method::POST, "/auth/otp/code", &owner, &code, Some(json!({"channel": "TOTP"}))).await.status,
+        200
+    );
+    t.clock.advance(30);
+    let code = t.totp_code(&secret, 0);
+    assert_eq!(t.with_otp(Method::GET, "/auth/otp/code?method=EMAIL", &owner, &code, None).await.status, 200);
+    let attacker = t.id_login(VICTIM, PASSWORD).await.body["idToken"].as_str().unwrap().to_owned();
+    let addr = t.serve().await;
+    let with_otp = |token: &str, channel: &str| {
+        raw_request("POST", "/auth/otp/code", Some(token), Some(&json!({"channel": channel}))).replacen(
+            "\r\n\r\n",
+            "\r\nx-otp: 123456\r\n\r\n",
+            1,
+        )
+    };
+    let mut requests: Vec<String> = (0..30).map(|_| with_otp(&attacker, "SMS")).collect();
+    requests.push(with_otp(&owner, "EMAIL"));
+    let answers = burst(addr, requests).await;
+    let (status, body) = answers.last().unwrap();
+    assert_eq!(*status, 200, "the owner's validation: {body}");
+    assert!(answers[..30].iter().all(|(s, _)| *s == 400 || *s == 423), "{answers:?}");
+}
+
 on_both_stores!(
     f01_password_alone_cannot_swap_the_push_device,
     f01_an_id_token_alone_cannot_repoint_the_phone,
@@ -856,4 +910,6 @@ on_both_stores!(
     s5_a_refund_gives_back_exactly_the_windows_charged,
     t1_the_registered_phone_is_not_validated_past_a_totp_without_proof,
     t3_a_method_change_racing_the_first_validation_needs_proof,
+    u1_the_password_alone_cannot_change_the_password_of_an_account_with_a_factor,
+    u2_failing_requests_cannot_hold_the_notice_budget,
 );

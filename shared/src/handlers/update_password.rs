@@ -31,9 +31,15 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
 
     let now = app.now();
     let (user, lockout) = app.store.load_login(&session.email, now).await?;
-    let reserved = crate::attempts::reserve(app, &session.email, lockout).await?;
     let mut user = user.ok_or(AuthError::Unauthorized("The account no longer exists."))?;
     super::refuse_blocked(&user)?;
+    // The password is how the account proves itself too: with a second factor, changing it
+    // from a live session needs that factor (a stepped-up session). The temporary token of an
+    // expired password cannot step up; that flow stays as the seed defines it.
+    if principal.token_type == TokenType::Access {
+        crate::proof::require_step_up(&user, &principal)?;
+    }
+    let reserved = crate::attempts::reserve(app, &session.email, lockout).await?;
     if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
         return Err(crate::attempts::failed(app, &reserved, AuthError::Conflict("PASSWORD_INCORRECT")));
     }
@@ -61,38 +67,43 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     // fails midway leaves the old password in place, never a changed password with old
     // sessions alive. The caller's own session ends too (it was opened before the change): the
     // answer carries the token of a fresh one.
-    let verified_version = user.credentials_version;
-    let keep = None;
-    let mut saved = None;
-    for _ in 0..4 {
-        let ended = crate::session::revoke_sessions(app, &user.user_id, keep).await?;
-        crate::session::end_step_ups(app, &user.user_id).await?;
-        let mut next = user.clone();
-        next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));
-        next.password_history.truncate(HISTORY - 1);
-        next.password_changed_at = now;
-        next.password_expired = false;
-        next.credentials_version += 1;
-        match app.store.update_user(&next).await {
-            Ok(s) => {
-                tracing::info!(user_id = %s.user_id, ended_sessions = ended, "password changed");
-                saved = Some(s);
-                break;
-            }
-            Err(StoreError::Conflict) => {
-                user = super::load_user(app, &user.email).await?;
-                // If the password itself changed meanwhile, this request's old password is stale.
-                if user.credentials_version != verified_version {
-                    return Err(AuthError::Conflict("PASSWORD_INCORRECT"));
+    let before = user.clone();
+    let change = async {
+        let verified_version = user.credentials_version;
+        let mut saved = None;
+        for _ in 0..4 {
+            let ended = crate::session::revoke_sessions(app, &user.user_id, None).await?;
+            crate::session::end_step_ups(app, &user.user_id).await?;
+            let mut next = user.clone();
+            next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));
+            next.password_history.truncate(HISTORY - 1);
+            next.password_changed_at = now;
+            next.password_expired = false;
+            next.credentials_version += 1;
+            match app.store.update_user(&next).await {
+                Ok(s) => {
+                    tracing::info!(user_id = %s.user_id, ended_sessions = ended, "password changed");
+                    saved = Some(s);
+                    break;
                 }
+                Err(StoreError::Conflict) => {
+                    user = super::load_user(app, &user.email).await?;
+                    // If the password itself changed meanwhile, this request's old password is stale.
+                    if user.credentials_version != verified_version {
+                        return Err(AuthError::Conflict("PASSWORD_INCORRECT"));
+                    }
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
-    }
-    let saved = saved.ok_or_else(|| AuthError::Unavailable {
-        retry_after: 1,
-        source: "account changed during password update".into(),
-    })?;
+        saved.ok_or_else(|| AuthError::Unavailable {
+            retry_after: 1,
+            source: "account changed during password update".into(),
+        })
+    };
+    // Announced like any change of how the account proves itself, and never silently.
+    let saved = crate::proof::noticed(app, &before, change).await?;
+    crate::proof::announce_change(app, &before, "the password was changed").await?;
     let opened = crate::session::open(app, &ctx, saved).await?;
     let expiry_ms = match app.config.password_max_age_secs {
         0 => 0,

@@ -65,25 +65,27 @@ async fn run(app: &App, _ctx: Ctx, req: Request) -> Result<Response<Body>, AuthE
                 _ => CodePurpose::email_method_first(),
             };
             let first_factor = !user.has_second_factor();
-            let validation = async {
-                match challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? {
-                    CodeCheck::Accepted => {}
-                    CodeCheck::Wrong { .. } => {
-                        return Err(AuthError::bad_request("INVALID_CODE", "The code is wrong."));
-                    }
-                    CodeCheck::LimitReached => {
-                        return Err(AuthError::bad_request(
-                            "CHALLENGE_LIMIT_EXCEEDED",
-                            "Too many wrong codes: ask for a new one.",
-                        ));
-                    }
-                    CodeCheck::Expired => {
-                        return Err(AuthError::bad_request("CODE_EXPIRED", "The code has expired: ask for a new one."));
-                    }
-                    CodeCheck::Missing => {
-                        return Err(AuthError::bad_request("NO_CODE_SENT", "No code is in flight: ask for one."));
-                    }
+            match challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? {
+                CodeCheck::Accepted => {}
+                CodeCheck::Wrong { .. } => {
+                    return Err(AuthError::bad_request("INVALID_CODE", "The code is wrong."));
                 }
+                CodeCheck::LimitReached => {
+                    return Err(AuthError::bad_request(
+                        "CHALLENGE_LIMIT_EXCEEDED",
+                        "Too many wrong codes: ask for a new one.",
+                    ));
+                }
+                CodeCheck::Expired => {
+                    return Err(AuthError::bad_request("CODE_EXPIRED", "The code has expired: ask for a new one."));
+                }
+                CodeCheck::Missing => {
+                    return Err(AuthError::bad_request("NO_CODE_SENT", "No code is in flight: ask for one."));
+                }
+            }
+            // The notice is taken only now, for a change that passed its checks: requests that
+            // fail cannot hold the budget.
+            let validation = async {
                 super::update_user_with(app, &user.email, |u| {
                     if channel == "SMS" {
                         let factor_appeared = first_factor && u.has_second_factor();

@@ -10,9 +10,10 @@ impl RateStore for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
-            .update_expression("ADD hits :one SET expiresAt = :end")
+            // Kept a day past its window: a sliding budget still reads it as the previous one.
+            .update_expression("ADD hits :one SET expiresAt = :keep")
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":end", n(window_end))
+            .expression_attribute_values(":keep", n(window_end + 86_400))
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
