@@ -156,10 +156,11 @@ pub fn sms_destination(app: &App, to_e164: &str) -> Result<(), AuthError> {
     }
 }
 
-/// Push challenges per account per 10 minutes, whatever session asks.
-pub async fn push_budget(app: &App, user_id: &str) -> Result<(), AuthError> {
+/// Push challenges per account per 10 minutes, whatever session asks; charged only for a
+/// challenge that was really created (and given back if its push cannot be sent).
+pub async fn push_budget(app: &App, user_id: &str) -> Result<Charged, AuthError> {
     let limit = app.config.rate_limit.push_per_account_per_10_minutes;
-    charge(app, &[Budget::sliding(format!("push-user:{user_id}"), limit, 600)]).await.map(drop)
+    charge(app, &[Budget::sliding(format!("push-user:{user_id}"), limit, 600)]).await
 }
 
 /// TOTP checks per account per lockout period, on top of the lockout: a successful password

@@ -876,6 +876,36 @@ async fn u2_failing_requests_cannot_hold_the_notice_budget(b: Backend) {
     assert!(answers[..30].iter().all(|(s, _)| *s == 400 || *s == 423), "{answers:?}");
 }
 
+// ------------------------------------------------------------------ sixth review
+
+/// V1: refused push starts (one already in flight) spent the account's push budget, so a
+/// holder of the password could spend it and keep the owner from stepping up by push.
+async fn v1_a_refused_push_start_spends_no_budget(b: Backend) {
+    let t = TestApp::new(b).await;
+    t.align_clock(600);
+    let (_, access) = t.tokens(VICTIM).await;
+    let device = Device::new(6);
+    assert_eq!(t.post("/authentication_factors/push/AUTHY", Some(&access), device.enrolment()).await.status, 200);
+    let first = t.post("/stepup/challenges/push/AUTHY", Some(&access), json!({})).await;
+    assert_eq!(first.status, 200);
+    for _ in 0..6 {
+        let r = t.post("/stepup/challenges/push/AUTHY", Some(&access), json!({})).await;
+        assert_eq!(r.body["errorCode"], "STATE_INVALID", "one in flight");
+    }
+    let id = first.body["id"].as_str().unwrap();
+    let approve = format!("/stepup/challenges/push/AUTHY/{id}/approve");
+    assert_eq!(t.post(&approve, None, json!({"signature": device.sign(&format!("{id}:approve"))})).await.status, 204);
+    for i in 0..4 {
+        let r = t.post("/stepup/challenges/push/AUTHY", Some(&access), json!({})).await;
+        assert_eq!(r.status, 200, "start {}: {}", i + 2, r.body);
+        let id = r.body["id"].as_str().unwrap();
+        let reject = format!("/stepup/challenges/push/AUTHY/{id}/reject");
+        t.post(&reject, None, json!({"signature": device.sign(&format!("{id}:reject"))})).await;
+    }
+    let sixth = t.post("/stepup/challenges/push/AUTHY", Some(&access), json!({})).await;
+    assert_eq!(sixth.status, 429, "five real challenges are the budget: {}", sixth.body);
+}
+
 on_both_stores!(
     f01_password_alone_cannot_swap_the_push_device,
     f01_an_id_token_alone_cannot_repoint_the_phone,
@@ -912,4 +942,5 @@ on_both_stores!(
     t3_a_method_change_racing_the_first_validation_needs_proof,
     u1_the_password_alone_cannot_change_the_password_of_an_account_with_a_factor,
     u2_failing_requests_cannot_hold_the_notice_budget,
+    v1_a_refused_push_start_spends_no_budget,
 );

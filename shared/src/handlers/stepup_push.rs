@@ -34,7 +34,6 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         .and_then(|f| f.device.as_ref())
         .map(|d| d.endpoint.clone())
         .ok_or(AuthError::Conflict("CHANNEL_NOT_REGISTERED"))?;
-    limits::push_budget(app, &user.user_id).await?;
     let now = app.now();
     let challenge = PushChallenge {
         id: crypto::random_numeric_id()?,
@@ -47,11 +46,19 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
         expires_at: now + PUSH_TTL_SECS,
         requested_by: RequestOrigin { user_agent: ctx.user_agent.clone(), source_ip: ctx.source_ip.clone() },
     };
+    // One in flight per session first: a refused start spends no budget.
     match app.store.create_push_challenge(&challenge, now).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(AuthError::Conflict("STATE_INVALID")),
         Err(e) => return Err(e.into()),
     }
+    let charged = match limits::push_budget(app, &user.user_id).await {
+        Ok(charged) => charged,
+        Err(refused) => {
+            app.store.cancel_push_challenge(&challenge).await?;
+            return Err(refused);
+        }
+    };
     let payload = serde_json::json!({
         "type": "STEP_UP",
         "challengeId": challenge.id,
@@ -63,6 +70,7 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     });
     if let Err(source) = app.push.send(&endpoint, &payload).await {
         app.store.cancel_push_challenge(&challenge).await?;
+        limits::refund(app, &charged).await;
         return Err(AuthError::Unavailable { retry_after: 5, source });
     }
     Ok(http::ok(&serde_json::json!({ "id": challenge.id })))

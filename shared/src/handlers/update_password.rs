@@ -71,7 +71,12 @@ async fn run(app: &App, ctx: Ctx, req: Request) -> Result<Response<Body>, AuthEr
     let change = async {
         let verified_version = user.credentials_version;
         let mut saved = None;
-        for _ in 0..4 {
+        for round in 0..12 {
+            if round > 0 {
+                // Logins kept bumping the account: wait a little, a different little each time.
+                let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 20)).unwrap_or(10);
+                tokio::time::sleep(std::time::Duration::from_millis(5 + jitter)).await;
+            }
             let ended = crate::session::revoke_sessions(app, &user.user_id, None).await?;
             crate::session::end_step_ups(app, &user.user_id).await?;
             let mut next = user.clone();
