@@ -53,12 +53,6 @@ pub async fn reserve(app: &App, email: &str, mut stored: StoredLockout) -> Resul
     Err(AuthError::Unavailable { retry_after: 1, source: "the failed-attempt counter kept changing".into() })
 }
 
-/// [`reserve`], reading the counter first.
-pub async fn reserve_fresh(app: &App, email: &str) -> Result<Lockout, AuthError> {
-    let stored = app.store.load_lockout(email).await?;
-    reserve(app, email, stored).await
-}
-
 /// The answer to a check that failed after its attempt was reserved: 423 when that attempt
 /// locked the account, otherwise `wrong`.
 pub fn failed(app: &App, reserved: &Lockout, wrong: AuthError) -> AuthError {

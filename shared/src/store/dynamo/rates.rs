@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// A budget's counter of the window ending at `window_end`.
+fn rate_key(name: &str, window_end: Epoch) -> Item {
+    key(format!("RATE#{name}"), &window_end.to_string())
+}
+
 #[async_trait]
 impl RateStore for DynamoStore {
     async fn hit_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<u64> {
@@ -9,7 +14,7 @@ impl RateStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .set_key(Some(rate_key(key_name, window_end)))
             // Kept a day past its window: a sliding budget still reads it as the previous one.
             .update_expression("ADD hits :one SET expiresAt = :keep")
             .expression_attribute_values(":one", n(1))
@@ -28,7 +33,7 @@ impl RateStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .set_key(Some(rate_key(key_name, window_end)))
             .send()
             .await
             .map_err(classify)?;
@@ -40,7 +45,7 @@ impl RateStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(format!("RATE#{key_name}"), &window_end.to_string())))
+            .set_key(Some(rate_key(key_name, window_end)))
             .update_expression("ADD hits :minus")
             .condition_expression("hits > :zero")
             .expression_attribute_values(":minus", n(-1))
