@@ -7,6 +7,11 @@ fn rate_key(name: &str, window_end: Epoch) -> Item {
     key(format!("RATE#{name}"), &window_end.to_string())
 }
 
+/// The count a counter item holds.
+fn hits(item: &Item) -> Option<u64> {
+    item.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
 #[async_trait]
 impl RateStore for DynamoStore {
     async fn hit_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<u64> {
@@ -23,9 +28,7 @@ impl RateStore for DynamoStore {
             .send()
             .await
             .map_err(classify)?;
-        out.attributes
-            .and_then(|a| a.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()))
-            .ok_or_else(|| StoreError::Other("rate counter without hits".into()))
+        out.attributes.as_ref().and_then(hits).ok_or_else(|| StoreError::Other("rate counter without hits".into()))
     }
 
     async fn get_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<u64> {
@@ -37,7 +40,7 @@ impl RateStore for DynamoStore {
             .send()
             .await
             .map_err(classify)?;
-        Ok(out.item.and_then(|a| a.get("hits").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())).unwrap_or(0))
+        Ok(out.item.as_ref().and_then(hits).unwrap_or(0))
     }
 
     async fn release_rate_counter(&self, key_name: &str, window_end: Epoch) -> StoreResult<()> {
