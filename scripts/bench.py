@@ -108,7 +108,10 @@ def scenarios(api):
     assert call(api, "POST", "/authentication_factors/otp/SMS/verify", {"verificationCode": "123456"}, token=access)[0] == 204
     id_login = call(api, "POST", "/auth/login", {"email": "bench@example.com", "password": PASSWORD})[1]
     id_token, refresh = id_login["idToken"], id_login["refreshToken"]
-    secret = call(api, "POST", "/auth/otp/methods/totp", {}, token=id_token)[1]["totp"]["secret"]
+    # The account has a second factor now: adding TOTP needs a code of it in x-otp (the SMS
+    # factor's phone counts as a validated method on surface 2).
+    assert call(api, "GET", "/auth/otp/code?method=SMS", token=id_token)[0] == 200
+    secret = call(api, "POST", "/auth/otp/methods/totp", {}, token=id_token, headers={"x-otp": "123456"})[1]["totp"]["secret"]
     code = sh("python3", "-c", f"import base64,hmac,hashlib,struct,time; k=base64.b32decode('{secret}'); c=struct.pack('>Q', int(time.time())//30); h=hmac.new(k,c,hashlib.sha1).digest(); o=h[-1]&15; print('%06d' % ((struct.unpack('>I', h[o:o+4])[0]&0x7fffffff)%1000000))").strip()
     assert call(api, "POST", "/auth/otp/code", {"channel": "TOTP"}, token=id_token, headers={"x-otp": code})[0] == 200
     assert call(api, "POST", "/stepup/challenges/otp/SMS", {}, token=access)[0] == 204

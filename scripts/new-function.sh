@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Creates functions/<name>, the ten-line Lambda binary of one endpoint, over
-# shared::handlers::<name_with_underscores>::handle. Usage: scripts/new-function.sh <name> "<METHOD /path>"
+# Creates functions/<name>, the ten-line Lambda binary of one endpoint (it serves the routes of
+# that function in shared/src/api/routes.rs), and events/<name>.json.
+# Usage: scripts/new-function.sh <name> "<METHOD /path>" [surface1|surface2]
 set -euo pipefail
-name=$1; route=$2
+name=$1; route=$2; surface=${3:-surface1}
 module=${name//-/_}
 dir="$(cd "$(dirname "$0")/.." && pwd)/functions/$name"
 [ -e "$dir" ] && { echo "$dir exists" >&2; exit 1; }
@@ -32,16 +33,17 @@ tokio.workspace = true
 workspace = true
 TOML
 cat >"$dir/src/main.rs" <<RS
-//! Lambda function for \`$route\`; the logic is in [\`shared::handlers::$module\`].
+//! Lambda function for \`$route\`; its handler is [\`shared::api::$surface::$module\`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::$module, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| $module::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "$name")).await
 }
 RS
+python3 "$(dirname "$0")/event.py" "$name" "${route%% *}" "${route#* }" >/dev/null 2>&1 || echo "write events/$name.json (scripts/event.py)" >&2
 echo "created $dir"

@@ -117,6 +117,12 @@ pub fn open(key: &[u8], aad: &[u8], sealed: &str) -> Option<Vec<u8>> {
     Some(plain.to_vec())
 }
 
+impl From<RandomError> for crate::domain::error::DomainError {
+    fn from(e: RandomError) -> Self {
+        crate::domain::error::DomainError::internal(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

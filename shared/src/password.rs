@@ -5,7 +5,7 @@
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 
 use crate::crypto;
-use crate::error::{AuthError, BoxError};
+use crate::domain::error::{BoxError, DomainError};
 
 /// OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
 pub const MEMORY_KIB: u32 = 19_456;
@@ -46,15 +46,15 @@ pub fn dummy_hash() -> &'static str {
     "$argon2id$v=19$m=19456,t=2,p=1$xonfbtAx1zXZMOnWCRC1zw$02tybO5HeG08AVkpJCoptNchz7q6BZ8vEb5pWcXXh60"
 }
 
-pub async fn hash_blocking(password: String) -> Result<String, AuthError> {
+pub async fn hash_blocking(password: String) -> Result<String, DomainError> {
     tokio::task::spawn_blocking(move || hash(&password))
         .await
-        .map_err(AuthError::internal)?
-        .map_err(AuthError::Internal)
+        .map_err(DomainError::internal)?
+        .map_err(DomainError::Internal)
 }
 
 /// Verifies on the blocking pool; `None` as the hash verifies against [`dummy_hash`] and fails.
-pub async fn verify_blocking(password: String, phc: Option<String>) -> Result<bool, AuthError> {
+pub async fn verify_blocking(password: String, phc: Option<String>) -> Result<bool, DomainError> {
     tokio::task::spawn_blocking(move || match phc {
         Some(phc) => verify(&password, &phc),
         None => {
@@ -63,7 +63,7 @@ pub async fn verify_blocking(password: String, phc: Option<String>) -> Result<bo
         }
     })
     .await
-    .map_err(AuthError::internal)
+    .map_err(DomainError::internal)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +75,17 @@ pub enum PolicyViolation {
 
 impl PolicyViolation {
     /// The `errorCode` of `POST /passwords/update`.
+    /// The rule of the account's state this breaks.
+    pub fn rule(self) -> crate::domain::error::Rule {
+        use crate::domain::error::Rule;
+        match self {
+            PolicyViolation::TooShort => Rule::PasswordTooShort,
+            PolicyViolation::TooLong => Rule::PasswordTooLong,
+            PolicyViolation::TooSimple => Rule::PasswordTooSimple,
+        }
+    }
+
+    /// Its name in the seeds (a field error's parameter on registration).
     pub fn error_code(self) -> &'static str {
         match self {
             PolicyViolation::TooShort => "PASSWORD_TOO_SHORT",

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::error::BoxError;
+use crate::domain::error::BoxError;
 use crate::model::PushPlatform;
 
 #[async_trait]

@@ -11,7 +11,7 @@ use aws_sdk_secretsmanager::Client;
 use serde::Deserialize;
 
 use crate::clock::Epoch;
-use crate::error::BoxError;
+use crate::domain::error::BoxError;
 use crate::keys::{KeySet, KeySetDocument, PublicKeysDocument, Purpose, generate_generation};
 
 /// What Secrets Manager sends the rotation function.
@@ -158,7 +158,7 @@ pub async fn handle(
 ) -> Result<(), lambda_runtime::Error> {
     use crate::clock::{Clock, SystemClock};
     rotator.rotate(&event.payload, SystemClock.now()).await.map_err(|e| {
-        tracing::error!(step = %event.payload.step, error = %crate::error::chain(e.as_ref()), "rotation step failed");
+        tracing::error!(step = %event.payload.step, error = %crate::domain::error::chain(e.as_ref()), "rotation step failed");
         lambda_runtime::Error::from(e.to_string())
     })
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::error::BoxError;
+use crate::domain::error::BoxError;
 
 #[async_trait]
 pub trait SmsSender: Send + Sync {

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use crate::clock::Epoch;
+use crate::domain::error::BoxError;
 use crate::email::EmailSender;
-use crate::error::BoxError;
 use crate::keys::{KeySet, KeySource};
 use crate::model::{
     CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshToken, Session, SessionStatus, User,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Epoch;
 use crate::crypto;
-use crate::error::BoxError;
+use crate::domain::error::BoxError;
 use crate::keys::{KeySet, MissingKey, Purpose};
 
 /// Tokens longer than this are refused before any parsing.

@@ -4,7 +4,7 @@
 use totp_rs::{Algorithm, Builder, Totp};
 
 use crate::clock::Epoch;
-use crate::error::BoxError;
+use crate::domain::error::BoxError;
 
 pub const STEP_SECS: u64 = 30;
 pub const SECRET_BYTES: usize = 20;

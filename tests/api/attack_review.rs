@@ -312,12 +312,12 @@ async fn f07_a_blocked_account_is_refused_wherever_its_tokens_are_used(b: Backen
     assert_eq!(t.login(VICTIM, PASSWORD).await.status, 403);
     // Blocking through the operation ends every session: even what reads no account refuses.
     let (auth2, access2) = t.tokens("other@example.com").await;
-    shared::accounts::set_blocked(&t.app, "other@example.com", true).await.unwrap();
+    shared::app::accounts::set_blocked(&t.app, "other@example.com", true).await.unwrap();
     assert_eq!(t.get("/identities", Some(&auth2)).await.status, 401);
     let event = json!({"headers": {"authorization": format!("Bearer {access2}")}, "methodArn": "arn:x"});
-    let decision = shared::authorizer::decide(&t.app, &event).await.unwrap();
+    let decision = shared::api::authorizer::decide(&t.app, &event).await.unwrap();
     assert_eq!(decision["policyDocument"]["Statement"][0]["Effect"], "Deny");
-    shared::accounts::set_blocked(&t.app, "other@example.com", false).await.unwrap();
+    shared::app::accounts::set_blocked(&t.app, "other@example.com", false).await.unwrap();
     assert_eq!(t.login("other@example.com", PASSWORD).await.status, 200, "unblocking lets the owner back in");
     assert_eq!(t.get("/identities", Some(&auth2)).await.status, 401, "but revoked sessions stay ended");
 }
@@ -369,7 +369,7 @@ async fn f09_totp_checks_have_their_own_budget_that_a_login_does_not_reset(b: Ba
     let (id_token, _) = t.id_tokens(VICTIM).await;
     let secret = t.add_totp(&id_token).await;
     let wrong = if t.totp_code(&secret, 0) == "000000" { "111111" } else { "000000" };
-    for i in 0..shared::limits::TOTP_CHECKS_PER_WINDOW {
+    for i in 0..shared::app::limits::TOTP_CHECKS_PER_WINDOW {
         let r = t.with_otp(Method::POST, "/auth/otp/code", &id_token, wrong, Some(json!({"channel": "TOTP"}))).await;
         assert_eq!(r.status, 400, "check {i}");
         assert_eq!(t.id_login(VICTIM, PASSWORD).await.status, 200, "a login in between");
@@ -599,7 +599,7 @@ async fn r6_push_and_totp_budgets_hold_across_a_window_boundary(b: Backend) {
     t.clock.advance(1_800 - 20);
     let wrong = if t.totp_code(&secret, 0) == "000000" { "111111" } else { "000000" };
     let id_token = t.id_login("totp@example.com", PASSWORD).await.body["idToken"].as_str().unwrap().to_owned();
-    for _ in 0..shared::limits::TOTP_CHECKS_PER_WINDOW {
+    for _ in 0..shared::app::limits::TOTP_CHECKS_PER_WINDOW {
         t.with_otp(Method::POST, "/auth/otp/code", &id_token, wrong, Some(json!({"channel": "TOTP"}))).await;
     }
     t.clock.advance(25);
@@ -755,12 +755,12 @@ async fn s4_one_sms_per_account_per_cooldown_exactly(b: Backend) {
 async fn s5_a_refund_gives_back_exactly_the_windows_charged(b: Backend) {
     let t = TestApp::new(b).await;
     t.align_clock(60);
-    let budget = shared::limits::Budget { key: "refund-test".into(), limit: 5, window_secs: 60, sliding: false };
-    let charged = shared::limits::charge(&t.app, std::slice::from_ref(&budget)).await.unwrap();
+    let budget = shared::app::limits::Budget { key: "refund-test".into(), limit: 5, window_secs: 60, sliding: false };
+    let charged = shared::app::limits::charge(&t.app, std::slice::from_ref(&budget)).await.unwrap();
     let first_end = (t.clock_now().div_euclid(60) + 1) * 60;
     t.clock.advance(60);
-    shared::limits::charge(&t.app, std::slice::from_ref(&budget)).await.unwrap();
-    shared::limits::refund(&t.app, &charged).await;
+    shared::app::limits::charge(&t.app, std::slice::from_ref(&budget)).await.unwrap();
+    shared::app::limits::refund(&t.app, &charged).await;
     assert_eq!(t.app.store.get_rate_counter("refund-test", first_end).await.unwrap(), 0);
     assert_eq!(t.app.store.get_rate_counter("refund-test", first_end + 60).await.unwrap(), 1, "untouched");
 }

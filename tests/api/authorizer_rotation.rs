@@ -17,7 +17,7 @@ fn event(name: &str) -> String {
 
 async fn decide(t: &TestApp, token: &str) -> Value {
     let e: Value = serde_json::from_str(&event("authorizer").replace("<ACCESS_TOKEN>", token)).unwrap();
-    shared::authorizer::decide(&t.app, &e).await.unwrap()
+    shared::api::authorizer::decide(&t.app, &e).await.unwrap()
 }
 
 fn effect(v: &Value) -> &str {
@@ -48,7 +48,7 @@ async fn the_authorizer_allows_live_access_tokens_with_their_context(b: Backend)
     assert_eq!(effect(&decide(&t, &auth).await), "Deny");
     assert_eq!(effect(&decide(&t, "garbage").await), "Deny");
     let no_header: Value = json!({"methodArn": "arn:x", "headers": {}});
-    assert_eq!(effect(&shared::authorizer::decide(&t.app, &no_header).await.unwrap()), "Deny");
+    assert_eq!(effect(&shared::api::authorizer::decide(&t.app, &no_header).await.unwrap()), "Deny");
     assert_eq!(t.post("/logout", Some(&access), json!({})).await.status, 204);
     let denied = decide(&t, &access).await;
     assert_eq!(effect(&denied), "Deny");
@@ -60,7 +60,7 @@ async fn the_authorizer_reports_a_store_outage_instead_of_denying(b: Backend) {
     let (_, access) = t.tokens("jane@example.com").await;
     t.probe.set_fault(shared::testing::Fault::Unavailable);
     let e: Value = serde_json::from_str(&event("authorizer").replace("<ACCESS_TOKEN>", &access)).unwrap();
-    assert!(shared::authorizer::decide(&t.app, &e).await.is_err());
+    assert!(shared::api::authorizer::decide(&t.app, &e).await.is_err());
 }
 
 on_both_stores!(

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::error::{
     TransactionCanceledException,
 };
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use shared::error::AuthError;
+use shared::api::ApiError;
 use shared::model::{IdentityId, IdentityType, Session, SessionStatus, User};
 use shared::store::{DynamoStore, StoreError};
 use shared::token::TokenType;
@@ -67,7 +67,7 @@ async fn throttling_and_internal_errors_are_unavailable_and_answer_503() {
     for _ in 0..2 {
         let err = store.get_user("ada@example.com").await.unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
-        let response = AuthError::from(err).into_response();
+        let response = shared::api::surface1::error::render(&ApiError::from(err));
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["retry-after"], "1");
     }

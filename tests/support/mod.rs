@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lambda_http::http::{Method, Request as HttpRequest};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request};
 use serde_json::Value;
 use shared::App;
 use shared::app::Adapters;
@@ -15,10 +15,10 @@ use shared::config::Config;
 use shared::email::{EmailSender, SandboxEmail};
 use shared::keys::EphemeralKeys;
 use shared::push::{PushSender, SandboxPush};
-use shared::router::{self, Route};
 use shared::sms::{SandboxSms, SmsSender};
 use shared::store::{DynamoStore, MemoryStore, Store};
 use shared::testing::{CountingKeys, FlakySender, ProbeStore};
+use tower::ServiceExt;
 
 /// When the tests' clock starts: the real time at the first call, rounded down to the minute,
 /// then moved by hand. It must be near the real time, because DynamoDB Local, like DynamoDB,
@@ -104,7 +104,8 @@ pub struct TestApp {
     pub keys: Arc<CountingKeys>,
     /// The senders of a [`Senders::Flaky`] app.
     pub outage: Arc<FlakySender>,
-    pub routes: Vec<Route>,
+    /// Every route, as `local-api` serves them.
+    pub router: axum::Router,
 }
 
 /// Which senders an app gets.
@@ -157,11 +158,13 @@ impl TestApp {
             keys: keys.clone(),
         };
         let app = App::new(config, adapters).await.unwrap();
-        TestApp { app: Arc::new(app), clock, sms, push, email, probe, keys, outage, routes: router::routes() }
+        let app = Arc::new(app);
+        let router = shared::api::local::router(Arc::clone(&app));
+        TestApp { app, clock, sms, push, email, probe, keys, outage, router }
     }
 
     pub async fn call(&self, req: Request) -> Reply {
-        Reply::from(router::dispatch(&self.app, &self.routes, req).await)
+        Reply::read(self.router.clone().oneshot(req).await.unwrap()).await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
@@ -313,17 +316,16 @@ pub struct Reply {
     pub body: Value,
 }
 
-impl From<Response<Body>> for Reply {
-    fn from(r: Response<Body>) -> Self {
+impl Reply {
+    /// Reads a response to its end.
+    pub async fn read(r: axum::response::Response) -> Self {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
-        let bytes: &[u8] = r.body().as_ref();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(bytes).expect("a JSON body") };
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON body") };
         Reply { status, headers, body }
     }
-}
 
-impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -519,7 +521,7 @@ impl TestApp {
     pub async fn serve(&self) -> std::net::SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(shared::local_server::LocalServer::new(Arc::clone(&self.app)).serve(listener));
+        tokio::spawn(shared::api::local::serve(Arc::clone(&self.app), listener));
         addr
     }
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `POST /access_token`; the logic is in [`shared::handlers::access_token`].
+//! Lambda function for `POST /access_token`; its handler is [`shared::api::surface1::access_token`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::access_token, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| access_token::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "access-token")).await
 }

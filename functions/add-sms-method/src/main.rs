@@ -1,11 +1,11 @@
-//! Lambda function for `POST /auth/otp/methods/sms`; the logic is in [`shared::handlers::add_sms_method`].
+//! Lambda function for `POST /auth/otp/methods/sms`; its handler is [`shared::api::surface2::add_sms_method`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::add_sms_method, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| add_sms_method::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "add-sms-method")).await
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `POST /auth/login`; the logic is in [`shared::handlers::auth_login`].
+//! Lambda function for `POST /auth/login`; its handler is [`shared::api::surface2::auth_login`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::auth_login, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| auth_login::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "auth-login")).await
 }

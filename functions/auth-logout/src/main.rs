@@ -1,11 +1,11 @@
-//! Lambda function for `POST /auth/logout`; the logic is in [`shared::handlers::auth_logout`].
+//! Lambda function for `POST /auth/logout`; its handler is [`shared::api::surface2::auth_logout`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::auth_logout, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| auth_logout::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "auth-logout")).await
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `POST /auth/login/refresh`; the logic is in [`shared::handlers::auth_refresh`].
+//! Lambda function for `POST /auth/login/refresh`; its handler is [`shared::api::surface2::auth_refresh`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::auth_refresh, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| auth_refresh::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "auth-refresh")).await
 }

@@ -1,7 +1,7 @@
-//! Lambda REQUEST authorizer for other APIs; the logic is in [`shared::authorizer`].
+//! Lambda REQUEST authorizer for other APIs; the logic is in [`shared::api::authorizer`].
 
 use lambda_runtime::{Error, run, service_fn};
-use shared::{App, authorizer, telemetry};
+use shared::{App, api::authorizer, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -1,11 +1,11 @@
-//! Lambda function for `POST /identities`; the logic is in [`shared::handlers::create_identity`].
+//! Lambda function for `POST /identities`; its handler is [`shared::api::surface1::create_identity`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::create_identity, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| create_identity::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "create-identity")).await
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `GET /.well-known/jwks.json`; the logic is in [`shared::handlers::jwks`].
+//! Lambda function for `GET /.well-known/jwks.json`; its handler is [`shared::api::surface2::jwks`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::jwks, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| jwks::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "jwks")).await
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `GET /identities`; the logic is in [`shared::handlers::list_identities`].
+//! Lambda function for `GET /identities`; its handler is [`shared::api::surface1::list_identities`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::list_identities, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| list_identities::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "list-identities")).await
 }

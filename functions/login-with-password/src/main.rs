@@ -1,11 +1,11 @@
-//! Lambda function for `POST /login_with_password`; the logic is in [`shared::handlers::login_with_password`].
+//! Lambda function for `POST /login_with_password`; its handler is [`shared::api::surface1::login_with_password`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::login_with_password, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| login_with_password::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "login-with-password")).await
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `POST /logout`; the logic is in [`shared::handlers::logout`].
+//! Lambda function for `POST /logout`; its handler is [`shared::api::surface1::logout`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::logout, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| logout::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "logout")).await
 }

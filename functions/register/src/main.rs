@@ -1,11 +1,11 @@
-//! Lambda function for `POST /users`; the logic is in [`shared::handlers::register`].
+//! Lambda function for `POST /users`; its handler is [`shared::api::surface1::register`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::register, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| register::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "register")).await
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `DELETE /authentication_factors/push/{channel}`; the logic is in [`shared::handlers::remove_push_factor`].
+//! Lambda function for `DELETE /authentication_factors/push/{channel}`; its handler is [`shared::api::surface1::remove_push_factor`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::remove_push_factor, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| remove_push_factor::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "remove-push-factor")).await
 }

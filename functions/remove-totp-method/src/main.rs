@@ -1,11 +1,11 @@
-//! Lambda function for `DELETE /auth/otp/methods/totp`; the logic is in [`shared::handlers::remove_totp_method`].
+//! Lambda function for `DELETE /auth/otp/methods/totp`; its handler is [`shared::api::surface2::remove_totp_method`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::remove_totp_method, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| remove_totp_method::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "remove-totp-method")).await
 }

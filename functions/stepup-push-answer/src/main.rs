@@ -1,11 +1,11 @@
-//! Lambda function for `POST /stepup/challenges/push/{channel}/{id}/approve and /reject`; the logic is in [`shared::handlers::stepup_push_answer`].
+//! Lambda function for `POST /stepup/challenges/push/{channel}/{id}/approve` and `POST /stepup/challenges/push/{channel}/{id}/reject`; its handler is [`shared::api::surface1::stepup_push_answer`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::stepup_push_answer, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| stepup_push_answer::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "stepup-push-answer")).await
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `POST /auth/otp/code`; the logic is in [`shared::handlers::verify_otp_code`].
+//! Lambda function for `POST /auth/otp/code`; its handler is [`shared::api::surface2::verify_otp_code`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::verify_otp_code, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| verify_otp_code::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "verify-otp-code")).await
 }

@@ -1,11 +1,11 @@
-//! Lambda function for `POST /authentication_factors/otp/{channel}/verify`; the logic is in [`shared::handlers::verify_otp_factor`].
+//! Lambda function for `POST /authentication_factors/otp/{channel}/verify`; its handler is [`shared::api::surface1::verify_otp_factor`].
 
-use lambda_http::{Error, run, service_fn};
-use shared::{App, handlers::verify_otp_factor, telemetry};
+use lambda_http::{Error, run};
+use shared::{App, api, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(service_fn(|req| verify_otp_factor::handle(&app, req))).await
+    run(api::lambda::function(app.into(), "verify-otp-factor")).await
 }

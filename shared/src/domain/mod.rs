@@ -3,6 +3,7 @@
 //! shape.
 
 pub mod codes;
+pub mod error;
 pub mod lockout;
 
 /// Seconds since the Unix epoch: every time in the domain.

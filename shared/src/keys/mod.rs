@@ -10,7 +10,7 @@ use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 
 use crate::crypto;
-use crate::error::BoxError;
+use crate::domain::error::BoxError;
 
 mod sources;
 pub use sources::{EphemeralKeys, KeySource, NoKeys, SecretsManagerKeys, read_secret};
@@ -332,6 +332,12 @@ fn derive_data(g: &KeyGeneration) -> Result<DataKeys, BoxError> {
 /// A new generation with a random seed.
 pub fn generate_generation(kid: &str) -> Result<KeyGeneration, BoxError> {
     Ok(KeyGeneration { kid: kid.to_owned(), seed: crypto::b64url(&crypto::random_bytes::<48>()?) })
+}
+
+impl From<MissingKey> for crate::domain::error::DomainError {
+    fn from(e: MissingKey) -> Self {
+        crate::domain::error::DomainError::internal(e)
+    }
 }
 
 #[cfg(test)]

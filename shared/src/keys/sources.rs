@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{KeySet, KeySetDocument, PublicKeysDocument, Purpose, generate_generation};
 use crate::crypto;
-use crate::error::BoxError;
+use crate::domain::error::BoxError;
 
 /// Where key sets come from.
 #[async_trait]

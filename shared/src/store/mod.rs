@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 
 use crate::clock::Epoch;
-use crate::error::{AuthError, BoxError};
+use crate::domain::error::{BoxError, DomainError};
 use crate::model::{
     CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
 };
@@ -30,13 +30,13 @@ pub enum StoreError {
     Other(#[source] BoxError),
 }
 
-impl From<StoreError> for AuthError {
+impl From<StoreError> for DomainError {
     fn from(e: StoreError) -> Self {
         match e {
             // A lost race that the handler did not resolve itself: the client may simply retry.
-            StoreError::Conflict => AuthError::Unavailable { retry_after: 1, source: "write conflict".into() },
-            StoreError::Unavailable(source) => AuthError::Unavailable { retry_after: 1, source },
-            StoreError::Other(source) => AuthError::Internal(source),
+            StoreError::Conflict => DomainError::Unavailable { retry_after: 1, source: "write conflict".into() },
+            StoreError::Unavailable(source) => DomainError::Unavailable { retry_after: 1, source },
+            StoreError::Other(source) => DomainError::Internal(source),
         }
     }
 }

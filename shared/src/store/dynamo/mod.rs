@@ -31,7 +31,7 @@ use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 use super::prelude::*;
 use super::{StoreError, StoreResult, StoredLockout};
 use crate::clock::Epoch;
-use crate::error::BoxError;
+use crate::domain::error::BoxError;
 use crate::model::{
     CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
 };

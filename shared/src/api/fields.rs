@@ -1,0 +1,110 @@
+//! Reading a JSON body the seeds' way: every problem with every field found in one pass and
+//! answered at once (`invalidFields`), rather than the first one only.
+
+use crate::api::error::{ApiError, FieldErrorKind, InvalidField};
+
+/// Reads fields out of a JSON object and collects every problem, so a client learns all that is
+/// wrong with a request in one answer, in the seeds' `invalidFields` shape.
+pub struct Fields {
+    map: serde_json::Map<String, serde_json::Value>,
+    errors: Vec<InvalidField>,
+}
+
+impl Fields {
+    pub fn new(map: serde_json::Map<String, serde_json::Value>) -> Self {
+        Fields { map, errors: Vec::new() }
+    }
+
+    fn lookup(&self, path: &str) -> Option<&serde_json::Value> {
+        let mut parts = path.split('.');
+        let mut cur = self.map.get(parts.next()?)?;
+        for part in parts {
+            cur = cur.as_object()?.get(part)?;
+        }
+        Some(cur).filter(|v| !v.is_null())
+    }
+
+    pub fn error(&mut self, field: &str, kind: FieldErrorKind, params: &[&str]) {
+        self.errors.push(InvalidField::new(field, kind).with_params(params.iter().map(|p| p.to_string())));
+    }
+
+    /// A string at `path` (dots walk into objects) of `min..=max` characters.
+    pub fn string(&mut self, path: &str, min: usize, max: usize) -> Option<String> {
+        match self.lookup(path) {
+            None => {
+                self.error(path, FieldErrorKind::Required, &[]);
+                None
+            }
+            Some(serde_json::Value::String(s)) => {
+                let len = s.chars().count();
+                if len == 0 || s.trim().is_empty() && min > 0 {
+                    self.error(path, FieldErrorKind::HasText, &[]);
+                    None
+                } else if len < min || len > max {
+                    self.error(path, FieldErrorKind::Size, &[&min.to_string(), &max.to_string()]);
+                    None
+                } else {
+                    Some(s.clone())
+                }
+            }
+            Some(_) => {
+                self.error(path, FieldErrorKind::Regex, &["string"]);
+                None
+            }
+        }
+    }
+
+    pub fn optional_string(&mut self, path: &str, min: usize, max: usize) -> Option<String> {
+        self.lookup(path)?;
+        self.string(path, min, max)
+    }
+
+    /// A string at `path` that must be one of `allowed`.
+    pub fn one_of(&mut self, path: &str, allowed: &[&'static str]) -> Option<&'static str> {
+        let value = self.string(path, 1, 64)?;
+        match allowed.iter().find(|a| **a == value) {
+            Some(a) => Some(a),
+            None => {
+                self.error(path, FieldErrorKind::In, allowed);
+                None
+            }
+        }
+    }
+
+    /// Whether `field` was already found invalid.
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field_name == field)
+    }
+
+    pub fn present(&self, path: &str) -> bool {
+        self.lookup(path).is_some()
+    }
+
+    /// Ends reading: every problem found, or nothing.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::Invalid(self.errors)) }
+    }
+}
+
+/// A syntactically plausible address: one `@`, text either side, a dot in the domain, no spaces.
+/// Deliverability is proven by sending to it, not by a regex.
+pub fn email_field(fields: &mut Fields, path: &str) -> Option<String> {
+    let email = fields.string(path, 3, 254)?;
+    let valid = match email.trim().split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && local.len() <= 64
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !email.trim().chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    };
+    if !valid {
+        fields.error(path, FieldErrorKind::Regex, &["email"]);
+        return None;
+    }
+    Some(crate::model::normalize_email(&email))
+}

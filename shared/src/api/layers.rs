@@ -1,0 +1,91 @@
+//! The cross-cutting parts of every answer, as layers rather than per-handler code: a fresh
+//! `request-ref` on each request and its answer, one log line per request (operation, status,
+//! time), `Cache-Control: no-store`, and the body limit.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::api::error::ApiError;
+use crate::api::extract::{MAX_BODY_BYTES, REQUEST_REF};
+
+/// Wraps a router in the layers every request passes through, outermost last.
+pub fn edge(router: Router) -> Router {
+    let request_ref = HeaderName::from_static(REQUEST_REF);
+    router
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(body_too_large))
+        // Bodies of an auth service carry tokens and personal data: never let a cache keep them
+        // (unless a handler said otherwise: the public keys of the JWKS may be cached).
+        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(PropagateRequestIdLayer::new(request_ref.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let request_ref = req.headers().get(REQUEST_REF).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", operation = tracing::field::Empty, request_ref = %request_ref)
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, _: &Span| {
+                    tracing::info!(status = res.status().as_u16(), elapsed_us = latency.as_micros() as u64, "handled");
+                })
+                .on_failure(()),
+        )
+        .layer(SetRequestIdLayer::new(request_ref, FreshRef))
+        // The reference is the service's, never the caller's: one sent in is dropped.
+        .layer(axum::middleware::map_request(|mut req: Request| async move {
+            req.headers_mut().remove(REQUEST_REF);
+            req
+        }))
+}
+
+/// 128 random bits, as every id the service makes.
+#[derive(Clone, Copy)]
+struct FreshRef;
+
+impl MakeRequestId for FreshRef {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = crate::crypto::random_token_id().unwrap_or_else(|_| "unavailable".into());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// Names the operation in the request's log line.
+pub fn record_operation(name: &'static str) {
+    Span::current().record("operation", name);
+}
+
+/// A layer's function that names the operation of a route in its log line.
+pub fn operation(
+    name: &'static str,
+) -> impl Fn(Request) -> std::future::Ready<Request> + Clone + Send + Sync + 'static {
+    move |req| {
+        record_operation(name);
+        std::future::ready(req)
+    }
+}
+
+/// The body limit answers a body announced too large before any handler runs: in the shape of
+/// every other malformed request.
+async fn body_too_large(response: Response) -> Response {
+    let from_limit = response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && !response.headers().contains_key(CONTENT_TYPE)
+        || response.status() == StatusCode::PAYLOAD_TOO_LARGE
+            && response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !from_limit {
+        return response;
+    }
+    crate::api::surface1::error::render(&ApiError::malformed(
+        "BODY_TOO_LARGE",
+        format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+    ))
+}

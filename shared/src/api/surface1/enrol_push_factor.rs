@@ -1,0 +1,59 @@
+//! `POST /authentication_factors/push/{channel}`: enrols a device for push step-up: its push
+//! token (registered with SNS) and the Ed25519 public key its answers will be signed with.
+
+use crate::api::prelude::*;
+
+use crate::crypto;
+use crate::model::{Factor, FactorStatus, FactorType, PushDevice, PushPlatform};
+
+pub async fn handle(
+    State(app): State<AppState>,
+    Caller(principal, _): Caller<Access>,
+    PushChannel(channel): PushChannel,
+    Body(mut f): Body,
+) -> Answer {
+    let app: &App = &app;
+    let device_token = f.string("deviceToken", 1, 4096);
+    let platform = f
+        .one_of("platform", &["APNS", "GCM"])
+        .map(|p| if p == "APNS" { PushPlatform::Apns } else { PushPlatform::Gcm });
+    let public_key = f.string("publicKey", 40, 64);
+    if public_key.as_deref().is_some_and(|k| crypto::b64_decode(k).is_none_or(|b| b.len() != 32)) {
+        f.error("publicKey", FieldErrorKind::Regex, &["base64 of a 32-byte Ed25519 public key"]);
+    }
+    f.finish()?;
+    let (Some(device_token), Some(platform), Some(public_key)) = (device_token, platform, public_key) else {
+        return Err(ApiError::malformed("INVALID_REQUEST", "device"));
+    };
+    let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
+    if user.factor(channel).is_some() {
+        return Err(DomainError::Refused(Rule::ChannelAlreadyRegistered).into());
+    }
+    crate::app::proof::require_step_up(&user, &principal)?;
+    let endpoint = app
+        .push
+        .register(platform, &device_token)
+        .await
+        .map_err(|source| DomainError::Unavailable { retry_after: 5, source })?;
+    let linking_code = crypto::random_digits(8)?;
+    let device = PushDevice { platform, endpoint, public_key, linking_code: linking_code.clone() };
+    let (before, _) = crate::app::proof::noticed(
+        app,
+        &user,
+        crate::app::proof::change_factors(app, &principal, |u| {
+            if u.factor(channel).is_some() {
+                return Err(DomainError::Refused(Rule::ChannelAlreadyRegistered));
+            }
+            u.factors.push(Factor {
+                kind: FactorType::Push,
+                channel,
+                status: FactorStatus::Active,
+                device: Some(device.clone()),
+            });
+            Ok(())
+        }),
+    )
+    .await?;
+    crate::app::proof::announce_change(app, &before, "a push device was enrolled").await?;
+    Ok(ok(&serde_json::json!({ "linkingCode": linking_code })))
+}

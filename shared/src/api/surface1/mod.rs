@@ -1,0 +1,22 @@
+//! Surface 1 (seeds 000/001, the Weavr Multi API): one module per endpoint, each an axum
+//! handler over the use cases of [`crate::app`]; failures take this surface's shape in
+//! [`error`].
+
+pub mod access_token;
+pub mod create_identity;
+pub mod enrol_otp_factor;
+pub mod enrol_push_factor;
+pub mod error;
+pub mod list_factors;
+pub mod list_identities;
+pub mod login_with_password;
+pub mod logout;
+pub mod register;
+pub mod remove_push_factor;
+pub mod stepup_otp;
+pub mod stepup_otp_verify;
+pub mod stepup_push;
+pub mod stepup_push_answer;
+pub mod stepup_push_status;
+pub mod update_password;
+pub mod verify_otp_factor;

@@ -1,0 +1,104 @@
+//! `POST /users`: creates an account with its first identity.
+
+use crate::api::prelude::*;
+
+use crate::crypto;
+use crate::model::{Identity, IdentityId, IdentityType, User};
+use crate::password::{self, PolicyViolation};
+use crate::phone::Rejection;
+use crate::store::StoreError;
+
+pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, ApiError>) -> Answer {
+    let app: &App = &app;
+    // The budget is charged before the body is read: a malformed request costs the same.
+    crate::app::limits::per_ip(app, &ctx, "register").await?;
+    let Body(mut f) = body?;
+    let email = crate::api::fields::email_field(&mut f, "email");
+    let pw = f.string("password.value", 1, 1024);
+    let name = f.string("name", 1, 100);
+    let identity_type =
+        if f.present("identityType") { f.one_of("identityType", &IdentityType::NAMES) } else { Some("CONSUMER") };
+    let mobile = if f.present("mobile") {
+        let cc = f.string("mobile.countryCode", 2, 4);
+        let number = f.string("mobile.number", 4, 14);
+        if cc.as_deref().is_some_and(|c| !c.starts_with('+') || !c[1..].bytes().all(|b| b.is_ascii_digit())) {
+            f.error("mobile.countryCode", FieldErrorKind::Regex, &["^\\+[0-9]{1,3}$"]);
+        }
+        if number.as_deref().is_some_and(|n| !n.bytes().all(|b| b.is_ascii_digit())) {
+            f.error("mobile.number", FieldErrorKind::Regex, &["^[0-9]{4,14}$"]);
+        }
+        match cc.zip(number) {
+            Some((cc, number)) if !f.has_error("mobile.countryCode") && !f.has_error("mobile.number") => {
+                let allowed = &app.config.sms_countries;
+                match crate::phone::parse_mobile(&format!("{cc}{number}"), None, allowed) {
+                    Ok(mobile) => Some(mobile),
+                    Err(Rejection::CountryNotAllowed) => {
+                        f.error(
+                            "mobile.countryCode",
+                            FieldErrorKind::In,
+                            &allowed.iter().map(String::as_str).collect::<Vec<_>>(),
+                        );
+                        None
+                    }
+                    // Premium-rate, toll-free, VoIP and numbers no plan has: never a destination.
+                    Err(Rejection::Invalid | Rejection::NotMobile) => {
+                        f.error("mobile.number", FieldErrorKind::Regex, &["a mobile number of that country"]);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    if let (Some(pw), Some(email)) = (&pw, &email) {
+        let context = [email.as_str(), name.as_deref().unwrap_or("")];
+        match password::check_policy(pw, &context) {
+            Ok(()) => {}
+            Err(v @ (PolicyViolation::TooShort | PolicyViolation::TooLong)) => f.error(
+                "password.value",
+                FieldErrorKind::Size,
+                &[&password::MIN_LENGTH.to_string(), &password::MAX_LENGTH.to_string(), v.error_code()],
+            ),
+            Err(v @ PolicyViolation::TooSimple) => f.error("password.value", FieldErrorKind::NotIn, &[v.error_code()]),
+        }
+    }
+    f.finish()?;
+    let (Some(email), Some(pw), Some(name), Some(kind)) =
+        (email, pw, name, identity_type.and_then(IdentityType::parse))
+    else {
+        return Err(ApiError::field("body", FieldErrorKind::Required));
+    };
+
+    let now = app.now();
+    // Hashing comes before the existence check, so a taken email costs the same time.
+    let password_hash = password::hash_blocking(pw).await?;
+    let identity = IdentityId { kind, id: crypto::random_numeric_id()? };
+    let user = User {
+        user_id: crypto::random_numeric_id()?,
+        email,
+        name: name.clone(),
+        password_hash,
+        password_history: Vec::new(),
+        password_changed_at: now,
+        password_expired: false,
+        mobile,
+        identities: vec![Identity { id: identity.clone(), name }],
+        credentials_version: 1,
+        last_login_at: None,
+        last_login_device: None,
+        created_at: now,
+        factors: Vec::new(),
+        mfa: Default::default(),
+        blocked: false,
+        version: 1,
+    };
+    match app.store.create_user(&user).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(Rule::EmailAlreadyRegistered.into()),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(user_id = %user.user_id, "account created");
+    Ok(json(StatusCode::CREATED, &serde_json::json!({ "userId": user.user_id, "identity": identity })))
+}

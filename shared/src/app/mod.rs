@@ -1,0 +1,36 @@
+//! Use cases, one module per context. Each function takes what it uses (the app state, the
+//! values the edge parsed, `now` where the rule depends on time) and answers a
+//! [`DomainError`](crate::domain::error::DomainError) naming the outcome; none of them knows
+//! HTTP or which surface called it.
+//!
+//! | context | module |
+//! | --- | --- |
+//! | accounts: registration, blocking, versioned updates | [`accounts`] |
+//! | lockout: reserving an attempt before any secret is checked | [`lockout`] |
+//! | sessions: password check, opening and ending sessions (surface 1) | [`sessions`], [`principal`] |
+//! | one-time codes and proof of a second factor for changes | [`codes`], [`proof`], [`totp_check`] |
+//! | idTokens (surface 2) | [`id_tokens`] |
+//! | budgets | [`limits`] |
+
+pub mod accounts;
+pub mod codes;
+pub mod id_tokens;
+pub mod limits;
+pub mod lockout;
+pub mod principal;
+pub mod proof;
+pub mod sessions;
+mod state;
+pub mod totp_check;
+
+pub use state::{Adapters, App, KEY_RELOAD_INTERVAL_SECS};
+
+/// What the edge knows of a request besides its body: its reference (in every log line), the
+/// caller's address (for per-IP budgets) and user agent (recorded with logins and push
+/// challenges).
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub request_ref: String,
+    pub source_ip: String,
+    pub user_agent: String,
+}

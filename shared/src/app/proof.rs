@@ -1,0 +1,135 @@
+//! Changing how an account proves itself (ASVS 5.0 V6.4, V7.5). While an account has any
+//! ACTIVE factor or validated method ([`User::has_second_factor`]), enrolling, removing or
+//! re-pointing one needs proof from one it already has: a `STEPPED_UP` session on surface 1
+//! (else 409 `STEP_UP_REQUIRED`), a valid `x-otp` from a validated method on surface 2 (else
+//! 403 `OTP_REQUIRED`). An account with none may enrol its first with the password alone.
+//! Every change is announced over the channels the account had before it, and ends every
+//! step-up of the account.
+
+use crate::app::App;
+use crate::app::codes as challenge;
+use crate::app::principal::Principal;
+use crate::domain::error::DomainError;
+use crate::model::{CodeCheck, CodePurpose, FactorStatus, SessionStatus, User};
+use crate::store::StoreError;
+
+/// Surface 1: the session must be stepped up if the account has anything to step up with.
+pub fn require_step_up(user: &User, principal: &Principal) -> Result<(), DomainError> {
+    if user.has_second_factor() && principal.session.status != SessionStatus::SteppedUp {
+        return Err(DomainError::StepUpRequired);
+    }
+    Ok(())
+}
+
+/// Surface 1: applies `change` to the caller's account. With the password alone while the
+/// account has no second factor; otherwise only from a stepped-up session, whose step-up the
+/// same atomic write spends, so two changes racing on one step-up cannot both land. Returns the
+/// account before and after.
+pub async fn change_factors<F>(app: &App, principal: &Principal, mut change: F) -> Result<(User, User), DomainError>
+where
+    F: FnMut(&mut User) -> Result<(), DomainError>,
+{
+    let session_id = principal.session.session_id.as_str();
+    let mut stepped_up = principal.session.status == SessionStatus::SteppedUp;
+    for _ in 0..5 {
+        let before = crate::app::accounts::load_user(app, &principal.session.email).await?;
+        let needs_proof = before.has_second_factor();
+        if needs_proof && !stepped_up {
+            return Err(DomainError::StepUpRequired);
+        }
+        let mut next = before.clone();
+        change(&mut next)?;
+        let written = if needs_proof {
+            app.store.update_user_spending_step_up(&next, session_id, app.now()).await
+        } else {
+            app.store.update_user(&next).await
+        };
+        match written {
+            Ok(saved) => return Ok((before, saved)),
+            // The account changed meanwhile, or the step-up was spent (or the session ended).
+            Err(StoreError::Conflict) => {
+                let session = app.store.get_session(session_id).await?;
+                let now = app.now();
+                stepped_up = session
+                    .is_some_and(|s| s.status == SessionStatus::SteppedUp && !s.revoked && now < s.absolute_expires_at);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::kept_changing("the account kept changing"))
+}
+
+/// Surface 2: the `x-otp` header must hold a current code of a validated method: the TOTP
+/// code, or the code last sent by `GET /auth/otp/code` to the validated phone or e-mail. Each
+/// code checked counts toward the lockout, as any code check does.
+pub async fn require_otp(app: &App, x_otp: Option<&str>, user: &User) -> Result<(), DomainError> {
+    if !user.has_second_factor() {
+        return Ok(());
+    }
+    let Some(code) = x_otp.and_then(crate::otp::normalize) else {
+        return Err(DomainError::OtpRequired);
+    };
+    if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
+        match crate::app::totp_check::accept_totp(app, &user.email, &code, |_| Ok(())).await {
+            Ok(_) => return Ok(()),
+            // A wrong code, or TOTP checks spent for now: an SMS or e-mail code may still prove.
+            Err(DomainError::TotpRejected | DomainError::RateLimited { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let sent = [("SMS", user.mfa.phone_verified_at.is_some()), ("EMAIL", user.mfa.email_verified_at.is_some())];
+    for (channel, validated) in sent {
+        if !validated {
+            continue;
+        }
+        let purpose = match (channel, &user.mobile) {
+            ("SMS", Some(mobile)) => CodePurpose::sms_method(&mobile.e164()),
+            ("SMS", None) => continue,
+            _ => CodePurpose::email_method(),
+        };
+        if challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? == CodeCheck::Accepted {
+            return Ok(());
+        }
+    }
+    Err(DomainError::OtpRequired)
+}
+
+/// Runs `change` (of factors, methods or phone) with its notice taken from the address's
+/// notice budget first, so that no change is ever made silently: when the budget is spent the
+/// change waits (429), and a holder of the password cannot burn the budget and then change
+/// factors unannounced. A change that fails gives its notice back.
+pub async fn noticed<T>(
+    app: &App,
+    user: &User,
+    change: impl std::future::Future<Output = Result<T, DomainError>>,
+) -> Result<T, DomainError> {
+    let charged = crate::app::limits::notice_budget(app, &user.email).await?;
+    let result = change.await;
+    if result.is_err() {
+        crate::app::limits::refund(app, &charged).await;
+    }
+    result
+}
+
+/// After a change to `before`'s factors, methods or phone: every step-up of the account ends,
+/// and the user hears of it on the channels they had that cost nothing per message: e-mail
+/// always, and each push device. (Not SMS: a notice is not worth a budget strangers could make
+/// the account spend.) A failed notice is logged, not fatal: the change has been made.
+pub async fn announce_change(app: &App, before: &User, change: &'static str) -> Result<(), DomainError> {
+    crate::app::sessions::end_step_ups(app, &before.user_id).await?;
+    let text = format!(
+        "Security notice: {change} on your account. If this was not you, change your password and contact support."
+    );
+    if let Err(e) = app.email.send(&before.email, "Security notice", &text).await {
+        tracing::warn!(error = %e, "could not e-mail a security notice");
+    }
+    let devices = before.factors.iter().filter(|f| f.status == FactorStatus::Active).filter_map(|f| f.device.as_ref());
+    for device in devices {
+        let payload = serde_json::json!({ "type": "SECURITY_NOTICE", "change": change });
+        if let Err(e) = app.push.send(&device.endpoint, &payload).await {
+            tracing::warn!(error = %e, "could not push a security notice");
+        }
+    }
+    tracing::info!(user_id = %before.user_id, change, "authentication settings changed");
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Logging in, shared by both surfaces: the password check with its lockout rules, and opening
+//! a surface-1 session.
+
+use crate::app::App;
+use crate::app::Ctx;
+use crate::app::lockout;
+use crate::crypto;
+use crate::domain::error::DomainError;
+use crate::model::{Session, SessionStatus, User};
+use crate::password;
+use crate::store::StoreError;
+use crate::token::{self, SessionClaims, TokenType};
+
+/// Checks an email and password against the account and its lockout. One attempt is reserved
+/// (a conditional write) before the hash is verified, so a burst cannot run more than
+/// `threshold` verifications, and a right password arriving after the threshold was reserved
+/// is refused as locked. An unknown email is verified against a dummy hash and counted like a
+/// wrong password, so neither the answer, its timing, nor the lockout that follows tells
+/// whether the account exists. The caller's login write clears the counter on success.
+pub async fn check_password(app: &App, email: &str, password: String) -> Result<User, DomainError> {
+    let now = app.now();
+    let (user, lockout) = app.store.load_login(email, now).await?;
+    let reserved = lockout::reserve(app, email, lockout).await?;
+    let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    match user {
+        Some(user) if matches && user.blocked => Err(DomainError::Blocked),
+        Some(user) if matches => Ok(user),
+        _ => Err(lockout::failed(app, &reserved, DomainError::BadCredentials)),
+    }
+}
+
+/// Ends the step-up of every live session of the account: after a change of how the account
+/// proves itself (a factor, a method, a number, the password), an earlier proof proves nothing.
+pub async fn end_step_ups(app: &App, user_id: &str) -> Result<usize, DomainError> {
+    let now = app.now();
+    let mut ended = 0;
+    for s in app.store.list_sessions(user_id).await? {
+        if s.status == SessionStatus::SteppedUp && now < s.absolute_expires_at {
+            match app.store.set_session_status(&s.session_id, SessionStatus::Standard, now).await {
+                Ok(()) | Err(StoreError::Conflict) => ended += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(ended)
+}
+
+/// Revokes every session of the account but `keep`. Stops at the first failed write: the
+/// caller must not report success then.
+pub async fn revoke_sessions(app: &App, user_id: &str, keep: Option<&str>) -> Result<usize, DomainError> {
+    let mut revoked = 0;
+    for s in app.store.list_sessions(user_id).await? {
+        if Some(s.session_id.as_str()) != keep {
+            app.store.revoke_session(&s.session_id).await?;
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
+}
+
+pub fn password_is_expired(app: &App, user: &User) -> bool {
+    let max_age = app.config.password_max_age_secs;
+    user.password_expired || (max_age > 0 && app.now() - user.password_changed_at >= max_age)
+}
+
+/// A session just opened, with its token.
+pub struct Opened {
+    pub token: String,
+    pub kind: TokenType,
+    pub session: Session,
+    pub user: User,
+}
+
+/// Opens a surface-1 session for a user whose password was just verified: an AUTH session, or
+/// a short password-update one when the password has expired. Records the login on the
+/// account and clears its failed-login counter in the same write.
+pub async fn open(app: &App, ctx: &Ctx, user: User) -> Result<Opened, DomainError> {
+    let now = app.now();
+    let kind = if password_is_expired(app, &user) { TokenType::PasswordUpdate } else { TokenType::Auth };
+    let absolute = match kind {
+        TokenType::PasswordUpdate => now + app.config.idle_timeout_secs,
+        _ => now + app.config.session_max_secs,
+    };
+    let identity = user
+        .identities
+        .first()
+        .map(|i| i.id.clone())
+        .ok_or_else(|| DomainError::internal("account without identity"))?;
+    let session = Session {
+        session_id: format!("{}.{}", user.user_id, crypto::random_token_id()?),
+        user_id: user.user_id.clone(),
+        email: user.email.clone(),
+        kind,
+        identity,
+        status: SessionStatus::Standard,
+        created_at: now,
+        idle_expires_at: (now + app.config.idle_timeout_secs).min(absolute),
+        absolute_expires_at: absolute,
+        revoked: false,
+        grants: Default::default(),
+    };
+    let saved = record_login(app, ctx, user, |u| {
+        let session = &session;
+        async move { app.store.open_session(session, &u).await }
+    })
+    .await?;
+    let claims = SessionClaims { sid: session.session_id.clone(), typ: kind, gid: None, iat: now, exp: absolute };
+    let token = token::issue_session_token(&app.keys(), &claims).map_err(DomainError::Internal)?;
+    tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");
+    Ok(Opened { token, kind, session, user: saved })
+}
+
+/// Saves the login's date and device on the account with `write` (which also stores the new
+/// session or refresh token, atomically). When another writer got to the account first, reads
+/// it again and goes on only if the verified password is still the account's password.
+pub async fn record_login<F, Fut>(app: &App, ctx: &Ctx, mut user: User, mut write: F) -> Result<User, DomainError>
+where
+    F: FnMut(User) -> Fut,
+    Fut: std::future::Future<Output = Result<User, StoreError>>,
+{
+    let verified_version = user.credentials_version;
+    for _ in 0..4 {
+        user.last_login_at = Some(app.now());
+        user.last_login_device = Some(ctx.user_agent.clone());
+        match write(user.clone()).await {
+            Ok(saved) => return Ok(saved),
+            Err(StoreError::Conflict) => {
+                user = app.store.get_user(&user.email).await?.ok_or(DomainError::BadCredentials)?;
+                if user.credentials_version != verified_version {
+                    return Err(DomainError::BadCredentials);
+                }
+                if user.blocked {
+                    return Err(DomainError::Blocked);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::kept_changing("the account kept changing during login"))
+}
+
+/// A surface-2 idToken for the account.
+pub fn id_token(app: &App, user: &User, amr: &[&str]) -> Result<String, DomainError> {
+    let now = app.now();
+    let claims = token::IdClaims {
+        iss: app.config.issuer.clone(),
+        aud: app.config.audience.clone(),
+        sub: user.user_id.clone(),
+        email: user.email.clone(),
+        email_verified: user.mfa.email_verified_at.is_some(),
+        iat: now,
+        exp: now + app.config.id_token_secs,
+        jti: crypto::random_token_id()?,
+        amr: amr.iter().map(|s| s.to_string()).collect(),
+        ver: user.credentials_version,
+    };
+    token::issue_id_token(&app.keys(), &claims).map_err(DomainError::Internal)
+}

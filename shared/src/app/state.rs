@@ -1,0 +1,100 @@
+//! The application state, built once per cold start and shared by every request: settings,
+//! clock, store, senders and keys.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::clock::{Clock, Epoch};
+use crate::config::Config;
+use crate::domain::error::BoxError;
+use crate::email::EmailSender;
+use crate::keys::{KeySet, KeySource};
+use crate::push::PushSender;
+use crate::sms::SmsSender;
+use crate::store::Store;
+
+pub struct App {
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub store: Arc<dyn Store>,
+    pub sms: Arc<dyn SmsSender>,
+    pub push: Arc<dyn PushSender>,
+    pub email: Arc<dyn EmailSender>,
+    key_source: Arc<dyn KeySource>,
+    keys: RwLock<Arc<KeySet>>,
+    last_reload: Mutex<Option<Epoch>>,
+}
+
+/// The ports an app is built from.
+pub struct Adapters {
+    pub clock: Arc<dyn Clock>,
+    pub store: Arc<dyn Store>,
+    pub sms: Arc<dyn SmsSender>,
+    pub push: Arc<dyn PushSender>,
+    pub email: Arc<dyn EmailSender>,
+    pub keys: Arc<dyn KeySource>,
+}
+
+impl App {
+    /// Assembles an app from its parts, loading the keys once.
+    pub async fn new(config: Config, parts: Adapters) -> Result<Self, BoxError> {
+        let Adapters { clock, store, sms, push, email, keys: key_source } = parts;
+        let keys = key_source.load().await.map_err(|e| format!("loading signing keys: {e}"))?;
+        Ok(App {
+            config,
+            clock,
+            store,
+            sms,
+            push,
+            email,
+            key_source,
+            keys: RwLock::new(Arc::new(keys)),
+            last_reload: Mutex::new(None),
+        })
+    }
+
+    pub fn now(&self) -> Epoch {
+        self.clock.now()
+    }
+
+    pub fn keys(&self) -> Arc<KeySet> {
+        match self.keys.read() {
+            Ok(k) => Arc::clone(&k),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Reloads the key set, after a token named a key this instance does not know (a rotation
+    /// happened since cold start). Returns the fresh set.
+    pub async fn reload_keys(&self) -> Result<Arc<KeySet>, BoxError> {
+        let fresh = Arc::new(self.key_source.load().await?);
+        match self.keys.write() {
+            Ok(mut k) => *k = Arc::clone(&fresh),
+            Err(poisoned) => *poisoned.into_inner() = Arc::clone(&fresh),
+        }
+        Ok(fresh)
+    }
+
+    /// [`App::reload_keys`], at most once per [`KEY_RELOAD_INTERVAL_SECS`]: a flood of tokens
+    /// with made-up key ids must not become a flood of Secrets Manager calls. `None` when a
+    /// reload is not due or failed (the failure is logged).
+    pub async fn reload_keys_if_due(&self) -> Option<Arc<KeySet>> {
+        let now = self.now();
+        {
+            let mut last = self.last_reload.lock().ok()?;
+            if last.is_some_and(|at| now - at < KEY_RELOAD_INTERVAL_SECS) {
+                return None;
+            }
+            *last = Some(now);
+        }
+        match self.reload_keys().await {
+            Ok(keys) => Some(keys),
+            Err(e) => {
+                tracing::warn!(error = %e, "reloading signing keys failed");
+                None
+            }
+        }
+    }
+}
+
+/// The shortest time between two key reloads triggered by unknown key ids.
+pub const KEY_RELOAD_INTERVAL_SECS: i64 = 60;

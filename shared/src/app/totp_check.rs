@@ -1,0 +1,51 @@
+//! Checking a TOTP code (surface 2's authenticator-app method) under the same rules as every
+//! other secret: refused while the account is locked, within its own budget, one lockout
+//! attempt reserved before the comparison, and each time step accepted at most once.
+
+use crate::app::App;
+use crate::app::accounts::update_user_with;
+use crate::domain::error::DomainError;
+use crate::model::User;
+
+/// Accepts a TOTP code for the account and records its step, so the same code (or an older
+/// one) never works again, even when two requests carry it at once: the step is saved with the
+/// account's version check. `then` applies the change the code authorises to the freshest
+/// record, and may refuse it (the code is then not spent). Refused while the account is
+/// locked; within the TOTP budget, one lockout attempt is reserved before the code is
+/// compared, cleared again when it is right.
+pub async fn accept_totp<F>(app: &App, email: &str, code: &str, mut then: F) -> Result<User, DomainError>
+where
+    F: FnMut(&mut User) -> Result<(), DomainError>,
+{
+    let now = app.now();
+    let (user, stored) = app.store.load_login(email, now).await?;
+    crate::app::lockout::refuse_if_locked(app, &stored)?;
+    let user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
+    crate::app::limits::totp_budget(app, &user.user_id).await?;
+    let reserved = crate::app::lockout::reserve(app, email, stored).await?;
+    let keys = app.keys();
+    let result = update_user_with(app, email, |u| {
+        let user_id = u.user_id.clone();
+        let t = u.mfa.totp.as_mut().ok_or(crate::domain::error::Rule::TotpSecretNotConfigured)?;
+        let key = keys
+            .data()?
+            .by_kid(&t.kid)
+            .ok_or_else(|| DomainError::internal("TOTP secret sealed under a retired key"))?;
+        let secret = crate::crypto::open(&key.data, user_id.as_bytes(), &t.sealed)
+            .ok_or_else(|| DomainError::internal("TOTP secret does not open"))?;
+        #[cfg(feature = "test-util")]
+        crate::testing::tally(&format!("totp:{user_id}"));
+        let step = crate::totp::check(&secret, code, now, t.last_step).ok_or(DomainError::TotpRejected)?;
+        t.last_step = Some(step);
+        then(u)
+    })
+    .await;
+    match result {
+        Ok(saved) => {
+            crate::app::lockout::succeeded(app, email).await?;
+            Ok(saved)
+        }
+        Err(wrong @ DomainError::TotpRejected) => Err(crate::app::lockout::failed(app, &reserved, wrong)),
+        Err(e) => Err(e),
+    }
+}
