@@ -8,17 +8,25 @@
 //! | accounts: registration, blocking, versioned updates | [`accounts`] |
 //! | lockout: reserving an attempt before any secret is checked | [`lockout`] |
 //! | sessions: password check, opening and ending sessions (surface 1) | [`sessions`], [`principal`] |
+//! | ACCESS grants | [`grants`] |
+//! | passwords: changing one | [`passwords`] |
 //! | one-time codes and proof of a second factor for changes | [`codes`], [`proof`], [`totp_check`] |
+//! | step-up by push | [`push_step_up`] |
+//! | surface-2 methods: phone, e-mail, TOTP | [`methods`] |
 //! | idTokens (surface 2) | [`id_tokens`] |
 //! | budgets | [`limits`] |
 
 pub mod accounts;
 pub mod codes;
+pub mod grants;
 pub mod id_tokens;
 pub mod limits;
 pub mod lockout;
+pub mod methods;
+pub mod passwords;
 pub mod principal;
 pub mod proof;
+pub mod push_step_up;
 pub mod sessions;
 mod state;
 pub mod totp_check;

@@ -4,10 +4,8 @@
 
 use crate::api::prelude::*;
 
-use crate::crypto;
-use crate::model::{Grant, IdentityId, IdentityType};
-use crate::store::StoreError;
-use crate::token::{self, SessionClaims, TokenType};
+use crate::model::{IdentityId, IdentityType};
+use crate::token::TokenType;
 
 pub async fn handle(State(app): State<AppState>, Caller(principal, _): Caller<Auth>, Body(mut f): Body) -> Answer {
     let app: &App = &app;
@@ -20,39 +18,8 @@ pub async fn handle(State(app): State<AppState>, Caller(principal, _): Caller<Au
     let (Some(kind), Some(id)) = (kind, id) else { return Err(ApiError::malformed("INVALID_REQUEST", "identity")) };
     let wanted = IdentityId { kind, id };
 
-    let now = app.now();
+    let (token, user) = crate::app::grants::grant_access(app, &principal, wanted.clone(), app.now()).await?;
     let session = &principal.session;
-    let (user, lockout) = app.store.load_login(&session.email, now).await?;
-    crate::app::lockout::refuse_if_locked(app, &lockout)?;
-    let user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
-    crate::app::accounts::refuse_blocked(&user)?;
-    if !user.identities.iter().any(|i| i.id == wanted) {
-        return Err(DomainError::Denied("The identity is not one of the token holder's.").into());
-    }
-    // Drop grants that have idled out, and refuse to hold more than a bounded number of live ones.
-    let expired: Vec<String> =
-        session.grants.iter().filter(|(_, g)| now >= g.idle_expires_at).map(|(id, _)| id.clone()).take(50).collect();
-    if session.grants.len() - expired.len() >= app.config.max_access_tokens_per_session {
-        return Err(DomainError::Refused(Rule::TooManyAccessTokens).into());
-    }
-    let grant_id = crypto::random_token_id()?;
-    let grant = Grant {
-        identity: wanted.clone(),
-        idle_expires_at: (now + app.config.access_idle_timeout_secs).min(session.absolute_expires_at),
-    };
-    match app.store.add_grant(&session.session_id, &grant_id, &grant, &expired, now).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => return Err(DomainError::Unauthenticated("The session has ended.").into()),
-        Err(e) => return Err(e.into()),
-    }
-    let claims = SessionClaims {
-        sid: session.session_id.clone(),
-        typ: TokenType::Access,
-        gid: Some(grant_id),
-        iat: now,
-        exp: session.absolute_expires_at,
-    };
-    let token = token::issue_session_token(&app.keys(), &claims).map_err(DomainError::Internal)?;
     Ok(ok(&serde_json::json!({
         "token": token,
         "tokenType": TokenType::Access,

@@ -9,13 +9,7 @@ pub async fn handle(
     ChallengeId(id): ChallengeId,
 ) -> Answer {
     let app: &App = &app;
-    // Another session's challenge is as good as missing.
-    let challenge = app
-        .store
-        .get_push_challenge(&id)
-        .await?
-        .filter(|c| c.session_id == principal.session.session_id && c.channel == channel)
-        .ok_or(DomainError::NotFound)?;
+    let challenge = crate::app::push_step_up::status(app.store.as_ref(), &principal, channel, &id).await?;
     Ok(ok(&serde_json::json!({
         "status": challenge.status_at(app.now()),
         "requestedAt": challenge.created_at,

@@ -4,8 +4,7 @@
 
 use crate::api::prelude::*;
 
-use crate::app::codes::{self as challenge, Delivery};
-use crate::model::{CodePurpose, Mobile};
+use crate::model::Mobile;
 use crate::phone::Rejection;
 use crate::profile;
 
@@ -33,33 +32,6 @@ pub async fn handle(
     let country = f.string("country", 2, 2);
     f.finish()?;
     let mobile = parse_phone(app, &phone.unwrap_or_default(), &country.unwrap_or_default().to_ascii_uppercase())?;
-    if user.mfa.phone_verified_at.is_some() {
-        return Err(DomainError::Refused(Rule::PhoneAlreadyValidated).into());
-    }
-    crate::app::proof::require_otp(app, x_otp.as_deref(), &user).await?;
-    // Set without proof only while the account has no second factor: remembered, so that the
-    // number can no longer be validated once it has one.
-    let unproven = !user.has_second_factor();
-    let to = mobile.e164();
-    // The code goes out first: within the cooldown, or past a budget, nothing changes.
-    let purpose = if unproven { CodePurpose::sms_method_first(&to) } else { CodePurpose::sms_method(&to) };
-    let change = async {
-        challenge::send_code(app, &ctx, &user.user_id, &purpose, Delivery::Sms { to_e164: &to }).await?;
-        crate::app::accounts::update_user_with(app, &user.email, |u| {
-            if u.mfa.phone_verified_at.is_some() {
-                return Err(DomainError::Refused(Rule::PhoneAlreadyValidated));
-            }
-            // A factor that appeared since the proof was judged needs proof too.
-            if unproven && u.has_second_factor() {
-                return Err(DomainError::OtpRequired);
-            }
-            u.mobile = Some(mobile.clone());
-            u.mfa.phone_unproven = unproven;
-            Ok(())
-        })
-        .await
-    };
-    let saved = crate::app::proof::noticed(app, &user, change).await?;
-    crate::app::proof::announce_change(app, &user, "the phone number was changed").await?;
+    let saved = crate::app::methods::set_phone(app, &ctx, &user, mobile, x_otp.as_deref()).await?;
     Ok(ok(&profile::profile(&saved, &lockout, app.now())))
 }

@@ -4,9 +4,6 @@
 use crate::api::prelude::*;
 
 use crate::app::limits;
-use crate::app::sessions as session;
-use crate::crypto;
-use crate::model::RefreshToken;
 
 pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, ApiError>) -> Answer {
     let app: &App = &app;
@@ -17,29 +14,6 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     let password = f.string("password", 1, 1024);
     f.finish()?;
     let (Some(email), Some(password)) = (email, password) else { return Err(DomainError::BadCredentials.into()) };
-    let user = session::check_password(app, &email, password).await?;
-    if session::password_is_expired(app, &user) {
-        crate::app::lockout::succeeded(app, &email).await?;
-        return Err(DomainError::Denied("The password has expired: change it through /passwords/update.").into());
-    }
-
-    let now = app.now();
-    let refresh_token = format!("{}.{}", user.user_id, crypto::b64url(&crypto::random_bytes::<32>()?));
-    let record = RefreshToken {
-        user_id: user.user_id.clone(),
-        email: user.email.clone(),
-        token_hash: crypto::sha256_b64url(refresh_token.as_bytes()),
-        created_at: now,
-        expires_at: now + app.config.refresh_token_secs,
-        revoked: false,
-        credentials_version: user.credentials_version,
-    };
-    let saved = session::record_login(app, &ctx, user, |u| {
-        let record = &record;
-        async move { app.store.open_refresh(record, &u).await }
-    })
-    .await?;
-    let id_token = session::id_token(app, &saved, &["pwd"])?;
-    tracing::info!(user_id = %saved.user_id, "surface-2 login");
+    let (id_token, refresh_token) = crate::app::id_tokens::login(app, &ctx, &email, password, app.now()).await?;
     Ok(ok(&serde_json::json!({ "idToken": id_token, "refreshToken": refresh_token })))
 }

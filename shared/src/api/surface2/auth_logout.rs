@@ -7,8 +7,6 @@ pub async fn handle(State(app): State<AppState>, Body(mut f): Body) -> Answer {
     let app: &App = &app;
     let token = f.string("refreshToken", 1, 200);
     f.finish()?;
-    if let Some((user_id, hash)) = token.as_deref().and_then(crate::app::id_tokens::refresh_token_parts) {
-        app.store.revoke_refresh(user_id, &hash).await?;
-    }
+    crate::app::id_tokens::revoke_refresh(app.store.as_ref(), token.as_deref().unwrap_or_default()).await?;
     Ok(no_content())
 }

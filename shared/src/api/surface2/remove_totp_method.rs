@@ -6,14 +6,6 @@ use crate::profile;
 
 pub async fn handle(State(app): State<AppState>, IdCaller { user, lockout, .. }: IdCaller, XOtp(code): XOtp) -> Answer {
     let app: &App = &app;
-    if user.mfa.totp.is_none() {
-        return Err(DomainError::Refused(Rule::TotpSecretNotConfigured).into());
-    }
-    let removal = crate::app::totp_check::accept_totp(app, &user.email, &code, |u| {
-        u.mfa.totp = None;
-        Ok(())
-    });
-    let saved = crate::app::proof::noticed(app, &user, removal).await?;
-    crate::app::proof::announce_change(app, &user, "the authenticator app (TOTP) was removed").await?;
+    let saved = crate::app::methods::remove_totp(app, &user, &code).await?;
     Ok(ok(&profile::profile(&saved, &lockout, app.now())))
 }

@@ -1,0 +1,108 @@
+//! Changing the password (surface 1's `/passwords/update`): the old password checked under the
+//! lockout rules, the new one against the policy and the last [`HISTORY`], every session ended
+//! before the change is written (conditional on the account's version), the change announced,
+//! and a fresh session opened for the caller.
+
+use crate::app::principal::Principal;
+use crate::app::sessions::Opened;
+use crate::app::{App, Ctx};
+use crate::domain::Epoch;
+use crate::domain::error::{DomainError, Rule};
+use crate::password;
+use crate::store::StoreError;
+use crate::token::TokenType;
+
+/// How many passwords back a new one must differ from (the current one included).
+pub const HISTORY: usize = 5;
+
+/// Changes the caller's password from `old` to `new`; returns the caller's new session.
+pub async fn change_password(
+    app: &App,
+    ctx: &Ctx,
+    principal: &Principal,
+    old: String,
+    new: String,
+    now: Epoch,
+) -> Result<Opened, DomainError> {
+    let session = &principal.session;
+    let (user, lockout) = app.store.load_login(&session.email, now).await?;
+    let mut user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
+    crate::app::accounts::refuse_blocked(&user)?;
+    // The password is how the account proves itself too: with a second factor, changing it
+    // from a live session needs that factor (a stepped-up session). The temporary token of an
+    // expired password cannot step up; that flow stays as the seed defines it.
+    if principal.token_type == TokenType::Access {
+        crate::app::proof::require_step_up(&user, principal)?;
+    }
+    let reserved = crate::app::lockout::reserve(app, &session.email, lockout).await?;
+    if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
+        return Err(crate::app::lockout::failed(app, &reserved, Rule::PasswordIncorrect.into()));
+    }
+    // The old password was right: that check is over, whatever the new one turns out to be.
+    crate::app::lockout::succeeded(app, &user.email).await?;
+    password::check_policy(&new, &[&user.email, &user.name]).map_err(|v| DomainError::Refused(v.rule()))?;
+    let earlier: Vec<String> = std::iter::once(user.password_hash.clone())
+        .chain(user.password_history.iter().cloned())
+        .take(HISTORY)
+        .collect();
+    let (reused, new_hash) = tokio::task::spawn_blocking(move || {
+        let reused = earlier.iter().any(|h| password::verify(&new, h));
+        (reused, if reused { Ok(String::new()) } else { password::hash(&new) })
+    })
+    .await
+    .map_err(DomainError::internal)?;
+    if reused {
+        return Err(Rule::PasswordAlreadyUsed.into());
+    }
+    let new_hash = new_hash.map_err(DomainError::Internal)?;
+
+    // Sessions end *before* the password changes, and the change is written only if the account
+    // is still at the version read after they ended: every login bumps that version, so a
+    // session opened meanwhile makes the write fail and the round start again. A write that
+    // fails midway leaves the old password in place, never a changed password with old
+    // sessions alive. The caller's own session ends too (it was opened before the change): the
+    // answer carries the token of a fresh one.
+    let before = user.clone();
+    let change = async {
+        let verified_version = user.credentials_version;
+        let mut saved = None;
+        for round in 0..12 {
+            if round > 0 {
+                // Logins kept bumping the account: wait a little, a different little each time.
+                let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 20)).unwrap_or(10);
+                tokio::time::sleep(std::time::Duration::from_millis(5 + jitter)).await;
+            }
+            let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None).await?;
+            crate::app::sessions::end_step_ups(app, &user.user_id).await?;
+            let mut next = user.clone();
+            next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));
+            next.password_history.truncate(HISTORY - 1);
+            next.password_changed_at = now;
+            next.password_expired = false;
+            next.credentials_version += 1;
+            match app.store.update_user(&next).await {
+                Ok(s) => {
+                    tracing::info!(user_id = %s.user_id, ended_sessions = ended, "password changed");
+                    saved = Some(s);
+                    break;
+                }
+                Err(StoreError::Conflict) => {
+                    user = crate::app::accounts::load_user(app, &user.email).await?;
+                    // If the password itself changed meanwhile, this request's old password is stale.
+                    if user.credentials_version != verified_version {
+                        return Err(DomainError::Refused(Rule::PasswordIncorrect));
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        saved.ok_or_else(|| DomainError::Unavailable {
+            retry_after: 1,
+            source: "account changed during password update".into(),
+        })
+    };
+    // Announced like any change of how the account proves itself, and never silently.
+    let saved = crate::app::proof::noticed(app, &before, change).await?;
+    crate::app::proof::announce_change(app, &before, "the password was changed").await?;
+    crate::app::sessions::open(app, ctx, saved).await
+}

@@ -1,0 +1,126 @@
+//! Step-up by push (surface 1): a challenge sent to the enrolled device, one in flight per
+//! session and within the account's push budget; its status for the session that asked; and
+//! the device's signed answer.
+
+use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
+
+use crate::app::principal::Principal;
+use crate::app::{App, Ctx, limits};
+use crate::crypto;
+use crate::domain::Epoch;
+use crate::domain::error::{DomainError, Rule};
+use crate::model::{FactorChannel, FactorStatus, PushChallenge, PushStatus, RequestOrigin};
+use crate::store::{PushStore, StoreError};
+
+/// How long the device has to answer.
+pub const PUSH_TTL_SECS: i64 = 120;
+
+/// The bytes a device signs to answer challenge `id`: `<id>:approve` or `<id>:reject`, so a
+/// rejection can never be replayed as an approval.
+pub fn signed_message(id: &str, approve: bool) -> String {
+    format!("{id}:{}", if approve { "approve" } else { "reject" })
+}
+
+/// Sends a step-up request to the caller's device on `channel`; returns the challenge.
+pub async fn start(
+    app: &App,
+    ctx: &Ctx,
+    principal: &Principal,
+    channel: FactorChannel,
+    now: Epoch,
+) -> Result<PushChallenge, DomainError> {
+    let session = &principal.session;
+    let user = crate::app::accounts::load_user(app, &session.email).await?;
+    let endpoint = user
+        .factor(channel)
+        .filter(|f| f.status == FactorStatus::Active)
+        .and_then(|f| f.device.as_ref())
+        .map(|d| d.endpoint.clone())
+        .ok_or(DomainError::Refused(Rule::ChannelNotRegistered))?;
+    let challenge = PushChallenge {
+        id: crypto::random_numeric_id()?,
+        user_id: user.user_id.clone(),
+        email: user.email.clone(),
+        session_id: session.session_id.clone(),
+        channel,
+        status: PushStatus::Pending,
+        created_at: now,
+        expires_at: now + PUSH_TTL_SECS,
+        requested_by: RequestOrigin { user_agent: ctx.user_agent.clone(), source_ip: ctx.source_ip.clone() },
+    };
+    // One in flight per session first: a refused start spends no budget.
+    match app.store.create_push_challenge(&challenge, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(DomainError::Refused(Rule::StateInvalid)),
+        Err(e) => return Err(e.into()),
+    }
+    let charged = match limits::push_budget(app, &user.user_id).await {
+        Ok(charged) => charged,
+        Err(refused) => {
+            app.store.cancel_push_challenge(&challenge).await?;
+            return Err(refused);
+        }
+    };
+    let payload = serde_json::json!({
+        "type": "STEP_UP",
+        "challengeId": challenge.id,
+        "channel": channel,
+        "expiresAt": challenge.expires_at,
+        "requestedAt": challenge.created_at,
+        "userAgent": challenge.requested_by.user_agent,
+        "sourceIp": challenge.requested_by.source_ip,
+    });
+    if let Err(source) = app.push.send(&endpoint, &payload).await {
+        app.store.cancel_push_challenge(&challenge).await?;
+        limits::refund(app, &charged).await;
+        return Err(DomainError::Unavailable { retry_after: 5, source });
+    }
+    Ok(challenge)
+}
+
+/// The caller's session's challenge `id` (another session's is as good as missing).
+pub async fn status(
+    store: &dyn PushStore,
+    principal: &Principal,
+    channel: FactorChannel,
+    id: &str,
+) -> Result<PushChallenge, DomainError> {
+    store
+        .get_push_challenge(id)
+        .await?
+        .filter(|c| c.session_id == principal.session.session_id && c.channel == channel)
+        .ok_or(DomainError::NotFound)
+}
+
+/// The device's answer to challenge `id`, signed with the key it enrolled.
+pub async fn answer(
+    app: &App,
+    channel: FactorChannel,
+    id: &str,
+    signature: &[u8],
+    approve: bool,
+    now: Epoch,
+) -> Result<(), DomainError> {
+    let challenge =
+        app.store.get_push_challenge(id).await?.filter(|c| c.channel == channel).ok_or(DomainError::NotFound)?;
+    let user = app.store.get_user(&challenge.email).await?.ok_or(DomainError::NotFound)?;
+    let key = user
+        .factor(channel)
+        .and_then(|f| f.device.as_ref())
+        .and_then(|d| crypto::b64_decode(&d.public_key))
+        .ok_or(DomainError::Denied("The signature is not valid."))?;
+    UnparsedPublicKey::new(&ED25519, key)
+        .verify(signed_message(id, approve).as_bytes(), signature)
+        .map_err(|_| DomainError::Denied("The signature is not valid."))?;
+    if challenge.status_at(now) != PushStatus::Pending {
+        return Err(Rule::StateInvalid.into());
+    }
+    let status = if approve { PushStatus::Approved } else { PushStatus::Rejected };
+    match app.store.answer_push_challenge(&challenge, status, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(Rule::StateInvalid.into()),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(user_id = %challenge.user_id, approved = approve, "push challenge answered");
+    Ok(())
+}
