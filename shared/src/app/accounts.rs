@@ -1,11 +1,15 @@
-//! The account record: reading it for an authenticated caller (a blocked account is refused
+//! The account record: registering it, adding identities, reading it for an authenticated caller (a blocked account is refused
 //! here), changing it with the version check, and the operator's block, which ends every live
 //! session at once, so no token of the account works after the block has answered, on either
 //! surface or through the authorizer.
 
 use crate::app::App;
+use crate::crypto;
+use crate::domain::Epoch;
 use crate::domain::error::DomainError;
-use crate::model::User;
+use crate::domain::error::Rule;
+use crate::model::{Identity, IdentityId, IdentityType, Mobile, User};
+use crate::password;
 use crate::store::StoreError;
 
 /// Blocks or unblocks the account of `email`; blocking also revokes every session. Surface-2
@@ -67,4 +71,70 @@ where
         }
     }
     Err(DomainError::kept_changing("the account kept changing"))
+}
+
+/// More identities than this on one account is a sign of abuse, not of a real user.
+pub const MAX_IDENTITIES: usize = 20;
+
+/// What registration needs, already parsed and within the password policy.
+pub struct NewAccount {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub kind: IdentityType,
+    pub mobile: Option<Mobile>,
+}
+
+/// Creates an account with its first identity.
+pub async fn register(app: &App, new: NewAccount, now: Epoch) -> Result<(User, IdentityId), DomainError> {
+    let NewAccount { email, password: pw, name, kind, mobile } = new;
+    // Hashing comes before the existence check, so a taken email costs the same time.
+    let password_hash = password::hash_blocking(pw).await?;
+    let identity = IdentityId { kind, id: crypto::random_numeric_id()? };
+    let user = User {
+        user_id: crypto::random_numeric_id()?,
+        email,
+        name: name.clone(),
+        password_hash,
+        password_history: Vec::new(),
+        password_changed_at: now,
+        password_expired: false,
+        mobile,
+        identities: vec![Identity { id: identity.clone(), name }],
+        credentials_version: 1,
+        last_login_at: None,
+        last_login_device: None,
+        created_at: now,
+        factors: Vec::new(),
+        mfa: Default::default(),
+        blocked: false,
+        version: 1,
+    };
+    match app.store.create_user(&user).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(Rule::EmailAlreadyRegistered.into()),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(user_id = %user.user_id, "account created");
+    Ok((user, identity))
+}
+
+/// Adds an identity (a consumer or corporate persona) to the account of `email`.
+pub async fn create_identity(
+    app: &App,
+    email: &str,
+    kind: IdentityType,
+    name: String,
+) -> Result<Identity, DomainError> {
+    let identity = Identity { id: IdentityId { kind, id: crypto::random_numeric_id()? }, name };
+    let created = identity.clone();
+    crate::app::accounts::update_user_with(app, email, move |user| {
+        if user.identities.len() >= MAX_IDENTITIES {
+            return Err(DomainError::Refused(Rule::IdentityLimitReached));
+        }
+        user.identities.push(created.clone());
+        Ok(())
+    })
+    .await?;
+    Ok(identity)
 }

@@ -132,13 +132,13 @@ pub async fn check_code(
 ) -> Result<CodeCheck, DomainError> {
     let now = app.now();
     let stored = app.store.load_lockout(email).await?;
-    lockout::refuse_if_locked(app, &stored)?;
+    lockout::refuse_if_locked(&stored, now)?;
     let purpose_key = purpose.key();
     let Some(spent) = app.store.spend_code_try(user_id, &purpose_key, now, otp::MAX_ATTEMPTS).await? else {
         let challenge = app.store.get_code(user_id, &purpose_key).await?;
         return Ok(codes::unspendable(challenge.as_ref(), now, otp::MAX_ATTEMPTS));
     };
-    let reserved = lockout::reserve(app, email, stored).await?;
+    let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), email, stored, now).await?;
     // A malformed code is a wrong try like any other: "!" is the hash of nothing.
     let keys = app.keys();
     let hash = match otp::normalize(typed) {
@@ -153,7 +153,7 @@ pub async fn check_code(
                 // A concurrent check with the same right code consumed it first.
                 return Ok(CodeCheck::Missing);
             }
-            lockout::succeeded(app, email).await?;
+            lockout::succeeded(app.store.as_ref(), email).await?;
             Ok(CodeCheck::Accepted)
         }
         wrong => match reserved.check(now) {

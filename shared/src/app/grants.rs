@@ -21,7 +21,7 @@ pub async fn grant_access(
 ) -> Result<(String, User), DomainError> {
     let session = &principal.session;
     let (user, lockout) = app.store.load_login(&session.email, now).await?;
-    crate::app::lockout::refuse_if_locked(app, &lockout)?;
+    crate::app::lockout::refuse_if_locked(&lockout, now)?;
     let user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
     crate::app::accounts::refuse_blocked(&user)?;
     if !user.identities.iter().any(|i| i.id == wanted) {

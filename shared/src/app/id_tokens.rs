@@ -83,7 +83,7 @@ pub async fn login(
 ) -> Result<(String, String), DomainError> {
     let user = crate::app::sessions::check_password(app, email, password).await?;
     if crate::app::sessions::password_is_expired(app, &user) {
-        crate::app::lockout::succeeded(app, email).await?;
+        crate::app::lockout::succeeded(app.store.as_ref(), email).await?;
         return Err(DomainError::Denied("The password has expired: change it through /passwords/update."));
     }
 

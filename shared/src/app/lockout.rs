@@ -1,38 +1,43 @@
 //! Reserving an attempt before a secret is checked (a password, a one-time code, a TOTP code):
 //! the lockout state machine of [`crate::domain::lockout`] decides, the store persists its
 //! decision with a conditional write, and a lost race is retried on the fresh state. However
-//! many requests arrive at once, at most `threshold` checks run per lock window.
+//! many requests arrive at once, at most `threshold` checks run per lock window. Each function
+//! takes only the port and the time it uses.
 
-use crate::app::App;
+use crate::config::Config;
+use crate::domain::Epoch;
 use crate::domain::error::DomainError;
 use crate::domain::lockout::{Lockout, LockoutPolicy};
-use crate::store::{StoreError, StoredLockout};
+use crate::store::{LockoutStore, StoreError, StoredLockout};
 
 /// Rounds of read-decide-write before a reservation gives up with a 503. Each round lost means
 /// another request's reservation won, so a burst settles in as many rounds as it is wide; once
 /// the threshold is reached every later round ends at once with a lock.
 const MAX_ROUNDS: usize = 128;
 
-pub fn policy(app: &App) -> LockoutPolicy {
-    LockoutPolicy { threshold: app.config.lockout_threshold, duration_secs: app.config.lockout_secs }
+pub fn policy(config: &Config) -> LockoutPolicy {
+    LockoutPolicy { threshold: config.lockout_threshold, duration_secs: config.lockout_secs }
 }
 
 /// Refuses with 423 while the counter read says the account is locked.
-pub fn refuse_if_locked(app: &App, stored: &StoredLockout) -> Result<(), DomainError> {
-    let now = app.now();
+pub fn refuse_if_locked(stored: &StoredLockout, now: Epoch) -> Result<(), DomainError> {
     stored.state.check(now).map_err(|l| DomainError::Locked { retry_after: l.retry_after(now) })
 }
 
 /// Reserves one attempt for `email`, starting from `stored` as just read. Returns the counter
 /// as stored with this attempt counted: if the check then fails and the counter is locked,
 /// the answer is 423. `Err(Locked)` when the account is locked before the check runs.
-pub async fn reserve(app: &App, email: &str, mut stored: StoredLockout) -> Result<Lockout, DomainError> {
-    let policy = policy(app);
-    let now = app.now();
+pub async fn reserve(
+    store: &dyn LockoutStore,
+    policy: LockoutPolicy,
+    email: &str,
+    mut stored: StoredLockout,
+    now: Epoch,
+) -> Result<Lockout, DomainError> {
     for round in 0..MAX_ROUNDS {
         let next =
             policy.reserve(stored.state, now).map_err(|l| DomainError::Locked { retry_after: l.retry_after(now) })?;
-        match app.store.save_lockout(email, stored.version, &next).await {
+        match store.save_lockout(email, stored.version, &next).await {
             Ok(()) => {
                 if next.is_locked(now) {
                     tracing::warn!("account locked after consecutive failed attempts");
@@ -45,7 +50,7 @@ pub async fn reserve(app: &App, email: &str, mut stored: StoredLockout) -> Resul
                     let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 4)).unwrap_or(1);
                     tokio::time::sleep(std::time::Duration::from_millis(1 + jitter)).await;
                 }
-                stored = app.store.load_lockout(email).await?;
+                stored = store.load_lockout(email).await?;
             }
             Err(e) => return Err(e.into()),
         }
@@ -55,8 +60,7 @@ pub async fn reserve(app: &App, email: &str, mut stored: StoredLockout) -> Resul
 
 /// The answer to a check that failed after its attempt was reserved: 423 when that attempt
 /// locked the account, otherwise `wrong`.
-pub fn failed(app: &App, reserved: &Lockout, wrong: DomainError) -> DomainError {
-    let now = app.now();
+pub fn failed(reserved: &Lockout, wrong: DomainError, now: Epoch) -> DomainError {
     match reserved.check(now) {
         Err(l) => DomainError::Locked { retry_after: l.retry_after(now) },
         Ok(()) => wrong,
@@ -64,6 +68,6 @@ pub fn failed(app: &App, reserved: &Lockout, wrong: DomainError) -> DomainError 
 }
 
 /// A check succeeded: the counter starts again from zero.
-pub async fn succeeded(app: &App, email: &str) -> Result<(), DomainError> {
-    app.store.clear_lockout(email).await.map_err(Into::into)
+pub async fn succeeded(store: &dyn LockoutStore, email: &str) -> Result<(), DomainError> {
+    store.clear_lockout(email).await.map_err(Into::into)
 }

@@ -11,6 +11,8 @@
 //! | ACCESS grants | [`grants`] |
 //! | passwords: changing one | [`passwords`] |
 //! | one-time codes and proof of a second factor for changes | [`codes`], [`proof`], [`totp_check`] |
+//! | surface-1 factors: SMS, push devices | [`factors`] |
+//! | step-up by SMS | [`sms_step_up`] |
 //! | step-up by push | [`push_step_up`] |
 //! | surface-2 methods: phone, e-mail, TOTP | [`methods`] |
 //! | idTokens (surface 2) | [`id_tokens`] |
@@ -18,6 +20,7 @@
 
 pub mod accounts;
 pub mod codes;
+pub mod factors;
 pub mod grants;
 pub mod id_tokens;
 pub mod limits;
@@ -28,6 +31,7 @@ pub mod principal;
 pub mod proof;
 pub mod push_step_up;
 pub mod sessions;
+pub mod sms_step_up;
 mod state;
 pub mod totp_check;
 

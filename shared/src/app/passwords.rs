@@ -3,6 +3,7 @@
 //! before the change is written (conditional on the account's version), the change announced,
 //! and a fresh session opened for the caller.
 
+use crate::app::lockout;
 use crate::app::principal::Principal;
 use crate::app::sessions::Opened;
 use crate::app::{App, Ctx};
@@ -25,7 +26,7 @@ pub async fn change_password(
     now: Epoch,
 ) -> Result<Opened, DomainError> {
     let session = &principal.session;
-    let (user, lockout) = app.store.load_login(&session.email, now).await?;
+    let (user, stored) = app.store.load_login(&session.email, now).await?;
     let mut user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
     crate::app::accounts::refuse_blocked(&user)?;
     // The password is how the account proves itself too: with a second factor, changing it
@@ -34,12 +35,13 @@ pub async fn change_password(
     if principal.token_type == TokenType::Access {
         crate::app::proof::require_step_up(&user, principal)?;
     }
-    let reserved = crate::app::lockout::reserve(app, &session.email, lockout).await?;
+    let reserved =
+        lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), &session.email, stored, now).await?;
     if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
-        return Err(crate::app::lockout::failed(app, &reserved, Rule::PasswordIncorrect.into()));
+        return Err(crate::app::lockout::failed(&reserved, Rule::PasswordIncorrect.into(), now));
     }
     // The old password was right: that check is over, whatever the new one turns out to be.
-    crate::app::lockout::succeeded(app, &user.email).await?;
+    lockout::succeeded(app.store.as_ref(), &user.email).await?;
     password::check_policy(&new, &[&user.email, &user.name]).map_err(|v| DomainError::Refused(v.rule()))?;
     let earlier: Vec<String> = std::iter::once(user.password_hash.clone())
         .chain(user.password_history.iter().cloned())

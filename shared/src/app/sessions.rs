@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::app::Ctx;
 use crate::app::lockout;
 use crate::crypto;
+use crate::domain::Epoch;
 use crate::domain::error::DomainError;
 use crate::model::{Session, SessionStatus, User};
 use crate::password;
@@ -20,12 +21,12 @@ use crate::token::{self, SessionClaims, TokenType};
 pub async fn check_password(app: &App, email: &str, password: String) -> Result<User, DomainError> {
     let now = app.now();
     let (user, lockout) = app.store.load_login(email, now).await?;
-    let reserved = lockout::reserve(app, email, lockout).await?;
+    let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), email, lockout, now).await?;
     let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match user {
         Some(user) if matches && user.blocked => Err(DomainError::Blocked),
         Some(user) if matches => Ok(user),
-        _ => Err(lockout::failed(app, &reserved, DomainError::BadCredentials)),
+        _ => Err(lockout::failed(&reserved, DomainError::BadCredentials, now)),
     }
 }
 
@@ -155,4 +156,23 @@ pub fn id_token(app: &App, user: &User, amr: &[&str]) -> Result<String, DomainEr
         ver: user.credentials_version,
     };
     token::issue_id_token(&app.keys(), &claims).map_err(DomainError::Internal)
+}
+
+/// Ends the session of `token`: any token of the session ends it, the temporary
+/// password-update token included. One conditional write both checks that the session is
+/// unrevoked and within its absolute lifetime and ends it: a token that has idled out can
+/// still end its session, and with it every ACCESS token derived from it.
+pub async fn logout(app: &App, token: &str, now: Epoch) -> Result<(), DomainError> {
+    let claims = crate::app::principal::verify_claims(app, token).await?;
+    if !app.store.end_session(&claims.sid, now).await? {
+        return Err(DomainError::Unauthenticated("The access token is missing, invalid or expired."));
+    }
+    tracing::info!("logged out");
+    Ok(())
+}
+
+/// Surface 1's login: the password checked under the lockout rules, then a session opened.
+pub async fn login(app: &App, ctx: &Ctx, email: &str, password: String) -> Result<Opened, DomainError> {
+    let user = check_password(app, email, password).await?;
+    open(app, ctx, user).await
 }

@@ -19,10 +19,12 @@ where
 {
     let now = app.now();
     let (user, stored) = app.store.load_login(email, now).await?;
-    crate::app::lockout::refuse_if_locked(app, &stored)?;
+    crate::app::lockout::refuse_if_locked(&stored, now)?;
     let user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
     crate::app::limits::totp_budget(app, &user.user_id).await?;
-    let reserved = crate::app::lockout::reserve(app, email, stored).await?;
+    let reserved =
+        crate::app::lockout::reserve(app.store.as_ref(), crate::app::lockout::policy(&app.config), email, stored, now)
+            .await?;
     let keys = app.keys();
     let result = update_user_with(app, email, |u| {
         let user_id = u.user_id.clone();
@@ -42,10 +44,10 @@ where
     .await;
     match result {
         Ok(saved) => {
-            crate::app::lockout::succeeded(app, email).await?;
+            crate::app::lockout::succeeded(app.store.as_ref(), email).await?;
             Ok(saved)
         }
-        Err(wrong @ DomainError::TotpRejected) => Err(crate::app::lockout::failed(app, &reserved, wrong)),
+        Err(wrong @ DomainError::TotpRejected) => Err(crate::app::lockout::failed(&reserved, wrong, now)),
         Err(e) => Err(e),
     }
 }

@@ -2,11 +2,7 @@
 
 use crate::api::prelude::*;
 
-use crate::crypto;
-use crate::model::{Identity, IdentityId, IdentityType};
-
-/// More identities than this on one account is a sign of abuse, not of a real user.
-pub const MAX_IDENTITIES: usize = 20;
+use crate::model::IdentityType;
 
 pub async fn handle(
     State(app): State<AppState>,
@@ -20,15 +16,6 @@ pub async fn handle(
     let (Some(kind), Some(name)) = (kind, name) else {
         return Err(ApiError::malformed("INVALID_REQUEST", "type and name"));
     };
-    let identity = Identity { id: IdentityId { kind, id: crypto::random_numeric_id()? }, name };
-    let created = identity.clone();
-    crate::app::accounts::update_user_with(app, &principal.session.email, move |user| {
-        if user.identities.len() >= MAX_IDENTITIES {
-            return Err(DomainError::Refused(Rule::IdentityLimitReached));
-        }
-        user.identities.push(created.clone());
-        Ok(())
-    })
-    .await?;
+    let identity = crate::app::accounts::create_identity(app, &principal.session.email, kind, name).await?;
     Ok(json(StatusCode::CREATED, &identity))
 }

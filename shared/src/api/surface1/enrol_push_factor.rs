@@ -4,7 +4,7 @@
 use crate::api::prelude::*;
 
 use crate::crypto;
-use crate::model::{Factor, FactorStatus, FactorType, PushDevice, PushPlatform};
+use crate::model::PushPlatform;
 
 pub async fn handle(
     State(app): State<AppState>,
@@ -25,35 +25,7 @@ pub async fn handle(
     let (Some(device_token), Some(platform), Some(public_key)) = (device_token, platform, public_key) else {
         return Err(ApiError::malformed("INVALID_REQUEST", "device"));
     };
-    let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
-    if user.factor(channel).is_some() {
-        return Err(DomainError::Refused(Rule::ChannelAlreadyRegistered).into());
-    }
-    crate::app::proof::require_step_up(&user, &principal)?;
-    let endpoint = app
-        .push
-        .register(platform, &device_token)
-        .await
-        .map_err(|source| DomainError::Unavailable { retry_after: 5, source })?;
-    let linking_code = crypto::random_digits(8)?;
-    let device = PushDevice { platform, endpoint, public_key, linking_code: linking_code.clone() };
-    let (before, _) = crate::app::proof::noticed(
-        app,
-        &user,
-        crate::app::proof::change_factors(app, &principal, |u| {
-            if u.factor(channel).is_some() {
-                return Err(DomainError::Refused(Rule::ChannelAlreadyRegistered));
-            }
-            u.factors.push(Factor {
-                kind: FactorType::Push,
-                channel,
-                status: FactorStatus::Active,
-                device: Some(device.clone()),
-            });
-            Ok(())
-        }),
-    )
-    .await?;
-    crate::app::proof::announce_change(app, &before, "a push device was enrolled").await?;
+    let linking_code =
+        crate::app::factors::enrol_push(app, &principal, channel, platform, &device_token, public_key).await?;
     Ok(ok(&serde_json::json!({ "linkingCode": linking_code })))
 }

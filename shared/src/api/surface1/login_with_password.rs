@@ -21,8 +21,7 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
         return Err(DomainError::Unauthenticated(BAD_CREDENTIALS).into());
     };
 
-    let user = crate::app::sessions::check_password(app, &email, pw).await?;
-    let opened = crate::app::sessions::open(app, &ctx, user).await?;
+    let opened = crate::app::sessions::login(app, &ctx, &email, pw).await?;
     let body = serde_json::json!({
         "token": opened.token,
         "tokenType": opened.kind,

@@ -1,12 +1,11 @@
 //! `POST /users`: creates an account with its first identity.
 
 use crate::api::prelude::*;
+use crate::app::accounts::NewAccount;
 
-use crate::crypto;
-use crate::model::{Identity, IdentityId, IdentityType, User};
+use crate::model::IdentityType;
 use crate::password::{self, PolicyViolation};
 use crate::phone::Rejection;
-use crate::store::StoreError;
 
 pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, ApiError>) -> Answer {
     let app: &App = &app;
@@ -71,34 +70,7 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
         return Err(ApiError::field("body", FieldErrorKind::Required));
     };
 
-    let now = app.now();
-    // Hashing comes before the existence check, so a taken email costs the same time.
-    let password_hash = password::hash_blocking(pw).await?;
-    let identity = IdentityId { kind, id: crypto::random_numeric_id()? };
-    let user = User {
-        user_id: crypto::random_numeric_id()?,
-        email,
-        name: name.clone(),
-        password_hash,
-        password_history: Vec::new(),
-        password_changed_at: now,
-        password_expired: false,
-        mobile,
-        identities: vec![Identity { id: identity.clone(), name }],
-        credentials_version: 1,
-        last_login_at: None,
-        last_login_device: None,
-        created_at: now,
-        factors: Vec::new(),
-        mfa: Default::default(),
-        blocked: false,
-        version: 1,
-    };
-    match app.store.create_user(&user).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => return Err(Rule::EmailAlreadyRegistered.into()),
-        Err(e) => return Err(e.into()),
-    }
-    tracing::info!(user_id = %user.user_id, "account created");
+    let account = NewAccount { email, password: pw, name, kind, mobile };
+    let (user, identity) = crate::app::accounts::register(app, account, app.now()).await?;
     Ok(json(StatusCode::CREATED, &serde_json::json!({ "userId": user.user_id, "identity": identity })))
 }

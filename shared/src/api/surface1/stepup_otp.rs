@@ -2,9 +2,6 @@
 
 use crate::api::prelude::*;
 
-use crate::app::codes::{self as challenge, Delivery};
-use crate::model::CodePurpose;
-
 pub async fn handle(
     State(app): State<AppState>,
     ctx: Ctx,
@@ -12,12 +9,6 @@ pub async fn handle(
     OtpChannel(channel): OtpChannel,
 ) -> Answer {
     let app: &App = &app;
-    let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
-    let mobile = match (&user.mobile, user.has_active(channel)) {
-        (Some(m), true) => m.e164(),
-        _ => return Err(DomainError::Refused(Rule::ChannelNotRegistered).into()),
-    };
-    let purpose = CodePurpose::StepUp { session_id: principal.session.session_id.clone() };
-    challenge::send_code(app, &ctx, &user.user_id, &purpose, Delivery::Sms { to_e164: &mobile }).await?;
+    crate::app::sms_step_up::start(app, &ctx, &principal, channel).await?;
     Ok(no_content())
 }
