@@ -4,18 +4,16 @@
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::crypto;
 use crate::domain::error::{BoxError, DomainError};
+pub use crate::domain::password_policy::{MAX_LENGTH, MIN_LENGTH, MIN_SCORE, PolicyViolation, check_policy};
 
 /// OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
 pub const MEMORY_KIB: u32 = 19_456;
 pub const ITERATIONS: u32 = 2;
 pub const PARALLELISM: u32 = 1;
-
-pub const MIN_LENGTH: usize = 8;
-pub const MAX_LENGTH: usize = 128;
-/// zxcvbn score under which a password is too guessable (3 = "safely unguessable" for online attacks).
-pub const MIN_SCORE: u8 = 3;
 
 fn hasher() -> Result<Argon2<'static>, BoxError> {
     let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).map_err(|e| e.to_string())?;
@@ -46,84 +44,24 @@ pub fn dummy_hash() -> &'static str {
     "$argon2id$v=19$m=19456,t=2,p=1$xonfbtAx1zXZMOnWCRC1zw$02tybO5HeG08AVkpJCoptNchz7q6BZ8vEb5pWcXXh60"
 }
 
-pub async fn hash_blocking(password: String) -> Result<String, DomainError> {
-    tokio::task::spawn_blocking(move || hash(&password))
+pub async fn hash_blocking(password: SecretString) -> Result<String, DomainError> {
+    tokio::task::spawn_blocking(move || hash(password.expose_secret()))
         .await
         .map_err(DomainError::internal)?
         .map_err(DomainError::Internal)
 }
 
 /// Verifies on the blocking pool; `None` as the hash verifies against [`dummy_hash`] and fails.
-pub async fn verify_blocking(password: String, phc: Option<String>) -> Result<bool, DomainError> {
+pub async fn verify_blocking(password: SecretString, phc: Option<String>) -> Result<bool, DomainError> {
     tokio::task::spawn_blocking(move || match phc {
-        Some(phc) => verify(&password, &phc),
+        Some(phc) => verify(password.expose_secret(), &phc),
         None => {
-            verify(&password, dummy_hash());
+            verify(password.expose_secret(), dummy_hash());
             false
         }
     })
     .await
     .map_err(DomainError::internal)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyViolation {
-    TooShort,
-    TooLong,
-    TooSimple,
-}
-
-impl PolicyViolation {
-    /// The `errorCode` of `POST /passwords/update`.
-    /// The rule of the account's state this breaks.
-    pub fn rule(self) -> crate::domain::error::Rule {
-        use crate::domain::error::Rule;
-        match self {
-            PolicyViolation::TooShort => Rule::PasswordTooShort,
-            PolicyViolation::TooLong => Rule::PasswordTooLong,
-            PolicyViolation::TooSimple => Rule::PasswordTooSimple,
-        }
-    }
-
-    /// Its name in the seeds (a field error's parameter on registration).
-    pub fn error_code(self) -> &'static str {
-        match self {
-            PolicyViolation::TooShort => "PASSWORD_TOO_SHORT",
-            PolicyViolation::TooLong => "PASSWORD_TOO_LONG",
-            PolicyViolation::TooSimple => "PASSWORD_TOO_SIMPLE",
-        }
-    }
-}
-
-/// Checks a candidate password exactly as received: no trimming, no composition rules.
-/// `context` holds what the user is known by (email, name): a password built on them is refused.
-pub fn check_policy(password: &str, context: &[&str]) -> Result<(), PolicyViolation> {
-    let length = password.chars().count();
-    if length < MIN_LENGTH {
-        return Err(PolicyViolation::TooShort);
-    }
-    if length > MAX_LENGTH {
-        return Err(PolicyViolation::TooLong);
-    }
-    let lower = password.to_lowercase();
-    let mut inputs: Vec<String> = Vec::new();
-    for item in context.iter().map(|c| c.trim().to_lowercase()).filter(|c| c.len() >= 3) {
-        if let Some((local, _domain)) = item.split_once('@') {
-            if local.len() >= 3 && lower.contains(local) {
-                return Err(PolicyViolation::TooSimple);
-            }
-            inputs.push(local.to_owned());
-        }
-        if lower.contains(&item) {
-            return Err(PolicyViolation::TooSimple);
-        }
-        inputs.push(item);
-    }
-    let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-    if u8::from(zxcvbn::zxcvbn(password, &refs).score()) < MIN_SCORE {
-        return Err(PolicyViolation::TooSimple);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

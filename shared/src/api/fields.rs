@@ -2,6 +2,8 @@
 //! answered at once (`invalidFields`), rather than the first one only.
 
 use crate::api::error::{ApiError, FieldErrorKind, InvalidField};
+use crate::domain::email::Email;
+use secrecy::SecretString;
 
 /// Reads fields out of a JSON object and collects every problem, so a client learns all that is
 /// wrong with a request in one answer, in the seeds' `invalidFields` shape.
@@ -54,6 +56,11 @@ impl Fields {
         }
     }
 
+    /// A secret string (a password) at `path`, which never shows in a `Debug` or a log line.
+    pub fn secret(&mut self, path: &str, min: usize, max: usize) -> Option<SecretString> {
+        self.string(path, min, max).map(SecretString::from)
+    }
+
     pub fn optional_string(&mut self, path: &str, min: usize, max: usize) -> Option<String> {
         self.lookup(path)?;
         self.string(path, min, max)
@@ -86,25 +93,12 @@ impl Fields {
     }
 }
 
-/// A syntactically plausible address: one `@`, text either side, a dot in the domain, no spaces.
-/// Deliverability is proven by sending to it, not by a regex.
-pub fn email_field(fields: &mut Fields, path: &str) -> Option<String> {
-    let email = fields.string(path, 3, 254)?;
-    let valid = match email.trim().split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && local.len() <= 64
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && !email.trim().chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
-    };
-    if !valid {
+/// An e-mail address field, parsed into its normal form ([`Email::parse`]).
+pub fn email_field(fields: &mut Fields, path: &str) -> Option<Email> {
+    let raw = fields.string(path, 3, 254)?;
+    let email = Email::parse(&raw);
+    if email.is_none() {
         fields.error(path, FieldErrorKind::Regex, &["email"]);
-        return None;
     }
-    Some(crate::model::normalize_email(&email))
+    email
 }

@@ -4,8 +4,11 @@
 //! surface or through the authorizer.
 
 use crate::app::App;
+use secrecy::SecretString;
+
 use crate::crypto;
 use crate::domain::Epoch;
+use crate::domain::email::Email;
 use crate::domain::error::DomainError;
 use crate::domain::error::Rule;
 use crate::model::{Identity, IdentityId, IdentityType, Mobile, User};
@@ -78,8 +81,8 @@ pub const MAX_IDENTITIES: usize = 20;
 
 /// What registration needs, already parsed and within the password policy.
 pub struct NewAccount {
-    pub email: String,
-    pub password: String,
+    pub email: Email,
+    pub password: SecretString,
     pub name: String,
     pub kind: IdentityType,
     pub mobile: Option<Mobile>,
@@ -88,6 +91,7 @@ pub struct NewAccount {
 /// Creates an account with its first identity.
 pub async fn register(app: &App, new: NewAccount, now: Epoch) -> Result<(User, IdentityId), DomainError> {
     let NewAccount { email, password: pw, name, kind, mobile } = new;
+    let email = email.into_string();
     // Hashing comes before the existence check, so a taken email costs the same time.
     let password_hash = password::hash_blocking(pw).await?;
     let identity = IdentityId { kind, id: crypto::random_numeric_id()? };

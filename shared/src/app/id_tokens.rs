@@ -3,9 +3,12 @@
 //! audience and expiry, then the account, whose credentials version must still be the one the
 //! token was issued under (a password change makes older idTokens stale here).
 
+use secrecy::SecretString;
+
 use crate::app::App;
 use crate::crypto;
 use crate::domain::Epoch;
+use crate::domain::email::Email;
 use crate::domain::error::DomainError;
 use crate::model::{Lockout, RefreshToken, User};
 use crate::store::RefreshStore;
@@ -77,13 +80,13 @@ pub async fn revoke_refresh(store: &dyn RefreshStore, token: &str) -> Result<(),
 pub async fn login(
     app: &App,
     ctx: &crate::app::Ctx,
-    email: &str,
-    password: String,
+    email: &Email,
+    password: SecretString,
     now: Epoch,
 ) -> Result<(String, String), DomainError> {
     let user = crate::app::sessions::check_password(app, email, password).await?;
     if crate::app::sessions::password_is_expired(app, &user) {
-        crate::app::lockout::succeeded(app.store.as_ref(), email).await?;
+        crate::app::lockout::succeeded(app.store.as_ref(), email.as_str()).await?;
         return Err(DomainError::Denied("The password has expired: change it through /passwords/update."));
     }
 

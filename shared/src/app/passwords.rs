@@ -3,6 +3,8 @@
 //! before the change is written (conditional on the account's version), the change announced,
 //! and a fresh session opened for the caller.
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::app::lockout;
 use crate::app::principal::Principal;
 use crate::app::sessions::Opened;
@@ -21,8 +23,8 @@ pub async fn change_password(
     app: &App,
     ctx: &Ctx,
     principal: &Principal,
-    old: String,
-    new: String,
+    old: SecretString,
+    new: SecretString,
     now: Epoch,
 ) -> Result<Opened, DomainError> {
     let session = &principal.session;
@@ -42,14 +44,15 @@ pub async fn change_password(
     }
     // The old password was right: that check is over, whatever the new one turns out to be.
     lockout::succeeded(app.store.as_ref(), &user.email).await?;
-    password::check_policy(&new, &[&user.email, &user.name]).map_err(|v| DomainError::Refused(v.rule()))?;
+    password::check_policy(new.expose_secret(), &[&user.email, &user.name])
+        .map_err(|v| DomainError::Refused(v.rule()))?;
     let earlier: Vec<String> = std::iter::once(user.password_hash.clone())
         .chain(user.password_history.iter().cloned())
         .take(HISTORY)
         .collect();
     let (reused, new_hash) = tokio::task::spawn_blocking(move || {
-        let reused = earlier.iter().any(|h| password::verify(&new, h));
-        (reused, if reused { Ok(String::new()) } else { password::hash(&new) })
+        let reused = earlier.iter().any(|h| password::verify(new.expose_secret(), h));
+        (reused, if reused { Ok(String::new()) } else { password::hash(new.expose_secret()) })
     })
     .await
     .map_err(DomainError::internal)?;

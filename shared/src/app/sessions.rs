@@ -5,7 +5,10 @@ use crate::app::App;
 use crate::app::Ctx;
 use crate::app::lockout;
 use crate::crypto;
+use secrecy::SecretString;
+
 use crate::domain::Epoch;
+use crate::domain::email::Email;
 use crate::domain::error::DomainError;
 use crate::model::{Session, SessionStatus, User};
 use crate::password;
@@ -18,8 +21,9 @@ use crate::token::{self, SessionClaims, TokenType};
 /// is refused as locked. An unknown email is verified against a dummy hash and counted like a
 /// wrong password, so neither the answer, its timing, nor the lockout that follows tells
 /// whether the account exists. The caller's login write clears the counter on success.
-pub async fn check_password(app: &App, email: &str, password: String) -> Result<User, DomainError> {
+pub async fn check_password(app: &App, email: &Email, password: SecretString) -> Result<User, DomainError> {
     let now = app.now();
+    let email = email.as_str();
     let (user, lockout) = app.store.load_login(email, now).await?;
     let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), email, lockout, now).await?;
     let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
@@ -172,7 +176,7 @@ pub async fn logout(app: &App, token: &str, now: Epoch) -> Result<(), DomainErro
 }
 
 /// Surface 1's login: the password checked under the lockout rules, then a session opened.
-pub async fn login(app: &App, ctx: &Ctx, email: &str, password: String) -> Result<Opened, DomainError> {
+pub async fn login(app: &App, ctx: &Ctx, email: &Email, password: SecretString) -> Result<Opened, DomainError> {
     let user = check_password(app, email, password).await?;
     open(app, ctx, user).await
 }

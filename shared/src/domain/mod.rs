@@ -3,8 +3,10 @@
 //! shape.
 
 pub mod codes;
+pub mod email;
 pub mod error;
 pub mod lockout;
+pub mod password_policy;
 
 /// Seconds since the Unix epoch: every time in the domain.
 pub type Epoch = i64;

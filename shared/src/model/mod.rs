@@ -141,10 +141,6 @@ fn number_key(e164: &str) -> String {
     crate::crypto::sha256_b64url(e164.as_bytes())[..22].to_owned()
 }
 
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SessionStatus {

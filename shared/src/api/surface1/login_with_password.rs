@@ -15,7 +15,7 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     crate::app::limits::per_ip(app, &ctx, "login").await?;
     let Body(mut f) = body?;
     let email = crate::api::fields::email_field(&mut f, "email");
-    let pw = f.string("password.value", 1, 1024);
+    let pw = f.secret("password.value", 1, 1024);
     f.finish()?;
     let (Some(email), Some(pw)) = (email, pw) else {
         return Err(DomainError::Unauthenticated(BAD_CREDENTIALS).into());

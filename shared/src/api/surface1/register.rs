@@ -1,5 +1,7 @@
 //! `POST /users`: creates an account with its first identity.
 
+use secrecy::ExposeSecret;
+
 use crate::api::prelude::*;
 use crate::app::accounts::NewAccount;
 
@@ -13,7 +15,7 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     crate::app::limits::per_ip(app, &ctx, "register").await?;
     let Body(mut f) = body?;
     let email = crate::api::fields::email_field(&mut f, "email");
-    let pw = f.string("password.value", 1, 1024);
+    let pw = f.secret("password.value", 1, 1024);
     let name = f.string("name", 1, 100);
     let identity_type =
         if f.present("identityType") { f.one_of("identityType", &IdentityType::NAMES) } else { Some("CONSUMER") };
@@ -53,7 +55,7 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     };
     if let (Some(pw), Some(email)) = (&pw, &email) {
         let context = [email.as_str(), name.as_deref().unwrap_or("")];
-        match password::check_policy(pw, &context) {
+        match password::check_policy(pw.expose_secret(), &context) {
             Ok(()) => {}
             Err(v @ (PolicyViolation::TooShort | PolicyViolation::TooLong)) => f.error(
                 "password.value",

@@ -12,8 +12,8 @@ pub async fn handle(
     Body(mut f): Body,
 ) -> Answer {
     let app: &App = &app;
-    let old = f.string("oldPassword.value", 1, 1024);
-    let new = f.string("newPassword.value", 1, 1024);
+    let old = f.secret("oldPassword.value", 1, 1024);
+    let new = f.secret("newPassword.value", 1, 1024);
     f.finish()?;
     let (Some(old), Some(new)) = (old, new) else { return Err(ApiError::malformed("INVALID_REQUEST", "passwords")) };
     let now = app.now();

@@ -11,7 +11,7 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     limits::per_ip(app, &ctx, "login").await?;
     let Body(mut f) = body?;
     let email = crate::api::fields::email_field(&mut f, "email");
-    let password = f.string("password", 1, 1024);
+    let password = f.secret("password", 1, 1024);
     f.finish()?;
     let (Some(email), Some(password)) = (email, password) else { return Err(DomainError::BadCredentials.into()) };
     let (id_token, refresh_token) = crate::app::id_tokens::login(app, &ctx, &email, password, app.now()).await?;
