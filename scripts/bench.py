@@ -104,16 +104,21 @@ def scenarios(api):
     access = call(api, "POST", "/access_token", {"identity": identity}, token=auth)[1]["token"]
     # ACCESS-token minting spreads over sessions, as many clients would.
     sessions = [call(api, "POST", "/login_with_password", login)[1]["token"] for _ in range(32)]
+    access = call(api, "POST", "/access_token", {"identity": identity}, token=auth)[1]["token"]  # idles out in 2 s
     assert call(api, "POST", "/authentication_factors/otp/SMS", {}, token=access)[0] == 204
     assert call(api, "POST", "/authentication_factors/otp/SMS/verify", {"verificationCode": "123456"}, token=access)[0] == 204
     id_login = call(api, "POST", "/auth/login", {"email": "bench@example.com", "password": PASSWORD})[1]
     id_token, refresh = id_login["idToken"], id_login["refreshToken"]
     # The account has a second factor now: adding TOTP needs a code of it in x-otp (the SMS
     # factor's phone counts as a validated method on surface 2).
+    time.sleep(16)  # one SMS per account per 15 s: the factor's code went out just now
     assert call(api, "GET", "/auth/otp/code?method=SMS", token=id_token)[0] == 200
     secret = call(api, "POST", "/auth/otp/methods/totp", {}, token=id_token, headers={"x-otp": "123456"})[1]["totp"]["secret"]
     code = sh("python3", "-c", f"import base64,hmac,hashlib,struct,time; k=base64.b32decode('{secret}'); c=struct.pack('>Q', int(time.time())//30); h=hmac.new(k,c,hashlib.sha1).digest(); o=h[-1]&15; print('%06d' % ((struct.unpack('>I', h[o:o+4])[0]&0x7fffffff)%1000000))").strip()
     assert call(api, "POST", "/auth/otp/code", {"channel": "TOTP"}, token=id_token, headers={"x-otp": code})[0] == 200
+    time.sleep(16)  # and again before the step-up's SMS
+    # ACCESS tokens idle out after 2 s in this run: a fresh one for the step-up.
+    access = call(api, "POST", "/access_token", {"identity": identity}, token=auth)[1]["token"]
     assert call(api, "POST", "/stepup/challenges/otp/SMS", {}, token=access)[0] == 204
     assert call(api, "POST", "/stepup/challenges/otp/SMS/verify", {"verificationCode": "123456"}, token=access)[0] == 204
     # Step-up verify first: ACCESS tokens idle out after 2 s in this run (so minted grants expire).

@@ -46,7 +46,7 @@ fn main() {
         };
         let app = App::new(config, adapters).await.unwrap();
         let router = shared::api::routes::all(Arc::new(app));
-        let call = |req| router.clone().oneshot(req);
+        let call = |req: lambda_http::Request| router.clone().oneshot(req.map(axum::body::Body::new));
         let body = serde_json::json!({"email": "jane@example.com", "password": {"value": "correct horse battery staple"}, "name": "Jane"});
         assert_eq!(call(request("/users", body)).await.unwrap().status(), 201);
 

@@ -7,6 +7,7 @@ mod attack_review;
 mod authorizer_rotation;
 mod budgets;
 mod dynamo_faults;
+mod edge;
 mod events;
 mod hardening;
 mod store_contract;

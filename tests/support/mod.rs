@@ -105,7 +105,7 @@ pub struct TestApp {
     /// The senders of a [`Senders::Flaky`] app.
     pub outage: Arc<FlakySender>,
     /// Every route, as `local-api` serves them.
-    pub router: axum::Router,
+    pub router: shared::api::routes::Api,
 }
 
 /// Which senders an app gets.
@@ -164,7 +164,7 @@ impl TestApp {
     }
 
     pub async fn call(&self, req: Request) -> Reply {
-        Reply::read(self.router.clone().oneshot(req).await.unwrap()).await
+        Reply::read(self.router.clone().oneshot(req.map(axum::body::Body::new)).await.unwrap()).await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {

@@ -18,11 +18,15 @@ use tracing::Span;
 use crate::api::error::ApiError;
 use crate::api::extract::{MAX_BODY_BYTES, REQUEST_REF};
 
+/// What the transport accepts at all; the JSON extractors accept far less ([`MAX_BODY_BYTES`]),
+/// after the route's own checks (a caller, a budget) have run.
+pub const TRANSPORT_LIMIT: usize = 1024 * 1024;
+
 /// Wraps a router in the layers every request passes through, outermost last.
 pub fn edge(router: Router) -> Router {
     let request_ref = HeaderName::from_static(REQUEST_REF);
     router
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(TRANSPORT_LIMIT))
         .layer(axum::middleware::map_response(body_too_large))
         // Bodies of an auth service carry tokens and personal data: never let a cache keep them
         // (unless a handler said otherwise: the public keys of the JWKS may be cached).
@@ -88,4 +92,39 @@ async fn body_too_large(response: Response) -> Response {
         "BODY_TOO_LARGE",
         format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
     ))
+}
+
+/// A path's leading and trailing slashes do not count: `/users/` is `/users`.
+pub fn trim_slashes(mut req: Request) -> Request {
+    let path = req.uri().path();
+    let trimmed = path.trim_matches('/');
+    if path.len() == trimmed.len() + 1 && path.starts_with('/') {
+        return req;
+    }
+    let with_query = match req.uri().query() {
+        Some(q) => format!("/{trimmed}?{q}"),
+        None => format!("/{trimmed}"),
+    };
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(pq) = with_query.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+/// Routing as the route table means it: a `{parameter}` is never an empty segment (404), and
+/// HEAD is not an alias of GET (405: a HEAD would run the handler, session slide and all).
+pub async fn as_before(req: Request, next: axum::middleware::Next) -> Response {
+    if req.method() == axum::http::Method::HEAD {
+        record_operation("route");
+        return crate::api::surface1::error::render(&ApiError::MethodNotAllowed);
+    }
+    if req.uri().path().split('/').skip(1).any(str::is_empty) {
+        record_operation("route");
+        return crate::api::surface1::error::render(&ApiError::NoRoute);
+    }
+    next.run(req).await
 }

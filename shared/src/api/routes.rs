@@ -4,9 +4,12 @@
 //! `events/` and the OpenAPI spec against this table.
 
 use axum::Router;
+use axum::extract::Request;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter, on};
+use tower::ServiceBuilder;
+use tower::util::MapRequest;
 
 use crate::api::error::ApiError;
 use crate::api::extract::AppState;
@@ -88,18 +91,31 @@ pub fn router<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>) ->
             .layer(axum::middleware::map_request(layers::operation(route.function)));
         router = router.route(route.path, endpoint);
     }
-    let router = router.fallback(no_route).method_not_allowed_fallback(method_not_allowed).with_state(app);
+    let router = router
+        .route_layer(axum::middleware::from_fn(layers::as_before))
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(app);
     layers::edge(router)
 }
 
+/// The API as a service: a router behind the one step that must come before routing (a path's
+/// leading and trailing slashes do not count, as API Gateway matches it).
+pub type Api = MapRequest<Router, fn(Request) -> Request>;
+
 /// Every route: what `local-api` serves.
-pub fn all(app: AppState) -> Router {
-    router(app, &routes())
+pub fn all(app: AppState) -> Api {
+    before_routing(router(app, &routes()))
+}
+
+/// Wraps a router in [`layers::trim_slashes`].
+pub fn before_routing(router: Router) -> Api {
+    ServiceBuilder::new().map_request(layers::trim_slashes as fn(Request) -> Request).service(router)
 }
 
 /// The routes of one Lambda function (one, or two for `stepup-push-answer`).
-pub fn of_function(app: AppState, function: &str) -> Router {
-    router(app, routes().iter().filter(|r| r.function == function))
+pub fn of_function(app: AppState, function: &str) -> Api {
+    before_routing(router(app, routes().iter().filter(|r| r.function == function)))
 }
 
 async fn no_route() -> Response {

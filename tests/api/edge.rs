@@ -1,0 +1,70 @@
+//! The HTTP edge routes as the route table means it, on every host: slashes around a path do not
+//! count, a `{parameter}` is never an empty segment, HEAD is not GET, a Lambda function finds its
+//! route whatever stage, custom domain or base path the client used, and bodies are refused by
+//! size in the seeds' shape, after the route's own checks.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use integration_tests::{Backend, Reply, Senders, TestApp, prepared, request};
+use lambda_http::http::Method;
+use serde_json::json;
+use tower::ServiceExt;
+
+#[tokio::test]
+async fn slashes_around_a_path_do_not_count_and_empty_segments_are_no_route() {
+    let t = TestApp::new(Backend::Memory).await;
+    for path in ["/users/", "//users", "/users//"] {
+        let r = t.post(path, None, json!({})).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert!(r.body["syntaxErrors"]["invalidFields"].is_array(), "{path}: {}", r.body);
+    }
+    let (_, access) = t.tokens("jane@example.com").await;
+    for path in ["/authentication_factors/otp//verify", "/stepup/challenges/push/AUTHY//approve"] {
+        let r = t.post(path, Some(&access), json!({"verificationCode": "123456"})).await;
+        assert_eq!(r.status, 404, "{path}: {}", r.body);
+        assert_eq!(r.body["code"], "NOT_FOUND");
+        assert!(r.header("request-ref").is_some());
+    }
+}
+
+#[tokio::test]
+async fn head_is_not_an_alias_of_get() {
+    let t = TestApp::new(Backend::Memory).await;
+    let (auth, _) = t.tokens("jane@example.com").await;
+    for path in ["/identities", "/.well-known/jwks.json", "/auth/me"] {
+        let r = t.call(request(Method::HEAD, path, Some(&auth), None)).await;
+        assert_eq!(r.status, 405, "{path}");
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_function_finds_its_route_behind_a_custom_domain_and_base_path() {
+    let raw = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/register.json")).unwrap();
+    let (t, raw) = prepared("register", &raw, Senders::Sandbox).await;
+    // As API Gateway delivers a request to https://auth.example.com/v1/users with the stage
+    // mapped under the base path `v1`: the path is the client's, the resource the route's.
+    let mut event: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    event["path"] = json!("/v1/users");
+    event["requestContext"]["path"] = json!("/v1/users");
+    event["requestContext"]["domainName"] = json!("auth.example.com");
+    let req = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let function = shared::api::lambda::function(t.app.clone(), "register");
+    let r = Reply::read(function.oneshot(req).await.unwrap()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+#[tokio::test]
+async fn bodies_are_refused_by_size_in_the_seeds_shape() {
+    let t = TestApp::new(Backend::Memory).await;
+    for size in [17 * 1024, 2 * 1024 * 1024] {
+        let mut req = request(Method::POST, "/auth/login", None, None);
+        *req.body_mut() = lambda_http::Body::Binary(vec![b' '; size]);
+        req.headers_mut().insert("content-type", "application/json".parse().unwrap());
+        req.headers_mut().insert("content-length", size.to_string().parse().unwrap());
+        let r = t.call(req).await;
+        assert_eq!(r.status, 400, "{size}: {}", r.body);
+        assert_eq!(r.body["code"], "BODY_TOO_LARGE", "{size}");
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{size}");
+        assert!(r.header("request-ref").is_some(), "{size}");
+    }
+}
