@@ -3,12 +3,18 @@
 127.0.0.1 (it serves one event from events/ and takes the answer), with DynamoDB Local and moto
 standing in for AWS, and measures the time from spawn to the first `next` (init) and to the
 response, the peak RSS and the binary size, beside a hello `lambda_http` binary measured the
-same way. Usage: scripts/cold-start.py [function ...] (default: all)."""
+same way. Usage: scripts/cold-start.py [--check] [function ...] (default: all).
+
+With --check (what `make test` runs, on debug builds: COLD_START_PROFILE=debug), each function is
+built on its own, with the features it is deployed with, and must answer its event with a 2xx
+status: the binary as deployed starts, reads its keys, reaches the store and routes the
+stage-prefixed path of an API Gateway event."""
 import http.server, json, os, re, socket, subprocess, sys, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/auth-target"))
 RUNS = int(os.environ.get("COLD_START_RUNS", "5"))
+PROFILE = os.environ.get("COLD_START_PROFILE", "release")
 
 
 class Runtime(http.server.ThreadingHTTPServer):
@@ -39,9 +45,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
+        body = self.rfile.read(length)
         if "/invocation/" in self.path or "/init/error" in self.path:
             self.server.t_done = time.perf_counter(); self.server.ok = self.path.endswith("/response")
+            try:
+                self.server.status = json.loads(body).get("statusCode")
+            except Exception:
+                self.server.status = None
             self.send_response(202); self.end_headers(); self.wfile.write(b"{}")
             self.server.done.set()
 
@@ -61,7 +71,8 @@ def measure(binary, event, env):
     proc.kill(); proc.wait(); rt.shutdown()
     if rt.t_next is None or rt.t_done is None:
         return None
-    return {"init": (rt.t_next - t0) * 1000, "first": (rt.t_done - t0) * 1000, "rss": rss / 1024, "ok": getattr(rt, "ok", False)}
+    return {"init": (rt.t_next - t0) * 1000, "first": (rt.t_done - t0) * 1000, "rss": rss / 1024, "ok": getattr(rt, "ok", False),
+            "status": getattr(rt, "status", None)}
 
 
 def median(xs):
@@ -69,13 +80,17 @@ def median(xs):
 
 
 def main():
-    wanted = sys.argv[1:]
+    check = "--check" in sys.argv
+    wanted = [a for a in sys.argv[1:] if a != "--check"]
     functions = sorted(d for d in os.listdir(os.path.join(ROOT, "functions")) if d != "local-api")
     if wanted:
         functions = [f for f in functions if f in wanted]
-    print(f"building {len(functions)} release binaries and the hello baseline ...", file=sys.stderr)
-    subprocess.run(["cargo", "build", "--release", "-q"] + sum((["-p", f] for f in functions), []), cwd=ROOT, check=True)
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "shared", "--example", "hello-lambda"], cwd=ROOT, check=True)
+    release = ["--release"] if PROFILE == "release" else []
+    print(f"building {len(functions)} {PROFILE} binaries and the hello baseline ...", file=sys.stderr)
+    # Each on its own in check mode: a function gets exactly the features it is deployed with.
+    for group in ([[f] for f in functions] if check else [functions]):
+        subprocess.run(["cargo", "build", "-q"] + release + sum((["-p", f] for f in group), []), cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "-q"] + release + ["-p", "shared", "--example", "hello-lambda"], cwd=ROOT, check=True)
     svc = dict(re.findall(r"export (\w+)=(\S+)", subprocess.run(["bash", "scripts/test-services.sh", "start"], cwd=ROOT, check=True, text=True, capture_output=True).stdout))
     try:
         moto, ddb = svc["AUTH_TEST_MOTO_ENDPOINT"], svc["AUTH_TEST_DYNAMODB_ENDPOINT"]
@@ -98,12 +113,14 @@ except s.exceptions.ResourceExistsException: pass
 """], check=True, executable=os.path.join(ROOT, ".tools", "venv", "bin", "python"))
         rows = []
         hello_event = open(os.path.join(ROOT, "events", "jwks.json")).read()
-        for name, binary, event in [("hello (lambda_http baseline)", os.path.join(TARGET, "release", "examples", "hello-lambda"), hello_event)] + \
-                [(f, os.path.join(TARGET, "release", f), open(os.path.join(ROOT, "events", f + ".json")).read()) for f in functions]:
+        for name, binary, event in [("hello (lambda_http baseline)", os.path.join(TARGET, PROFILE, "examples", "hello-lambda"), hello_event)] + \
+                [(f, os.path.join(TARGET, PROFILE, f), open(os.path.join(ROOT, "events", f + ".json")).read()) for f in functions]:
             runs = [r for r in (measure(binary, event, base) for _ in range(RUNS)) if r]
             if not runs:
                 rows.append((name, None, os.path.getsize(binary))); continue
-            rows.append((name, {k: median([r[k] for r in runs]) for k in ("init", "first", "rss")}, os.path.getsize(binary)))
+            m = {k: median([r[k] for r in runs]) for k in ("init", "first", "rss")}
+            m["status"] = runs[-1]["status"]
+            rows.append((name, m, os.path.getsize(binary)))
     finally:
         subprocess.run(["bash", "scripts/test-services.sh", "stop"], cwd=ROOT, capture_output=True)
     hello_init = rows[0][1]["init"]
@@ -115,6 +132,12 @@ except s.exceptions.ResourceExistsException: pass
         lines.append(f"| {name} | {m['init']:.1f} | {m['init'] / hello_init:.2f} | {m['first']:.1f} | {m['rss']:.1f} | {size / 2**20:.1f} |")
     text = "\n".join(lines)
     print(text)
+    if check:
+        failed = [name for name, m, _ in rows[1:] if m is None or not (isinstance(m["status"], int) and 200 <= m["status"] < 300)]
+        for name, m, _ in rows[1:]:
+            print(f"lambda {name}: {'no answer' if m is None else m['status']}")
+        print(f"test result: {'ok' if not failed else 'FAILED'}. {len(rows) - 1 - len(failed)} passed; {len(failed)} failed; 0 ignored (Lambda binaries under a fake Runtime API)")
+        sys.exit(1 if failed else 0)
     os.makedirs(os.path.join(ROOT, "target"), exist_ok=True)
     open(os.path.join(ROOT, "target", "cold-start.md"), "w").write(text + "\n")
 

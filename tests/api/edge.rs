@@ -48,7 +48,7 @@ async fn a_function_finds_its_route_behind_a_custom_domain_and_base_path() {
     event["requestContext"]["path"] = json!("/v1/users");
     event["requestContext"]["domainName"] = json!("auth.example.com");
     let req = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let function = shared::api::lambda::function(t.app.clone(), "register");
+    let function = shared::api::lambda::function(t.app.clone(), shared::api::routes::REGISTER);
     let r = Reply::read(function.oneshot(req).await.unwrap()).await;
     assert_eq!(r.status, 201, "{}", r.body);
 }

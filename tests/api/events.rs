@@ -47,7 +47,7 @@ async fn every_function_has_an_event_and_every_event_succeeds_through_its_handle
         let granted = template_key_purposes(&name);
         let app = Arc::new(restricted_app(&t, &granted).await);
         // The function as `lambda_http::run` serves it: its own routes only.
-        let function = shared::api::lambda::function(Arc::clone(&app), &name);
+        let function = shared::api::lambda::function(Arc::clone(&app), shared::api::routes::named(&name));
         let reply = Reply::read(tower::ServiceExt::oneshot(function, req).await.unwrap()).await;
         assert!((200..300).contains(&reply.status), "{name}: {} {}", reply.status, reply.body);
         assert!(reply.header("request-ref").is_some(), "{name}: request-ref");

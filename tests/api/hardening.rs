@@ -170,7 +170,7 @@ async fn every_endpoint_survives_a_failing_store() {
             let (t, raw) = prepared(&name, &std::fs::read_to_string(&path).unwrap(), Senders::Sandbox).await;
             t.probe.set_fault(fault);
             let req = lambda_http::request::from_str(&raw).unwrap();
-            let function = shared::api::lambda::function(t.app.clone(), &name);
+            let function = shared::api::lambda::function(t.app.clone(), shared::api::routes::named(&name));
             let reply = Reply::read(tower::ServiceExt::oneshot(function, req).await.unwrap()).await;
             if name == "jwks" {
                 assert_eq!(reply.status, 200, "jwks needs no store");

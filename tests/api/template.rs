@@ -112,6 +112,22 @@ fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Each Lambda binary serves its own routes and names them by their constant, so that it links
+/// its own handlers only (a binary that looked its routes up by name would link them all).
+#[test]
+fn every_http_function_serves_its_own_routes() {
+    for route in shared::api::routes::routes() {
+        let main = std::fs::read_to_string(root().join(format!("functions/{}/src/main.rs", route.function))).unwrap();
+        let constant = route.function.to_uppercase().replace('-', "_");
+        assert!(
+            main.contains(&format!("api::lambda::function(app.into(), api::routes::{constant})")),
+            "functions/{}/src/main.rs must run api::lambda::function over api::routes::{constant}",
+            route.function
+        );
+        assert!(!shared::api::routes::named(route.function).is_empty());
+    }
+}
+
 /// The layout's bounds: no source file over 400 lines (unit tests at the end of a file do not
 /// count), and no layer importing from one above it: the domain imports nothing of the layers
 /// around it; the use cases (`app/`) nothing of the HTTP edge or of any adapter; the store's

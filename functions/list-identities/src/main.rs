@@ -7,5 +7,5 @@ use shared::{App, api, telemetry};
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), "list-identities")).await
+    run(api::lambda::function(app.into(), api::routes::LIST_IDENTITIES)).await
 }

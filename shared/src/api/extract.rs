@@ -4,10 +4,9 @@
 //! answers expect).
 
 use std::marker::PhantomData;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use axum::http::request::Parts;
@@ -52,7 +51,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         let source_ip = match parts.extensions.get::<RequestContext>() {
             Some(RequestContext::ApiGatewayV1(c)) => c.identity.source_ip.clone(),
             Some(RequestContext::ApiGatewayV2(c)) => c.http.source_ip.clone(),
-            _ => parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+            _ => socket_ip(parts),
         }
         .unwrap_or_else(|| "unknown".into());
         Ok(Ctx {
@@ -61,6 +60,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             user_agent: header(parts, USER_AGENT).unwrap_or("unknown").chars().take(512).collect(),
         })
     }
+}
+
+/// The caller's address as the local server's socket saw it.
+#[cfg(feature = "local-server")]
+fn socket_ip(parts: &Parts) -> Option<String> {
+    use axum::extract::ConnectInfo;
+    parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+/// A Lambda function has no socket of its own: API Gateway names the caller.
+#[cfg(not(feature = "local-server"))]
+fn socket_ip(_: &Parts) -> Option<String> {
+    None
 }
 
 /// The token kinds a surface-1 operation accepts.

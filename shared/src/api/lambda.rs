@@ -6,15 +6,16 @@ use tower::ServiceBuilder;
 use tower::util::MapRequest;
 
 use crate::api::extract::AppState;
-use crate::api::routes::{self, Api};
+use crate::api::routes::{self, Api, Route};
 
-/// The service a Lambda function runs with `lambda_http::run`: the routes of `function`, with
+/// The service a Lambda function runs with `lambda_http::run`: its own `routes` (so that its
+/// binary links its own handlers only), with
 /// the path as the client sent it. (`lambda_http` puts the API Gateway stage in front of the
 /// path, `/prod/users`, unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is set; the raw path
 /// it keeps beside is what the routes match, whatever the environment says.)
-pub fn function(app: AppState, function: &str) -> MapRequest<Api, fn(Request) -> axum::extract::Request> {
+pub fn function(app: AppState, routes: &[Route]) -> MapRequest<Api, fn(Request) -> axum::extract::Request> {
     let route = route_path as fn(Request) -> axum::extract::Request;
-    ServiceBuilder::new().map_request(route).service(routes::of_function(app, function))
+    ServiceBuilder::new().map_request(route).service(routes::of_function(app, routes))
 }
 
 /// The path the route table knows. A REST API says which resource it matched and with what

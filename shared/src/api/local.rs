@@ -13,7 +13,7 @@ use crate::api::routes::{self, Api};
 /// Every route, and `GET /_bench/hello` (the baseline of `make bench`) when the settings ask.
 pub fn router(app: AppState) -> Api {
     let hello = app.config.bench_hello;
-    let router = routes::router(app, &routes::routes());
+    let router = routes::router(app, routes::routes());
     let router = if hello { router.route("/_bench/hello", get(|| async { "hello" })) } else { router };
     routes::before_routing(router)
 }

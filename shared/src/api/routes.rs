@@ -44,37 +44,150 @@ macro_rules! route {
     };
 }
 
-pub fn routes() -> Vec<Route> {
-    vec![
-        route!(One POST "/users" => "register", s1::register::handle),
-        route!(One POST "/login_with_password" => "login-with-password", s1::login_with_password::handle),
-        route!(One GET "/identities" => "list-identities", s1::list_identities::handle),
-        route!(One POST "/logout" => "logout", s1::logout::handle),
-        route!(One POST "/identities" => "create-identity", s1::create_identity::handle),
-        route!(One POST "/access_token" => "access-token", s1::access_token::handle),
-        route!(One POST "/passwords/update" => "update-password", s1::update_password::handle),
-        route!(One GET "/authentication_factors" => "list-factors", s1::list_factors::handle),
-        route!(One POST "/authentication_factors/otp/{channel}" => "enrol-otp-factor", s1::enrol_otp_factor::handle),
-        route!(One POST "/authentication_factors/otp/{channel}/verify" => "verify-otp-factor", s1::verify_otp_factor::handle),
-        route!(One POST "/authentication_factors/push/{channel}" => "enrol-push-factor", s1::enrol_push_factor::handle),
-        route!(One DELETE "/authentication_factors/push/{channel}" => "remove-push-factor", s1::remove_push_factor::handle),
-        route!(One POST "/stepup/challenges/otp/{channel}" => "stepup-otp", s1::stepup_otp::handle),
-        route!(One POST "/stepup/challenges/otp/{channel}/verify" => "stepup-otp-verify", s1::stepup_otp_verify::handle),
-        route!(One POST "/stepup/challenges/push/{channel}" => "stepup-push", s1::stepup_push::handle),
-        route!(One GET "/stepup/challenges/push/{channel}/{id}" => "stepup-push-status", s1::stepup_push_status::handle),
-        route!(One POST "/stepup/challenges/push/{channel}/{id}/approve" => "stepup-push-answer", s1::stepup_push_answer::approve),
-        route!(One POST "/stepup/challenges/push/{channel}/{id}/reject" => "stepup-push-answer", s1::stepup_push_answer::reject),
-        route!(Two POST "/auth/login" => "auth-login", s2::auth_login::handle),
-        route!(Two POST "/auth/login/refresh" => "auth-refresh", s2::auth_refresh::handle),
-        route!(Two POST "/auth/logout" => "auth-logout", s2::auth_logout::handle),
-        route!(Two GET "/.well-known/jwks.json" => "jwks", s2::jwks::handle),
-        route!(Two GET "/auth/me" => "auth-me", s2::auth_me::handle),
-        route!(Two POST "/auth/otp/methods/sms" => "add-sms-method", s2::add_sms_method::handle),
-        route!(Two POST "/auth/otp/methods/totp" => "add-totp-method", s2::add_totp_method::handle),
-        route!(Two DELETE "/auth/otp/methods/totp" => "remove-totp-method", s2::remove_totp_method::handle),
-        route!(Two GET "/auth/otp/code" => "send-otp-code", s2::send_otp_code::handle),
-        route!(Two POST "/auth/otp/code" => "verify-otp-code", s2::verify_otp_code::handle),
-    ]
+/// `functions/register`.
+pub const REGISTER: &[Route] = &[route!(One POST "/users" => "register", s1::register::handle)];
+
+/// `functions/login-with-password`.
+pub const LOGIN_WITH_PASSWORD: &[Route] =
+    &[route!(One POST "/login_with_password" => "login-with-password", s1::login_with_password::handle)];
+
+/// `functions/list-identities`.
+pub const LIST_IDENTITIES: &[Route] =
+    &[route!(One GET "/identities" => "list-identities", s1::list_identities::handle)];
+
+/// `functions/logout`.
+pub const LOGOUT: &[Route] = &[route!(One POST "/logout" => "logout", s1::logout::handle)];
+
+/// `functions/create-identity`.
+pub const CREATE_IDENTITY: &[Route] =
+    &[route!(One POST "/identities" => "create-identity", s1::create_identity::handle)];
+
+/// `functions/access-token`.
+pub const ACCESS_TOKEN: &[Route] = &[route!(One POST "/access_token" => "access-token", s1::access_token::handle)];
+
+/// `functions/update-password`.
+pub const UPDATE_PASSWORD: &[Route] =
+    &[route!(One POST "/passwords/update" => "update-password", s1::update_password::handle)];
+
+/// `functions/list-factors`.
+pub const LIST_FACTORS: &[Route] =
+    &[route!(One GET "/authentication_factors" => "list-factors", s1::list_factors::handle)];
+
+/// `functions/enrol-otp-factor`.
+pub const ENROL_OTP_FACTOR: &[Route] =
+    &[route!(One POST "/authentication_factors/otp/{channel}" => "enrol-otp-factor", s1::enrol_otp_factor::handle)];
+
+/// `functions/verify-otp-factor`.
+pub const VERIFY_OTP_FACTOR: &[Route] = &[
+    route!(One POST "/authentication_factors/otp/{channel}/verify" => "verify-otp-factor", s1::verify_otp_factor::handle),
+];
+
+/// `functions/enrol-push-factor`.
+pub const ENROL_PUSH_FACTOR: &[Route] =
+    &[route!(One POST "/authentication_factors/push/{channel}" => "enrol-push-factor", s1::enrol_push_factor::handle)];
+
+/// `functions/remove-push-factor`.
+pub const REMOVE_PUSH_FACTOR: &[Route] = &[
+    route!(One DELETE "/authentication_factors/push/{channel}" => "remove-push-factor", s1::remove_push_factor::handle),
+];
+
+/// `functions/stepup-otp`.
+pub const STEPUP_OTP: &[Route] =
+    &[route!(One POST "/stepup/challenges/otp/{channel}" => "stepup-otp", s1::stepup_otp::handle)];
+
+/// `functions/stepup-otp-verify`.
+pub const STEPUP_OTP_VERIFY: &[Route] =
+    &[route!(One POST "/stepup/challenges/otp/{channel}/verify" => "stepup-otp-verify", s1::stepup_otp_verify::handle)];
+
+/// `functions/stepup-push`.
+pub const STEPUP_PUSH: &[Route] =
+    &[route!(One POST "/stepup/challenges/push/{channel}" => "stepup-push", s1::stepup_push::handle)];
+
+/// `functions/stepup-push-status`.
+pub const STEPUP_PUSH_STATUS: &[Route] =
+    &[route!(One GET "/stepup/challenges/push/{channel}/{id}" => "stepup-push-status", s1::stepup_push_status::handle)];
+
+/// `functions/stepup-push-answer`.
+pub const STEPUP_PUSH_ANSWER: &[Route] = &[
+    route!(One POST "/stepup/challenges/push/{channel}/{id}/approve" => "stepup-push-answer", s1::stepup_push_answer::approve),
+    route!(One POST "/stepup/challenges/push/{channel}/{id}/reject" => "stepup-push-answer", s1::stepup_push_answer::reject),
+];
+
+/// `functions/auth-login`.
+pub const AUTH_LOGIN: &[Route] = &[route!(Two POST "/auth/login" => "auth-login", s2::auth_login::handle)];
+
+/// `functions/auth-refresh`.
+pub const AUTH_REFRESH: &[Route] =
+    &[route!(Two POST "/auth/login/refresh" => "auth-refresh", s2::auth_refresh::handle)];
+
+/// `functions/auth-logout`.
+pub const AUTH_LOGOUT: &[Route] = &[route!(Two POST "/auth/logout" => "auth-logout", s2::auth_logout::handle)];
+
+/// `functions/jwks`.
+pub const JWKS: &[Route] = &[route!(Two GET "/.well-known/jwks.json" => "jwks", s2::jwks::handle)];
+
+/// `functions/auth-me`.
+pub const AUTH_ME: &[Route] = &[route!(Two GET "/auth/me" => "auth-me", s2::auth_me::handle)];
+
+/// `functions/add-sms-method`.
+pub const ADD_SMS_METHOD: &[Route] =
+    &[route!(Two POST "/auth/otp/methods/sms" => "add-sms-method", s2::add_sms_method::handle)];
+
+/// `functions/add-totp-method`.
+pub const ADD_TOTP_METHOD: &[Route] =
+    &[route!(Two POST "/auth/otp/methods/totp" => "add-totp-method", s2::add_totp_method::handle)];
+
+/// `functions/remove-totp-method`.
+pub const REMOVE_TOTP_METHOD: &[Route] =
+    &[route!(Two DELETE "/auth/otp/methods/totp" => "remove-totp-method", s2::remove_totp_method::handle)];
+
+/// `functions/send-otp-code`.
+pub const SEND_OTP_CODE: &[Route] = &[route!(Two GET "/auth/otp/code" => "send-otp-code", s2::send_otp_code::handle)];
+
+/// `functions/verify-otp-code`.
+pub const VERIFY_OTP_CODE: &[Route] =
+    &[route!(Two POST "/auth/otp/code" => "verify-otp-code", s2::verify_otp_code::handle)];
+
+/// Every function's routes, in the order of the table above.
+pub const FUNCTIONS: &[&[Route]] = &[
+    REGISTER,
+    LOGIN_WITH_PASSWORD,
+    LIST_IDENTITIES,
+    LOGOUT,
+    CREATE_IDENTITY,
+    ACCESS_TOKEN,
+    UPDATE_PASSWORD,
+    LIST_FACTORS,
+    ENROL_OTP_FACTOR,
+    VERIFY_OTP_FACTOR,
+    ENROL_PUSH_FACTOR,
+    REMOVE_PUSH_FACTOR,
+    STEPUP_OTP,
+    STEPUP_OTP_VERIFY,
+    STEPUP_PUSH,
+    STEPUP_PUSH_STATUS,
+    STEPUP_PUSH_ANSWER,
+    AUTH_LOGIN,
+    AUTH_REFRESH,
+    AUTH_LOGOUT,
+    JWKS,
+    AUTH_ME,
+    ADD_SMS_METHOD,
+    ADD_TOTP_METHOD,
+    REMOVE_TOTP_METHOD,
+    SEND_OTP_CODE,
+    VERIFY_OTP_CODE,
+];
+
+/// Every route.
+pub fn routes() -> Vec<&'static Route> {
+    FUNCTIONS.iter().flat_map(|f| f.iter()).collect()
+}
+
+/// The routes of the function named `function` (tests look functions up by name; a Lambda
+/// binary names its constant, so that it links its own handlers only).
+pub fn named(function: &str) -> &'static [Route] {
+    FUNCTIONS.iter().copied().find(|f| f.first().is_some_and(|r| r.function == function)).unwrap_or(&[])
 }
 
 /// A router over `routes`, with the layers every answer passes through.
@@ -105,7 +218,7 @@ pub type Api = MapRequest<Router, fn(Request) -> Request>;
 
 /// Every route: what `local-api` serves.
 pub fn all(app: AppState) -> Api {
-    before_routing(router(app, &routes()))
+    before_routing(router(app, routes()))
 }
 
 /// Wraps a router in [`layers::trim_slashes`].
@@ -114,8 +227,8 @@ pub fn before_routing(router: Router) -> Api {
 }
 
 /// The routes of one Lambda function (one, or two for `stepup-push-answer`).
-pub fn of_function(app: AppState, function: &str) -> Api {
-    before_routing(router(app, routes().iter().filter(|r| r.function == function)))
+pub fn of_function(app: AppState, routes: &[Route]) -> Api {
+    before_routing(router(app, routes))
 }
 
 async fn no_route() -> Response {
