@@ -48,16 +48,6 @@ fn with_route_path(mut req: Request) -> Request {
     if raw.is_empty() || raw == req.uri().path() {
         return req;
     }
-    let with_query = match req.uri().query() {
-        Some(q) => format!("{raw}?{q}"),
-        None => raw,
-    };
-    let mut parts = req.uri().clone().into_parts();
-    if let Ok(pq) = with_query.parse() {
-        parts.path_and_query = Some(pq);
-        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
-            *req.uri_mut() = uri;
-        }
-    }
+    crate::api::layers::set_path(&mut req, &raw);
     req
 }

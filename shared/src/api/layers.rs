@@ -101,9 +101,17 @@ pub fn trim_slashes(mut req: Request) -> Request {
     if path.len() == trimmed.len() + 1 && path.starts_with('/') {
         return req;
     }
+    let trimmed = format!("/{trimmed}");
+    set_path(&mut req, &trimmed);
+    req
+}
+
+/// Replaces the path of a request's URI, keeping its query. A path that would not make a valid
+/// URI leaves the request as it was (routing then answers it).
+pub fn set_path<B>(req: &mut axum::http::Request<B>, path: &str) {
     let with_query = match req.uri().query() {
-        Some(q) => format!("/{trimmed}?{q}"),
-        None => format!("/{trimmed}"),
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
     };
     let mut parts = req.uri().clone().into_parts();
     if let Ok(pq) = with_query.parse() {
@@ -112,7 +120,6 @@ pub fn trim_slashes(mut req: Request) -> Request {
             *req.uri_mut() = uri;
         }
     }
-    req
 }
 
 /// Routing as the route table means it: a `{parameter}` is never an empty segment (404), and
