@@ -30,9 +30,12 @@ curl -sf "$api/users" -H "$J" -d '{"email":"fuzz@example.com","password":{"value
 auth=$(curl -sf "$api/login_with_password" -H "$J" -d '{"email":"fuzz@example.com","password":{"value":"correct horse battery staple"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 identity=$(curl -sf "$api/identities" -H "authorization: Bearer $auth" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]["id"]))')
 access=$(curl -sf "$api/access_token" -H "$J" -H "authorization: Bearer $auth" -d "{\"identity\":$identity}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+# One worker: with two, schemathesis sometimes crashes inside hypothesis (CPython 3.11's "AST
+# constructor recursion depth mismatch" when two threads describe lambdas at once), a Runtime
+# Error of the tool, not a failed check.
 "$venv/bin/schemathesis" run openapi.yaml --url "$api" \
   --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance,response_headers_conformance \
   --phases examples,coverage,fuzzing \
-  --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --seed 1 --workers 2 \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --seed 1 --workers 1 \
   --exclude-path /logout \
   -H "Authorization: Bearer $access" --warnings off
