@@ -16,6 +16,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod email;
+pub mod iam;
 pub mod keys;
 pub mod model;
 pub mod otp;

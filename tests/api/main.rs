@@ -10,6 +10,7 @@ mod dynamo_faults;
 mod edge;
 mod events;
 mod hardening;
+mod iam;
 mod store_contract;
 mod surface1;
 mod surface1_slice;

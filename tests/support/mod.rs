@@ -17,7 +17,7 @@ use shared::keys::EphemeralKeys;
 use shared::push::{PushSender, SandboxPush};
 use shared::sms::{SandboxSms, SmsSender};
 use shared::store::{DynamoStore, MemoryStore, Store};
-use shared::testing::{CountingKeys, FlakySender, ProbeStore};
+use shared::testing::{CountingKeys, DynamoCallLog, FlakySender, ProbeSenders, ProbeStore};
 use tower::ServiceExt;
 
 /// When the tests' clock starts: the real time at the first call, rounded down to the minute,
@@ -76,6 +76,8 @@ pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .retry_config(RetryConfig::disabled())
         .timeout_config(TimeoutConfig::builder().operation_timeout(Duration::from_secs(20)).build())
+        // What each port method really sends, for the IAM test (tests/api/iam.rs).
+        .interceptor(DynamoCallLog)
         .build();
     aws_sdk_dynamodb::Client::from_conf(conf)
 }
@@ -104,6 +106,8 @@ pub struct TestApp {
     pub keys: Arc<CountingKeys>,
     /// The senders of a [`Senders::Flaky`] app.
     pub outage: Arc<FlakySender>,
+    /// The senders as the app sees them: notes which function sent what.
+    pub senders: Arc<ProbeSenders>,
     /// Every route, as `local-api` serves them.
     pub router: shared::api::routes::Api,
 }
@@ -149,22 +153,27 @@ impl TestApp {
                 Senders::Moto => (Arc::new(shared::sms::SnsSms::new(sns_client())), push.clone(), email.clone()),
                 Senders::Flaky => (outage.clone(), outage.clone(), outage.clone()),
             };
+        let senders = Arc::new(ProbeSenders::new(sms_port, push_port, email_port));
         let adapters = Adapters {
             clock: clock.clone(),
             store: probe.clone(),
-            sms: sms_port,
-            push: push_port,
-            email: email_port,
+            sms: senders.clone(),
+            push: senders.clone(),
+            email: senders.clone(),
             keys: keys.clone(),
         };
         let app = App::new(config, adapters).await.unwrap();
         let app = Arc::new(app);
         let router = shared::api::local::router(Arc::clone(&app));
-        TestApp { app, clock, sms, push, email, probe, keys, outage, router }
+        TestApp { app, clock, sms, push, email, probe, keys, outage, senders, router }
     }
 
+    /// Calls the router, inside [`shared::testing::FUNCTION`] naming the function the request
+    /// is routed to, so the store, senders and keys note what each function used.
     pub async fn call(&self, req: Request) -> Reply {
-        Reply::read(self.router.clone().oneshot(req.map(axum::body::Body::new)).await.unwrap()).await
+        let function = function_of(req.method(), req.uri().path()).unwrap_or("(no route)");
+        let answer = self.router.clone().oneshot(req.map(axum::body::Body::new));
+        Reply::read(shared::testing::FUNCTION.scope(function, answer).await.unwrap()).await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
@@ -570,4 +579,18 @@ fn parse_answer(raw: &[u8]) -> (u16, Value) {
     let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.trim()).unwrap_or("");
     (status, if body.is_empty() { Value::Null } else { serde_json::from_str(body).unwrap_or(Value::Null) })
+}
+
+/// The function (package name) that serves `method` `path`, as API Gateway would route it.
+pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    shared::api::routes::routes()
+        .into_iter()
+        .find(|r| {
+            let pattern: Vec<&str> = r.path.trim_matches('/').split('/').collect();
+            r.method == method
+                && pattern.len() == segments.len()
+                && pattern.iter().zip(&segments).all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+        })
+        .map(|r| r.function)
 }

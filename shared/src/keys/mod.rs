@@ -71,6 +71,15 @@ pub enum Purpose {
 impl Purpose {
     pub const ALL: [Purpose; 4] = [Purpose::Session, Purpose::IdToken, Purpose::IdTokenPublic, Purpose::Data];
 
+    pub const fn name(self) -> &'static str {
+        match self {
+            Purpose::Session => "Session",
+            Purpose::IdToken => "IdToken",
+            Purpose::IdTokenPublic => "IdTokenPublic",
+            Purpose::Data => "Data",
+        }
+    }
+
     /// The environment variable naming this purpose's secret.
     pub fn env_var(self) -> &'static str {
         match self {
@@ -191,6 +200,9 @@ pub struct KeySet {
     /// entry to what its code really reads.
     #[cfg(feature = "test-util")]
     used: [std::sync::atomic::AtomicUsize; 4],
+    /// The purposes each function asked for (test requests name their function).
+    #[cfg(feature = "test-util")]
+    by_function: std::sync::Mutex<crate::testing::Ledger>,
 }
 
 impl KeySet {
@@ -255,10 +267,19 @@ impl KeySet {
         self.used[purpose as usize].load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The purposes each function asked for, by [`Purpose::name`] (test builds only).
+    #[cfg(feature = "test-util")]
+    pub fn used_by_function(&self) -> crate::testing::Ledger {
+        self.by_function.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
     #[cfg_attr(not(feature = "test-util"), allow(unused_variables))]
     fn used(&self, purpose: Purpose) {
         #[cfg(feature = "test-util")]
-        self.used[purpose as usize].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        {
+            self.used[purpose as usize].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            crate::testing::note(&self.by_function, purpose.name());
+        }
     }
 
     pub fn session(&self) -> Result<&Ring<SessionKeys>, MissingKey> {
@@ -281,6 +302,10 @@ impl KeySet {
         if self.id_token.is_none() {
             self.used(Purpose::IdTokenPublic);
         }
+        // Noted as such even where the signing key provides them: whoever holds that key
+        // needs no other secret, which the IAM test works out.
+        #[cfg(feature = "test-util")]
+        crate::testing::note(&self.by_function, Purpose::IdTokenPublic.name());
         if self.id_token_public.is_empty() {
             return Err(MissingKey(Purpose::IdTokenPublic));
         }

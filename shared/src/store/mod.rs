@@ -2,7 +2,8 @@
 //! push challenges, rate counters, refresh tokens), with [`Store`] as their union. Each method
 //! is one atomic step of the domain (open a session and record the login, spend a code's try,
 //! slide an idle expiry), so each adapter can make it one round trip and one atomic write.
-//! Adapters, named by technology, keep one file per port: `memory/` and `dynamo/`.
+//! Adapters, named by technology, keep one file per port: `memory/` and `dynamo/`; the IAM
+//! actions each DynamoDB method needs are declared in [`dynamo::permissions`].
 
 use async_trait::async_trait;
 
@@ -52,8 +53,6 @@ pub struct StoredLockout {
 }
 
 /// Accounts: the profile item, written by version.
-///
-/// DynamoDB actions of its adapter: GetItem, PutItem, Query (account and counter in one read), TransactWriteItems (PutItem, UpdateItem: the account with a session's step-up).
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Creates an account; `Conflict` when the email is taken.
@@ -77,8 +76,6 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// The failed-attempt counter: read, and written only as the lockout state machine decides, conditional on the version read.
-///
-/// DynamoDB actions of its adapter: GetItem, PutItem (conditional), DeleteItem.
 #[async_trait]
 pub trait LockoutStore: Send + Sync {
     /// The failed-attempt counter alone.
@@ -94,8 +91,6 @@ pub trait LockoutStore: Send + Sync {
 }
 
 /// Surface-1 sessions and their ACCESS grants.
-///
-/// DynamoDB actions of its adapter: TransactWriteItems (PutItem, DeleteItem: session, account, counter), UpdateItem, GetItem, Query.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     /// In one atomic write: stores the new session, saves `user` (conditional on its version,
@@ -142,8 +137,6 @@ pub trait SessionStore: Send + Sync {
 }
 
 /// One-time code challenges: a keyed hash, tries spent atomically, consumed once.
-///
-/// DynamoDB actions of its adapter: PutItem, UpdateItem, DeleteItem, GetItem.
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     /// Starts a one-time code challenge, replacing an earlier one of the same user and purpose
@@ -172,8 +165,6 @@ pub trait CodeStore: Send + Sync {
 }
 
 /// Push step-up challenges, one in flight per session.
-///
-/// DynamoDB actions of its adapter: TransactWriteItems (PutItem, UpdateItem, DeleteItem), GetItem.
 #[async_trait]
 pub trait PushStore: Send + Sync {
     /// Stores a new push challenge unless one is already in flight (pending and unexpired) for
@@ -192,8 +183,6 @@ pub trait PushStore: Send + Sync {
 }
 
 /// Rate and budget counters per window, and cooldown claims.
-///
-/// DynamoDB actions of its adapter: UpdateItem, GetItem, PutItem (conditional), DeleteItem.
 #[async_trait]
 pub trait RateStore: Send + Sync {
     /// Counts one hit of `key` in the window that ends at `window_end`; returns the count.
@@ -215,8 +204,6 @@ pub trait RateStore: Send + Sync {
 }
 
 /// Surface-2 refresh tokens, kept as hashes.
-///
-/// DynamoDB actions of its adapter: TransactWriteItems (PutItem, DeleteItem: token, account, counter), GetItem, UpdateItem.
 #[async_trait]
 pub trait RefreshStore: Send + Sync {
     /// In one atomic write: stores a refresh token, saves `user` (conditional on its version)

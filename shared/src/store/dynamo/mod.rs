@@ -38,6 +38,49 @@ use crate::model::{
 
 type Item = HashMap<String, AttributeValue>;
 
+/// The partition (and sort) key of the warm-up read: no item ever has it.
+pub const WARM_UP_KEY: &str = "WARMUP";
+
+const GET: &str = "dynamodb:GetItem";
+const PUT: &str = "dynamodb:PutItem";
+const UPDATE: &str = "dynamodb:UpdateItem";
+const DELETE: &str = "dynamodb:DeleteItem";
+const QUERY: &str = "dynamodb:Query";
+
+/// The IAM actions, all on the table, that each port method of this adapter performs; `None`
+/// for a name that is no method (start-up's [`DynamoStore::warm_up`] is
+/// [`crate::iam::STORE_WARM_UP`]). IAM authorises a
+/// `TransactWriteItems` by each item's own action (`PutItem`, `UpdateItem`, `DeleteItem`), so
+/// a transaction lists those. Kept true by `tests/api/iam.rs`, which records what the SDK
+/// really sends for each method on DynamoDB Local.
+pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
+    Some(match method {
+        "get_user" | "load_lockout" | "get_session" | "get_code" | "get_push_challenge" | "get_rate_counter"
+        | "get_refresh" => &[GET],
+        "create_user" | "update_user" | "save_lockout" | "put_code" | "claim_cooldown" | "create_push_challenge" => {
+            &[PUT]
+        }
+        "touch_session"
+        | "add_grant"
+        | "set_session_status"
+        | "end_session"
+        | "revoke_session"
+        | "spend_code_try"
+        | "hit_rate_counter"
+        | "release_rate_counter"
+        | "revoke_refresh" => &[UPDATE],
+        "clear_lockout" | "consume_code" | "delete_code" | "cancel_push_challenge" | "release_cooldown" => &[DELETE],
+        "load_login" | "list_sessions" => &[QUERY],
+        // Account and a session's step-up in one transaction.
+        "update_user_spending_step_up" => &[PUT, UPDATE],
+        // New session or refresh token, account, and the counter cleared, in one transaction.
+        "open_session" | "open_refresh" => &[PUT, DELETE],
+        // Settle the challenge, free its session's slot, step the session up.
+        "answer_push_challenge" => &[UPDATE, DELETE],
+        _ => return None,
+    })
+}
+
 pub const TTL_ATTRIBUTE: &str = "expiresAt";
 
 pub struct DynamoStore {
@@ -146,10 +189,16 @@ impl DynamoStore {
     }
 
     /// Opens the connection (DNS, TCP, TLS) at cold start, so the first request does not pay
-    /// for it. Any answer will do, an access-denied one included.
+    /// for it: one read of an item that never exists, under a key every function may read
+    /// ([`crate::iam::STORE_WARM_UP`]). Any answer will do.
     pub async fn warm_up(&self) {
-        let _ =
-            self.client.get_item().table_name(&self.table).set_key(Some(key("WARMUP".into(), "WARMUP"))).send().await;
+        let _ = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(WARM_UP_KEY.into(), WARM_UP_KEY)))
+            .send()
+            .await;
     }
 
     /// Creates the table (on-demand, TTL on `expiresAt`) unless it exists: for local runs and

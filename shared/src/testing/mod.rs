@@ -1,6 +1,6 @@
 //! Test doubles, compiled only with the `test-util` feature (enabled from dev-dependencies, so
 //! they never ship): a store wrapper that counts calls and fails on demand, senders that
-//! fail, and a key source that counts its loads.
+//! fail, and a key source that counts its loads; and, in [`ledger`], what each function used.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
@@ -19,6 +19,10 @@ use crate::push::PushSender;
 use crate::sms::SmsSender;
 use crate::store::prelude::*;
 use crate::store::{StoreError, StoreResult, StoredLockout};
+
+mod ledger;
+pub use ledger::{DynamoCallLog, FUNCTION, Ledger, ProbeSenders, current_function};
+pub(crate) use ledger::{PORT_METHOD, note};
 
 /// How a [`ProbeStore`] answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +46,10 @@ pub struct ProbeStore {
     failing: Mutex<Option<(&'static str, usize)>>,
     /// Calls of any method that still succeed before every call fails.
     failing_after: Mutex<Option<usize>>,
+    /// The methods each function called.
+    used: Mutex<Ledger>,
+    /// Methods whose next call answers `Conflict` (another writer won the race), once each.
+    conflicts: Mutex<Vec<&'static str>>,
 }
 
 impl ProbeStore {
@@ -53,7 +61,22 @@ impl ProbeStore {
             total: AtomicUsize::new(0),
             failing: Mutex::new(None),
             failing_after: Mutex::new(None),
+            used: Mutex::new(Ledger::new()),
+            conflicts: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The next call of `method` answers `Conflict`, as when another request wrote first:
+    /// the retry paths, without having to win a race.
+    pub fn conflict_once(&self, method: &'static str) {
+        if let Ok(mut c) = self.conflicts.lock() {
+            c.push(method);
+        }
+    }
+
+    /// The store methods each function called (requests made inside [`FUNCTION`]).
+    pub fn used_by_function(&self) -> Ledger {
+        self.used.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// After `successes` more calls (of any method) succeed, every call fails as unavailable,
@@ -103,6 +126,13 @@ impl ProbeStore {
     }
 
     fn enter(&self, method: &'static str) -> StoreResult<()> {
+        note(&self.used, method);
+        if let Ok(mut c) = self.conflicts.lock()
+            && let Some(at) = c.iter().position(|m| *m == method)
+        {
+            c.remove(at);
+            return Err(StoreError::Conflict);
+        }
         self.total.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut c) = self.calls.lock() {
             *c.entry(method).or_default() += 1;
@@ -138,9 +168,13 @@ macro_rules! probe_store {
         impl $trait for ProbeStore {
             $( async fn $name(&self $(, $arg: $ty)*) -> $ret {
                 self.enter(stringify!($name))?;
-                self.inner.$name($($arg),*).await
+                PORT_METHOD.scope(stringify!($name), self.inner.$name($($arg),*)).await
             } )*
         } )*
+        impl ProbeStore {
+            /// Every port method, by name.
+            pub const METHODS: &'static [&'static str] = &[ $( $( stringify!($name), )* )* ];
+        }
     };
 }
 

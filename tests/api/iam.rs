@@ -1,0 +1,373 @@
+//! Every function's IAM policy in `template.yaml`, derived from what the function really does
+//! and checked both ways. The flows below drive every function through its paths, the
+//! failures included, on DynamoDB Local; the harness notes which store methods, sends and key
+//! purposes each function used; [`shared::iam`] and [`shared::store::dynamo::permissions`]
+//! turn those into permissions; and each function's policy must grant exactly those: none
+//! missing (AWS would answer AccessDenied, a 500), none never used. The DynamoDB declarations
+//! themselves are proven against the requests the SDK really sent (recorded by an interceptor
+//! on the test client), and the rotation function's policy against its declared steps.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use integration_tests::{Backend, Device, PASSWORD, Senders, TestApp, step_up_by_push};
+use lambda_http::http::Method;
+use serde_json::json;
+use shared::iam::{self, Permission, Resource};
+use shared::keys::Purpose;
+use shared::testing::{DynamoCallLog, FUNCTION, ProbeStore};
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// (action, resource as the template writes it).
+type Grant = (String, String);
+
+fn template() -> Yaml {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    YamlLoader::load_from_str(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
+}
+
+fn logical_id(function: &str) -> String {
+    function.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect::<String>() + "Function"
+}
+
+fn secret_logical_id(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Session => "SessionKeys",
+        Purpose::IdToken => "IdTokenKeys",
+        Purpose::IdTokenPublic => "IdTokenPublicKeys",
+        Purpose::Data => "DataKeys",
+    }
+}
+
+/// A resource as a policy statement in template.yaml names it (tags read as plain values).
+fn resource_text(resource: Resource) -> String {
+    let sns = |tail: &str| format!("arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{tail}");
+    match resource {
+        Resource::Table => "Table.Arn".to_owned(),
+        Resource::WarmUpItem => format!("Table.Arn if dynamodb:LeadingKeys = {}", shared::store::dynamo::WARM_UP_KEY),
+        Resource::Secret(p) => secret_logical_id(p).to_owned(),
+        Resource::AnyPhoneNumber => "*".to_owned(),
+        Resource::EmailIdentity => "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*".to_owned(),
+        Resource::PlatformApplications => sns("app/*"),
+        Resource::PlatformEndpoints => sns("endpoint/*"),
+    }
+}
+
+fn grant(p: &Permission) -> Grant {
+    (p.action.to_owned(), resource_text(p.resource))
+}
+
+fn strings(y: &Yaml) -> Vec<String> {
+    match y {
+        Yaml::String(s) => vec![s.clone()],
+        Yaml::Array(items) => items.iter().flat_map(strings).collect(),
+        other => panic!("not a string or a list of strings: {other:?}"),
+    }
+}
+
+/// Every (action, resource) a function's `Policies` grant: inline statements, and managed
+/// policies of the template referenced by name.
+fn granted(template: &Yaml, logical: &str) -> BTreeSet<Grant> {
+    let resources = &template["Resources"];
+    let function = &resources[logical];
+    assert!(!function.is_badvalue(), "{logical} is not in template.yaml");
+    let mut out = BTreeSet::new();
+    let mut statements: Vec<Yaml> = Vec::new();
+    for policy in function["Properties"]["Policies"].as_vec().cloned().unwrap_or_default() {
+        match &policy {
+            Yaml::String(name) => {
+                let managed = &resources[name.as_str()];
+                assert_eq!(managed["Type"].as_str(), Some("AWS::IAM::ManagedPolicy"), "{logical}: policy {name}");
+                statements.extend(managed["Properties"]["PolicyDocument"]["Statement"].as_vec().cloned().unwrap());
+            }
+            _ => statements.extend(policy["Statement"].as_vec().cloned().unwrap_or_default()),
+        }
+    }
+    for statement in statements {
+        assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{logical}: {statement:?}");
+        // The one condition in use: the table, for one partition key only.
+        let only_key = match &statement["Condition"] {
+            Yaml::BadValue => None,
+            c => Some(strings(&c["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]).join(",")),
+        };
+        for action in strings(&statement["Action"]) {
+            for resource in strings(&statement["Resource"]) {
+                let resource = match &only_key {
+                    Some(key) => format!("{resource} if dynamodb:LeadingKeys = {key}"),
+                    None => resource,
+                };
+                out.insert((action.clone(), resource));
+            }
+        }
+    }
+    out
+}
+
+/// What the functions used, as permissions, from the harness's notes; and, for every function
+/// (all run on DynamoDB in AWS), the cold start's warm-up read.
+fn needed(t: &TestApp, functions: &[&str]) -> BTreeMap<String, BTreeSet<Grant>> {
+    let mut out: BTreeMap<String, BTreeSet<Grant>> =
+        functions.iter().map(|f| ((*f).to_owned(), BTreeSet::from([grant(&iam::STORE_WARM_UP)]))).collect();
+    for (function, methods) in t.probe.used_by_function() {
+        for method in methods {
+            let actions = shared::store::dynamo::permissions(method)
+                .unwrap_or_else(|| panic!("store method {method} declares no permissions"));
+            out.entry(function.to_owned())
+                .or_default()
+                .extend(actions.iter().map(|a| ((*a).to_owned(), resource_text(Resource::Table))));
+        }
+    }
+    for (function, sends) in t.senders.used_by_function() {
+        for send in sends {
+            let permissions = match send {
+                "sms.send" => iam::SMS_SEND,
+                "push.register" => iam::PUSH_REGISTER,
+                "push.unregister" => iam::PUSH_UNREGISTER,
+                "push.send" => iam::PUSH_SEND,
+                "email.send" => iam::EMAIL_SEND,
+                other => panic!("unknown send {other}"),
+            };
+            out.entry(function.to_owned()).or_default().extend(permissions.iter().map(grant));
+        }
+    }
+    for (function, purposes) in t.app.keys().used_by_function() {
+        // The idToken public keys come with the signing key: a function that signs reads
+        // only that secret; one that only verifies reads the public one.
+        let signs = purposes.contains(Purpose::IdToken.name());
+        for purpose in Purpose::ALL {
+            let read = purposes.contains(purpose.name()) && !(purpose == Purpose::IdTokenPublic && signs);
+            if read {
+                out.entry(function.to_owned()).or_default().insert(grant(&iam::key_load(purpose)));
+            }
+        }
+    }
+    out
+}
+
+/// Drives every function through its paths, failures included (a wrong code, a lock, a
+/// provider outage, a change announced to an enrolled device), one request at a time.
+async fn exercise(t: &TestApp) {
+    let mut off: Vec<String> = Vec::new();
+    // Notes an unexpected status and goes on, so one run lists every surprise.
+    macro_rules! want {
+        ($reply:expr, $status:expr) => {{
+            let r = &$reply;
+            if r.status != $status {
+                off.push(format!("line {}: {} (wanted {}): {}", line!(), r.status, $status, r.body));
+            }
+        }};
+    }
+    let token = |r: &integration_tests::Reply, field: &str| r.body[field].as_str().unwrap_or_default().to_owned();
+    let (a, b) = ("iam-a@example.com", "iam-b@example.com");
+    t.register(a).await;
+    let again = json!({"email": a, "password": {"value": PASSWORD}, "name": "Again",
+        "mobile": {"countryCode": "+44", "number": "7400900123"}});
+    want!(t.post("/users", None, again).await, 409);
+    // Logins: a wrong password, an unknown account, an account locked on both surfaces.
+    want!(t.login(a, "wrong password!").await, 403);
+    want!(t.login("nobody@example.com", PASSWORD).await, 403);
+    t.register("iam-locked@example.com").await;
+    for _ in 0..4 {
+        want!(t.login("iam-locked@example.com", "wrong password!").await, 403);
+    }
+    want!(t.login("iam-locked@example.com", "wrong password!").await, 423);
+    want!(t.login("iam-locked@example.com", PASSWORD).await, 423);
+    want!(t.id_login("iam-locked@example.com", PASSWORD).await, 423);
+    // Lost races, on both surfaces: the counter and the login's write find another writer
+    // first, and each is read again.
+    for (method, then) in [("save_lockout", 403), ("open_session", 200), ("open_refresh", 200)] {
+        t.probe.conflict_once(method);
+        let password = if then == 403 { "wrong password!" } else { PASSWORD };
+        want!(if method == "open_refresh" { t.id_login(a, password).await } else { t.login(a, password).await }, then);
+    }
+    t.probe.conflict_once("save_lockout");
+    want!(t.id_login(a, "wrong password!").await, 403);
+
+    let auth = token(&t.login(a, PASSWORD).await, "token");
+    let identity = t.get("/identities", Some(&auth)).await.body[0]["id"].clone();
+    want!(t.post("/identities", Some(&auth), json!({"type": "ROBOT"})).await, 400);
+    want!(t.post("/identities", Some(&auth), json!({"type": "CORPORATE", "name": "Acme Ltd"})).await, 201);
+    let access = t.access_token(&auth).await;
+    want!(t.post("/access_token", Some(&auth), json!({"identity": identity})).await, 200);
+    want!(t.get("/authentication_factors", Some(&access)).await, 200);
+    // A push device first, so that every later change is announced to it too.
+    let device = Device::new(3);
+    t.probe.conflict_once("update_user");
+    want!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await, 200);
+    // SMS factor: the provider down, then enrolled; a wrong code, the right one.
+    step_up_by_push(t, &access, "BIOMETRIC", &device).await;
+    t.outage.set_down(true);
+    want!(t.post("/authentication_factors/otp/SMS", Some(&access), json!({})).await, 503);
+    t.outage.set_down(false);
+    want!(t.post("/authentication_factors/otp/SMS", Some(&access), json!({})).await, 204);
+    let verify = "/authentication_factors/otp/SMS/verify";
+    want!(t.post(verify, Some(&access), json!({"verificationCode": "000000"})).await, 409);
+    t.probe.conflict_once("update_user_spending_step_up");
+    want!(t.post(verify, Some(&access), json!({"verificationCode": "123456"})).await, 204);
+    // SMS step-up: the provider down, then a challenge; a wrong code, the right one.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    t.outage.set_down(true);
+    want!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await, 503);
+    t.outage.set_down(false);
+    want!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await, 204);
+    let step = "/stepup/challenges/otp/SMS/verify";
+    want!(t.post(step, Some(&access), json!({"verificationCode": "000000"})).await, 409);
+    want!(t.post(step, Some(&access), json!({"verificationCode": "123456"})).await, 204);
+    // Spent: nothing left to try.
+    want!(t.post(step, Some(&access), json!({"verificationCode": "123456"})).await, 409);
+    // Push step-up: one rejected (its status read first), one undeliverable.
+    let r = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await;
+    let id = token(&r, "id");
+    want!(t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id}"), Some(&access)).await, 200);
+    let reject = format!("/stepup/challenges/push/BIOMETRIC/{id}/reject");
+    want!(t.post(&reject, None, json!({"signature": device.sign(&format!("{id}:reject"))})).await, 204);
+    t.outage.set_down(true);
+    want!(t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await, 503);
+    t.outage.set_down(false);
+    // Password: a wrong old one, then a change (after a step-up).
+    step_up_by_push(t, &access, "BIOMETRIC", &device).await;
+    let update = |old: &str, new: &str| json!({"oldPassword": {"value": old}, "newPassword": {"value": new}});
+    want!(t.post("/passwords/update", Some(&access), update("not it at all", "another long passphrase")).await, 409);
+    t.probe.conflict_once("update_user");
+    let r = t.post("/passwords/update", Some(&access), update(PASSWORD, "another long passphrase")).await;
+    want!(r, 200);
+    let access = t.access_token(&token(&r, "token")).await;
+    // The device removed (after a step-up), and logout.
+    step_up_by_push(t, &access, "BIOMETRIC", &device).await;
+    t.probe.conflict_once("update_user_spending_step_up");
+    want!(t.delete("/authentication_factors/push/BIOMETRIC", Some(&access)).await, 204);
+    want!(t.post("/logout", Some(&access), json!({})).await, 204);
+
+    // Surface 2: a wrong password, then idToken, profile, keys, refresh.
+    t.register(b).await;
+    want!(t.id_login(b, "wrong password!").await, 403);
+    let r = t.id_login(b, PASSWORD).await;
+    let (id_token, refresh) = (token(&r, "idToken"), token(&r, "refreshToken"));
+    want!(t.get("/auth/me", Some(&id_token)).await, 200);
+    want!(t.get("/.well-known/jwks.json", None).await, 200);
+    want!(t.post("/auth/login/refresh", None, json!({"refreshToken": refresh})).await, 200);
+    // SMS method: the provider down, then added (its code goes out); a wrong code, the right one.
+    let phone = json!({"phone": "07400 123456", "country": "GB"});
+    t.outage.set_down(true);
+    want!(t.post("/auth/otp/methods/sms", Some(&id_token), phone.clone()).await, 503);
+    t.outage.set_down(false);
+    t.probe.conflict_once("update_user");
+    want!(t.post("/auth/otp/methods/sms", Some(&id_token), phone).await, 200);
+    let sms = || Some(json!({"channel": "SMS"}));
+    want!(t.with_otp(Method::POST, "/auth/otp/code", &id_token, "000000", sms()).await, 400);
+    t.probe.conflict_once("update_user");
+    want!(t.with_otp(Method::POST, "/auth/otp/code", &id_token, "123456", sms()).await, 200);
+    // A push device for the same account (surface 1, stepped up by SMS), so that the surface-2
+    // changes below are announced to it.
+    let b_access = t.access_token(&token(&t.login(b, PASSWORD).await, "token")).await;
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    want!(t.post("/stepup/challenges/otp/SMS", Some(&b_access), json!({})).await, 204);
+    want!(t.post(step, Some(&b_access), json!({"verificationCode": "123456"})).await, 204);
+    let b_device = Device::new(4);
+    want!(t.post("/authentication_factors/push/BIOMETRIC", Some(&b_access), b_device.enrolment()).await, 200);
+    // The e-mail validated on proof of an SMS code: announced to the device.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    want!(t.get("/auth/otp/code?method=SMS", Some(&id_token)).await, 200);
+    want!(t.with_otp(Method::GET, "/auth/otp/code?method=EMAIL", &id_token, "123456", None).await, 200);
+    want!(
+        t.with_otp(Method::POST, "/auth/otp/code", &id_token, "123456", Some(json!({"channel": "EMAIL"}))).await,
+        200
+    );
+    // TOTP, added on proof of an SMS code (the provider down once), a wrong code, removed.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    t.outage.set_down(true);
+    want!(t.get("/auth/otp/code?method=SMS", Some(&id_token)).await, 503);
+    t.outage.set_down(false);
+    want!(t.get("/auth/otp/code?method=SMS", Some(&id_token)).await, 200);
+    t.probe.conflict_once("update_user");
+    let r = t.with_otp(Method::POST, "/auth/otp/methods/totp", &id_token, "123456", Some(json!({}))).await;
+    want!(r, 200);
+    let secret = totp_rs::Secret::try_from_base32(r.body["totp"]["secret"].as_str().unwrap_or_default());
+    let secret = secret.map(|s| s.as_ref().to_vec()).unwrap_or_default();
+    want!(t.with_otp(Method::DELETE, "/auth/otp/methods/totp", &id_token, "000000", None).await, 400);
+    let code = t.totp_code(&secret, 0);
+    t.probe.conflict_once("update_user");
+    want!(t.with_otp(Method::DELETE, "/auth/otp/methods/totp", &id_token, code, None).await, 200);
+    want!(t.post("/auth/logout", None, json!({"refreshToken": refresh})).await, 204);
+    // E-mail method, on an account with no other: the provider down, a code, wrong, right.
+    let (e_token, _) = t.id_tokens("iam-e@example.com").await;
+    t.outage.set_down(true);
+    want!(t.get("/auth/otp/code?method=EMAIL", Some(&e_token)).await, 503);
+    t.outage.set_down(false);
+    want!(t.get("/auth/otp/code?method=EMAIL", Some(&e_token)).await, 200);
+    let email = || Some(json!({"channel": "EMAIL"}));
+    want!(t.with_otp(Method::POST, "/auth/otp/code", &e_token, "000000", email()).await, 400);
+    want!(t.with_otp(Method::POST, "/auth/otp/code", &e_token, "123456", email()).await, 200);
+
+    // The authorizer, as API Gateway calls it.
+    let raw = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/authorizer.json"));
+    let event: serde_json::Value = serde_json::from_str(&raw.unwrap().replace("<ACCESS_TOKEN>", &b_access)).unwrap();
+    let decided = FUNCTION.scope("authorizer", shared::api::authorizer::decide(&t.app, &event)).await.unwrap();
+    if decided["policyDocument"]["Statement"][0]["Effect"] != "Allow" {
+        off.push(format!("the authorizer refused a live token: {decided}"));
+    }
+    assert!(off.is_empty(), "the flows went differently than planned:\n{}", off.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_function_is_granted_exactly_the_aws_actions_it_uses() {
+    let t = TestApp::build(Backend::Dynamo, Senders::Flaky, |_| {}).await;
+    exercise(&t).await;
+    let mut functions: Vec<&str> = shared::api::routes::routes().iter().map(|r| r.function).collect();
+    functions.push("authorizer");
+    functions.dedup();
+    let needed = needed(&t, &functions);
+    let template = template();
+    let mut problems = Vec::new();
+    for function in functions {
+        let logical = logical_id(function);
+        let need = needed.get(function).cloned().unwrap_or_default();
+        assert!(need.len() > 1 || function == "jwks", "{function} was never exercised");
+        let have = granted(&template, &logical);
+        if std::env::var_os("IAM_PRINT_NEEDED").is_some() {
+            println!("NEEDED {logical} {}", serde_json::to_string(&need).unwrap());
+        }
+        for missing in need.difference(&have) {
+            problems.push(format!("{logical} lacks {missing:?}"));
+        }
+        for unused in have.difference(&need) {
+            problems.push(format!("{logical} is granted {unused:?}, which it never uses"));
+        }
+    }
+    assert!(problems.is_empty(), "template.yaml policies differ from what the functions use:\n{}", problems.join("\n"));
+
+    // The declarations are what the SDK really sends: every method seen on DynamoDB Local
+    // needed exactly the actions it declares.
+    let warm_up = shared::store::DynamoStore::new(
+        integration_tests::dynamodb_client(&integration_tests::dynamodb_endpoint()),
+        "any",
+    );
+    warm_up.warm_up().await;
+    assert!(seen_outside_ports().contains("dynamodb:GetItem"), "the warm-up is one GetItem");
+    let seen = DynamoCallLog::seen();
+    let unseen: Vec<&&str> = ProbeStore::METHODS.iter().filter(|m| !seen.contains_key(*m)).collect();
+    assert!(unseen.is_empty(), "never called on DynamoDB Local: {unseen:?}");
+    for method in ProbeStore::METHODS {
+        let declared: BTreeSet<&str> = shared::store::dynamo::permissions(method).unwrap().iter().copied().collect();
+        assert_eq!(seen[method], declared, "{method}: the actions its requests needed and the ones it declares");
+    }
+}
+
+/// The rotation function may do its four steps on the three key secrets and publish to the
+/// public key secret, nothing else.
+#[test]
+fn the_rotation_function_is_granted_its_steps_on_the_key_secrets() {
+    let mut want = BTreeSet::new();
+    for secret in [Purpose::Session, Purpose::IdToken, Purpose::Data] {
+        for action in iam::ROTATION_STEPS {
+            want.insert(((*action).to_owned(), secret_logical_id(secret).to_owned()));
+        }
+    }
+    want.insert(grant(&iam::ROTATION_PUBLISH));
+    assert_eq!(granted(&template(), "RotateKeysFunction"), want);
+}
+
+fn seen_outside_ports() -> BTreeSet<&'static str> {
+    DynamoCallLog::seen().get("(outside the ports)").cloned().unwrap_or_default()
+}
