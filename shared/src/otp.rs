@@ -1,5 +1,5 @@
 //! One-time codes: generation, keyed hashing, and the rules they live by. Pure: storage and
-//! delivery are elsewhere ([`crate::challenge`]).
+//! delivery are elsewhere ([`crate::app::codes`]).
 
 use crate::crypto;
 

@@ -17,15 +17,12 @@ use serde_json::json;
 use shared::iam::{self, Permission, Resource};
 use shared::keys::Purpose;
 use shared::testing::{DynamoCallLog, FUNCTION, ProbeStore};
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 /// (action, resource as the template writes it).
 type Grant = (String, String);
 
-fn template() -> Yaml {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-    YamlLoader::load_from_str(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
-}
+use integration_tests::template_yaml as template;
 
 fn logical_id(function: &str) -> String {
     function.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect::<String>() + "Function"

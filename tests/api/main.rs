@@ -6,6 +6,7 @@
 mod attack_review;
 mod authorizer_rotation;
 mod budgets;
+mod configuration;
 mod dynamo_faults;
 mod edge;
 mod events;

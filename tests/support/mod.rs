@@ -594,3 +594,10 @@ pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
         })
         .map(|r| r.function)
 }
+
+/// `template.yaml` as data: CloudFormation tags (`!Ref X`, `!GetAtt X.Arn`, `!Sub "..."`) read
+/// as their plain values.
+pub fn template_yaml() -> yaml_rust2::Yaml {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    yaml_rust2::YamlLoader::load_from_str(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
+}
