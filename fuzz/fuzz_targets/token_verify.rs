@@ -11,7 +11,7 @@ use shared::token;
 fn keys() -> &'static KeySet {
     static KEYS: OnceLock<KeySet> = OnceLock::new();
     KEYS.get_or_init(|| {
-        KeySet::from_document(&KeySetDocument { current: generate_generation("fuzz").unwrap(), previous: None }).unwrap()
+        KeySet::from_document(&KeySetDocument { current: generate_generation("fuzz").unwrap(), previous: None, retired: Vec::new() }).unwrap()
     })
 }
 

@@ -13,7 +13,12 @@ use shared::token::{self, IdClaims, SessionClaims, TokenType};
 use shared::{crypto, otp, password, totp};
 
 fn keys() -> KeySet {
-    KeySet::from_document(&KeySetDocument { current: generate_generation("bench").unwrap(), previous: None }).unwrap()
+    KeySet::from_document(&KeySetDocument {
+        current: generate_generation("bench").unwrap(),
+        previous: None,
+        retired: Vec::new(),
+    })
+    .unwrap()
 }
 
 fn benches(c: &mut Criterion) {

@@ -1,6 +1,8 @@
 //! Secrets Manager rotation of the key secrets (one function rotates each of them), in the four
 //! steps: `createSecret` stages a new generation as AWSPENDING, keeping the current one as
-//! `previous` so what was signed or sealed before the rotation still verifies or opens;
+//! `previous` so what was signed or sealed before the rotation still verifies or opens (and,
+//! for the data-key secret, every older generation as `retired`: TOTP secrets sealed under
+//! them stay stored for as long as the account has them);
 //! `setSecret` has nothing to do (no outside system holds the keys); `testSecret` proves the
 //! pending document loads; `finishSecret` moves AWSCURRENT to it. Rotating the idToken key
 //! secret also publishes the public keys of the pending and current generations to the public
@@ -29,6 +31,8 @@ pub struct Rotator {
     client: Client,
     /// (idToken key secret, public key secret): where rotating the first publishes to the second.
     publish: Option<(String, String)>,
+    /// The data-key secret, whose rotations keep every generation.
+    data_secret: Option<String>,
 }
 
 const CURRENT: &str = "AWSCURRENT";
@@ -36,7 +40,13 @@ const PENDING: &str = "AWSPENDING";
 
 impl Rotator {
     pub fn new(client: Client) -> Self {
-        Rotator { client, publish: None }
+        Rotator { client, publish: None, data_secret: None }
+    }
+
+    /// Rotations of `data_secret` keep every older generation (as `retired`).
+    pub fn keeping_data_generations(mut self, data_secret: String) -> Self {
+        self.data_secret = Some(data_secret);
+        self
     }
 
     /// Rotations of `id_token_secret` publish its public keys to `public_secret`.
@@ -49,6 +59,10 @@ impl Rotator {
         let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
         let rotator = Rotator::new(Client::new(&aws));
         let var = |p: Purpose| std::env::var(p.env_var()).ok().filter(|v| !v.is_empty());
+        let rotator = match var(Purpose::Data) {
+            Some(data) => rotator.keeping_data_generations(data),
+            None => rotator,
+        };
         match (var(Purpose::IdToken), var(Purpose::IdTokenPublic)) {
             (Some(private), Some(public)) => rotator.publishing_public_keys(private, public),
             _ => rotator,
@@ -112,7 +126,16 @@ impl Rotator {
     async fn stage(&self, event: &RotationEvent, now: Epoch) -> Result<KeySetDocument, BoxError> {
         let current = self.client.get_secret_value().secret_id(&event.secret_id).version_stage(CURRENT).send().await?;
         let doc = KeySetDocument::parse(current.secret_string().ok_or("the current key secret has no SecretString")?)?;
-        let next = KeySetDocument { current: generate_generation(&format!("k{now}"))?, previous: Some(doc.current) };
+        // Secrets Manager may name the secret by ARN or by name; the template passes the ARN
+        // (`!Ref`) to both, as it does to every function.
+        let keep = self.data_secret.as_deref() == Some(event.secret_id.as_str());
+        let retired = if keep { doc.previous.into_iter().chain(doc.retired).collect() } else { Vec::new() };
+        let next = KeySetDocument {
+            // Unique even for two rotations within a second: a ring finds keys by kid.
+            current: generate_generation(&format!("k{now}-{}", &crate::crypto::random_token_id()?[..6]))?,
+            previous: Some(doc.current),
+            retired,
+        };
         self.client
             .put_secret_value()
             .secret_id(&event.secret_id)

@@ -215,7 +215,12 @@ mod tests {
     use crate::keys::{KeySetDocument, generate_generation};
 
     fn set(kid: &str) -> KeySet {
-        KeySet::from_document(&KeySetDocument { current: generate_generation(kid).unwrap(), previous: None }).unwrap()
+        KeySet::from_document(&KeySetDocument {
+            current: generate_generation(kid).unwrap(),
+            previous: None,
+            retired: Vec::new(),
+        })
+        .unwrap()
     }
 
     fn claims(typ: TokenType) -> SessionClaims {
@@ -271,11 +276,14 @@ mod tests {
     #[test]
     fn a_previous_generation_still_verifies_after_rotation() {
         let old = generate_generation("old").unwrap();
-        let before = KeySet::from_document(&KeySetDocument { current: old.clone(), previous: None }).unwrap();
+        let before =
+            KeySet::from_document(&KeySetDocument { current: old.clone(), previous: None, retired: Vec::new() })
+                .unwrap();
         let token = issue_session_token(&before, &claims(TokenType::Auth)).unwrap();
         let after = KeySet::from_document(&KeySetDocument {
             current: generate_generation("new").unwrap(),
             previous: Some(old),
+            retired: Vec::new(),
         })
         .unwrap();
         assert!(verify_session_token(&after, &token, 1500).is_ok());

@@ -263,8 +263,11 @@ async fn secrets_manager_unreachable_at_cold_start_fails_clearly_then_recovers()
     };
     let err = cold_start().await.err().expect("no secret yet: start-up must fail");
     assert!(err.to_string().contains("loading signing keys"), "{err}");
-    let doc =
-        shared::keys::KeySetDocument { current: shared::keys::generate_generation("k1").unwrap(), previous: None };
+    let doc = shared::keys::KeySetDocument {
+        current: shared::keys::generate_generation("k1").unwrap(),
+        previous: None,
+        retired: Vec::new(),
+    };
     client.create_secret().name(&secret_id).secret_string(serde_json::to_string(&doc).unwrap()).send().await.unwrap();
     let app = cold_start().await.expect("the next cold start recovers");
     assert_eq!(app.keys().session().unwrap().current.kid, "k1");

@@ -12,6 +12,7 @@ mod edge;
 mod events;
 mod hardening;
 mod iam;
+mod key_lifecycle;
 mod store_contract;
 mod surface1;
 mod surface1_slice;

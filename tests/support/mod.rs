@@ -168,6 +168,34 @@ impl TestApp {
         TestApp { app, clock, sms, push, email, probe, keys, outage, senders, router }
     }
 
+    /// Another instance of the same service (a second warm Lambda instance, or a cold start):
+    /// the same store, clock and senders, its keys from `source`.
+    pub async fn instance(&self, source: Arc<dyn shared::keys::KeySource>) -> TestApp {
+        let keys = Arc::new(CountingKeys::new(source));
+        let adapters = Adapters {
+            clock: self.clock.clone(),
+            store: self.probe.clone(),
+            sms: self.senders.clone(),
+            push: self.senders.clone(),
+            email: self.senders.clone(),
+            keys: keys.clone(),
+        };
+        let app = Arc::new(App::new(self.app.config.clone(), adapters).await.unwrap());
+        let router = shared::api::local::router(Arc::clone(&app));
+        TestApp {
+            app,
+            clock: self.clock.clone(),
+            sms: self.sms.clone(),
+            push: self.push.clone(),
+            email: self.email.clone(),
+            probe: self.probe.clone(),
+            keys,
+            outage: self.outage.clone(),
+            senders: self.senders.clone(),
+            router,
+        }
+    }
+
     /// Calls the router, inside [`shared::testing::FUNCTION`] naming the function the request
     /// is routed to, so the store, senders and keys note what each function used.
     pub async fn call(&self, req: Request) -> Reply {

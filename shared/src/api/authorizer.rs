@@ -15,6 +15,7 @@ use crate::token::TokenType;
 /// The authorizer's answer to one event (`{"headers", "methodArn", ...}`). `Err` only when a
 /// dependency is down: API Gateway then answers 500 rather than a wrong 403.
 pub async fn decide(app: &App, event: &Value) -> Result<Value, BoxError> {
+    app.refresh_keys_if_stale().await;
     let method_arn = event.get("methodArn").and_then(Value::as_str).unwrap_or("*");
     let token = event
         .get("headers")

@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::api::error::ApiError;
-use crate::api::extract::{MAX_BODY_BYTES, REQUEST_REF};
+use crate::api::extract::{AppState, MAX_BODY_BYTES, REQUEST_REF};
 
 /// What the transport accepts at all; the JSON extractors accept far less ([`MAX_BODY_BYTES`]),
 /// after the route's own checks (a caller, a budget) have run.
@@ -133,5 +133,16 @@ pub async fn as_before(req: Request, next: axum::middleware::Next) -> Response {
         record_operation("route");
         return crate::api::surface1::error::render(&ApiError::NoRoute);
     }
+    next.run(req).await
+}
+
+/// Before a route runs: a warm instance's keys are reloaded once they are
+/// [`crate::app::KEY_MAX_AGE_SECS`] old ([`crate::App::refresh_keys_if_stale`]).
+pub async fn fresh_keys(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    app.refresh_keys_if_stale().await;
     next.run(req).await
 }

@@ -205,6 +205,7 @@ pub fn router<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>) ->
         router = router.route(route.path, endpoint);
     }
     let router = router
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), layers::fresh_keys))
         .route_layer(axum::middleware::from_fn(layers::as_before))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)

@@ -33,13 +33,15 @@ pub async fn send_code(
     let code = otp::generate(app.config.sandbox)?;
     let purpose_key = purpose.key();
     let keys = app.keys();
+    let data = &keys.data()?.current;
     let challenge = CodeChallenge {
         user_id: user_id.to_owned(),
         purpose: purpose_key.clone(),
-        code_hash: otp::hash(&keys.data()?.current.data, user_id, &purpose_key, &code),
+        code_hash: otp::hash(&data.data, user_id, &purpose_key, &code),
         created_at: now,
         expires_at: now + otp::CODE_TTL_SECS,
         attempts: 0,
+        key_id: Some(data.kid.clone()),
     };
     match app.store.put_code(&challenge, otp::RESEND_COOLDOWN_SECS, now).await {
         Ok(()) => {}
@@ -140,9 +142,8 @@ pub async fn check_code(
     };
     let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), email, stored, now).await?;
     // A malformed code is a wrong try like any other: "!" is the hash of nothing.
-    let keys = app.keys();
     let hash = match otp::normalize(typed) {
-        Some(code) => otp::hash(&keys.data()?.current.data, user_id, &purpose_key, &code),
+        Some(code) => otp::hash(&hashing_key(app, spent.key_id.as_deref()).await?, user_id, &purpose_key, &code),
         None => "!".to_owned(),
     };
     #[cfg(feature = "test-util")]
@@ -161,4 +162,19 @@ pub async fn check_code(
             Ok(()) => Ok(wrong),
         },
     }
+}
+
+/// The data key a challenge's code was hashed under: the generation it names (an instance that
+/// has not loaded that generation yet, because another rotated past it since its cold start,
+/// reloads its keys), or the current one for a challenge that names none.
+async fn hashing_key(app: &App, kid: Option<&str>) -> Result<Vec<u8>, DomainError> {
+    let keys = app.keys();
+    let ring = keys.data()?;
+    let Some(kid) = kid else { return Ok(ring.current.data.clone()) };
+    if let Some(key) = ring.by_kid(kid) {
+        return Ok(key.data.clone());
+    }
+    let unknown = || DomainError::internal("a one-time code hashed under a data key this instance cannot load");
+    let fresh = app.reload_keys_if_due().await.ok_or_else(unknown)?;
+    fresh.data()?.by_kid(kid).map(|k| k.data.clone()).ok_or_else(unknown)
 }

@@ -35,7 +35,7 @@ pub mod sms_step_up;
 mod state;
 pub mod totp_check;
 
-pub use state::{Adapters, App, KEY_RELOAD_INTERVAL_SECS};
+pub use state::{Adapters, App, KEY_MAX_AGE_SECS, KEY_RELOAD_INTERVAL_SECS};
 
 /// What the edge knows of a request besides its body: its reference (in every log line), the
 /// caller's address (for per-IP budgets) and user agent (recorded with logins and push

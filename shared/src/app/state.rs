@@ -22,6 +22,8 @@ pub struct App {
     key_source: Arc<dyn KeySource>,
     keys: RwLock<Arc<KeySet>>,
     last_reload: Mutex<Option<Epoch>>,
+    /// When the keys held were loaded (or a reload of them last began).
+    loaded_at: Mutex<Epoch>,
 }
 
 /// The ports an app is built from.
@@ -39,6 +41,7 @@ impl App {
     pub async fn new(config: Config, parts: Adapters) -> Result<Self, BoxError> {
         let Adapters { clock, store, sms, push, email, keys: key_source } = parts;
         let keys = key_source.load().await.map_err(|e| format!("loading signing keys: {e}"))?;
+        let loaded_at = Mutex::new(clock.now());
         Ok(App {
             config,
             clock,
@@ -49,6 +52,7 @@ impl App {
             key_source,
             keys: RwLock::new(Arc::new(keys)),
             last_reload: Mutex::new(None),
+            loaded_at,
         })
     }
 
@@ -63,10 +67,32 @@ impl App {
         }
     }
 
+    /// Reloads the keys once they are [`KEY_MAX_AGE_SECS`] old, before a request uses them:
+    /// a rotation reaches a warm instance within that time (the JWKS serves the new public key,
+    /// a signer signs with the new generation), not at its next cold start. One request of
+    /// many reloads; the others, and all of them if the reload fails (logged), go on with the
+    /// keys held.
+    pub async fn refresh_keys_if_stale(&self) {
+        let now = self.now();
+        {
+            let Ok(mut at) = self.loaded_at.lock() else { return };
+            if now - *at < KEY_MAX_AGE_SECS {
+                return;
+            }
+            *at = now;
+        }
+        if let Err(e) = self.reload_keys().await {
+            tracing::warn!(error = %e, "refreshing the keys failed; the ones held stay in use");
+        }
+    }
+
     /// Reloads the key set, after a token named a key this instance does not know (a rotation
     /// happened since cold start). Returns the fresh set.
     pub async fn reload_keys(&self) -> Result<Arc<KeySet>, BoxError> {
         let fresh = Arc::new(self.key_source.load().await?);
+        if let Ok(mut at) = self.loaded_at.lock() {
+            *at = self.now();
+        }
         match self.keys.write() {
             Ok(mut k) => *k = Arc::clone(&fresh),
             Err(poisoned) => *poisoned.into_inner() = Arc::clone(&fresh),
@@ -98,3 +124,7 @@ impl App {
 
 /// The shortest time between two key reloads triggered by unknown key ids.
 pub const KEY_RELOAD_INTERVAL_SECS: i64 = 60;
+
+/// How long a warm instance uses its keys before it reloads them: the JWKS's `max-age` too,
+/// so a verifier that caches the key set is at most twice this behind a rotation.
+pub const KEY_MAX_AGE_SECS: i64 = 300;

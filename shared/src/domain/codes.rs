@@ -17,6 +17,11 @@ pub struct CodeChallenge {
     pub created_at: Epoch,
     pub expires_at: Epoch,
     pub attempts: u32,
+    /// The data-key generation the code was hashed under, so that an instance on the next
+    /// generation still checks it; `None` in challenges stored before they named it (hashed
+    /// under the then-current key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 /// How checking a one-time code went.
@@ -73,6 +78,7 @@ mod tests {
             code_hash: "right".into(),
             created_at: 0,
             expires_at: 300,
+            key_id: None,
             attempts,
         }
     }

@@ -31,13 +31,19 @@ impl std::fmt::Debug for KeyGeneration {
     }
 }
 
-/// A key secret's JSON: `{"current": {"kid", "seed"}, "previous": {"kid", "seed"} | null}`, or a
-/// bare `{"kid", "seed"}` (a secret that has never been rotated).
+/// A key secret's JSON: `{"current": {"kid", "seed"}, "previous": {"kid", "seed"} | null,
+/// "retired": [...]}`, or a bare `{"kid", "seed"}` (a secret that has never been rotated).
+/// `retired` holds the generations before `previous`, newest first, and only in the data-key
+/// secret: what was sealed at rest under them (TOTP secrets) must open for as long as it is
+/// stored, however many rotations later. Signing keys keep no retired generations: a token
+/// lives minutes or days, and an old signing key kept would only be one more to leak.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeySetDocument {
     pub current: KeyGeneration,
     #[serde(default)]
     pub previous: Option<KeyGeneration>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<KeyGeneration>,
 }
 
 impl KeySetDocument {
@@ -47,7 +53,7 @@ impl KeySetDocument {
         }
         let bare: KeyGeneration = serde_json::from_str(json)
             .map_err(|_| "the key secret is neither {\"current\", \"previous\"} nor {\"kid\", \"seed\"}")?;
-        Ok(KeySetDocument { current: bare, previous: None })
+        Ok(KeySetDocument { current: bare, previous: None, retired: Vec::new() })
     }
 
     fn generations(&self) -> impl Iterator<Item = &KeyGeneration> {
@@ -142,11 +148,13 @@ impl std::fmt::Debug for PublicKey {
     }
 }
 
-/// The current generation of one purpose and, after a rotation, the previous one.
+/// The current generation of one purpose and, after a rotation, the previous one; for the
+/// data key, every older generation too (`retired`, newest first).
 #[derive(Debug)]
 pub struct Ring<K> {
     pub current: K,
     pub previous: Option<K>,
+    pub retired: Vec<K>,
 }
 
 pub trait Generation {
@@ -161,15 +169,21 @@ generation!(SessionKeys, IdTokenKeys, DataKeys);
 impl<K: Generation> Ring<K> {
     /// Every generation, current first.
     pub fn generations(&self) -> impl Iterator<Item = &K> {
-        std::iter::once(&self.current).chain(self.previous.iter())
+        std::iter::once(&self.current).chain(self.previous.iter()).chain(self.retired.iter())
     }
 
     pub fn by_kid(&self, kid: &str) -> Option<&K> {
         self.generations().find(|k| k.kid() == kid)
     }
 
-    fn derive(doc: &KeySetDocument, one: fn(&KeyGeneration) -> Result<K, BoxError>) -> Result<Self, BoxError> {
-        Ok(Ring { current: one(&doc.current)?, previous: doc.previous.as_ref().map(one).transpose()? })
+    /// The ring of a document; its retired generations only when `keep_retired`.
+    fn derive(
+        doc: &KeySetDocument,
+        one: fn(&KeyGeneration) -> Result<K, BoxError>,
+        keep_retired: bool,
+    ) -> Result<Self, BoxError> {
+        let retired = if keep_retired { doc.retired.iter().map(one).collect::<Result<_, _>>()? } else { Vec::new() };
+        Ok(Ring { current: one(&doc.current)?, previous: doc.previous.as_ref().map(one).transpose()?, retired })
     }
 }
 
@@ -223,13 +237,13 @@ impl KeySet {
     /// also means holding its public keys.
     pub fn add(&mut self, purpose: Purpose, doc: &KeySetDocument) -> Result<(), BoxError> {
         match purpose {
-            Purpose::Session => self.session = Some(Ring::derive(doc, derive_session)?),
+            Purpose::Session => self.session = Some(Ring::derive(doc, derive_session, false)?),
             Purpose::IdToken => {
-                self.id_token = Some(Ring::derive(doc, derive_id_token)?);
+                self.id_token = Some(Ring::derive(doc, derive_id_token, false)?);
                 self.add_public(PublicKeysDocument::of(doc)?);
             }
             Purpose::IdTokenPublic => self.add_public(PublicKeysDocument::of(doc)?),
-            Purpose::Data => self.data = Some(Ring::derive(doc, derive_data)?),
+            Purpose::Data => self.data = Some(Ring::derive(doc, derive_data, true)?),
         }
         Ok(())
     }
@@ -373,6 +387,7 @@ mod tests {
         KeySetDocument {
             current: generate_generation(kid).unwrap(),
             previous: previous.map(|p| generate_generation(p).unwrap()),
+            retired: Vec::new(),
         }
     }
 

@@ -19,7 +19,7 @@ pub struct EphemeralKeys(KeySetDocument);
 impl EphemeralKeys {
     pub fn generate() -> Result<Self, BoxError> {
         let kid = format!("local-{}", &crypto::random_token_id()?[..8]);
-        Ok(EphemeralKeys(KeySetDocument { current: generate_generation(&kid)?, previous: None }))
+        Ok(EphemeralKeys(KeySetDocument { current: generate_generation(&kid)?, previous: None, retired: Vec::new() }))
     }
 }
 
