@@ -3,8 +3,9 @@
 //! (Ed25519), the idToken *public* keys (for verifiers and the JWKS), and the data key (TOTP
 //! secrets at rest, one-time-code hashes). In AWS each purpose is its own Secrets Manager
 //! secret, rotated on its own, and a function's policy names only the secrets it reads. A ring
-//! holds the current generation and, after a rotation, the previous one, so what was signed or
-//! sealed just before a rotation still verifies or opens.
+//! holds the current generation and, after a rotation, the previous one, so what was signed
+//! just before a rotation still verifies; the data key's ring holds every generation, so what
+//! was sealed at rest opens however many rotations later.
 
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
