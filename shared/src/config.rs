@@ -134,6 +134,10 @@ impl Config {
             bench_hello: boolean(env, "AUTH_BENCH_HELLO", false)?,
             sms_countries: countries(env, "AUTH_SMS_COUNTRIES")?,
         };
+        // An authenticator app's label is `issuer:account`: a colon would break every enrolment.
+        if config.totp_issuer.contains(':') || config.totp_issuer.len() > 64 {
+            return Err(ConfigError { name: "AUTH_TOTP_ISSUER", problem: "1 to 64 characters, no `:`".into() });
+        }
         if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
             return Err(ConfigError { name: "TABLE_NAME", problem: "required when AUTH_STORE=dynamodb".into() });
         }

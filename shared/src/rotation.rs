@@ -128,7 +128,9 @@ impl Rotator {
         let doc = KeySetDocument::parse(current.secret_string().ok_or("the current key secret has no SecretString")?)?;
         // Secrets Manager may name the secret by ARN or by name; the template passes the ARN
         // (`!Ref`) to both, as it does to every function.
-        let keep = self.data_secret.as_deref() == Some(event.secret_id.as_str());
+        // A document that already keeps retired generations goes on keeping them whatever the
+        // configuration says: dropping them would lose every secret sealed under them.
+        let keep = self.data_secret.as_deref() == Some(event.secret_id.as_str()) || !doc.retired.is_empty();
         let retired = if keep { doc.previous.into_iter().chain(doc.retired).collect() } else { Vec::new() };
         let next = KeySetDocument {
             // Unique even for two rotations within a second: a ring finds keys by kid.
@@ -148,8 +150,20 @@ impl Rotator {
         Ok(next)
     }
 
+    /// The pending document loads, and a data-key document lost no generation.
     async fn test(&self, event: &RotationEvent) -> Result<(), BoxError> {
-        KeySet::from_json(&self.pending(event).await?)?;
+        let pending = KeySetDocument::parse(&self.pending(event).await?)?;
+        KeySet::from_document(&pending)?;
+        if !pending.retired.is_empty() || self.data_secret.as_deref() == Some(event.secret_id.as_str()) {
+            let current =
+                self.client.get_secret_value().secret_id(&event.secret_id).version_stage(CURRENT).send().await?;
+            let current =
+                KeySetDocument::parse(current.secret_string().ok_or("the current key secret has no SecretString")?)?;
+            let kept: Vec<&str> = pending.generations().map(|g| g.kid.as_str()).collect();
+            if let Some(lost) = current.generations().find(|g| !kept.contains(&g.kid.as_str())) {
+                return Err(format!("the pending data keys lost generation {}", lost.kid).into());
+            }
+        }
         Ok(())
     }
 

@@ -192,6 +192,9 @@ async fn exercise(t: &TestApp) {
     let device = Device::new(3);
     t.probe.conflict_once("update_user");
     want!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await, 200);
+    // A second device, on the other push channel: announced to the first.
+    step_up_by_push(t, &access, "BIOMETRIC", &device).await;
+    want!(t.post("/authentication_factors/push/AUTHY", Some(&access), Device::new(5).enrolment()).await, 200);
     // SMS factor: the provider down, then enrolled; a wrong code, the right one.
     step_up_by_push(t, &access, "BIOMETRIC", &device).await;
     t.outage.set_down(true);

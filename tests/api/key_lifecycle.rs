@@ -121,10 +121,30 @@ async fn a_code_sent_on_one_generation_verifies_on_an_instance_of_the_next() {
     assert_eq!(r.body["hasValidatedEmail"], true);
     // And the other way: a code hashed by the new generation, checked by a warm instance
     // that has not loaded it yet, which reloads its keys.
+    // Even after a token with a made-up key id has spent the old instance's token-triggered
+    // reload (attack review of issue 12): a stored key id is not a client's to choose.
     let (id_token, _) = new.id_tokens("code2@example.com").await;
     assert_eq!(new.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
+    let forged = "eyJhbGciOiJIUzI1NiIsImtpZCI6Ing6YXV0aCJ9.e30.c2ln";
+    assert_eq!(old.get("/identities", Some(forged)).await.status, 401);
     let r = old.with_otp(Method::POST, "/auth/otp/code", &id_token, "123456", Some(json!({"channel": "EMAIL"}))).await;
     assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_totp_secret_sealed_by_a_newer_instance_verifies_on_a_warm_older_one() {
+    let s = Secrets::new().await;
+    let base = TestApp::new(Backend::Memory).await;
+    let warm = base.instance(s.keys(&ALL)).await;
+    let (id_token, _) = warm.id_tokens("newer@example.com").await;
+    s.rotate(&s.data, 1).await;
+    let newer = base.instance(s.keys(&ALL)).await;
+    let secret = newer.add_totp(&id_token).await;
+    let code = warm.totp_code(&secret, 0);
+    let r = warm.with_otp(Method::POST, "/auth/otp/code", &id_token, code, Some(json!({"channel": "TOTP"}))).await;
+    assert_eq!(r.status, 200, "the warm instance loads the newer key: {}", r.body);
+    let me = warm.get("/auth/me", Some(&id_token)).await;
+    assert_eq!(me.body["hasValidatedSecret"], true, "{}", me.body);
 }
 
 /// The key ids the JWKS serves, checking its cache period is the keys' reload period.

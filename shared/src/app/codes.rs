@@ -123,8 +123,10 @@ fn purpose_kind(p: &CodePurpose) -> &'static str {
 /// challenge is spent in one atomic write and one attempt of the account's lockout reserved,
 /// and only then are the hashes compared. A right code consumes the challenge (exactly once)
 /// and clears the lockout counter; a wrong one stays counted, and the one that reaches the
-/// threshold answers 423. Codes are hashed under the current data key: one in flight across a
-/// key rotation fails, and the user asks for another.
+/// threshold answers 423. A code is checked under the data-key generation it was hashed with,
+/// found before any attempt is reserved: an instance that does not hold it yet reloads its
+/// keys, and if it still cannot (Secrets Manager unreachable) answers 503 having counted no
+/// attempt against the account (the challenge's try is spent).
 pub async fn check_code(
     app: &App,
     user_id: &str,
@@ -140,10 +142,11 @@ pub async fn check_code(
         let challenge = app.store.get_code(user_id, &purpose_key).await?;
         return Ok(codes::unspendable(challenge.as_ref(), now, otp::MAX_ATTEMPTS));
     };
+    let key = hashing_key(app, spent.key_id.as_deref()).await?;
     let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), email, stored, now).await?;
     // A malformed code is a wrong try like any other: "!" is the hash of nothing.
     let hash = match otp::normalize(typed) {
-        Some(code) => otp::hash(&hashing_key(app, spent.key_id.as_deref()).await?, user_id, &purpose_key, &code),
+        Some(code) => otp::hash(&key, user_id, &purpose_key, &code),
         None => "!".to_owned(),
     };
     #[cfg(feature = "test-util")]
@@ -164,17 +167,11 @@ pub async fn check_code(
     }
 }
 
-/// The data key a challenge's code was hashed under: the generation it names (an instance that
-/// has not loaded that generation yet, because another rotated past it since its cold start,
-/// reloads its keys), or the current one for a challenge that names none.
+/// The data key a challenge's code was hashed under: the generation it names, or the current
+/// one for a challenge that names none ([`App::data_keys_with`] reloads an instance that does
+/// not hold it yet).
 async fn hashing_key(app: &App, kid: Option<&str>) -> Result<Vec<u8>, DomainError> {
-    let keys = app.keys();
-    let ring = keys.data()?;
-    let Some(kid) = kid else { return Ok(ring.current.data.clone()) };
-    if let Some(key) = ring.by_kid(kid) {
-        return Ok(key.data.clone());
-    }
-    let unknown = || DomainError::internal("a one-time code hashed under a data key this instance cannot load");
-    let fresh = app.reload_keys_if_due().await.ok_or_else(unknown)?;
-    fresh.data()?.by_kid(kid).map(|k| k.data.clone()).ok_or_else(unknown)
+    let Some(kid) = kid else { return Ok(app.keys().data()?.current.data.clone()) };
+    let keys = app.data_keys_with(kid).await?;
+    keys.data()?.by_kid(kid).map(|k| k.data.clone()).ok_or_else(|| DomainError::internal("a data key vanished"))
 }

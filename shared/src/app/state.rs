@@ -86,10 +86,33 @@ impl App {
         }
     }
 
+    /// The keys, holding the data-key generation `kid` that something this service stored names
+    /// (a sealed TOTP secret, a code's hash): reloaded first when this instance does not hold it
+    /// yet (another instance has rotated past it since this one loaded). Not rate-limited as
+    /// token-triggered reloads are: no client chooses a stored kid, and once reloaded the
+    /// instance holds it. 503 while it cannot be loaded, before anything is counted.
+    pub async fn data_keys_with(&self, kid: &str) -> Result<Arc<KeySet>, crate::domain::error::DomainError> {
+        let holds = |keys: &KeySet| keys.data().is_ok_and(|ring| ring.by_kid(kid).is_some());
+        let keys = self.keys();
+        if holds(&keys) {
+            return Ok(keys);
+        }
+        let unavailable = |source: BoxError| crate::domain::error::DomainError::Unavailable { retry_after: 1, source };
+        let fresh = self.reload_keys().await.map_err(unavailable)?;
+        if holds(&fresh) {
+            Ok(fresh)
+        } else {
+            Err(unavailable(format!("data key generation {kid} is not loadable").into()))
+        }
+    }
+
     /// Reloads the key set, after a token named a key this instance does not know (a rotation
-    /// happened since cold start). Returns the fresh set.
+    /// happened since cold start). Returns the fresh set. Gives up after
+    /// [`KEY_LOAD_TIMEOUT_SECS`]: a request waits no longer than that for Secrets Manager.
     pub async fn reload_keys(&self) -> Result<Arc<KeySet>, BoxError> {
-        let fresh = Arc::new(self.key_source.load().await?);
+        let load = self.key_source.load();
+        let loaded = tokio::time::timeout(std::time::Duration::from_secs(KEY_LOAD_TIMEOUT_SECS), load).await;
+        let fresh = Arc::new(loaded.map_err(|_| "loading the keys timed out")??);
         if let Ok(mut at) = self.loaded_at.lock() {
             *at = self.now();
         }
@@ -121,6 +144,9 @@ impl App {
         }
     }
 }
+
+/// How long a reload of the keys may take before the request goes on without it.
+pub const KEY_LOAD_TIMEOUT_SECS: u64 = 2;
 
 /// The shortest time between two key reloads triggered by unknown key ids.
 pub const KEY_RELOAD_INTERVAL_SECS: i64 = 60;

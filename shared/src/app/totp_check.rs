@@ -21,11 +21,16 @@ where
     let (user, stored) = app.store.load_login(email, now).await?;
     crate::app::lockout::refuse_if_locked(&stored, now)?;
     let user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
+    // The key the secret is sealed under, before anything is charged or counted: an instance
+    // that does not hold it yet (enrolled on one that has rotated since) reloads, or answers 503.
+    let keys = match user.mfa.totp.as_ref() {
+        Some(t) => app.data_keys_with(&t.kid).await?,
+        None => app.keys(),
+    };
     crate::app::limits::totp_budget(app, &user.user_id).await?;
     let reserved =
         crate::app::lockout::reserve(app.store.as_ref(), crate::app::lockout::policy(&app.config), email, stored, now)
             .await?;
-    let keys = app.keys();
     let result = update_user_with(app, email, |u| {
         let user_id = u.user_id.clone();
         let t = u.mfa.totp.as_mut().ok_or(crate::domain::error::Rule::TotpSecretNotConfigured)?;

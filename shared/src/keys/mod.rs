@@ -57,8 +57,9 @@ impl KeySetDocument {
         Ok(KeySetDocument { current: bare, previous: None, retired: Vec::new() })
     }
 
-    fn generations(&self) -> impl Iterator<Item = &KeyGeneration> {
-        std::iter::once(&self.current).chain(self.previous.iter())
+    /// Every generation the document holds, current first.
+    pub fn generations(&self) -> impl Iterator<Item = &KeyGeneration> {
+        std::iter::once(&self.current).chain(self.previous.iter()).chain(self.retired.iter())
     }
 }
 
