@@ -6,6 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/auth-target}
 trap 'scripts/test-services.sh stop' EXIT INT TERM
+
 env_lines=$(scripts/test-services.sh start) || { echo "could not start the test services" >&2; exit 1; }
 eval "$env_lines"
 scripts/check-template.sh || exit 1
@@ -19,11 +20,10 @@ if [ "$status" -eq 0 ]; then
   [ "$st" -eq 0 ] && echo "test result: ok. 1 passed; 0 failed; 0 ignored (schemathesis contract run)" >>"$log" \
     || { echo "test result: FAILED. 0 passed; 1 failed; 0 ignored (schemathesis contract run)" >>"$log"; status=1; }
 fi
-# The Lambda binaries as deployed (each built alone, with its own features) answering their
-# events under a fake Lambda Runtime API, against DynamoDB Local and moto. Last: it stops the
-# test services when done.
+# Every Lambda binary as deployed, under cargo-lambda's Lambda emulator, answering its events with
+# the environment and policy template.yaml gives it, against DynamoDB Local and moto.
 if [ "$status" -eq 0 ]; then
-  COLD_START_PROFILE=debug COLD_START_RUNS=1 python3 scripts/cold-start.py --check jwks register 2>&1 | tee -a "$log" | tail -n 4
+  python3 scripts/lambda-emulator.py 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 # One closing line for the whole run, summed over every test binary.
