@@ -19,6 +19,9 @@ panics, when it logs an ERROR line, or when a call is outside its policy; its lo
 
 Usage: scripts/lambda-emulator.py   (uses $AUTH_TEST_DYNAMODB_ENDPOINT and $AUTH_TEST_MOTO_ENDPOINT
 when set, as in `make test`; otherwise starts the test services itself and stops them after).
+       scripts/lambda-emulator.py --write-env-json   (writes events/env.json, each function's
+environment for `sam local invoke --env-vars`, from template.yaml, resolved the same way but for
+DynamoDB Local on the Docker host, table `auth` and key secrets named `auth-local-*`).
 """
 import os
 import subprocess
@@ -672,7 +675,22 @@ def check_after(emu, stack, recorder, binary):
             raise Failure(binary, f"it called {action} on {resource} ({detail}), which {logical}'s policy in template.yaml does not allow")
 
 
+def write_env_json():
+    names = {"SessionKeys": "auth-local-session-keys", "IdTokenKeys": "auth-local-id-token-keys",
+             "IdTokenPublicKeys": "auth-local-id-token-public-keys", "DataKeys": "auth-local-data-keys"}
+    stack = Stack("auth", names)
+    stack.params["LocalDynamoDbEndpoint"] = "http://host.docker.internal:8000"
+    out = {}
+    for binary in sorted(stack.functions, key=lambda b: stack.functions[b][0]):
+        out[stack.functions[binary][0]] = dict(sorted(stack.environment(binary).items()))
+    with open(os.path.join(ROOT, "events", "env.json"), "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+
+
 def main():
+    if sys.argv[1:] == ["--write-env-json"]:
+        return write_env_json()
     started = time.time()
     print("lambda emulator: building the functions (debug, each with the features it is deployed with) ...", file=sys.stderr)
     subprocess.run(["cargo", "build", "-q", "--locked", "--workspace", "--bins", "--exclude", "local-api",
