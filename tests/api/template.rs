@@ -46,12 +46,7 @@ fn template_packages_events_and_routes_agree() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n != "local-api")
         .collect();
-    // events/env.json holds the functions' environments for sam local, not an event.
-    let events: BTreeSet<String> = std::fs::read_dir(root().join("events"))
-        .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_str().unwrap().to_owned())
-        .filter(|n| n != "env")
-        .collect();
+    let events: BTreeSet<String> = integration_tests::event_files().into_iter().map(|(name, _)| name).collect();
     let http_functions: BTreeSet<String> = functions.iter().filter(|f| !f.2.is_empty()).map(|f| f.1.clone()).collect();
     assert_eq!(from_template, packages, "template.yaml functions vs functions/ packages");
     assert_eq!(http_functions, from_routes, "template.yaml API functions vs router");
