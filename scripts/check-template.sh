@@ -3,19 +3,39 @@
 # from a git-ignored virtualenv that this script creates the first time (all work offline).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv="$root/.tools/sam"
-if [ ! -x "$venv/bin/sam" ] || [ ! -x "$venv/bin/cfn-lint" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'aws-sam-cli>=1.140' 'cfn-lint>=1.20' >&2
-fi
-export SAM_CLI_TELEMETRY=0
-"$venv/bin/sam" validate --lint --region us-east-1 --template-file "$root/template.yaml"
-"$venv/bin/cfn-lint" "$root/template.yaml"
+# The SAM CLI and cfn-lint come pinned from scripts/sam.sh's virtualenv.
+"$root/scripts/sam.sh" validate --lint --region us-east-1 --template-file "$root/template.yaml"
+"$root/scripts/sam.sh" cfn-lint "$root/template.yaml"
+# events/env.json as `sam local invoke --env-vars` reads it, through the SAM CLI's own code (sam
+# local itself needs Docker): every function must get every value the file gives it, so that no
+# variable is silently dropped for want of a declaration in template.yaml.
+(cd "$root" && "$root/.tools/sam/bin/python" - <<'PY'
+import json, sys
+from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
+from samcli.lib.providers.sam_function_provider import SamFunctionProvider
+from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+
+wanted = json.load(open("events/env.json"))
+stacks, _ = SamLocalStackProvider.get_stacks("template.yaml")
+runner = LocalLambdaRunner.__new__(LocalLambdaRunner)  # only its env-vars logic is used
+runner.env_vars_values, runner.get_aws_creds, runner.is_debugging = wanted, (lambda: {}), (lambda: False)
+problems = []
+for function in SamFunctionProvider(stacks).get_all():
+    given = wanted.get(function.name)
+    if given is None:
+        problems.append(f"{function.name}: not in events/env.json")
+        continue
+    env = runner._make_env_vars(function).resolve()
+    problems += [f"{function.name}: {k} is not passed (sam local passes declared variables only)" for k, v in given.items() if env.get(k) != v]
+if problems:
+    sys.exit("events/env.json:\n  " + "\n  ".join(problems))
+PY
+)
 lint="$root/.tools/lint"
 # Its own virtualenv: it needs a newer click than the SAM CLI pins.
 if [ ! -x "$lint/bin/check-jsonschema" ]; then
   python3 -m venv "$lint"
-  "$lint/bin/pip" install -q 'check-jsonschema>=0.29' >&2
+  "$lint/bin/pip" install -q 'check-jsonschema==0.39.0' >&2
 fi
 "$lint/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$root/.github/workflows/deploy.yml"
-echo "template.yaml: sam validate --lint and cfn-lint passed; deploy workflow: valid against the GitHub workflow schema"
+echo "template.yaml: sam validate --lint and cfn-lint passed; events/env.json: every value reaches its function under sam local; deploy workflow: valid against the GitHub workflow schema"

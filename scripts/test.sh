@@ -6,6 +6,22 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/auth-target}
 trap 'scripts/test-services.sh stop' EXIT INT TERM
+
+# local-api on a free port, scripts/smoke.sh against it, local-api stopped whatever happened.
+smoke_local() (
+  cargo build -q --locked -p local-api || exit 1
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  out=$(mktemp)
+  AUTH_STORE=memory PORT=$port "$CARGO_TARGET_DIR/debug/local-api" >"$out" 2>&1 &
+  pid=$!
+  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/jwks.json" && break
+    kill -0 $pid 2>/dev/null || { echo "local-api exited; its log:"; cat "$out"; exit 1; }
+    sleep 0.1
+  done
+  scripts/smoke.sh "http://127.0.0.1:$port" || { echo "local-api's log:"; tail -n 20 "$out"; exit 1; }
+)
 env_lines=$(scripts/test-services.sh start) || { echo "could not start the test services" >&2; exit 1; }
 eval "$env_lines"
 scripts/check-template.sh || exit 1
@@ -19,11 +35,17 @@ if [ "$status" -eq 0 ]; then
   [ "$st" -eq 0 ] && echo "test result: ok. 1 passed; 0 failed; 0 ignored (schemathesis contract run)" >>"$log" \
     || { echo "test result: FAILED. 0 passed; 1 failed; 0 ignored (schemathesis contract run)" >>"$log"; status=1; }
 fi
-# The Lambda binaries as deployed (each built alone, with its own features) answering their
-# events under a fake Lambda Runtime API, against DynamoDB Local and moto. Last: it stops the
-# test services when done.
+# scripts/smoke.sh, which the deploy runs against the sandbox stage, against local-api (debug
+# build, memory store) on a free port.
 if [ "$status" -eq 0 ]; then
-  COLD_START_PROFILE=debug COLD_START_RUNS=1 python3 scripts/cold-start.py --check jwks register 2>&1 | tee -a "$log" | tail -n 4
+  smoke_local 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] && echo "test result: ok. 1 passed; 0 failed; 0 ignored (smoke.sh against local-api)" >>"$log" \
+    || { echo "test result: FAILED. 0 passed; 1 failed; 0 ignored (smoke.sh against local-api)" >>"$log"; status=1; }
+fi
+# Every Lambda binary as deployed, under cargo-lambda's Lambda emulator, answering its events with
+# the environment and policy template.yaml gives it, against DynamoDB Local and moto.
+if [ "$status" -eq 0 ]; then
+  python3 scripts/lambda-emulator.py 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 # One closing line for the whole run, summed over every test binary.

@@ -44,6 +44,8 @@ fn read_by_code() -> BTreeSet<String> {
     let telemetry = std::fs::read_to_string(root().join("shared/src/telemetry.rs")).unwrap();
     assert!(telemetry.contains("EnvFilter::try_from_default_env"), "the log filter reads RUST_LOG");
     out.insert("RUST_LOG".to_owned());
+    // Read by the AWS SDK, not by our code; the template declares it for `sam local` only.
+    out.insert("AWS_ENDPOINT_URL_DYNAMODB".to_owned());
     out
 }
 
@@ -56,11 +58,12 @@ fn set_by_template(template: &Yaml) -> BTreeMap<String, BTreeSet<String>> {
     let mut add = |vars: &Yaml| {
         for (name, value) in vars.as_hash().into_iter().flatten() {
             let from = out.entry(name.as_str().unwrap().to_owned()).or_default();
-            if let Some(v) = value.as_str()
-                && parameters.contains(v)
-            {
-                from.insert(v.to_owned());
-            }
+            // `!Ref P`, or a function over parameters such as `!If [Cond, !Ref P, ...]`.
+            let values = match value {
+                Yaml::Array(items) => items.iter().filter_map(Yaml::as_str).collect(),
+                other => other.as_str().into_iter().collect::<Vec<_>>(),
+            };
+            from.extend(values.into_iter().filter(|v| parameters.contains(*v)).map(str::to_owned));
         }
     };
     add(&template["Globals"]["Function"]["Environment"]["Variables"]);

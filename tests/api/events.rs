@@ -1,7 +1,7 @@
-//! Every `events/*.json` (what `sam local invoke -e` sends) parsed as API Gateway delivers it
-//! and fed to its function's handler, after the state it presumes has been set up and with
-//! real values in place of its placeholders: each must succeed, so the event files stay
-//! correct without Docker.
+//! Every event file, `events/<function>.json` (what `sam local invoke -e` sends), parsed as API
+//! Gateway delivers it and fed to its function's handler, after the state it presumes has been
+//! set up and with real values in place of its placeholders: each must succeed, so the event
+//! files stay correct without Docker.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
@@ -25,10 +25,7 @@ async fn every_function_has_an_event_and_every_event_succeeds_through_its_handle
             route.function
         );
     }
-    let mut paths: Vec<_> = std::fs::read_dir(events_dir()).unwrap().map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+    for (name, path) in integration_tests::event_files() {
         // Not HTTP functions: their events are exercised by tests/authorizer_rotation.rs.
         if name == "authorizer" || name == "rotate-keys" {
             continue;

@@ -158,11 +158,7 @@ async fn refresh_racing_a_password_change_yields_no_working_id_token(b: Backend)
 /// Every function, with its store throttled: 503 with Retry-After; with it broken: an opaque 500.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_survives_a_failing_store() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
-    let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for path in paths {
-        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+    for (name, path) in integration_tests::event_files() {
         if name == "authorizer" || name == "rotate-keys" {
             continue;
         }

@@ -2,7 +2,7 @@
 //! every function has a package, an event and a route with the same method and path, both ways.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 fn root() -> PathBuf {
@@ -46,10 +46,7 @@ fn template_packages_events_and_routes_agree() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n != "local-api")
         .collect();
-    let events: BTreeSet<String> = std::fs::read_dir(root().join("events"))
-        .unwrap()
-        .map(|e| e.unwrap().path().file_stem().unwrap().to_str().unwrap().to_owned())
-        .collect();
+    let events: BTreeSet<String> = integration_tests::event_files().into_iter().map(|(name, _)| name).collect();
     let http_functions: BTreeSet<String> = functions.iter().filter(|f| !f.2.is_empty()).map(|f| f.1.clone()).collect();
     assert_eq!(from_template, packages, "template.yaml functions vs functions/ packages");
     assert_eq!(http_functions, from_routes, "template.yaml API functions vs router");
@@ -99,6 +96,70 @@ fn the_openapi_spec_documents_every_route_and_nothing_else() {
     let routed: BTreeSet<String> =
         shared::api::routes::routes().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
     assert_eq!(documented, routed);
+}
+
+/// The names of the environment variables template.yaml declares: the Globals' and, by logical
+/// id, each resource's own.
+fn template_environments() -> (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>) {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let (mut globals, mut own) = (BTreeSet::new(), BTreeMap::<String, BTreeSet<String>>::new());
+    let (mut section, mut resource, mut variables_at) = (String::new(), String::new(), None::<usize>);
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        match (indent, variables_at) {
+            (0, _) => (section, resource, variables_at) = (trimmed.to_owned(), String::new(), None),
+            (2, _) => (resource, variables_at) = (trimmed.trim_end_matches(':').to_owned(), None),
+            (i, Some(at)) if i > at => {
+                let name = trimmed.split(':').next().unwrap().to_owned();
+                if section == "Globals:" {
+                    globals.insert(name);
+                } else {
+                    own.entry(resource.clone()).or_default().insert(name);
+                }
+            }
+            _ => variables_at = (trimmed == "Variables:").then_some(indent),
+        }
+    }
+    (globals, own)
+}
+
+/// `events/env.json`, for `sam local invoke --env-vars`: sam local sets only the variables a
+/// function's template entry declares and ignores any other, so the file must give each function
+/// exactly those, pointing it at DynamoDB Local on the Docker host with the sandbox on, in values
+/// the binary reads without error.
+#[test]
+fn env_json_sets_every_variable_each_function_declares() {
+    let text = std::fs::read_to_string(root().join("events/env.json")).unwrap();
+    let file: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let (globals, own) = template_environments();
+    assert!(globals.contains("AWS_ENDPOINT_URL_DYNAMODB") && globals.contains("AUTH_SANDBOX"));
+    let functions: BTreeSet<String> = template_functions().into_iter().map(|f| f.0).collect();
+    let hint = "scripts/lambda-emulator.py --write-env-json rewrites it from template.yaml";
+    assert_eq!(
+        file.keys().cloned().collect::<BTreeSet<_>>(),
+        functions,
+        "events/env.json names every function: {hint}"
+    );
+    for logical in &functions {
+        let vars: HashMap<String, String> = file[logical]
+            .as_object()
+            .unwrap_or_else(|| panic!("events/env.json: {logical} is not an object"))
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_else(|| panic!("{logical}.{k} is not a string")).to_owned()))
+            .collect();
+        let mut declared = globals.clone();
+        declared.extend(own.get(logical).cloned().unwrap_or_default());
+        assert_eq!(vars.keys().cloned().collect::<BTreeSet<_>>(), declared, "events/env.json: {logical}: {hint}");
+        assert_eq!(vars["AWS_ENDPOINT_URL_DYNAMODB"], "http://host.docker.internal:8000", "{logical}");
+        assert_eq!((vars["AUTH_STORE"].as_str(), vars["AUTH_SANDBOX"].as_str()), ("dynamodb", "true"), "{logical}");
+        let config = shared::config::Config::from_map(&vars).unwrap_or_else(|e| panic!("{logical}: {e}"));
+        let secrets = declared.iter().filter(|v| v.ends_with("_SECRET_ID")).count();
+        assert_eq!(config.key_secrets.len(), secrets, "{logical}: every key secret variable names a secret");
+    }
 }
 
 fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {

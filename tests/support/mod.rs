@@ -486,6 +486,20 @@ pub async fn concurrent_wrong_logins(t: &Arc<TestApp>, email: &'static str, n: u
     futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect()
 }
 
+/// Every event file, `events/<function>.json`, as (function, path), sorted by function.
+/// `events/env.json` is not one: it holds the functions' environments for sam local.
+pub fn event_files() -> Vec<(String, std::path::PathBuf)> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let mut files: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_stem().unwrap().to_str().unwrap().to_owned(), p))
+        .filter(|(name, _)| name != "env")
+        .collect();
+    files.sort();
+    files
+}
+
 /// Puts a fresh app in the state the event of `function` presumes, and fills in the event.
 pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, String) {
     let t = TestApp::build(Backend::Memory, senders, |_| {}).await;
