@@ -121,13 +121,16 @@ pub async fn announce_change(app: &App, before: &User, change: &'static str) -> 
         "Security notice: {change} on your account. If this was not you, change your password and contact support."
     );
     if let Err(e) = app.email.send(&before.email, "Security notice", &text).await {
+        // Not the cause chain: SES's refusals can quote the recipient's address.
         tracing::warn!(error = %e, "could not e-mail a security notice");
     }
     let devices = before.factors.iter().filter(|f| f.status == FactorStatus::Active).filter_map(|f| f.device.as_ref());
     for device in devices {
         let payload = serde_json::json!({ "type": "SECURITY_NOTICE", "change": change });
         if let Err(e) = app.push.send(&device.endpoint, &payload).await {
-            tracing::warn!(error = %e, "could not push a security notice");
+            // The cause chain: a provider's refusal (an AccessDenied, a disabled endpoint) names
+            // itself there, and SNS quotes no personal data but the endpoint's ARN.
+            tracing::warn!(error = %crate::domain::error::chain(e.as_ref()), "could not push a security notice");
         }
     }
     tracing::info!(user_id = %before.user_id, change, "authentication settings changed");
