@@ -72,7 +72,7 @@ async fn restricted_app(t: &integration_tests::TestApp, purposes: &BTreeSet<Purp
 /// environment names, which must be exactly the secrets its policy lets it read.
 fn template_key_purposes(name: &str) -> BTreeSet<Purpose> {
     let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")).unwrap();
-    let logical: String = name.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect::<String>() + "Function";
+    let logical = integration_tests::camel(name) + "Function";
     let block: Vec<&str> = text
         .lines()
         .skip_while(|l| l.trim_end() != format!("  {logical}:"))
@@ -80,12 +80,7 @@ fn template_key_purposes(name: &str) -> BTreeSet<Purpose> {
         .take_while(|l| !(l.starts_with("  ") && !l.starts_with("   ") && l.trim_end().ends_with(':')))
         .collect();
     assert!(!block.is_empty(), "{logical} is not in template.yaml");
-    let secret = |p: Purpose| match p {
-        Purpose::Session => "SessionKeys",
-        Purpose::IdToken => "IdTokenKeys",
-        Purpose::IdTokenPublic => "IdTokenPublicKeys",
-        Purpose::Data => "DataKeys",
-    };
+    let secret = integration_tests::secret_logical_id;
     let in_env: BTreeSet<Purpose> = Purpose::ALL
         .into_iter()
         .filter(|p| block.iter().any(|l| l.trim() == format!("{}: !Ref {}", p.env_var(), secret(*p))))

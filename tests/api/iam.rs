@@ -24,17 +24,10 @@ type Grant = (String, String);
 
 use integration_tests::template_yaml as template;
 
-fn logical_id(function: &str) -> String {
-    function.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect::<String>() + "Function"
-}
+use integration_tests::secret_logical_id;
 
-fn secret_logical_id(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::Session => "SessionKeys",
-        Purpose::IdToken => "IdTokenKeys",
-        Purpose::IdTokenPublic => "IdTokenPublicKeys",
-        Purpose::Data => "DataKeys",
-    }
+fn logical_id(function: &str) -> String {
+    integration_tests::camel(function) + "Function"
 }
 
 /// A resource as a policy statement in template.yaml names it (tags read as plain values).

@@ -2,6 +2,7 @@
 //! every function has a package, an event and a route with the same method and path, both ways.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use integration_tests::camel;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
@@ -28,10 +29,6 @@ fn template_functions() -> Vec<TemplateFunction> {
         }
     }
     out.into_iter().filter(|(_, bin, _)| !bin.is_empty()).collect()
-}
-
-fn camel(name: &str) -> String {
-    name.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect()
 }
 
 #[test]

@@ -643,3 +643,20 @@ pub fn template_yaml() -> yaml_rust2::Yaml {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
     yaml_rust2::YamlLoader::load_from_str(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
 }
+
+/// A function's package name in UpperCamelCase, as its SAM logical id starts
+/// (`verify-otp` → `VerifyOtp`, of `VerifyOtpFunction`).
+pub fn camel(name: &str) -> String {
+    name.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect()
+}
+
+/// The logical id of the key secret of `purpose` in template.yaml.
+pub fn secret_logical_id(purpose: shared::keys::Purpose) -> &'static str {
+    use shared::keys::Purpose;
+    match purpose {
+        Purpose::Session => "SessionKeys",
+        Purpose::IdToken => "IdTokenKeys",
+        Purpose::IdTokenPublic => "IdTokenPublicKeys",
+        Purpose::Data => "DataKeys",
+    }
+}
