@@ -47,6 +47,7 @@ fn benches(c: &mut Criterion) {
         jti: "j".into(),
         amr: vec!["pwd".into()],
         ver: 1,
+        sid: None,
     };
     let id_token = token::issue_id_token(&keys, &id_claims).unwrap();
     c.bench_function("idToken issue (EdDSA)", |b| b.iter(|| token::issue_id_token(&keys, black_box(&id_claims))));
@@ -68,6 +69,9 @@ fn benches(c: &mut Criterion) {
         absolute_expires_at: i64::MAX,
         revoked: false,
         grants: Default::default(),
+        last_used_at: None,
+        user_agent: String::new(),
+        source_ip: String::new(),
     };
     let user: shared::model::User = serde_json::from_value(serde_json::json!({
         "userId": "1", "email": "a@b.c", "name": "A", "passwordHash": phc, "passwordChangedAt": 0,

@@ -34,6 +34,9 @@ pub struct Config {
     pub key_secrets: Vec<(crate::keys::Purpose, String)>,
     pub id_token_secs: i64,
     pub refresh_token_secs: i64,
+    /// How long after a refresh the token it spent may be presented once more for the same
+    /// successor (a client that lost the answer); 0 to 60 s: longer lets a thief's replay pass.
+    pub refresh_reuse_grace_secs: i64,
     pub issuer: String,
     pub audience: String,
     pub rate_limit: RateLimits,
@@ -44,6 +47,9 @@ pub struct Config {
     pub email_from: String,
     /// The issuer name authenticator apps show next to a TOTP code.
     pub totp_issuer: String,
+    /// `local-api` also serves the operator actions as `POST /_admin/{action}`: for local runs
+    /// and tests only; in AWS they are the `Admin` function, invoked with IAM.
+    pub admin_local: bool,
     /// `local-api` also serves `GET /_bench/hello`, a trivial handler to measure against.
     pub bench_hello: bool,
     /// ISO 3166 alpha-2 codes SMS may go to; empty: every country.
@@ -115,6 +121,7 @@ impl Config {
                 .collect(),
             id_token_secs: positive(env, "AUTH_ID_TOKEN_SECONDS", 900)?,
             refresh_token_secs: positive(env, "AUTH_REFRESH_TOKEN_SECONDS", 30 * 86_400)?,
+            refresh_reuse_grace_secs: number(env, "AUTH_REFRESH_REUSE_GRACE_SECONDS", 10)?,
             issuer: get("AUTH_ISSUER").unwrap_or("https://auth.local").to_owned(),
             audience: get("AUTH_AUDIENCE").unwrap_or("auth-clients").to_owned(),
             rate_limit: RateLimits {
@@ -131,12 +138,16 @@ impl Config {
             push_gcm_application: get("AUTH_PUSH_GCM_APPLICATION_ARN").map(str::to_owned),
             email_from: get("AUTH_EMAIL_FROM").unwrap_or("no-reply@auth.local").to_owned(),
             totp_issuer: get("AUTH_TOTP_ISSUER").unwrap_or("Auth").to_owned(),
+            admin_local: boolean(env, "AUTH_ADMIN_LOCAL", false)?,
             bench_hello: boolean(env, "AUTH_BENCH_HELLO", false)?,
             sms_countries: countries(env, "AUTH_SMS_COUNTRIES")?,
         };
         // An authenticator app's label is `issuer:account`: a colon would break every enrolment.
         if config.totp_issuer.contains(':') || config.totp_issuer.len() > 64 {
             return Err(ConfigError { name: "AUTH_TOTP_ISSUER", problem: "1 to 64 characters, no `:`".into() });
+        }
+        if !(0..=60).contains(&config.refresh_reuse_grace_secs) {
+            return Err(ConfigError { name: "AUTH_REFRESH_REUSE_GRACE_SECONDS", problem: "0 to 60 seconds".into() });
         }
         if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
             return Err(ConfigError { name: "TABLE_NAME", problem: "required when AUTH_STORE=dynamodb".into() });

@@ -12,6 +12,16 @@ pub const RESEND_COOLDOWN_SECS: i64 = 15;
 /// The code of the sandbox, as in the seeds.
 pub const SANDBOX_CODE: &str = "123456";
 
+/// How long a password-reset nonce can be used.
+pub const NONCE_TTL_SECS: i64 = 600;
+
+/// A password-reset nonce: 256 random bits, base64url (the sandbox's is [`SANDBOX_CODE`]).
+/// Long, unlike a code: it is copied from an e-mail, not typed from a phone, and it opens the
+/// account to whoever holds it.
+pub fn generate_nonce(sandbox: bool) -> Result<String, crypto::RandomError> {
+    if sandbox { Ok(SANDBOX_CODE.to_owned()) } else { crypto::random_bytes::<32>().map(|b| crypto::b64url(&b)) }
+}
+
 pub fn generate(sandbox: bool) -> Result<String, crypto::RandomError> {
     if sandbox { Ok(SANDBOX_CODE.to_owned()) } else { crypto::random_digits(6) }
 }

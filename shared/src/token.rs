@@ -103,6 +103,13 @@ pub fn issue_session_token(set: &KeySet, claims: &SessionClaims) -> Result<Strin
 }
 
 /// Verifies a session token of one of the `accepted` purposes ("auth" or "access" keys).
+/// Whether `token` is, by its header, an idToken (EdDSA) rather than a session token (HS256):
+/// which verification to try. Nothing is verified.
+pub fn is_id_token(token: &str) -> bool {
+    token.len() <= MAX_TOKEN_LENGTH
+        && jsonwebtoken::decode_header(token).is_ok_and(|header| header.alg == Algorithm::EdDSA)
+}
+
 pub fn verify_session_token(set: &KeySet, token: &str, now: Epoch) -> Result<SessionClaims, TokenError> {
     if token.len() > MAX_TOKEN_LENGTH {
         return Err(TokenError::Invalid);
@@ -152,6 +159,10 @@ pub struct IdClaims {
     /// The account's credentials version at issue: a password change makes older tokens stale
     /// for this service's own endpoints.
     pub ver: u64,
+    /// The refresh family (the login) the token belongs to: once it ends (logout, a session
+    /// ended from the list, a replayed refresh token) the token is refused here too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 pub fn issue_id_token(set: &KeySet, claims: &IdClaims) -> Result<String, BoxError> {
@@ -301,6 +312,7 @@ mod tests {
             jti: "j".into(),
             amr: vec!["pwd".into()],
             ver: 1,
+            sid: None,
         }
     }
 

@@ -144,6 +144,7 @@ async fn each_function_reads_only_its_keys_and_rotation_publishes_the_public_one
         jti: jti.into(),
         amr: vec!["pwd".into()],
         ver: 1,
+        sid: None,
     };
     let before = shared::token::issue_id_token(&signer.load().await.unwrap(), &claims("before")).unwrap();
 

@@ -44,6 +44,9 @@ fn session() -> Session {
         absolute_expires_at: 3600,
         revoked: false,
         grants: Default::default(),
+        last_used_at: None,
+        user_agent: String::new(),
+        source_ip: String::new(),
     }
 }
 

@@ -28,6 +28,9 @@ fn session(u: &User, suffix: &str, now: i64) -> Session {
         absolute_expires_at: now + 3600,
         revoked: false,
         grants: BTreeMap::new(),
+        last_used_at: None,
+        user_agent: String::new(),
+        source_ip: String::new(),
     }
 }
 

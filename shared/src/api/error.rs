@@ -166,6 +166,11 @@ pub fn common(error: &ApiError) -> Response {
             "This change needs a current code in x-otp from a method the account has already validated.",
         ),
         ApiError::Domain(DomainError::Blocked) => (StatusCode::FORBIDDEN, "FORBIDDEN", "The account is blocked."),
+        ApiError::Domain(DomainError::RefreshTokenReused) => (
+            StatusCode::FORBIDDEN,
+            "REFRESH_TOKEN_REUSED",
+            "This refresh token was already used: every token of its login has been revoked. Log in again.",
+        ),
         ApiError::Domain(DomainError::Denied(message)) => (StatusCode::FORBIDDEN, "FORBIDDEN", message),
         _ => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -204,6 +209,7 @@ pub fn rule_code(rule: Rule) -> &'static str {
         Rule::PasswordTooShort => "PASSWORD_TOO_SHORT",
         Rule::PasswordTooLong => "PASSWORD_TOO_LONG",
         Rule::PasswordTooSimple => "PASSWORD_TOO_SIMPLE",
+        Rule::NonceInvalid => "NONCE_INVALID",
         Rule::MethodNotConfigured => "METHOD_NOT_CONFIGURED",
         Rule::MethodAlreadyValidated => "ALREADY_VALIDATED",
         Rule::PhoneAlreadyValidated => "PHONE_ALREADY_VALIDATED",

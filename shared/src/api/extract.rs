@@ -135,6 +135,42 @@ impl FromRequestParts<AppState> for IdCaller {
     }
 }
 
+/// A caller of either surface, for what both share (the account's logins): an AUTH or ACCESS
+/// token of a live session, or a valid idToken of a live refresh family. `current` is that
+/// session's or family's id.
+pub struct AnyCaller {
+    pub user_id: String,
+    pub current: String,
+}
+
+impl FromRequestParts<AppState> for AnyCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or(DomainError::Unauthenticated(
+            "A bearer token (AUTH, ACCESS or idToken) is required in the Authorization header.",
+        ))?;
+        if crate::token::is_id_token(token) {
+            let (claims, user, _) = id_tokens::authenticate(app, token).await?;
+            let current = claims.sid.unwrap_or_default();
+            return Ok(AnyCaller { user_id: user.user_id, current });
+        }
+        let principal = principal::authenticate_token(app, token, &[TokenType::Auth, TokenType::Access]).await?;
+        Ok(AnyCaller { user_id: principal.session.user_id, current: principal.session.session_id })
+    }
+}
+
+/// The `{id}` of a path.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        path_param(parts, "id").await.map(PathId).ok_or(ApiError::NoRoute)
+    }
+}
+
 /// The `x-otp` header: six digits, nothing else.
 pub struct XOtp(pub String);
 
@@ -191,16 +227,6 @@ impl<S: Send + Sync> FromRequestParts<S> for PushChannel {
     }
 }
 
-/// The `{id}` of a push challenge's path.
-pub struct ChallengeId(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ChallengeId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        path_param(parts, "id").await.map(ChallengeId).ok_or(ApiError::NoRoute)
-    }
-}
 
 /// One query parameter, if present.
 pub fn query_param(parts_query: Option<&str>, name: &str) -> Option<String> {

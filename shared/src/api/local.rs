@@ -4,17 +4,23 @@
 use std::net::SocketAddr;
 
 use axum::extract::Request;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use crate::api::extract::AppState;
 use crate::api::routes::{self, Api};
 
-/// Every route, and `GET /_bench/hello` (the baseline of `make bench`) when the settings ask.
+/// Every route; `GET /_bench/hello` (the baseline of `make bench`) and the operator's
+/// `POST /_admin/{action}` only when the settings ask (otherwise they are ordinary 404s).
 pub fn router(app: AppState) -> Api {
-    let hello = app.config.bench_hello;
-    let router = routes::router(app, routes::routes());
-    let router = if hello { router.route("/_bench/hello", get(|| async { "hello" })) } else { router };
+    let (hello, admin) = (app.config.bench_hello, app.config.admin_local);
+    let mut router = routes::router(app.clone(), routes::routes());
+    if hello {
+        router = router.route("/_bench/hello", get(|| async { "hello" }));
+    }
+    if admin {
+        router = router.route("/_admin/{action}", post(crate::api::admin::local).with_state(app));
+    }
     routes::before_routing(router)
 }
 

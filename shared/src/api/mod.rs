@@ -2,6 +2,7 @@
 //! extractors, one error mapping per surface, the layers every answer passes through, and the
 //! route table both the local server and the Lambda functions serve.
 
+pub mod admin;
 pub mod authorizer;
 pub mod error;
 pub mod extract;
@@ -44,8 +45,8 @@ pub mod prelude {
 
     pub use crate::api::error::{ApiError, FieldErrorKind};
     pub use crate::api::extract::{
-        Access, AccessOrPasswordUpdate, AppState, Auth, AuthOrAccess, Body, Caller, ChallengeId, IdCaller, MaybeXOtp,
-        OptionalBody, OtpChannel, PushChannel, XOtp,
+        Access, AccessOrPasswordUpdate, AnyCaller, AppState, Auth, AuthOrAccess, Body, Caller, IdCaller, MaybeXOtp,
+        OptionalBody, OtpChannel, PathId, PushChannel, XOtp,
     };
     pub use crate::api::fields::Fields;
     pub use crate::api::{Answer, json, no_content, ok};

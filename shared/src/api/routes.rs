@@ -148,6 +148,40 @@ pub const SEND_OTP_CODE: &[Route] = &[route!(Two GET "/auth/otp/code" => "send-o
 pub const VERIFY_OTP_CODE: &[Route] =
     &[route!(Two POST "/auth/otp/code" => "verify-otp-code", s2::verify_otp_code::handle)];
 
+/// `functions/list-sessions`.
+pub const LIST_SESSIONS: &[Route] = &[route!(One GET "/sessions" => "list-sessions", s1::list_sessions::handle)];
+
+/// `functions/end-session`.
+pub const END_SESSION: &[Route] =
+    &[route!(One DELETE "/sessions/{id}" => "end-session", s1::end_session::handle)];
+
+/// `functions/revoke-other-sessions`.
+pub const REVOKE_OTHER_SESSIONS: &[Route] =
+    &[route!(One POST "/sessions/revoke_others" => "revoke-other-sessions", s1::revoke_other_sessions::handle)];
+
+/// `functions/lost-password-start`.
+pub const LOST_PASSWORD_START: &[Route] = &[
+    route!(One POST "/passwords/lost_password/start" => "lost-password-start", s1::lost_password_start::handle),
+];
+
+/// `functions/lost-password-resume`.
+pub const LOST_PASSWORD_RESUME: &[Route] = &[
+    route!(One POST "/passwords/lost_password/resume" => "lost-password-resume", s1::lost_password_resume::handle),
+];
+
+/// `functions/validate-password`.
+pub const VALIDATE_PASSWORD: &[Route] =
+    &[route!(One POST "/passwords/validate" => "validate-password", s1::validate_password::handle)];
+
+/// `functions/send-email-verification`.
+pub const SEND_EMAIL_VERIFICATION: &[Route] = &[
+    route!(One POST "/users/verification/email/send" => "send-email-verification", s1::send_email_verification::handle),
+];
+
+/// `functions/verify-email`.
+pub const VERIFY_EMAIL: &[Route] =
+    &[route!(One POST "/users/verification/email/verify" => "verify-email", s1::verify_email::handle)];
+
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[
     REGISTER,
@@ -177,6 +211,14 @@ pub const FUNCTIONS: &[&[Route]] = &[
     REMOVE_TOTP_METHOD,
     SEND_OTP_CODE,
     VERIFY_OTP_CODE,
+    LIST_SESSIONS,
+    END_SESSION,
+    REVOKE_OTHER_SESSIONS,
+    LOST_PASSWORD_START,
+    LOST_PASSWORD_RESUME,
+    VALIDATE_PASSWORD,
+    SEND_EMAIL_VERIFICATION,
+    VERIFY_EMAIL,
 ];
 
 /// Every route.

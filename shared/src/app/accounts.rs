@@ -18,7 +18,7 @@ use crate::store::StoreError;
 /// Blocks or unblocks the account of `email`; blocking also revokes every session. Surface-2
 /// tokens need no revocation: idTokens and refresh tokens are refused for a blocked account
 /// wherever they are used.
-pub async fn set_blocked(app: &App, email: &str, blocked: bool) -> Result<User, DomainError> {
+pub async fn set_blocked(app: &App, email: &str, blocked: bool) -> Result<(User, usize), DomainError> {
     let mut saved = None;
     for _ in 0..5 {
         let mut user = app.store.get_user(email).await?.ok_or(DomainError::NotFound)?;
@@ -33,13 +33,14 @@ pub async fn set_blocked(app: &App, email: &str, blocked: bool) -> Result<User, 
         }
     }
     let saved = saved.ok_or_else(|| DomainError::kept_changing("the account kept changing"))?;
+    let mut ended = 0;
     if blocked {
-        let ended = crate::app::sessions::revoke_sessions(app, &saved.user_id, None).await?;
+        ended = crate::app::sessions::revoke_sessions(app, &saved.user_id, None).await?;
         tracing::warn!(user_id = %saved.user_id, ended_sessions = ended, "account blocked");
     } else {
         tracing::info!(user_id = %saved.user_id, "account unblocked");
     }
-    Ok(saved)
+    Ok((saved, ended))
 }
 
 /// The account behind an authenticated session; a blocked account is refused here, for every

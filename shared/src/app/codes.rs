@@ -17,6 +17,44 @@ use crate::store::StoreError;
 pub enum Delivery<'a> {
     Sms { to_e164: &'a str },
     Email { to: &'a str },
+    /// An e-mail to an address with no account (or a blocked one) that is never sent: the
+    /// challenge and the budgets happen all the same, so such an address costs, answers and
+    /// later verifies exactly as an account's would.
+    Decoy { to: &'a str },
+}
+
+/// What goes out: the secret (a code, or a password-reset nonce), how long it lives, and the
+/// words around it. Bodies hold secrets, so they are never logged.
+pub struct Letter {
+    secret: String,
+    ttl_secs: i64,
+    subject: &'static str,
+    body: String,
+}
+
+impl Letter {
+    /// A six-digit one-time code, valid [`otp::CODE_TTL_SECS`] (the sandbox's is fixed).
+    pub fn code(app: &App) -> Result<Self, DomainError> {
+        let code = otp::generate(app.config.sandbox)?;
+        let body = format!("Your verification code is {code}. It expires in 5 minutes. Never share it.");
+        Ok(Letter { secret: code, ttl_secs: otp::CODE_TTL_SECS, subject: "Your verification code", body })
+    }
+
+    /// A one-time code that proves an e-mail address.
+    pub fn email_verification(app: &App) -> Result<Self, DomainError> {
+        Ok(Letter { subject: "Verify your e-mail address", ..Letter::code(app)? })
+    }
+
+    /// A password-reset nonce: 256 random bits (the sandbox's is `123456`), valid
+    /// [`otp::NONCE_TTL_SECS`].
+    pub fn password_reset(app: &App) -> Result<Self, DomainError> {
+        let nonce = otp::generate_nonce(app.config.sandbox)?;
+        let body = format!(
+            "Someone asked to reset the password of your account. To choose a new one, use this code within \
+             10 minutes: {nonce}\n\nIf this was not you, ignore this message: your password has not changed."
+        );
+        Ok(Letter { secret: nonce, ttl_secs: otp::NONCE_TTL_SECS, subject: "Reset your password", body })
+    }
 }
 
 /// Starts a challenge and sends its code. `Err(ResendTooSoon)` within the
@@ -29,8 +67,20 @@ pub async fn send_code(
     purpose: &CodePurpose,
     delivery: Delivery<'_>,
 ) -> Result<i64, DomainError> {
+    send(app, ctx, user_id, purpose, delivery, Letter::code(app)?).await
+}
+
+/// [`send_code`] with any [`Letter`].
+pub async fn send(
+    app: &App,
+    ctx: &Ctx,
+    user_id: &str,
+    purpose: &CodePurpose,
+    delivery: Delivery<'_>,
+    letter: Letter,
+) -> Result<i64, DomainError> {
     let now = app.now();
-    let code = otp::generate(app.config.sandbox)?;
+    let Letter { secret: code, ttl_secs, subject, body } = letter;
     let purpose_key = purpose.key();
     let keys = app.keys();
     let data = &keys.data()?.current;
@@ -39,7 +89,7 @@ pub async fn send_code(
         purpose: purpose_key.clone(),
         code_hash: otp::hash(&data.data, user_id, &purpose_key, &code),
         created_at: now,
-        expires_at: now + otp::CODE_TTL_SECS,
+        expires_at: now + ttl_secs,
         attempts: 0,
         key_id: Some(data.kid.clone()),
     };
@@ -53,7 +103,7 @@ pub async fn send_code(
     // The account's SMS cooldown too, whatever the purpose or session: still before any budget.
     let sms_to = match delivery {
         Delivery::Sms { to_e164 } => Some(to_e164),
-        Delivery::Email { .. } => None,
+        Delivery::Email { .. } | Delivery::Decoy { .. } => None,
     };
     let claimed = match sms_to {
         Some(_) => match limits::claim_sms_cooldown(app, user_id).await? {
@@ -70,7 +120,9 @@ pub async fn send_code(
             Ok(()) => limits::charge(app, &limits::code_budgets(app, ctx, user_id, Some(to_e164), None)).await,
             Err(refused) => Err(refused),
         },
-        Delivery::Email { to } => limits::charge(app, &limits::code_budgets(app, ctx, user_id, None, Some(to))).await,
+        Delivery::Email { to } | Delivery::Decoy { to } => {
+            limits::charge(app, &limits::code_budgets(app, ctx, user_id, None, Some(to))).await
+        }
     };
     let charged = match charged {
         Ok(charged) => charged,
@@ -79,10 +131,10 @@ pub async fn send_code(
             return Err(refused);
         }
     };
-    let body = format!("Your verification code is {code}. It expires in 5 minutes. Never share it.");
     let sent = match delivery {
         Delivery::Sms { to_e164 } => app.sms.send(to_e164, &body).await,
-        Delivery::Email { to } => app.email.send(to, "Your verification code", &body).await,
+        Delivery::Email { to } => app.email.send(to, subject, &body).await,
+        Delivery::Decoy { .. } => Ok(()),
     };
     if let Err(e) = sent {
         // Nothing went out: no challenge, no cooldown and no budget spent.
@@ -116,6 +168,8 @@ fn purpose_kind(p: &CodePurpose) -> &'static str {
         CodePurpose::FactorSms { .. } => "factor-sms",
         CodePurpose::StepUp { .. } => "step-up",
         CodePurpose::Method { .. } => "method",
+        CodePurpose::PasswordReset => "password-reset",
+        CodePurpose::EmailVerification => "email-verification",
     }
 }
 
@@ -138,22 +192,15 @@ pub async fn check_code(
     let stored = app.store.load_lockout(email).await?;
     lockout::refuse_if_locked(&stored, now)?;
     let purpose_key = purpose.key();
-    let Some(spent) = app.store.spend_code_try(user_id, &purpose_key, now, otp::MAX_ATTEMPTS).await? else {
-        let challenge = app.store.get_code(user_id, &purpose_key).await?;
-        return Ok(codes::unspendable(challenge.as_ref(), now, otp::MAX_ATTEMPTS));
+    let mut spent = match spend_try(app, user_id, &purpose_key, now).await? {
+        Ok(spent) => spent,
+        Err(unspendable) => return Ok(unspendable),
     };
-    let key = hashing_key(app, spent.key_id.as_deref()).await?;
     let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), email, stored, now).await?;
-    // A malformed code is a wrong try like any other: "!" is the hash of nothing.
-    let hash = match otp::normalize(typed) {
-        Some(code) => otp::hash(&key, user_id, &purpose_key, &code),
-        None => "!".to_owned(),
-    };
-    #[cfg(feature = "test-util")]
-    crate::testing::tally(&format!("code:{user_id}:{purpose_key}"));
-    match codes::judge(&spent, &hash, otp::MAX_ATTEMPTS) {
+    // A malformed code is a wrong try like any other.
+    match compare(&mut spent, otp::normalize(typed).as_deref()) {
         CodeCheck::Accepted => {
-            if !app.store.consume_code(user_id, &purpose_key, &hash).await? {
+            if !app.store.consume_code(user_id, &purpose_key, &spent.typed_hash).await? {
                 // A concurrent check with the same right code consumed it first.
                 return Ok(CodeCheck::Missing);
             }
@@ -167,11 +214,79 @@ pub async fn check_code(
     }
 }
 
+/// A challenge with one try spent on it, and the key its code was hashed under.
+pub struct Spent {
+    challenge: CodeChallenge,
+    key: Vec<u8>,
+    /// Filled by [`compare`]: the hash of what was typed, which consuming the challenge needs.
+    typed_hash: String,
+}
+
+/// Spends one try of the challenge in one atomic write (if it is alive and has tries left) and
+/// finds the data key it was hashed under; `Ok(Err(check))` says why no try could be spent.
+async fn spend_try(
+    app: &App,
+    user_id: &str,
+    purpose_key: &str,
+    now: i64,
+) -> Result<Result<Spent, CodeCheck>, DomainError> {
+    let Some(challenge) = app.store.spend_code_try(user_id, purpose_key, now, otp::MAX_ATTEMPTS).await? else {
+        let challenge = app.store.get_code(user_id, purpose_key).await?;
+        return Ok(Err(codes::unspendable(challenge.as_ref(), now, otp::MAX_ATTEMPTS)));
+    };
+    let key = hashing_key(app, challenge.key_id.as_deref()).await?;
+    Ok(Ok(Spent { challenge, key, typed_hash: String::new() }))
+}
+
+/// Compares what was typed (already normalised; `None`: malformed) with the challenge whose
+/// try was spent. "!" is the hash of nothing, so a malformed entry is simply wrong.
+fn compare(spent: &mut Spent, typed: Option<&str>) -> CodeCheck {
+    let c = &spent.challenge;
+    spent.typed_hash = match typed {
+        Some(code) => otp::hash(&spent.key, &c.user_id, &c.purpose, code),
+        None => "!".to_owned(),
+    };
+    #[cfg(feature = "test-util")]
+    crate::testing::tally(&format!("code:{}:{}", c.user_id, c.purpose));
+    codes::judge(c, &spent.typed_hash, otp::MAX_ATTEMPTS)
+}
+
+/// A check of a secret sent by e-mail to prove the mailbox (a password-reset nonce, an e-mail
+/// verification code): one try spent and compared, and nothing else. No lockout attempt is
+/// reserved and a lock does not refuse it: proving the mailbox is the way out of a lock, and
+/// the answer must not differ for a locked account. Its own tries bound the guesses. An
+/// accepted challenge is not consumed yet: `then` runs first (it may still refuse, leaving the
+/// challenge alive), and only the one check that consumes it goes on to `finish`.
+pub async fn check_mailbox_secret<T, Fut>(
+    app: &App,
+    user_id: &str,
+    purpose: &CodePurpose,
+    typed: &str,
+    then: impl FnOnce() -> Fut,
+) -> Result<Result<T, CodeCheck>, DomainError>
+where
+    Fut: std::future::Future<Output = Result<T, DomainError>>,
+{
+    let purpose_key = purpose.key();
+    let mut spent = match spend_try(app, user_id, &purpose_key, app.now()).await? {
+        Ok(spent) => spent,
+        Err(unspendable) => return Ok(Err(unspendable)),
+    };
+    match compare(&mut spent, Some(typed.trim())) {
+        CodeCheck::Accepted => {}
+        wrong => return Ok(Err(wrong)),
+    }
+    let value = then().await?;
+    if !app.store.consume_code(user_id, &purpose_key, &spent.typed_hash).await? {
+        return Ok(Err(CodeCheck::Missing));
+    }
+    Ok(Ok(value))
+}
+
 /// The data key a challenge's code was hashed under: the generation it names, or the current
 /// one for a challenge that names none ([`App::data_keys_with`] reloads an instance that does
 /// not hold it yet).
 async fn hashing_key(app: &App, kid: Option<&str>) -> Result<Vec<u8>, DomainError> {
     let Some(kid) = kid else { return Ok(app.keys().data()?.current.data.clone()) };
-    let keys = app.data_keys_with(kid).await?;
-    keys.data()?.by_kid(kid).map(|k| k.data.clone()).ok_or_else(|| DomainError::internal("a data key vanished"))
+    app.data_key(kid).await
 }

@@ -1,7 +1,9 @@
-//! Surface 2's tokens: logging in for an idToken and a refresh token, refreshing, revoking;
-//! and authenticating a request: the idToken's signature (EdDSA, pinned), issuer,
-//! audience and expiry, then the account, whose credentials version must still be the one the
-//! token was issued under (a password change makes older idTokens stale here).
+//! Surface 2's tokens: logging in for an idToken and a refresh token (a new refresh family),
+//! refreshing with rotation and reuse detection ([`crate::domain::refresh`]), revoking; and
+//! authenticating a request: the idToken's signature (EdDSA, pinned), issuer, audience and
+//! expiry, then the account, whose credentials version must still be the one the token was
+//! issued under (a password change makes older idTokens stale here), and the token's refresh
+//! family, which must still be live (a logout or an ended session ends its idTokens too).
 
 use secrecy::SecretString;
 
@@ -10,8 +12,8 @@ use crate::crypto;
 use crate::domain::Epoch;
 use crate::domain::email::Email;
 use crate::domain::error::DomainError;
-use crate::model::{Lockout, RefreshToken, User};
-use crate::store::RefreshStore;
+use crate::domain::refresh::{self, Judgement};
+use crate::model::{Lockout, RefreshFamily, User};
 use crate::token::{self, IdClaims, TokenError};
 
 const INVALID: &str = "The idToken is missing, invalid or expired.";
@@ -31,52 +33,119 @@ pub async fn authenticate(app: &App, token: &str) -> Result<(IdClaims, User, Loc
         }
         Err(_) => return Err(DomainError::Unauthenticated(INVALID)),
     };
-    let (user, lockout) = app.store.load_login(&claims.email, app.now()).await?;
+    let now = app.now();
+    let family_id = claims.sid.as_deref().ok_or(DomainError::Unauthenticated(INVALID))?;
+    // Two reads at once: the account and the token's family are in different partitions.
+    let (login, family) = tokio::join!(app.store.load_login(&claims.email, now), app.store.get_refresh(family_id));
+    let ((user, lockout), family) = (login?, family?);
+    family.filter(|f| f.is_live(now) && f.user_id == claims.sub).ok_or(DomainError::Unauthenticated(INVALID))?;
     let user = user
         .filter(|u| u.user_id == claims.sub && u.credentials_version == claims.ver && !u.blocked)
         .ok_or(DomainError::Unauthenticated(INVALID))?;
     Ok((claims, user, lockout.state))
 }
 
-/// A refresh token is `<userId>.<256 random bits>`; the store keeps its SHA-256 under the user.
-/// Returns the user id and that hash, or `None` for anything not of that form.
-pub fn refresh_token_parts(token: &str) -> Option<(&str, String)> {
-    let (user_id, secret) = token.split_once('.')?;
-    let valid = !user_id.is_empty() && user_id.bytes().all(|b| b.is_ascii_digit()) && secret.len() == 43;
-    valid.then(|| (user_id, crate::crypto::sha256_b64url(token.as_bytes())))
-}
-
 const INVALID_REFRESH: &str = "The refresh token is invalid, expired or revoked.";
 
-/// A fresh idToken for a live refresh token (not rotated: the seed returns none). Refused once
-/// the token is revoked or expired, the password changed, or the account blocked.
-pub async fn refresh(app: &App, token: &str, now: Epoch) -> Result<String, DomainError> {
-    let (user_id, hash) = refresh_token_parts(token).ok_or(DomainError::Unauthenticated(INVALID_REFRESH))?;
-    let record = app
-        .store
-        .get_refresh(user_id, &hash)
-        .await?
-        .filter(|r| !r.revoked && now < r.expires_at)
-        .ok_or(DomainError::Unauthenticated(INVALID_REFRESH))?;
-    let user = app
-        .store
-        .get_user(&record.email)
-        .await?
-        .filter(|u| u.user_id == record.user_id && u.credentials_version == record.credentials_version && !u.blocked)
-        .ok_or(DomainError::Unauthenticated(INVALID_REFRESH))?;
-    crate::app::sessions::id_token(app, &user, &["pwd"])
+/// A surface-2 idToken for the account, of the refresh family `family_id`.
+pub fn id_token(app: &App, user: &User, family_id: &str, amr: &[&str]) -> Result<String, DomainError> {
+    let now = app.now();
+    let claims = token::IdClaims {
+        iss: app.config.issuer.clone(),
+        aud: app.config.audience.clone(),
+        sub: user.user_id.clone(),
+        email: user.email.clone(),
+        email_verified: user.mfa.email_verified_at.is_some(),
+        iat: now,
+        exp: now + app.config.id_token_secs,
+        jti: crypto::random_token_id()?,
+        amr: amr.iter().map(|s| s.to_string()).collect(),
+        ver: user.credentials_version,
+        sid: Some(family_id.to_owned()),
+    };
+    token::issue_id_token(&app.keys(), &claims).map_err(DomainError::Internal)
 }
 
-/// Revokes a refresh token, if it is one. Says nothing of whether it was known.
-pub async fn revoke_refresh(store: &dyn RefreshStore, token: &str) -> Result<(), DomainError> {
-    if let Some((user_id, hash)) = refresh_token_parts(token) {
-        store.revoke_refresh(user_id, &hash).await?;
+/// The refresh token of generation `generation` of `family`.
+async fn family_token(app: &App, family: &RefreshFamily, generation: u64) -> Result<String, DomainError> {
+    Ok(refresh::token(&app.data_key(&family.key_id).await?, &family.family_id, generation))
+}
+
+/// The family a presented token belongs to, if the token is genuine (its MAC checks out under
+/// the family's key). Nothing is written.
+async fn genuine_family(app: &App, token: &str) -> Result<Option<(RefreshFamily, u64)>, DomainError> {
+    let Some(presented) = refresh::parse(token) else { return Ok(None) };
+    let Some(family) = app.store.get_refresh(presented.family_id).await? else { return Ok(None) };
+    let key = app.data_key(&family.key_id).await?;
+    Ok(presented.is_genuine(&key).then_some((family, presented.generation)))
+}
+
+/// A fresh idToken and the next refresh token for a live refresh token, spending it (RFC 9700
+/// §4.14.2). A spent token presented again ends its whole family (403
+/// `REFRESH_TOKEN_REUSED`), except once within the grace period, which answers the same
+/// successor. Refused for a blocked or locked account, once the password changed, and while it
+/// has expired. Three store round trips: the family, the account with its counter, the
+/// rotation (a lost race re-reads the family and judges again).
+pub async fn refresh(app: &App, token: &str, now: Epoch) -> Result<(String, String), DomainError> {
+    let invalid = || DomainError::Unauthenticated(INVALID_REFRESH);
+    let (mut family, generation) = genuine_family(app, token).await?.ok_or_else(invalid)?;
+    let mut user = None;
+    for _ in 0..3 {
+        let judgement = refresh::judge(&family, generation, now, app.config.refresh_reuse_grace_secs);
+        match judgement {
+            Judgement::Dead => return Err(invalid()),
+            Judgement::Replayed => {
+                app.store.revoke_refresh(&family.family_id).await?;
+                tracing::warn!(user_id = %family.user_id, "a spent refresh token was presented again: its family ended");
+                return Err(DomainError::RefreshTokenReused);
+            }
+            Judgement::Rotate | Judgement::Retry => {}
+        }
+        let account = match user.take() {
+            Some(u) => u,
+            None => refreshable_account(app, &family, now).await?,
+        };
+        let spent = match judgement {
+            Judgement::Rotate => app.store.rotate_refresh(&family.family_id, generation, now).await?,
+            _ => app.store.retry_refresh(&family.family_id, family.generation, now).await?,
+        };
+        if spent {
+            let next = family_token(app, &family, generation + 1).await?;
+            return Ok((id_token(app, &account, &family.family_id, &["pwd"])?, next));
+        }
+        // A concurrent refresh moved the family on (or ended it): judge again on what it did.
+        user = Some(account);
+        family = app.store.get_refresh(&family.family_id).await?.ok_or_else(invalid)?;
+    }
+    Err(DomainError::kept_changing("the refresh family kept changing"))
+}
+
+/// The account of a family, if it may still refresh: same credentials, not blocked, not
+/// locked, password not expired.
+async fn refreshable_account(app: &App, family: &RefreshFamily, now: Epoch) -> Result<User, DomainError> {
+    let (user, lockout) = app.store.load_login(&family.email, now).await?;
+    let user = user
+        .filter(|u| u.user_id == family.user_id && u.credentials_version == family.credentials_version)
+        .ok_or(DomainError::Unauthenticated(INVALID_REFRESH))?;
+    crate::app::accounts::refuse_blocked(&user)?;
+    crate::app::lockout::refuse_if_locked(&lockout, now)?;
+    if crate::app::sessions::password_is_expired(app, &user) {
+        return Err(DomainError::Denied("The password has expired: change it through /passwords/update."));
+    }
+    Ok(user)
+}
+
+/// Ends the family of a refresh token, if the token is genuine. Says nothing of whether it was.
+pub async fn revoke_refresh(app: &App, token: &str) -> Result<(), DomainError> {
+    if let Some((family, _)) = genuine_family(app, token).await? {
+        app.store.revoke_refresh(&family.family_id).await?;
     }
     Ok(())
 }
 
 /// Surface 2's login: the password checked under the lockout rules shared with surface 1, then
-/// an idToken and a refresh token (stored as its hash). Returns both.
+/// a new refresh family (nothing secret stored) with its first refresh token, and an idToken of
+/// it. Returns both tokens.
 pub async fn login(
     app: &App,
     ctx: &crate::app::Ctx,
@@ -89,23 +158,31 @@ pub async fn login(
         crate::app::lockout::succeeded(app.store.as_ref(), email.as_str()).await?;
         return Err(DomainError::Denied("The password has expired: change it through /passwords/update."));
     }
-
-    let refresh_token = format!("{}.{}", user.user_id, crypto::b64url(&crypto::random_bytes::<32>()?));
-    let record = RefreshToken {
+    let keys = app.keys();
+    let data = &keys.data()?.current;
+    let family = RefreshFamily {
+        family_id: format!("{}.{}", user.user_id, crypto::random_token_id()?),
         user_id: user.user_id.clone(),
         email: user.email.clone(),
-        token_hash: crypto::sha256_b64url(refresh_token.as_bytes()),
+        key_id: data.kid.clone(),
+        generation: 0,
+        rotated_at: None,
+        grace_used: false,
         created_at: now,
+        last_used_at: now,
         expires_at: now + app.config.refresh_token_secs,
+        user_agent: ctx.user_agent.clone(),
+        source_ip: ctx.source_ip.clone(),
         revoked: false,
         credentials_version: user.credentials_version,
     };
+    let refresh_token = refresh::token(&data.data, &family.family_id, 0);
     let saved = crate::app::sessions::record_login(app, ctx, user, |u| {
-        let record = &record;
-        async move { app.store.open_refresh(record, &u).await }
+        let family = &family;
+        async move { app.store.open_refresh(family, &u).await }
     })
     .await?;
-    let id_token = crate::app::sessions::id_token(app, &saved, &["pwd"])?;
+    let id_token = id_token(app, &saved, &family.family_id, &["pwd"])?;
     tracing::info!(user_id = %saved.user_id, "surface-2 login");
     Ok((id_token, refresh_token))
 }

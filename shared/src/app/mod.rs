@@ -6,10 +6,13 @@
 //! | context | module |
 //! | --- | --- |
 //! | accounts: registration, blocking, versioned updates | [`accounts`] |
+//! | the operator's actions (block, unlock, end sessions, ...) | [`admin`] |
 //! | lockout: reserving an attempt before any secret is checked | [`lockout`] |
 //! | sessions: password check, opening and ending sessions (surface 1) | [`sessions`], [`principal`] |
 //! | ACCESS grants | [`grants`] |
+//! | the account's logins on both surfaces: listing and ending them | [`logins`] |
 //! | passwords: changing one | [`passwords`] |
+//! | proving the mailbox: a forgotten password reset, the e-mail verified | [`mailbox`] |
 //! | one-time codes and proof of a second factor for changes | [`codes`], [`proof`], [`totp_check`] |
 //! | surface-1 factors: SMS, push devices | [`factors`] |
 //! | step-up by SMS | [`sms_step_up`] |
@@ -19,12 +22,15 @@
 //! | budgets | [`limits`] |
 
 pub mod accounts;
+pub mod admin;
 pub mod codes;
 pub mod factors;
 pub mod grants;
 pub mod id_tokens;
 pub mod limits;
 pub mod lockout;
+pub mod logins;
+pub mod mailbox;
 pub mod methods;
 pub mod passwords;
 pub mod principal;

@@ -1,7 +1,8 @@
 //! Changing the password (surface 1's `/passwords/update`): the old password checked under the
-//! lockout rules, the new one against the policy and the last [`HISTORY`], every session ended
+//! lockout rules, the new one against the policy and the last [`HISTORY`], every login ended
 //! before the change is written (conditional on the account's version), the change announced,
-//! and a fresh session opened for the caller.
+//! and a fresh session opened for the caller. The reset of a forgotten password
+//! ([`crate::app::mailbox`]) shares the last two steps.
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -13,6 +14,7 @@ use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
 use crate::password;
 use crate::store::StoreError;
+use crate::model::User;
 use crate::token::TokenType;
 
 /// How many passwords back a new one must differ from (the current one included).
@@ -29,7 +31,7 @@ pub async fn change_password(
 ) -> Result<Opened, DomainError> {
     let session = &principal.session;
     let (user, stored) = app.store.load_login(&session.email, now).await?;
-    let mut user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
+    let user = user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
     crate::app::accounts::refuse_blocked(&user)?;
     // The password is how the account proves itself too: with a second factor, changing it
     // from a live session needs that factor (a stepped-up session). The temporary token of an
@@ -46,6 +48,18 @@ pub async fn change_password(
     lockout::succeeded(app.store.as_ref(), &user.email).await?;
     password::check_policy(new.expose_secret(), &[&user.email, &user.name])
         .map_err(|v| DomainError::Refused(v.rule()))?;
+    let new_hash = hash_unless_recent(&user, new).await?;
+    let before = user.clone();
+    let change = replace_password(app, user, new_hash, Some(before.credentials_version), now);
+    // Announced like any change of how the account proves itself, and never silently.
+    let saved = crate::app::proof::noticed(app, &before, change).await?;
+    crate::app::proof::announce_change(app, &before, "the password was changed").await?;
+    crate::app::sessions::open(app, ctx, saved).await
+}
+
+/// The hash of `new`, unless it is one of the account's last [`HISTORY`] passwords
+/// (`PASSWORD_ALREADY_USED`). Argon2 runs off the async threads.
+pub async fn hash_unless_recent(user: &User, new: SecretString) -> Result<String, DomainError> {
     let earlier: Vec<String> = std::iter::once(user.password_hash.clone())
         .chain(user.password_history.iter().cloned())
         .take(HISTORY)
@@ -59,55 +73,51 @@ pub async fn change_password(
     if reused {
         return Err(Rule::PasswordAlreadyUsed.into());
     }
-    let new_hash = new_hash.map_err(DomainError::Internal)?;
+    new_hash.map_err(DomainError::Internal)
+}
 
-    // Sessions end *before* the password changes, and the change is written only if the account
-    // is still at the version read after they ended: every login bumps that version, so a
-    // session opened meanwhile makes the write fail and the round start again. A write that
-    // fails midway leaves the old password in place, never a changed password with old
-    // sessions alive. The caller's own session ends too (it was opened before the change): the
-    // answer carries the token of a fresh one.
-    let before = user.clone();
-    let change = async {
-        let verified_version = user.credentials_version;
-        let mut saved = None;
-        for round in 0..12 {
-            if round > 0 {
-                // Logins kept bumping the account: wait a little, a different little each time.
-                let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 20)).unwrap_or(10);
-                tokio::time::sleep(std::time::Duration::from_millis(5 + jitter)).await;
-            }
-            let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None).await?;
-            crate::app::sessions::end_step_ups(app, &user.user_id).await?;
-            let mut next = user.clone();
-            next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));
-            next.password_history.truncate(HISTORY - 1);
-            next.password_changed_at = now;
-            next.password_expired = false;
-            next.credentials_version += 1;
-            match app.store.update_user(&next).await {
-                Ok(s) => {
-                    tracing::info!(user_id = %s.user_id, ended_sessions = ended, "password changed");
-                    saved = Some(s);
-                    break;
-                }
-                Err(StoreError::Conflict) => {
-                    user = crate::app::accounts::load_user(app, &user.email).await?;
-                    // If the password itself changed meanwhile, this request's old password is stale.
-                    if user.credentials_version != verified_version {
-                        return Err(DomainError::Refused(Rule::PasswordIncorrect));
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
+/// Replaces the account's password with `new_hash`. Every login of the account (sessions and
+/// refresh families) ends *before* the password changes, and the change is written only if the
+/// account is still at the version read after they ended: every login bumps that version, so a
+/// login opened meanwhile makes the write fail and the round start again. A write that fails
+/// midway leaves the old password in place, never a changed password with old logins alive.
+/// With `verified_version` (the credentials version the caller's old password was checked
+/// under), a password changed meanwhile by someone else refuses with `PASSWORD_INCORRECT`.
+pub async fn replace_password(
+    app: &App,
+    mut user: User,
+    new_hash: String,
+    verified_version: Option<u64>,
+    now: Epoch,
+) -> Result<User, DomainError> {
+    for round in 0..12 {
+        if round > 0 {
+            // Logins kept bumping the account: wait a little, a different little each time.
+            let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 20)).unwrap_or(10);
+            tokio::time::sleep(std::time::Duration::from_millis(5 + jitter)).await;
         }
-        saved.ok_or_else(|| DomainError::Unavailable {
-            retry_after: 1,
-            source: "account changed during password update".into(),
-        })
-    };
-    // Announced like any change of how the account proves itself, and never silently.
-    let saved = crate::app::proof::noticed(app, &before, change).await?;
-    crate::app::proof::announce_change(app, &before, "the password was changed").await?;
-    crate::app::sessions::open(app, ctx, saved).await
+        let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None).await?;
+        crate::app::sessions::end_step_ups(app, &user.user_id).await?;
+        let mut next = user.clone();
+        next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));
+        next.password_history.truncate(HISTORY - 1);
+        next.password_changed_at = now;
+        next.password_expired = false;
+        next.credentials_version += 1;
+        match app.store.update_user(&next).await {
+            Ok(saved) => {
+                tracing::info!(user_id = %saved.user_id, ended_sessions = ended, "password changed");
+                return Ok(saved);
+            }
+            Err(StoreError::Conflict) => {
+                user = crate::app::accounts::load_user(app, &user.email).await?;
+                // If the password itself changed meanwhile, the caller's old password is stale.
+                if verified_version.is_some_and(|v| v != user.credentials_version) {
+                    return Err(DomainError::Refused(Rule::PasswordIncorrect));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::Unavailable { retry_after: 1, source: "account changed during password update".into() })
 }

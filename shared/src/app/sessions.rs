@@ -50,13 +50,21 @@ pub async fn end_step_ups(app: &App, user_id: &str) -> Result<usize, DomainError
     Ok(ended)
 }
 
-/// Revokes every session of the account but `keep`. Stops at the first failed write: the
-/// caller must not report success then.
+/// Ends every login of the account but `keep`: its surface-1 sessions (and with them their
+/// ACCESS tokens) and its surface-2 refresh families (and with them their idTokens). Stops at
+/// the first failed write: the caller must not report success then. Returns how many ended.
 pub async fn revoke_sessions(app: &App, user_id: &str, keep: Option<&str>) -> Result<usize, DomainError> {
+    let (sessions, families) = tokio::join!(app.store.list_sessions(user_id), app.store.list_refresh(user_id));
     let mut revoked = 0;
-    for s in app.store.list_sessions(user_id).await? {
+    for s in sessions? {
         if Some(s.session_id.as_str()) != keep {
             app.store.revoke_session(&s.session_id).await?;
+            revoked += 1;
+        }
+    }
+    for f in families? {
+        if Some(f.family_id.as_str()) != keep {
+            app.store.revoke_refresh(&f.family_id).await?;
             revoked += 1;
         }
     }
@@ -103,6 +111,9 @@ pub async fn open(app: &App, ctx: &Ctx, user: User) -> Result<Opened, DomainErro
         absolute_expires_at: absolute,
         revoked: false,
         grants: Default::default(),
+        last_used_at: Some(now),
+        user_agent: ctx.user_agent.clone(),
+        source_ip: ctx.source_ip.clone(),
     };
     let saved = record_login(app, ctx, user, |u| {
         let session = &session;
@@ -142,24 +153,6 @@ where
         }
     }
     Err(DomainError::kept_changing("the account kept changing during login"))
-}
-
-/// A surface-2 idToken for the account.
-pub fn id_token(app: &App, user: &User, amr: &[&str]) -> Result<String, DomainError> {
-    let now = app.now();
-    let claims = token::IdClaims {
-        iss: app.config.issuer.clone(),
-        aud: app.config.audience.clone(),
-        sub: user.user_id.clone(),
-        email: user.email.clone(),
-        email_verified: user.mfa.email_verified_at.is_some(),
-        iat: now,
-        exp: now + app.config.id_token_secs,
-        jti: crypto::random_token_id()?,
-        amr: amr.iter().map(|s| s.to_string()).collect(),
-        ver: user.credentials_version,
-    };
-    token::issue_id_token(&app.keys(), &claims).map_err(DomainError::Internal)
 }
 
 /// Ends the session of `token`: any token of the session ends it, the temporary

@@ -106,6 +106,13 @@ impl App {
         }
     }
 
+    /// The data key of generation `kid` (see [`App::data_keys_with`]).
+    pub async fn data_key(&self, kid: &str) -> Result<Vec<u8>, crate::domain::error::DomainError> {
+        let keys = self.data_keys_with(kid).await?;
+        let ring = keys.data()?;
+        ring.by_kid(kid).map(|k| k.data.clone()).ok_or_else(|| crate::domain::error::DomainError::internal("a data key vanished"))
+    }
+
     /// Reloads the key set, after a token named a key this instance does not know (a rotation
     /// happened since cold start). Returns the fresh set. Gives up after
     /// [`KEY_LOAD_TIMEOUT_SECS`]: a request waits no longer than that for Secrets Manager.

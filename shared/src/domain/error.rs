@@ -45,6 +45,9 @@ pub enum DomainError {
     /// A budget (per IP, per account, per number, global) is spent for now.
     #[error("rate limited")]
     RateLimited { limit: u32, retry_after: Epoch },
+    /// A spent refresh token was presented again: its whole family has been ended.
+    #[error("refresh token reused")]
+    RefreshTokenReused,
     /// A rule of the account's state refuses the request.
     #[error("refused: {0:?}")]
     Refused(Rule),
@@ -83,6 +86,8 @@ pub enum Rule {
     PasswordTooShort,
     PasswordTooLong,
     PasswordTooSimple,
+    /// A password-reset nonce that is wrong, used, expired or out of tries.
+    NonceInvalid,
     /// A method (SMS, e-mail, TOTP) that is not set up for the account.
     MethodNotConfigured,
     MethodAlreadyValidated,

@@ -7,6 +7,7 @@ pub mod email;
 pub mod error;
 pub mod lockout;
 pub mod password_policy;
+pub mod refresh;
 
 /// Seconds since the Unix epoch: every time in the domain.
 pub type Epoch = i64;

@@ -178,6 +178,14 @@ pub struct Session {
     pub revoked: bool,
     #[serde(default)]
     pub grants: BTreeMap<String, Grant>,
+    /// The last request that used the session or one of its grants.
+    #[serde(default)]
+    pub last_used_at: Option<Epoch>,
+    /// The login's user agent and address, for the account's list of sessions.
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub source_ip: String,
 }
 
 impl Session {
@@ -190,6 +198,11 @@ impl Session {
             None => now < self.idle_expires_at,
             Some(g) => self.grants.get(g).is_some_and(|gr| now < gr.idle_expires_at),
         }
+    }
+
+    /// Usable at `now` by its token or by any of its grants: what the list of sessions shows.
+    pub fn is_live(&self, now: Epoch) -> bool {
+        self.is_alive(None, now) || self.grants.keys().any(|g| self.is_alive(Some(g), now))
     }
 
     pub fn user_id_of(session_id: &str) -> Option<&str> {
@@ -255,6 +268,10 @@ pub enum CodePurpose {
     /// Validating (or proving with) a surface-2 method: `EMAIL`, or `SMS` to one number. The
     /// number is part of the purpose, so a code sent to one number never validates another.
     Method { channel: &'static str, destination: Option<String> },
+    /// Resetting a forgotten password (`/passwords/lost_password`): the nonce proves the mailbox.
+    PasswordReset,
+    /// Proving the account's e-mail address (`/users/verification/email`).
+    EmailVerification,
 }
 
 impl CodePurpose {
@@ -264,6 +281,8 @@ impl CodePurpose {
             CodePurpose::StepUp { session_id } => format!("STEPUP#{session_id}"),
             CodePurpose::Method { channel, destination: None } => format!("METHOD#{channel}"),
             CodePurpose::Method { channel, destination: Some(d) } => format!("METHOD#{channel}#{d}"),
+            CodePurpose::PasswordReset => "PASSWORD_RESET".to_owned(),
+            CodePurpose::EmailVerification => "EMAIL_VERIFICATION".to_owned(),
         }
     }
 
@@ -340,17 +359,44 @@ impl std::fmt::Debug for TotpSecret {
     }
 }
 
-/// A surface-2 refresh token, kept only as a hash.
+/// A surface-2 login and the chain of refresh tokens descended from it (RFC 9700 §4.14.2).
+/// No token is stored: token `n` of the family is a MAC of the family id and `n` under the
+/// data key `key_id` ([`crate::domain::refresh`]), and the family keeps which `n` refreshes
+/// next. A genuine token of an earlier generation is a replay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RefreshToken {
+pub struct RefreshFamily {
+    /// `<userId>.<random>`: the user part places the item in the user's partition.
+    pub family_id: String,
     pub user_id: String,
     pub email: String,
-    pub token_hash: String,
+    /// The data-key generation the family's tokens are MACed under.
+    pub key_id: String,
+    /// The generation whose token refreshes next.
+    pub generation: u64,
+    /// When `generation` last advanced (the grace period of a lost answer runs from it).
+    #[serde(default)]
+    pub rotated_at: Option<Epoch>,
+    /// The one retry of the previous generation within the grace period was used.
+    #[serde(default)]
+    pub grace_used: bool,
     pub created_at: Epoch,
+    pub last_used_at: Epoch,
+    /// Absolute: rotation does not extend the family.
     pub expires_at: Epoch,
     #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub source_ip: String,
+    #[serde(default)]
     pub revoked: bool,
-    /// The account's credentials version at issue: a password change makes it useless.
+    /// The account's credentials version at login: a password change ends the family.
     pub credentials_version: u64,
+}
+
+impl RefreshFamily {
+    /// Unrevoked and unexpired at `now`.
+    pub fn is_live(&self, now: Epoch) -> bool {
+        !self.revoked && now < self.expires_at
+    }
 }

@@ -1,5 +1,5 @@
 //! Persistence ports, one per context (accounts, the lockout counter, sessions, one-time codes,
-//! push challenges, rate counters, refresh tokens), with [`Store`] as their union. Each method
+//! push challenges, rate counters, refresh-token families), with [`Store`] as their union. Each method
 //! is one atomic step of the domain (open a session and record the login, spend a code's try,
 //! slide an idle expiry), so each adapter can make it one round trip and one atomic write.
 //! Adapters, named by technology, keep one file per port: `memory/` and `dynamo/`; the IAM
@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use crate::clock::Epoch;
 use crate::domain::error::{BoxError, DomainError};
 use crate::model::{
-    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
 
 pub mod dynamo;
@@ -203,17 +203,32 @@ pub trait RateStore: Send + Sync {
     async fn release_cooldown(&self, key: &str, claimed_at: Epoch) -> StoreResult<()>;
 }
 
-/// Surface-2 refresh tokens, kept as hashes.
+/// Surface-2 refresh-token families ([`crate::domain::refresh`]): no token is stored, only
+/// which generation of each family refreshes next.
 #[async_trait]
 pub trait RefreshStore: Send + Sync {
-    /// In one atomic write: stores a refresh token, saves `user` (conditional on its version)
+    /// In one atomic write: stores a new family, saves `user` (conditional on its version)
     /// and clears the failed-login counter: the surface-2 twin of [`SessionStore::open_session`].
-    async fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;
+    async fn open_refresh(&self, family: &RefreshFamily, user: &User) -> StoreResult<User>;
 
-    async fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
+    /// The family as stored (revoked and expired ones included), or `None`.
+    async fn get_refresh(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>>;
 
-    /// Marks a refresh token revoked. Idempotent; unknown tokens are ignored.
-    async fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()>;
+    /// Spends generation `generation` in one conditional write: the family must be live at
+    /// `now` and still at `generation`; it moves to `generation + 1`, its grace retry unused.
+    /// `false` when the condition failed (a concurrent refresh won, or the family ended):
+    /// however many race, one generation is spent once.
+    async fn rotate_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
+
+    /// Uses the family's one grace retry, in one conditional write: the family must be live
+    /// at `now`, still at `generation` and its retry unused. `false` otherwise.
+    async fn retry_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
+
+    /// Ends a family. Idempotent; an unknown family is ignored.
+    async fn revoke_refresh(&self, family_id: &str) -> StoreResult<()>;
+
+    /// Every family of the user that is not revoked (expired ones included: the caller judges).
+    async fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>>;
 }
 
 /// Every port at once: what an adapter implements and what the application holds. Use cases

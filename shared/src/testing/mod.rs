@@ -13,7 +13,7 @@ use crate::domain::error::BoxError;
 use crate::email::EmailSender;
 use crate::keys::{KeySet, KeySource};
 use crate::model::{
-    CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshToken, Session, SessionStatus, User,
+    CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
 use crate::push::PushSender;
 use crate::sms::SmsSender;
@@ -222,9 +222,12 @@ probe_store! {
         fn release_cooldown(&self, key: &str, claimed_at: Epoch) -> StoreResult<()>;
     }
     RefreshStore {
-        fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User>;
-        fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
-        fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()>;
+        fn open_refresh(&self, family: &RefreshFamily, user: &User) -> StoreResult<User>;
+        fn get_refresh(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>>;
+        fn rotate_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
+        fn retry_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
+        fn revoke_refresh(&self, family_id: &str) -> StoreResult<()>;
+        fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>>;
     }
 }
 

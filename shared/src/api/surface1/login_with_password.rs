@@ -22,14 +22,18 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     };
 
     let opened = crate::app::sessions::login(app, &ctx, &email, pw).await?;
-    let body = serde_json::json!({
+    Ok(match opened.kind {
+        TokenType::PasswordUpdate => json(StatusCode::CONFLICT, &serde_json::json!({ "token": opened.token })),
+        _ => ok(&token_body(&opened)),
+    })
+}
+
+/// The seeds' answer that carries a new session's token.
+pub fn token_body(opened: &crate::app::sessions::Opened) -> serde_json::Value {
+    serde_json::json!({
         "token": opened.token,
         "tokenType": opened.kind,
         "identity": opened.session.identity,
         "credentials": { "type": "ROOT", "id": opened.session.user_id },
-    });
-    Ok(match opened.kind {
-        TokenType::PasswordUpdate => json(StatusCode::CONFLICT, &serde_json::json!({ "token": opened.token })),
-        _ => ok(&body),
     })
 }

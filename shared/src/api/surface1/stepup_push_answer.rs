@@ -13,7 +13,7 @@ pub async fn approve(
     State(app): State<AppState>,
     ctx: Ctx,
     channel: Result<PushChannel, ApiError>,
-    id: Result<ChallengeId, ApiError>,
+    id: Result<PathId, ApiError>,
     body: Result<Body, ApiError>,
 ) -> Answer {
     answer(&app, ctx, channel, id, body, true).await
@@ -24,7 +24,7 @@ pub async fn reject(
     State(app): State<AppState>,
     ctx: Ctx,
     channel: Result<PushChannel, ApiError>,
-    id: Result<ChallengeId, ApiError>,
+    id: Result<PathId, ApiError>,
     body: Result<Body, ApiError>,
 ) -> Answer {
     answer(&app, ctx, channel, id, body, false).await
@@ -34,14 +34,14 @@ async fn answer(
     app: &App,
     ctx: Ctx,
     channel: Result<PushChannel, ApiError>,
-    id: Result<ChallengeId, ApiError>,
+    id: Result<PathId, ApiError>,
     body: Result<Body, ApiError>,
     approve: bool,
 ) -> Answer {
     // Unauthenticated: the per-IP budget is charged before anything else is looked at.
     limits::per_ip(app, &ctx, "push-answer").await?;
     let PushChannel(channel) = channel?;
-    let ChallengeId(id) = id?;
+    let PathId(id) = id?;
     let Body(mut f) = body?;
     let signature = f.string("signature", 1, 200);
     f.finish()?;

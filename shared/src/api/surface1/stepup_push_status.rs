@@ -6,7 +6,7 @@ pub async fn handle(
     State(app): State<AppState>,
     Caller(principal, _): Caller<Access>,
     PushChannel(channel): PushChannel,
-    ChallengeId(id): ChallengeId,
+    PathId(id): PathId,
 ) -> Answer {
     let app: &App = &app;
     let challenge = crate::app::push_step_up::status(app.store.as_ref(), &principal, channel, &id).await?;

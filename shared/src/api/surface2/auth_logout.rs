@@ -7,6 +7,6 @@ pub async fn handle(State(app): State<AppState>, Body(mut f): Body) -> Answer {
     let app: &App = &app;
     let token = f.string("refreshToken", 1, 200);
     f.finish()?;
-    crate::app::id_tokens::revoke_refresh(app.store.as_ref(), token.as_deref().unwrap_or_default()).await?;
+    crate::app::id_tokens::revoke_refresh(app, token.as_deref().unwrap_or_default()).await?;
     Ok(no_content())
 }

@@ -13,7 +13,7 @@
 //! | push challenge  | `PUSH#<id>`        | `PUSH`                |
 //! | rate counter    | `RATE#<key>`       | `<window end>`        |
 //! | cooldown claim  | `COOLDOWN#<key>`   | `COOLDOWN`            |
-//! | refresh token   | `USER#<userId>`    | `REFRESH#<sha256>`    |
+//! | refresh family  | `USER#<userId>`    | `REFRESH#<familyId>`  |
 
 use std::collections::HashMap;
 
@@ -33,7 +33,7 @@ use super::{StoreError, StoreResult, StoredLockout};
 use crate::clock::Epoch;
 use crate::domain::error::BoxError;
 use crate::model::{
-    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -68,9 +68,11 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         | "spend_code_try"
         | "hit_rate_counter"
         | "release_rate_counter"
-        | "revoke_refresh" => &[UPDATE],
+        | "revoke_refresh"
+        | "rotate_refresh"
+        | "retry_refresh" => &[UPDATE],
         "clear_lockout" | "consume_code" | "delete_code" | "cancel_push_challenge" | "release_cooldown" => &[DELETE],
-        "load_login" | "list_sessions" => &[QUERY],
+        "load_login" | "list_sessions" | "list_refresh" => &[QUERY],
         // Account and a session's step-up in one transaction.
         "update_user_spending_step_up" => &[PUT, UPDATE],
         // New session or refresh token, account, and the counter cleared, in one transaction.
@@ -319,6 +321,36 @@ impl DynamoStore {
             .await
             .map_err(classify)?;
         Ok(next)
+    }
+
+    /// Every unrevoked item of the user's partition whose sort key starts with `prefix`
+    /// (sessions, refresh families), in one query per page.
+    async fn list_unrevoked<T: DeserializeOwned>(&self, user_id: &str, prefix: &str) -> StoreResult<Vec<T>> {
+        let mut found = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .filter_expression("revoked = :false")
+                .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
+                .expression_attribute_values(":prefix", s(prefix))
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                found.push(decode(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(found),
+            }
+        }
     }
 
     async fn update_live_session(

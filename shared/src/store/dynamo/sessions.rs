@@ -18,8 +18,8 @@ impl SessionStore for DynamoStore {
         new_idle: Epoch,
     ) -> StoreResult<Option<Session>> {
         let (set, alive) = match grant {
-            None => ("SET idleExpiresAt = :idle", "idleExpiresAt > :now"),
-            Some(_) => ("SET grants.#g.idleExpiresAt = :idle", "grants.#g.idleExpiresAt > :now"),
+            None => ("SET idleExpiresAt = :idle, lastUsedAt = :now", "idleExpiresAt > :now"),
+            Some(_) => ("SET grants.#g.idleExpiresAt = :idle, lastUsedAt = :now", "grants.#g.idleExpiresAt > :now"),
         };
         let mut req = self
             .client
@@ -94,30 +94,6 @@ impl SessionStore for DynamoStore {
     }
 
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
-        let mut sessions = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .filter_expression("revoked = :false")
-                .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
-                .expression_attribute_values(":prefix", s("SESSION#"))
-                .expression_attribute_values(":false", AttributeValue::Bool(false))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in out.items.unwrap_or_default() {
-                sessions.push(decode(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(sessions),
-            }
-        }
+        self.list_unrevoked(user_id, "SESSION#").await
     }
 }

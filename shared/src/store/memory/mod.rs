@@ -12,7 +12,7 @@ use crate::clock::Epoch;
 use crate::crypto::constant_time_eq;
 use crate::domain::codes as code_rules;
 use crate::model::{
-    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshToken, Session, SessionStatus, User,
+    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
 
 #[derive(Default)]
@@ -26,8 +26,8 @@ struct Tables {
     push: HashMap<String, PushChallenge>,
     /// session id → the push challenge in flight for it.
     push_in_flight: HashMap<String, String>,
-    /// (user id, token hash) → refresh token.
-    refresh: HashMap<(String, String), RefreshToken>,
+    /// family id → refresh family.
+    refresh: HashMap<String, RefreshFamily>,
     /// (key, window end) → hits.
     rates: HashMap<(String, Epoch), u64>,
     /// key → time of the last claim.

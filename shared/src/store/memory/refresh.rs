@@ -1,25 +1,58 @@
-//! Surface-2 refresh tokens, kept as hashes in the memory store.
+//! Surface-2 refresh-token families in the memory store.
 
 use super::*;
 
+impl Tables {
+    /// The family, if it is live at `now` and still at `generation`.
+    fn live_family(&mut self, family_id: &str, generation: u64, now: Epoch) -> Option<&mut RefreshFamily> {
+        self.refresh.get_mut(family_id).filter(|f| f.is_live(now) && f.generation == generation)
+    }
+}
+
 #[async_trait]
 impl RefreshStore for MemoryStore {
-    async fn open_refresh(&self, token: &RefreshToken, user: &User) -> StoreResult<User> {
+    async fn open_refresh(&self, family: &RefreshFamily, user: &User) -> StoreResult<User> {
         let mut t = self.lock()?;
+        if t.refresh.contains_key(&family.family_id) {
+            return Err(StoreError::Conflict);
+        }
         let saved = cas_user(&mut t, user)?;
-        t.refresh.insert((token.user_id.clone(), token.token_hash.clone()), token.clone());
+        t.refresh.insert(family.family_id.clone(), family.clone());
         t.lockouts.remove(&user.email);
         Ok(saved)
     }
 
-    async fn get_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<Option<RefreshToken>> {
-        Ok(self.lock()?.refresh.get(&(user_id.to_owned(), token_hash.to_owned())).cloned())
+    async fn get_refresh(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>> {
+        Ok(self.lock()?.refresh.get(family_id).cloned())
     }
 
-    async fn revoke_refresh(&self, user_id: &str, token_hash: &str) -> StoreResult<()> {
-        if let Some(r) = self.lock()?.refresh.get_mut(&(user_id.to_owned(), token_hash.to_owned())) {
-            r.revoked = true;
+    async fn rotate_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool> {
+        let mut t = self.lock()?;
+        let Some(f) = t.live_family(family_id, generation, now) else { return Ok(false) };
+        f.generation += 1;
+        f.rotated_at = Some(now);
+        f.last_used_at = now;
+        f.grace_used = false;
+        Ok(true)
+    }
+
+    async fn retry_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool> {
+        let mut t = self.lock()?;
+        let Some(f) = t.live_family(family_id, generation, now).filter(|f| !f.grace_used) else { return Ok(false) };
+        f.grace_used = true;
+        f.last_used_at = now;
+        Ok(true)
+    }
+
+    async fn revoke_refresh(&self, family_id: &str) -> StoreResult<()> {
+        if let Some(f) = self.lock()?.refresh.get_mut(family_id) {
+            f.revoked = true;
         }
         Ok(())
+    }
+
+    async fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>> {
+        let t = self.lock()?;
+        Ok(t.refresh.values().filter(|f| f.user_id == user_id && !f.revoked).cloned().collect())
     }
 }

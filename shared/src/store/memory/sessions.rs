@@ -26,6 +26,7 @@ impl SessionStore for MemoryStore {
         if !s.is_alive(grant, now) {
             return Ok(None);
         }
+        s.last_used_at = Some(now);
         match grant {
             None => s.idle_expires_at = new_idle,
             Some(g) => {

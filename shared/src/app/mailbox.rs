@@ -1,0 +1,152 @@
+//! What proving the mailbox opens, on surface 1: resetting a forgotten password
+//! (`/passwords/lost_password/start` and `/resume`) and verifying the account's e-mail address
+//! (`/users/verification/email/send` and `/verify`). Nobody is authenticated here, so none of
+//! these may tell whether an address has an account: an unknown (or blocked) address gets a
+//! decoy challenge that is stored and charged like a real one but never mailed, every refusal
+//! of a send is kept to the log, and every answer takes at least [`UNIFORM_ANSWER`].
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::app::codes::{self as challenge, Delivery, Letter};
+use crate::app::sessions::Opened;
+use crate::app::{App, Ctx};
+use crate::domain::Epoch;
+use crate::domain::email::Email;
+use crate::domain::error::{DomainError, Rule};
+use crate::model::{CodeCheck, CodePurpose, User};
+use crate::password;
+
+/// The least time any answer of these flows takes: more than the work of the slowest path
+/// (a store write or three and an SES call), so the time of an answer does not tell which
+/// path ran. A path slower than this (SES far beyond its usual latency) would show.
+pub const UNIFORM_ANSWER: Duration = Duration::from_millis(400);
+
+/// Runs `work`, answering no sooner than [`UNIFORM_ANSWER`] after it began.
+async fn uniform<T>(work: impl std::future::Future<Output = T>) -> T {
+    let deadline = tokio::time::Instant::now() + UNIFORM_ANSWER;
+    let result = work.await;
+    tokio::time::sleep_until(deadline).await;
+    result
+}
+
+/// The account a mailbox flow acts on, if the address has one that is not blocked.
+async fn account(app: &App, email: &Email) -> Result<Option<User>, DomainError> {
+    Ok(app.store.get_user(email.as_str()).await?.filter(|u| !u.blocked))
+}
+
+/// Where the challenges of an address without an account live: a user id no account has
+/// (account ids are digits), derived from the address, so a later check finds its decoy.
+fn decoy_user_id(email: &Email) -> String {
+    format!("decoy-{}", &crate::crypto::sha256_b64url(email.as_str().as_bytes())[..22])
+}
+
+/// Sends `letter` for `purpose` to the address's account, or a decoy; a refusal (cooldown,
+/// budget, provider) is logged and otherwise swallowed: the answer is the same.
+async fn send_to_mailbox(app: &App, ctx: &Ctx, email: &Email, purpose: &CodePurpose, letter: Letter) {
+    let sent = match account(app, email).await {
+        Ok(Some(user)) => {
+            let to = Delivery::Email { to: &user.email };
+            challenge::send(app, ctx, &user.user_id, purpose, to, letter).await
+        }
+        Ok(None) => {
+            let to = Delivery::Decoy { to: email.as_str() };
+            challenge::send(app, ctx, &decoy_user_id(email), purpose, to, letter).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = sent {
+        tracing::warn!(outcome = %e, "a mailbox code was not sent");
+    }
+}
+
+/// `lost_password/start`: mails a reset nonce to the address's account, if it has one.
+pub async fn start_password_reset(app: &App, ctx: &Ctx, email: &Email) -> Result<(), DomainError> {
+    uniform(async {
+        let letter = Letter::password_reset(app)?;
+        send_to_mailbox(app, ctx, email, &CodePurpose::PasswordReset, letter).await;
+        Ok(())
+    })
+    .await
+}
+
+/// `lost_password/resume`: with the mailed nonce, replaces the password (policy and history
+/// apply), ends every session and refresh family, clears the failed-login lock (the nonce is
+/// checked even while the account is locked), keeps every factor, announces the change and
+/// opens a session. A wrong, used, expired or dead nonce, and an unknown address, all answer
+/// `NONCE_INVALID`.
+pub async fn resume_password_reset(
+    app: &App,
+    ctx: &Ctx,
+    email: &Email,
+    nonce: &str,
+    new: SecretString,
+    now: Epoch,
+) -> Result<Opened, DomainError> {
+    uniform(async {
+        // The policy needs no account and says nothing of one: a weak password spends no try.
+        password::check_policy(new.expose_secret(), &[email.as_str()]).map_err(|v| DomainError::Refused(v.rule()))?;
+        let invalid = || DomainError::Refused(Rule::NonceInvalid);
+        let user = app.store.get_user(email.as_str()).await?.ok_or_else(invalid)?;
+        let purpose = CodePurpose::PasswordReset;
+        let checked = challenge::check_mailbox_secret(app, &user.user_id, &purpose, nonce, || async {
+            // The nonce proved the mailbox: only now may the answer depend on the account.
+            crate::app::accounts::refuse_blocked(&user)?;
+            password::check_policy(new.expose_secret(), &[&user.email, &user.name])
+                .map_err(|v| DomainError::Refused(v.rule()))?;
+            crate::app::passwords::hash_unless_recent(&user, new.clone()).await
+        })
+        .await?;
+        let new_hash = checked.map_err(|_| invalid())?;
+        let change = crate::app::passwords::replace_password(app, user.clone(), new_hash, None, now);
+        let saved = crate::app::proof::noticed(app, &user, change).await?;
+        crate::app::lockout::succeeded(app.store.as_ref(), &saved.email).await?;
+        crate::app::proof::announce_change(app, &user, "the password was reset").await?;
+        tracing::info!(user_id = %saved.user_id, "password reset through the mailbox");
+        crate::app::sessions::open(app, ctx, saved).await
+    })
+    .await
+}
+
+/// `POST /passwords/validate`: the password policy alone (no account: no context words).
+pub fn validate_password(candidate: &SecretString) -> Result<(), DomainError> {
+    password::check_policy(candidate.expose_secret(), &[]).map_err(|v| DomainError::Refused(v.rule()))
+}
+
+/// `verification/email/send`: mails a code that proves the address to its account, if any.
+pub async fn send_email_verification(app: &App, ctx: &Ctx, email: &Email) -> Result<(), DomainError> {
+    uniform(async {
+        let letter = Letter::email_verification(app)?;
+        send_to_mailbox(app, ctx, email, &CodePurpose::EmailVerification, letter).await;
+        Ok(())
+    })
+    .await
+}
+
+/// `verification/email/verify`: the code marks the account's e-mail verified, on both
+/// surfaces. An unknown address answers as a known one (its decoy challenge is checked).
+pub async fn verify_email(app: &App, email: &Email, code: &str, now: Epoch) -> Result<(), DomainError> {
+    uniform(async {
+        let user = account(app, email).await?;
+        let user_id = user.as_ref().map(|u| u.user_id.clone()).unwrap_or_else(|| decoy_user_id(email));
+        let typed = crate::otp::normalize(code).unwrap_or_default();
+        let purpose = CodePurpose::EmailVerification;
+        let checked = challenge::check_mailbox_secret(app, &user_id, &purpose, &typed, || async { Ok(()) }).await?;
+        let rejected = |check| match check {
+            CodeCheck::Missing | CodeCheck::Accepted => CodeCheck::Wrong { attempts: 0 },
+            other => other,
+        };
+        checked.map_err(|check| DomainError::CodeRejected(rejected(check)))?;
+        // Only a real account's challenge can be right: a decoy's code was never sent.
+        let Some(user) = user else { return Err(DomainError::CodeRejected(CodeCheck::Wrong { attempts: 0 })) };
+        crate::app::accounts::update_user_with(app, &user.email, |u| {
+            u.mfa.email_verified_at.get_or_insert(now);
+            Ok(())
+        })
+        .await?;
+        tracing::info!(user_id = %user.user_id, "e-mail address verified");
+        Ok(())
+    })
+    .await
+}
