@@ -26,8 +26,8 @@ async fn every_function_has_an_event_and_every_event_succeeds_through_its_handle
         );
     }
     for (name, path) in integration_tests::event_files() {
-        // Not HTTP functions: their events are exercised by tests/authorizer_rotation.rs.
-        if name == "authorizer" || name == "rotate-keys" {
+        // Not HTTP functions: their events are exercised by authorizer_rotation.rs and lifecycle.rs.
+        if integration_tests::NOT_HTTP.contains(&name.as_str()) {
             continue;
         }
         let (t, raw) = prepared(&name, &std::fs::read_to_string(&path).unwrap(), Senders::Sandbox).await;

@@ -159,7 +159,7 @@ async fn refresh_racing_a_password_change_yields_no_working_id_token(b: Backend)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_survives_a_failing_store() {
     for (name, path) in integration_tests::event_files() {
-        if name == "authorizer" || name == "rotate-keys" {
+        if integration_tests::NOT_HTTP.contains(&name.as_str()) {
             continue;
         }
         for (fault, status) in [(Fault::Unavailable, 503), (Fault::Broken, 500)] {

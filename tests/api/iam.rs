@@ -300,7 +300,84 @@ async fn exercise(t: &TestApp) {
     if decided["policyDocument"]["Statement"][0]["Effect"] != "Allow" {
         off.push(format!("the authorizer refused a live token: {decided}"));
     }
+    // Refresh rotation: the next token; the spent one retried within the grace (the same
+    // successor); a replay ends the family.
+    let r = t.id_login(b, PASSWORD).await;
+    let first = token(&r, "refreshToken");
+    let refresh_with = |rt: &str| json!({ "refreshToken": rt });
+    want!(t.post("/auth/login/refresh", None, refresh_with(&first)).await, 200);
+    want!(t.post("/auth/login/refresh", None, refresh_with(&first)).await, 200);
+    want!(t.post("/auth/login/refresh", None, refresh_with(&first)).await, 403);
+    want!(t.post("/auth/login/refresh", None, refresh_with("1.x.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await, 403);
+
+    // The account's logins, from either surface's token: listed, one ended, the others ended.
+    let r = t.id_login(b, PASSWORD).await;
+    let (b_id, b_family) = (token(&r, "idToken"), family_of(&token(&r, "refreshToken")));
+    let b_auth = token(&t.login(b, PASSWORD).await, "token");
+    want!(t.get("/sessions", Some(&b_id)).await, 200);
+    want!(t.get("/sessions", Some(&b_auth)).await, 200);
+    want!(t.delete("/sessions/999.unknown", Some(&b_id)).await, 404);
+    want!(t.delete(&format!("/sessions/{b_family}"), Some(&b_auth)).await, 204);
+    let other = token(&t.login(b, PASSWORD).await, "token");
+    want!(t.delete(&format!("/sessions/{}", session_of(&other)), Some(&b_auth)).await, 204);
+    want!(t.post("/sessions/revoke_others", Some(&b_auth), json!({})).await, 204);
+    let b_id = token(&t.id_login(b, PASSWORD).await, "idToken");
+    want!(t.post("/sessions/revoke_others", Some(&b_id), json!({})).await, 204);
+
+    // The mailbox flows: the policy alone; a reset started for nobody, with the provider down,
+    // then for real; a wrong nonce, the right one; the e-mail verified likewise.
+    let c = "iam-c@example.com";
+    t.register(c).await;
+    want!(t.post("/passwords/validate", None, json!({"password": {"value": "short"}})).await, 409);
+    want!(t.post("/passwords/validate", None, json!({"password": {"value": "violet tugboat harmonica 42"}})).await, 204);
+    let start = "/passwords/lost_password/start";
+    want!(t.post(start, None, json!({"email": "nobody@example.com"})).await, 204);
+    t.outage.set_down(true);
+    want!(t.post(start, None, json!({"email": c})).await, 204);
+    t.outage.set_down(false);
+    want!(t.post(start, None, json!({"email": c})).await, 204);
+    let resume = |nonce: &str| json!({"email": c, "nonce": nonce, "newPassword": {"value": "violet tugboat harmonica 42"}});
+    want!(t.post("/passwords/lost_password/resume", None, resume("654321")).await, 409);
+    t.probe.conflict_once("update_user");
+    want!(t.post("/passwords/lost_password/resume", None, resume("123456")).await, 200);
+    let send = "/users/verification/email/send";
+    want!(t.post(send, None, json!({"email": "nobody@example.com"})).await, 204);
+    want!(t.post(send, None, json!({"email": c})).await, 204);
+    let verify = |code: &str| json!({"email": c, "verificationCode": code});
+    want!(t.post("/users/verification/email/verify", None, verify("000000")).await, 409);
+    t.probe.conflict_once("update_user");
+    want!(t.post("/users/verification/email/verify", None, verify("123456")).await, 204);
+
+    // The operator's actions, as the Admin function is invoked.
+    for action in shared::app::admin::Action::NAMES {
+        let event = json!({"action": action, "email": c});
+        if let Err(e) = FUNCTION.scope("admin", shared::api::admin::invoke(&t.app, event)).await {
+            off.push(format!("admin {action}: {e}"));
+        }
+    }
+    // Removing the factors of an account with push devices: they hear of it, and are unregistered.
+    let event = json!({"action": "remove_factors", "email": b});
+    if let Err(e) = FUNCTION.scope("admin", shared::api::admin::invoke(&t.app, event)).await {
+        off.push(format!("admin remove_factors: {e}"));
+    }
+    let unknown = json!({"action": "unlock", "email": "nobody@example.com"});
+    if FUNCTION.scope("admin", shared::api::admin::invoke(&t.app, unknown)).await.is_ok() {
+        off.push("admin answered for an unknown account".to_owned());
+    }
+
     assert!(off.is_empty(), "the flows went differently than planned:\n{}", off.join("\n"));
+}
+
+/// The refresh family a refresh token belongs to: `<userId>.<random>`.
+fn family_of(refresh_token: &str) -> String {
+    refresh_token.splitn(3, '.').take(2).collect::<Vec<_>>().join(".")
+}
+
+/// The session id a surface-1 token names.
+fn session_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    let claims: serde_json::Value = serde_json::from_slice(&shared::crypto::b64url_decode(payload).unwrap()).unwrap();
+    claims["sid"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -308,7 +385,7 @@ async fn every_function_is_granted_exactly_the_aws_actions_it_uses() {
     let t = TestApp::build(Backend::Dynamo, Senders::Flaky, |_| {}).await;
     exercise(&t).await;
     let mut functions: Vec<&str> = shared::api::routes::routes().iter().map(|r| r.function).collect();
-    functions.push("authorizer");
+    functions.extend(["authorizer", "admin"]);
     functions.dedup();
     let needed = needed(&t, &functions);
     let template = template();

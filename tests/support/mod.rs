@@ -486,6 +486,9 @@ pub async fn concurrent_wrong_logins(t: &Arc<TestApp>, email: &'static str, n: u
     futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect()
 }
 
+/// The functions that API Gateway does not route to: their events are not HTTP requests.
+pub const NOT_HTTP: [&str; 3] = ["authorizer", "rotate-keys", "admin"];
+
 /// Every event file, `events/<function>.json`, as (function, path), sorted by function.
 /// `events/env.json` is not one: it holds the functions' environments for sam local.
 pub fn event_files() -> Vec<(String, std::path::PathBuf)> {
@@ -544,8 +547,18 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         "verify-otp-code" => {
             assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
         }
+        "lost-password-resume" => {
+            let start = serde_json::json!({"email": "jane@example.com"});
+            assert_eq!(t.post("/passwords/lost_password/start", None, start).await.status, 204);
+        }
+        "verify-email" => {
+            let send = serde_json::json!({"email": "jane@example.com"});
+            assert_eq!(t.post("/users/verification/email/send", None, send).await.status, 204);
+        }
         _ => {}
     }
+    // The refresh family of the surface-2 login: a login the caller can end.
+    let family: String = refresh.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
     let raw = raw
         .replace("<AUTH_TOKEN>", &auth)
         .replace("<ACCESS_TOKEN>", &access)
@@ -555,6 +568,7 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         .replace("<IDENTITY_ID>", &identity)
         .replace("<DEVICE_PUBLIC_KEY>", &device.public_key())
         .replace("<CHALLENGE_ID>", &challenge)
+        .replace("<SESSION_ID>", &family)
         .replace("<SIGNATURE>", &device.sign(&format!("{challenge}:approve")));
     (t, raw)
 }
