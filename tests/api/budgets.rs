@@ -40,14 +40,19 @@ async fn every_endpoint_stays_within_its_round_trip_budget() {
         ("GET /identities", 2, spent!(t, t.get("/identities", Some(&auth)))),
         ("GET /authentication_factors", 2, spent!(t, t.get("/authentication_factors", Some(&access)))),
         ("POST /access_token", 3, spent!(t, t.post("/access_token", Some(&auth), json!({"identity": identity})))),
-        ("GET /auth/me", 1, spent!(t, t.get("/auth/me", Some(&id_token)))),
+        // An idToken costs two reads, made at once: the account with its counter, and the
+        // token's refresh family (a logout ends its idTokens).
+        ("GET /auth/me", 2, spent!(t, t.get("/auth/me", Some(&id_token)))),
+        // The family (its key and generation), the account with its counter, the rotation's one
+        // conditional write.
         (
             "POST /auth/login/refresh",
-            2,
+            3,
             spent!(t, t.post("/auth/login/refresh", None, json!({"refreshToken": refresh}))),
         ),
         ("GET /.well-known/jwks.json", 0, spent!(t, t.get("/.well-known/jwks.json", None))),
-        ("POST /auth/logout", 1, spent!(t, t.post("/auth/logout", None, json!({"refreshToken": refresh})))),
+        // The family (to check the token's MAC under its key), then its revocation.
+        ("POST /auth/logout", 2, spent!(t, t.post("/auth/logout", None, json!({"refreshToken": refresh})))),
         ("POST /logout", 1, spent!(t, t.post("/logout", Some(&auth), json!({})))),
     ];
     let mut over = Vec::new();

@@ -308,7 +308,10 @@ async fn exercise(t: &TestApp) {
     want!(t.post("/auth/login/refresh", None, refresh_with(&first)).await, 200);
     want!(t.post("/auth/login/refresh", None, refresh_with(&first)).await, 200);
     want!(t.post("/auth/login/refresh", None, refresh_with(&first)).await, 403);
-    want!(t.post("/auth/login/refresh", None, refresh_with("1.x.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await, 403);
+    want!(
+        t.post("/auth/login/refresh", None, refresh_with("1.x.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).await,
+        403
+    );
 
     // The account's logins, from either surface's token: listed, one ended, the others ended.
     let r = t.id_login(b, PASSWORD).await;
@@ -329,14 +332,18 @@ async fn exercise(t: &TestApp) {
     let c = "iam-c@example.com";
     t.register(c).await;
     want!(t.post("/passwords/validate", None, json!({"password": {"value": "short"}})).await, 409);
-    want!(t.post("/passwords/validate", None, json!({"password": {"value": "violet tugboat harmonica 42"}})).await, 204);
+    want!(
+        t.post("/passwords/validate", None, json!({"password": {"value": "violet tugboat harmonica 42"}})).await,
+        204
+    );
     let start = "/passwords/lost_password/start";
     want!(t.post(start, None, json!({"email": "nobody@example.com"})).await, 204);
     t.outage.set_down(true);
     want!(t.post(start, None, json!({"email": c})).await, 204);
     t.outage.set_down(false);
     want!(t.post(start, None, json!({"email": c})).await, 204);
-    let resume = |nonce: &str| json!({"email": c, "nonce": nonce, "newPassword": {"value": "violet tugboat harmonica 42"}});
+    let resume =
+        |nonce: &str| json!({"email": c, "nonce": nonce, "newPassword": {"value": "violet tugboat harmonica 42"}});
     want!(t.post("/passwords/lost_password/resume", None, resume("654321")).await, 409);
     t.probe.conflict_once("update_user");
     want!(t.post("/passwords/lost_password/resume", None, resume("123456")).await, 200);

@@ -13,6 +13,7 @@ mod events;
 mod hardening;
 mod iam;
 mod key_lifecycle;
+mod lifecycle;
 mod store_contract;
 mod surface1;
 mod surface1_slice;

@@ -66,9 +66,13 @@ async fn refresh_gives_new_id_tokens_until_logout(b: Backend) {
     let r = t.post("/auth/login/refresh", None, json!({"refreshToken": refresh})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let fresh = r.body["idToken"].as_str().unwrap();
-    assert_eq!(r.body.as_object().unwrap().len(), 1, "not rotated: {}", r.body);
+    let next = r.body["refreshToken"].as_str().unwrap().to_owned();
+    assert_ne!(next, refresh, "rotated: {}", r.body);
     assert_eq!(t.get("/auth/me", Some(fresh)).await.status, 200);
+    // Logging out with the token of any generation ends the family, and its idTokens with it.
     assert_eq!(t.post("/auth/logout", None, json!({"refreshToken": refresh})).await.status, 204);
+    assert_eq!(t.get("/auth/me", Some(fresh)).await.status, 403, "the idToken outlived its logout");
+    assert_eq!(t.post("/auth/login/refresh", None, json!({"refreshToken": next})).await.status, 403);
     assert_eq!(t.post("/auth/login/refresh", None, json!({"refreshToken": refresh})).await.status, 403);
     for garbage in ["", "x", "1.short", &format!("{}x", refresh)] {
         let r = t.post("/auth/login/refresh", None, json!({"refreshToken": garbage})).await;

@@ -260,7 +260,15 @@ impl TestApp {
 
     /// Registers, logs in and returns (AUTH, ACCESS) tokens.
     pub async fn tokens(&self, email: &str) -> (String, String) {
-        let auth = self.auth_token(email).await;
+        self.register(email).await;
+        self.session_tokens(email).await
+    }
+
+    /// Logs an existing account in on surface 1; returns (AUTH, ACCESS) tokens.
+    pub async fn session_tokens(&self, email: &str) -> (String, String) {
+        let r = self.login(email, PASSWORD).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let auth = r.body["token"].as_str().unwrap().to_owned();
         let access = self.access_token(&auth).await;
         (auth, access)
     }
@@ -275,6 +283,11 @@ impl TestApp {
     /// Registers and logs in on surface 2; returns (idToken, refreshToken).
     pub async fn id_tokens(&self, email: &str) -> (String, String) {
         self.register(email).await;
+        self.id_login_tokens(email).await
+    }
+
+    /// Logs an existing account in on surface 2; returns (idToken, refreshToken).
+    pub async fn id_login_tokens(&self, email: &str) -> (String, String) {
         let r = self.id_login(email, PASSWORD).await;
         assert_eq!(r.status, 200, "{}", r.body);
         (r.body["idToken"].as_str().unwrap().to_owned(), r.body["refreshToken"].as_str().unwrap().to_owned())

@@ -227,7 +227,6 @@ impl<S: Send + Sync> FromRequestParts<S> for PushChannel {
     }
 }
 
-
 /// One query parameter, if present.
 pub fn query_param(parts_query: Option<&str>, name: &str) -> Option<String> {
     form_urlencoded::parse(parts_query?.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())

@@ -152,22 +152,19 @@ pub const VERIFY_OTP_CODE: &[Route] =
 pub const LIST_SESSIONS: &[Route] = &[route!(One GET "/sessions" => "list-sessions", s1::list_sessions::handle)];
 
 /// `functions/end-session`.
-pub const END_SESSION: &[Route] =
-    &[route!(One DELETE "/sessions/{id}" => "end-session", s1::end_session::handle)];
+pub const END_SESSION: &[Route] = &[route!(One DELETE "/sessions/{id}" => "end-session", s1::end_session::handle)];
 
 /// `functions/revoke-other-sessions`.
 pub const REVOKE_OTHER_SESSIONS: &[Route] =
     &[route!(One POST "/sessions/revoke_others" => "revoke-other-sessions", s1::revoke_other_sessions::handle)];
 
 /// `functions/lost-password-start`.
-pub const LOST_PASSWORD_START: &[Route] = &[
-    route!(One POST "/passwords/lost_password/start" => "lost-password-start", s1::lost_password_start::handle),
-];
+pub const LOST_PASSWORD_START: &[Route] =
+    &[route!(One POST "/passwords/lost_password/start" => "lost-password-start", s1::lost_password_start::handle)];
 
 /// `functions/lost-password-resume`.
-pub const LOST_PASSWORD_RESUME: &[Route] = &[
-    route!(One POST "/passwords/lost_password/resume" => "lost-password-resume", s1::lost_password_resume::handle),
-];
+pub const LOST_PASSWORD_RESUME: &[Route] =
+    &[route!(One POST "/passwords/lost_password/resume" => "lost-password-resume", s1::lost_password_resume::handle)];
 
 /// `functions/validate-password`.
 pub const VALIDATE_PASSWORD: &[Route] =

@@ -15,12 +15,18 @@ use crate::store::StoreError;
 
 /// Where a code goes.
 pub enum Delivery<'a> {
-    Sms { to_e164: &'a str },
-    Email { to: &'a str },
+    Sms {
+        to_e164: &'a str,
+    },
+    Email {
+        to: &'a str,
+    },
     /// An e-mail to an address with no account (or a blocked one) that is never sent: the
     /// challenge and the budgets happen all the same, so such an address costs, answers and
     /// later verifies exactly as an account's would.
-    Decoy { to: &'a str },
+    Decoy {
+        to: &'a str,
+    },
 }
 
 /// What goes out: the secret (a code, or a password-reset nonce), how long it lives, and the

@@ -12,9 +12,9 @@ use crate::app::sessions::Opened;
 use crate::app::{App, Ctx};
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
+use crate::model::User;
 use crate::password;
 use crate::store::StoreError;
-use crate::model::User;
 use crate::token::TokenType;
 
 /// How many passwords back a new one must differ from (the current one included).

@@ -110,7 +110,9 @@ impl App {
     pub async fn data_key(&self, kid: &str) -> Result<Vec<u8>, crate::domain::error::DomainError> {
         let keys = self.data_keys_with(kid).await?;
         let ring = keys.data()?;
-        ring.by_kid(kid).map(|k| k.data.clone()).ok_or_else(|| crate::domain::error::DomainError::internal("a data key vanished"))
+        ring.by_kid(kid)
+            .map(|k| k.data.clone())
+            .ok_or_else(|| crate::domain::error::DomainError::internal("a data key vanished"))
     }
 
     /// Reloads the key set, after a token named a key this instance does not know (a rotation

@@ -9,6 +9,7 @@ use crate::clock::Epoch;
 use crate::token::TokenType;
 
 mod push;
+pub use crate::domain::refresh::RefreshFamily;
 pub use push::{PushChallenge, PushDevice, PushPlatform, PushStatus, RequestOrigin};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,47 +357,5 @@ impl std::fmt::Debug for TotpSecret {
             .field("kid", &self.kid)
             .field("verified_at", &self.verified_at)
             .finish_non_exhaustive()
-    }
-}
-
-/// A surface-2 login and the chain of refresh tokens descended from it (RFC 9700 §4.14.2).
-/// No token is stored: token `n` of the family is a MAC of the family id and `n` under the
-/// data key `key_id` ([`crate::domain::refresh`]), and the family keeps which `n` refreshes
-/// next. A genuine token of an earlier generation is a replay.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RefreshFamily {
-    /// `<userId>.<random>`: the user part places the item in the user's partition.
-    pub family_id: String,
-    pub user_id: String,
-    pub email: String,
-    /// The data-key generation the family's tokens are MACed under.
-    pub key_id: String,
-    /// The generation whose token refreshes next.
-    pub generation: u64,
-    /// When `generation` last advanced (the grace period of a lost answer runs from it).
-    #[serde(default)]
-    pub rotated_at: Option<Epoch>,
-    /// The one retry of the previous generation within the grace period was used.
-    #[serde(default)]
-    pub grace_used: bool,
-    pub created_at: Epoch,
-    pub last_used_at: Epoch,
-    /// Absolute: rotation does not extend the family.
-    pub expires_at: Epoch,
-    #[serde(default)]
-    pub user_agent: String,
-    #[serde(default)]
-    pub source_ip: String,
-    #[serde(default)]
-    pub revoked: bool,
-    /// The account's credentials version at login: a password change ends the family.
-    pub credentials_version: u64,
-}
-
-impl RefreshFamily {
-    /// Unrevoked and unexpired at `now`.
-    pub fn is_live(&self, now: Epoch) -> bool {
-        !self.revoked && now < self.expires_at
     }
 }

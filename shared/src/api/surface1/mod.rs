@@ -4,8 +4,8 @@
 
 pub mod access_token;
 pub mod create_identity;
-pub mod enrol_otp_factor;
 pub mod end_session;
+pub mod enrol_otp_factor;
 pub mod enrol_push_factor;
 pub mod error;
 pub mod list_factors;
