@@ -616,6 +616,34 @@ def scenario(run):
     run.http("auth-logout", 204, fill={"REFRESH_TOKEN": refresh})
     run.http("auth-refresh", 403, fill={"REFRESH_TOKEN": refresh})
 
+    # The rest of the lifecycle: Jane forgets her password (the sandbox nonce), verifies her
+    # e-mail, lists and ends her logins; then the operator's actions.
+    run.http("validate-password", 204)
+    run.http("lost-password-start", 204)
+    run.http("lost-password-resume", 200, keys=["token", "tokenType", "identity"])
+    run.http("send-email-verification", 204)
+    run.http("verify-email", 204)
+    new_password = json.loads(event("lost-password-resume")["body"])["newPassword"]["value"]
+    jane_auth = login("jane@example.com", new_password)
+    login_body = {"email": "jane@example.com", "password": new_password}
+    first = run.http("auth-login", 200, body=login_body, keys=["refreshToken"])["refreshToken"]
+    rotated = run.http("auth-refresh", 200, fill={"REFRESH_TOKEN": first}, keys=["idToken", "refreshToken"])
+    if rotated["refreshToken"] == first:
+        raise Failure("auth-refresh", "the refresh token was not rotated")
+    logins = run.http("list-sessions", 200, fill={"AUTH_TOKEN": jane_auth})
+    family = ".".join(first.split(".")[:2])
+    if not any(entry.get("id") == family for entry in logins):
+        raise Failure("list-sessions", "the surface-2 login is not in the list")
+    run.http("end-session", 204, fill={"AUTH_TOKEN": jane_auth, "SESSION_ID": family})
+    run.http("end-session", 404, fill={"AUTH_TOKEN": jane_auth, "SESSION_ID": family})
+    id_token = run.http("auth-login", 200, body=login_body, keys=["idToken"])["idToken"]
+    run.http("revoke-other-sessions", 204, fill={"ID_TOKEN": id_token})
+    run.http("list-identities", 401, fill={"AUTH_TOKEN": jane_auth})
+    answer = emu.invoke("admin", event("admin"))
+    run.seen.setdefault("admin", []).append(answer.get("action"))
+    if answer.get("email") != "jane@example.com" or "changed" not in answer:
+        raise Failure("admin", f"answered {answer!r}, expected what it changed")
+
 
 # ---------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
-//! Unknown email versus wrong password through the real login handler: the two must cost the
+//! Unknown email versus wrong password through the real login handler, and unknown versus known
+//! address through `lost_password/start` and `verification/email/send`: each pair must cost the
 //! same, or timing tells an attacker which emails have accounts. `cargo bench -p shared --bench
-//! enumeration` prints both medians and their ratio, and fails if they differ by more than 10%.
+//! enumeration` prints the medians and their ratios, and fails if a pair differs by more than 10%.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // benchmark set-up
 
 use std::sync::Arc;
@@ -36,6 +37,8 @@ fn main() {
         // Neither limit may interfere: this measures the handler, not the defences around it.
         config.lockout_threshold = u32::MAX;
         config.rate_limit.per_ip_per_minute = u32::MAX;
+        config.rate_limit.per_account_per_minute = u32::MAX;
+        config.rate_limit.email_per_address_per_day = u32::MAX;
         let adapters = Adapters {
             clock: Arc::new(ManualClock::new(1_800_000_000)),
             store: Arc::new(store::MemoryStore::new()),
@@ -71,5 +74,26 @@ fn main() {
         println!("login, wrong password: median {w:?}");
         println!("ratio unknown/wrong: {ratio:.3} (target: within 0.90..1.10)");
         assert!((0.9..=1.1).contains(&ratio), "timing tells accounts apart: ratio {ratio:.3}");
+
+        // The mailbox flows: an account's address (a challenge stored, budgets charged, an
+        // e-mail sent) against an unknown one (a decoy challenge, nothing mailed). Each answer
+        // takes at least 400 ms, so fewer rounds.
+        for path in ["/passwords/lost_password/start", "/users/verification/email/send"] {
+            let (mut unknown, mut known) = (Vec::new(), Vec::new());
+            for _ in 0..12 {
+                for (email, times) in [("nobody@example.com", &mut unknown), ("jane@example.com", &mut known)] {
+                    let t = Instant::now();
+                    let r = call(request(path, serde_json::json!({ "email": email }))).await.unwrap();
+                    times.push(t.elapsed());
+                    assert_eq!(r.status(), 204);
+                }
+            }
+            let (u, k) = (median(unknown), median(known));
+            let ratio = u.as_secs_f64() / k.as_secs_f64();
+            println!("{path}, unknown address: median {u:?}");
+            println!("{path}, account's address: median {k:?}");
+            println!("ratio unknown/known: {ratio:.3} (target: within 0.90..1.10)");
+            assert!((0.9..=1.1).contains(&ratio), "{path}: timing tells accounts apart: ratio {ratio:.3}");
+        }
     });
 }

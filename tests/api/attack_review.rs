@@ -218,7 +218,7 @@ async fn f04_with_the_lockout_on_a_burst_also_locks_the_account(b: Backend) {
 
 // ------------------------------------------------------------------ 5. strangers' SMS budgets
 
-async fn f05_a_stranger_cannot_block_the_owners_sms_step_up(b: Backend) {
+async fn f05_a_stranger_cannot_block_the_owners_otp_step_up(b: Backend) {
     let t = TestApp::with_config(b, |c| c.rate_limit.sms_per_ip_per_hour = 1000).await;
     t.align_clock(3_600);
     let (_, victim) = t.tokens(VICTIM).await;
@@ -916,7 +916,7 @@ on_both_stores!(
     f04_forty_concurrent_code_guesses_compare_at_most_five,
     f04_eighty_concurrent_code_guesses_compare_at_most_five,
     f04_with_the_lockout_on_a_burst_also_locks_the_account,
-    f05_a_stranger_cannot_block_the_owners_sms_step_up,
+    f05_a_stranger_cannot_block_the_owners_otp_step_up,
     f06_premium_unknown_and_foreign_destinations_are_refused,
     f06_sms_volume_is_capped_per_ip_and_for_the_whole_service,
     f07_a_blocked_account_is_refused_wherever_its_tokens_are_used,

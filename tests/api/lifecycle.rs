@@ -248,6 +248,49 @@ async fn verification_codes_expire_run_out_and_tell_no_accounts_apart(b: Backend
     assert!(t.email.sent().iter().all(|m| m.to != "nobody@example.com"), "a decoy was mailed");
 }
 
+/// An account whose one second factor is its verified e-mail steps up by e-mail (and so can
+/// enrol a surface-1 factor); once it has another factor, the mailbox (which also resets the
+/// password) proves nothing on either surface: it cannot get around that factor.
+async fn the_mailbox_alone_cannot_get_around_another_factor(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    assert_eq!(t.post(SEND, None, json!({"email": "jane@example.com"})).await.status, 204);
+    assert_eq!(
+        t.post(VERIFY, None, json!({"email": "jane@example.com", "verificationCode": "123456"})).await.status,
+        204
+    );
+    // The e-mail is now a second factor: enrolling SMS needs a step-up, which the e-mail gives.
+    let enrol = t.post("/authentication_factors/otp/SMS", Some(&access), json!({})).await;
+    assert_eq!((enrol.status, enrol.body["errorCode"].as_str()), (409, Some("STEP_UP_REQUIRED")));
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(&access), json!({})).await.status, 204);
+    let step =
+        t.post("/stepup/challenges/otp/EMAIL/verify", Some(&access), json!({"verificationCode": "123456"})).await;
+    assert_eq!(step.status, 204, "{}", step.body);
+    assert_eq!(t.post("/authentication_factors/otp/SMS", Some(&access), json!({})).await.status, 204);
+    let done =
+        t.post("/authentication_factors/otp/SMS/verify", Some(&access), json!({"verificationCode": "123456"})).await;
+    assert_eq!(done.status, 204, "{}", done.body);
+
+    // Whoever holds the mailbox resets the password...
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.post(START, None, json!({"email": "jane@example.com"})).await.status, 204);
+    let token = s(&t.post(RESUME, None, resume("jane@example.com", "123456", NEW)).await.body, "token");
+    let access = t.access_token(&token).await;
+    // ...but cannot step up by e-mail any more, so the SMS factor stays the owner's.
+    let by_mail = t.post("/stepup/challenges/otp/EMAIL", Some(&access), json!({})).await;
+    assert_eq!((by_mail.status, by_mail.body["errorCode"].as_str()), (409, Some("CHANNEL_NOT_REGISTERED")));
+    let device = t.post("/authentication_factors/push/BIOMETRIC", Some(&access), Device::new(4).enrolment()).await;
+    assert_eq!((device.status, device.body["errorCode"].as_str()), (409, Some("STEP_UP_REQUIRED")));
+    // Nor, on surface 2, does an e-mail code prove a change.
+    let r = t.post("/auth/login", None, json!({"email": "jane@example.com", "password": NEW})).await;
+    let id_token = s(&r.body, "idToken");
+    assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
+    let totp = t
+        .with_otp(lambda_http::http::Method::POST, "/auth/otp/methods/totp", &id_token, "123456", Some(json!({})))
+        .await;
+    assert_eq!((totp.status, totp.body["code"].as_str()), (403, Some("OTP_REQUIRED")), "{}", totp.body);
+}
+
 // ------------------------------------------------------------------ refresh rotation
 
 async fn refresh_rotates_and_a_replay_ends_the_family(b: Backend) {
@@ -505,6 +548,7 @@ on_both_stores!(
     the_password_policy_can_be_asked_without_a_token,
     the_email_is_verified_on_both_surfaces,
     verification_codes_expire_run_out_and_tell_no_accounts_apart,
+    the_mailbox_alone_cannot_get_around_another_factor,
     refresh_rotates_and_a_replay_ends_the_family,
     a_lost_answer_is_retried_once_within_the_grace,
     concurrent_refreshes_never_leave_two_live_successors,

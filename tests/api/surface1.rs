@@ -218,7 +218,7 @@ async fn sms_factor_needs_a_mobile_number_and_a_fresh_code(b: Backend) {
     assert_eq!(r.body, json!({"errorCode": "VERIFICATION_CODE_EXPIRED"}));
 }
 
-async fn sms_step_up_marks_the_session(b: Backend) {
+async fn otp_step_up_marks_the_session(b: Backend) {
     let t = TestApp::new(b).await;
     let (auth, access) = t.tokens("jane@example.com").await;
     assert_eq!(
@@ -489,7 +489,7 @@ on_both_stores!(
     an_expired_password_is_changed_with_the_temporary_token,
     sms_factor_enrolment,
     sms_factor_needs_a_mobile_number_and_a_fresh_code,
-    sms_step_up_marks_the_session,
+    otp_step_up_marks_the_session,
     the_fifth_wrong_code_kills_the_challenge,
     five_wrong_codes_lock_the_account_and_no_code_is_checked_during_the_lock,
     non_sandbox_codes_go_out_through_sns,

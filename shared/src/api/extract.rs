@@ -219,6 +219,23 @@ impl<S: Send + Sync> FromRequestParts<S> for OtpChannel {
     }
 }
 
+/// The `{channel}` of a step-up by one-time code: `SMS`, or `EMAIL` (the verified address),
+/// or 409 `CHANNEL_NOT_SUPPORTED`.
+pub struct StepUpChannel(pub crate::app::otp_step_up::StepUpChannel);
+
+impl<S: Send + Sync> FromRequestParts<S> for StepUpChannel {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        use crate::app::otp_step_up::StepUpChannel as C;
+        match path_param(parts, "channel").await.as_deref() {
+            Some("SMS") => Ok(StepUpChannel(C::Sms)),
+            Some("EMAIL") => Ok(StepUpChannel(C::Email)),
+            _ => Err(Rule::ChannelNotSupported.into()),
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for PushChannel {
     type Rejection = ApiError;
 

@@ -15,7 +15,7 @@
 //! | proving the mailbox: a forgotten password reset, the e-mail verified | [`mailbox`] |
 //! | one-time codes and proof of a second factor for changes | [`codes`], [`proof`], [`totp_check`] |
 //! | surface-1 factors: SMS, push devices | [`factors`] |
-//! | step-up by SMS | [`sms_step_up`] |
+//! | step-up by SMS | [`otp_step_up`] |
 //! | step-up by push | [`push_step_up`] |
 //! | surface-2 methods: phone, e-mail, TOTP | [`methods`] |
 //! | idTokens (surface 2) | [`id_tokens`] |
@@ -32,12 +32,12 @@ pub mod lockout;
 pub mod logins;
 pub mod mailbox;
 pub mod methods;
+pub mod otp_step_up;
 pub mod passwords;
 pub mod principal;
 pub mod proof;
 pub mod push_step_up;
 pub mod sessions;
-pub mod sms_step_up;
 mod state;
 pub mod totp_check;
 

@@ -77,7 +77,7 @@ pub async fn require_otp(app: &App, x_otp: Option<&str>, user: &User) -> Result<
             Err(e) => return Err(e),
         }
     }
-    let sent = [("SMS", user.mfa.phone_verified_at.is_some()), ("EMAIL", user.mfa.email_verified_at.is_some())];
+    let sent = [("SMS", user.mfa.phone_verified_at.is_some()), ("EMAIL", user.email_may_prove())];
     for (channel, validated) in sent {
         if !validated {
             continue;

@@ -123,9 +123,19 @@ impl User {
     }
 
     pub fn has_second_factor(&self) -> bool {
+        self.has_factor_besides_email() || self.mfa.email_verified_at.is_some()
+    }
+
+    /// Whether the verified e-mail may prove who is calling (a step-up, an `x-otp`): only while
+    /// it is the account's one second factor. The mailbox also resets the password, so with
+    /// any other factor it would be a way around that factor for whoever holds the mailbox.
+    pub fn email_may_prove(&self) -> bool {
+        self.mfa.email_verified_at.is_some() && !self.has_factor_besides_email()
+    }
+
+    fn has_factor_besides_email(&self) -> bool {
         self.factors.iter().any(|f| f.status == FactorStatus::Active)
             || self.mfa.phone_verified_at.is_some()
-            || self.mfa.email_verified_at.is_some()
             || self.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some())
     }
 }

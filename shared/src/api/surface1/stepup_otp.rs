@@ -1,4 +1,5 @@
-//! `POST /stepup/challenges/otp/{channel}`: sends a step-up code by SMS to the enrolled number.
+//! `POST /stepup/challenges/otp/{channel}`: sends a step-up code by SMS to the enrolled number,
+//! or by e-mail to the verified address while that is the account's one second factor.
 
 use crate::api::prelude::*;
 
@@ -6,9 +7,9 @@ pub async fn handle(
     State(app): State<AppState>,
     ctx: Ctx,
     Caller(principal, _): Caller<Access>,
-    OtpChannel(channel): OtpChannel,
+    StepUpChannel(channel): StepUpChannel,
 ) -> Answer {
     let app: &App = &app;
-    crate::app::sms_step_up::start(app, &ctx, &principal, channel).await?;
+    crate::app::otp_step_up::start(app, &ctx, &principal, channel).await?;
     Ok(no_content())
 }

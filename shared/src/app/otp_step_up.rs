@@ -1,0 +1,57 @@
+//! Step-up by a one-time code (surface 1): to the enrolled mobile (`SMS`), or to the verified
+//! e-mail address (`EMAIL`) while that is the account's one second factor (see
+//! [`crate::model::User::email_may_prove`]); bound to the session that asked, the right code
+//! makes that session `STEPPED_UP`.
+
+use crate::app::codes::{self as challenge, Delivery};
+use crate::app::principal::Principal;
+use crate::app::{App, Ctx};
+use crate::domain::Epoch;
+use crate::domain::error::{DomainError, Rule};
+use crate::model::{CodeCheck, CodePurpose, FactorChannel, SessionStatus};
+use crate::store::StoreError;
+
+/// Where a step-up code goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepUpChannel {
+    Sms,
+    Email,
+}
+
+/// Sends a step-up code to the enrolled mobile, or to the verified address.
+pub async fn start(app: &App, ctx: &Ctx, principal: &Principal, channel: StepUpChannel) -> Result<(), DomainError> {
+    let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
+    let not_registered = || DomainError::Refused(Rule::ChannelNotRegistered);
+    let purpose = CodePurpose::StepUp { session_id: principal.session.session_id.clone() };
+    let phone;
+    let delivery = match channel {
+        StepUpChannel::Sms => match (&user.mobile, user.has_active(FactorChannel::Sms)) {
+            (Some(m), true) => {
+                phone = m.e164();
+                Delivery::Sms { to_e164: &phone }
+            }
+            _ => return Err(not_registered()),
+        },
+        StepUpChannel::Email if user.email_may_prove() => Delivery::Email { to: &user.email },
+        StepUpChannel::Email => return Err(not_registered()),
+    };
+    challenge::send_code(app, ctx, &user.user_id, &purpose, delivery).await?;
+    Ok(())
+}
+
+/// Steps the caller's session up with the code it received.
+pub async fn verify(app: &App, principal: &Principal, code: &str, now: Epoch) -> Result<(), DomainError> {
+    let session = &principal.session;
+    let purpose = CodePurpose::StepUp { session_id: session.session_id.clone() };
+    let outcome = challenge::check_code(app, &session.user_id, &session.email, &purpose, code).await?;
+    if outcome != CodeCheck::Accepted {
+        return Err(DomainError::CodeRejected(outcome));
+    }
+    match app.store.set_session_status(&session.session_id, SessionStatus::SteppedUp, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(DomainError::Unauthenticated("The session has ended.")),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(user_id = %session.user_id, "session stepped up by a one-time code");
+    Ok(())
+}
