@@ -15,6 +15,10 @@ pub const SANDBOX_CODE: &str = "123456";
 /// How long a password-reset nonce can be used.
 pub const NONCE_TTL_SECS: i64 = 600;
 
+/// The leading characters of a reset nonce stored as its locator (66 of its 256 bits, which
+/// leaves 190 unguessable ones hashed).
+pub const NONCE_LOCATOR_CHARS: usize = 11;
+
 /// A password-reset nonce: 256 random bits, base64url (the sandbox's is [`SANDBOX_CODE`]).
 /// Long, unlike a code: it is copied from an e-mail, not typed from a phone, and it opens the
 /// account to whoever holds it.

@@ -101,7 +101,7 @@ async fn the_password_policy_and_history_apply_without_spending_the_nonce(b: Bac
         let r = t.post(RESUME, None, resume("jane@example.com", "123456", password)).await;
         assert_eq!((r.status, r.body["errorCode"].as_str()), (409, Some(code)), "{password}");
     }
-    // The nonce still works: a refused password spent one try at most.
+    // The nonce still works: a weak password spent no try, a reused one one try each.
     assert_eq!(t.post(RESUME, None, resume("jane@example.com", "123456", NEW)).await.status, 200);
 }
 
@@ -291,6 +291,66 @@ async fn the_mailbox_alone_cannot_get_around_another_factor(b: Backend) {
     assert_eq!((totp.status, totp.body["code"].as_str()), (403, Some("OTP_REQUIRED")), "{}", totp.body);
 }
 
+/// The attack review's finding: a code e-mailed for a step-up while the e-mail was the only
+/// second factor must not step up once another factor exists.
+async fn an_email_step_up_code_proves_nothing_once_another_factor_exists(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (_, a) = t.tokens("jane@example.com").await;
+    let (_, other) = t.session_tokens("jane@example.com").await;
+    assert_eq!(t.post(SEND, None, json!({"email": "jane@example.com"})).await.status, 204);
+    assert_eq!(
+        t.post(VERIFY, None, json!({"email": "jane@example.com", "verificationCode": "123456"})).await.status,
+        204
+    );
+    // Session A asks for an e-mailed step-up code and keeps it.
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(&a), json!({})).await.status, 204);
+    // Meanwhile the other session steps up by e-mail and enrols SMS.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(&other), json!({})).await.status, 204);
+    let step = json!({"verificationCode": "123456"});
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL/verify", Some(&other), step.clone()).await.status, 204);
+    assert_eq!(t.post("/authentication_factors/otp/SMS", Some(&other), json!({})).await.status, 204);
+    assert_eq!(t.post("/authentication_factors/otp/SMS/verify", Some(&other), step.clone()).await.status, 204);
+    // A's old code proves nothing now, by either path.
+    let late = t.post("/stepup/challenges/otp/EMAIL/verify", Some(&a), step.clone()).await;
+    assert_eq!((late.status, late.body["errorCode"].as_str()), (409, Some("CHANNEL_NOT_REGISTERED")), "{}", late.body);
+    assert_eq!(t.post("/stepup/challenges/otp/SMS/verify", Some(&a), step).await.status, 409);
+    let device = t.post("/authentication_factors/push/AUTHY", Some(&a), Device::new(6).enrolment()).await;
+    assert_eq!((device.status, device.body["errorCode"].as_str()), (409, Some("STEP_UP_REQUIRED")));
+}
+
+/// The attack review's finding: strangers asking for mail to an address spend their own
+/// budgets, not the owner's; and their guesses at a reset nonce spend none of its tries.
+async fn strangers_cannot_spend_the_owners_mail_budget_nor_kill_the_owners_nonce(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.sandbox = false).await;
+    let (id_token, _) = t.id_tokens("jane@example.com").await;
+    let stranger = "198.51.100.7";
+    let limit = t.app.config.rate_limit.email_per_address_per_day;
+    for i in 0..=limit {
+        t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+        let path = if i % 2 == 0 { START } else { SEND };
+        assert_eq!(t.post_from(stranger, path, None, json!({"email": "jane@example.com"})).await.status, 204);
+    }
+    // The owner's own codes still go out: signed in, and from their own address.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    let own = t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    let mails = t.email.sent().len();
+    assert_eq!(t.post_from("203.0.113.5", START, None, json!({"email": "jane@example.com"})).await.status, 204);
+    assert_eq!(t.email.sent().len(), mails + 1, "the owner's reset e-mail went out");
+    let mail = t.email.sent().pop().unwrap();
+    let nonce = mail.body.split_whitespace().find(|w| w.len() == 43).unwrap().to_owned();
+    // A stranger's guesses, however many, spend none of its tries.
+    for i in 0..8 {
+        // Never the nonce: its first character replaced by another.
+        let first = if nonce.starts_with('A') { 'B' } else { 'A' };
+        let guess = format!("{first}{i}{}", &nonce[2..]);
+        let r = t.post_from(stranger, RESUME, None, resume("jane@example.com", &guess, NEW)).await;
+        assert_eq!(r.status, 409);
+    }
+    assert_eq!(t.post(RESUME, None, resume("jane@example.com", &nonce, NEW)).await.status, 200);
+}
+
 // ------------------------------------------------------------------ refresh rotation
 
 async fn refresh_rotates_and_a_replay_ends_the_family(b: Backend) {
@@ -468,6 +528,7 @@ async fn operator_actions_change_what_they_say(b: Backend) {
     }
     let r = admin("unlock", "jane@example.com").await;
     assert_eq!((r.status, &r.body["changed"]["wasLocked"]), (200, &json!(true)), "{}", r.body);
+    assert!(r.header("request-ref").is_some() && r.header("cache-control") == Some("no-store"), "behind the edge");
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 200);
     // End sessions: every login of both surfaces.
     let r = admin("end_sessions", "jane@example.com").await;
@@ -549,6 +610,8 @@ on_both_stores!(
     the_email_is_verified_on_both_surfaces,
     verification_codes_expire_run_out_and_tell_no_accounts_apart,
     the_mailbox_alone_cannot_get_around_another_factor,
+    an_email_step_up_code_proves_nothing_once_another_factor_exists,
+    strangers_cannot_spend_the_owners_mail_budget_nor_kill_the_owners_nonce,
     refresh_rotates_and_a_replay_ends_the_family,
     a_lost_answer_is_retried_once_within_the_grace,
     concurrent_refreshes_never_leave_two_live_successors,

@@ -146,6 +146,7 @@ async fn code_tries_are_spent_atomically_and_consumed_once(b: Backend) {
         expires_at: t0() + 300,
         attempts: 0,
         key_id: Some("k1".into()),
+        locator: None,
     };
     store.put_code(&challenge, 15, t0()).await.unwrap();
     let tasks: Vec<_> = (0..40)

@@ -204,6 +204,14 @@ impl TestApp {
         Reply::read(shared::testing::FUNCTION.scope(function, answer).await.unwrap()).await
     }
 
+    /// A POST as the local server sees it from the address `ip`.
+    pub async fn post_from(&self, ip: &str, path: &str, token: Option<&str>, body: Value) -> Reply {
+        let mut req = request(Method::POST, path, token, Some(body));
+        let from = std::net::SocketAddr::new(ip.parse().unwrap(), 40_000);
+        req.extensions_mut().insert(axum::extract::ConnectInfo(from));
+        self.call(req).await
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
         self.call(request(Method::POST, path, token, Some(body))).await
     }

@@ -3,25 +3,27 @@
 
 use std::net::SocketAddr;
 
+use axum::Router;
 use axum::extract::Request;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use crate::api::extract::AppState;
+use crate::api::layers;
 use crate::api::routes::{self, Api};
 
 /// Every route; `GET /_bench/hello` (the baseline of `make bench`) and the operator's
 /// `POST /_admin/{action}` only when the settings ask (otherwise they are ordinary 404s).
 pub fn router(app: AppState) -> Api {
-    let (hello, admin) = (app.config.bench_hello, app.config.admin_local);
-    let mut router = routes::router(app.clone(), routes::routes());
-    if hello {
-        router = router.route("/_bench/hello", get(|| async { "hello" }));
+    let mut extra = Router::new();
+    if app.config.bench_hello {
+        extra = extra.route("/_bench/hello", get(|| async { "hello" }));
     }
-    if admin {
-        router = router.route("/_admin/{action}", post(crate::api::admin::local).with_state(app));
+    if app.config.admin_local {
+        let admin = post(crate::api::admin::local).layer(axum::middleware::map_request(layers::operation("admin")));
+        extra = extra.route("/_admin/{action}", admin);
     }
-    routes::before_routing(router)
+    routes::before_routing(routes::router_with(app, routes::routes(), extra))
 }
 
 /// Serves until the task is dropped or the listener fails.

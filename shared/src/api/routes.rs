@@ -231,6 +231,12 @@ pub fn named(function: &str) -> &'static [Route] {
 
 /// A router over `routes`, with the layers every answer passes through.
 pub fn router<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>) -> Router {
+    router_with(app, routes, Router::new())
+}
+
+/// [`router`] with `extra` routes of the local server besides the table's, behind the same
+/// layers (`request-ref`, `no-store`, the log line).
+pub fn router_with<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>, extra: Router<AppState>) -> Router {
     let mut router = Router::new();
     for route in routes {
         let Ok(filter) = MethodFilter::try_from(route.method.clone()) else { continue };
@@ -246,6 +252,7 @@ pub fn router<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>) ->
     let router = router
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), layers::fresh_keys))
         .route_layer(axum::middleware::from_fn(layers::as_before))
+        .merge(extra)
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app);

@@ -26,19 +26,29 @@ pub enum Action {
 }
 
 impl Action {
-    pub const NAMES: [&'static str; 6] =
-        ["block", "unblock", "unlock", "expire_password", "end_sessions", "remove_factors"];
+    pub const ALL: [Action; 6] = [
+        Action::Block,
+        Action::Unblock,
+        Action::Unlock,
+        Action::ExpirePassword,
+        Action::EndSessions,
+        Action::RemoveFactors,
+    ];
+
+    /// Its name in an invocation's `action` and in the local path.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Block => "block",
+            Action::Unblock => "unblock",
+            Action::Unlock => "unlock",
+            Action::ExpirePassword => "expire_password",
+            Action::EndSessions => "end_sessions",
+            Action::RemoveFactors => "remove_factors",
+        }
+    }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "block" => Action::Block,
-            "unblock" => Action::Unblock,
-            "unlock" => Action::Unlock,
-            "expire_password" => Action::ExpirePassword,
-            "end_sessions" => Action::EndSessions,
-            "remove_factors" => Action::RemoveFactors,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|a| a.name() == name)
     }
 }
 
@@ -73,11 +83,7 @@ pub async fn run(app: &App, action: Action, email: &str) -> Result<Value, Domain
         Action::RemoveFactors => remove_factors(app, email).await?,
     };
     tracing::warn!(user_id = %user.user_id, action = ?action, "operator action");
-    Ok(json!({ "action": action_name(action), "email": email, "changed": changed }))
-}
-
-fn action_name(action: Action) -> &'static str {
-    Action::NAMES.iter().copied().find(|n| Action::parse(n) == Some(action)).unwrap_or("")
+    Ok(json!({ "action": action.name(), "email": email, "changed": changed }))
 }
 
 async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {

@@ -21,11 +21,14 @@ pub enum Delivery<'a> {
     Email {
         to: &'a str,
     },
-    /// An e-mail to an address with no account (or a blocked one) that is never sent: the
-    /// challenge and the budgets happen all the same, so such an address costs, answers and
-    /// later verifies exactly as an account's would.
-    Decoy {
+    /// An e-mail nobody signed in asked for (the mailbox flows): charged to the asking IP and
+    /// the address together, never to the account's own budgets, which a stranger must not be
+    /// able to spend. With `mail: false` (an address without an account, or a blocked one) it
+    /// is never sent, but the challenge and the budgets happen all the same, so such an
+    /// address costs, answers and later verifies exactly as an account's would.
+    Anonymous {
         to: &'a str,
+        mail: bool,
     },
 }
 
@@ -33,6 +36,8 @@ pub enum Delivery<'a> {
 /// words around it. Bodies hold secrets, so they are never logged.
 pub struct Letter {
     secret: String,
+    /// See [`CodeChallenge::locator`].
+    locator: Option<String>,
     ttl_secs: i64,
     subject: &'static str,
     body: String,
@@ -43,7 +48,13 @@ impl Letter {
     pub fn code(app: &App) -> Result<Self, DomainError> {
         let code = otp::generate(app.config.sandbox)?;
         let body = format!("Your verification code is {code}. It expires in 5 minutes. Never share it.");
-        Ok(Letter { secret: code, ttl_secs: otp::CODE_TTL_SECS, subject: "Your verification code", body })
+        Ok(Letter {
+            secret: code,
+            locator: None,
+            ttl_secs: otp::CODE_TTL_SECS,
+            subject: "Your verification code",
+            body,
+        })
     }
 
     /// A one-time code that proves an e-mail address.
@@ -59,7 +70,9 @@ impl Letter {
             "Someone asked to reset the password of your account. To choose a new one, use this code within \
              10 minutes: {nonce}\n\nIf this was not you, ignore this message: your password has not changed."
         );
-        Ok(Letter { secret: nonce, ttl_secs: otp::NONCE_TTL_SECS, subject: "Reset your password", body })
+        // The sandbox's nonce is a code: no locator.
+        let locator = (nonce.len() > otp::NONCE_LOCATOR_CHARS).then(|| nonce[..otp::NONCE_LOCATOR_CHARS].to_owned());
+        Ok(Letter { secret: nonce, locator, ttl_secs: otp::NONCE_TTL_SECS, subject: "Reset your password", body })
     }
 }
 
@@ -86,7 +99,7 @@ pub async fn send(
     letter: Letter,
 ) -> Result<i64, DomainError> {
     let now = app.now();
-    let Letter { secret: code, ttl_secs, subject, body } = letter;
+    let Letter { secret: code, locator, ttl_secs, subject, body } = letter;
     let purpose_key = purpose.key();
     let keys = app.keys();
     let data = &keys.data()?.current;
@@ -98,6 +111,7 @@ pub async fn send(
         expires_at: now + ttl_secs,
         attempts: 0,
         key_id: Some(data.kid.clone()),
+        locator,
     };
     match app.store.put_code(&challenge, otp::RESEND_COOLDOWN_SECS, now).await {
         Ok(()) => {}
@@ -109,7 +123,7 @@ pub async fn send(
     // The account's SMS cooldown too, whatever the purpose or session: still before any budget.
     let sms_to = match delivery {
         Delivery::Sms { to_e164 } => Some(to_e164),
-        Delivery::Email { .. } | Delivery::Decoy { .. } => None,
+        Delivery::Email { .. } | Delivery::Anonymous { .. } => None,
     };
     let claimed = match sms_to {
         Some(_) => match limits::claim_sms_cooldown(app, user_id).await? {
@@ -126,9 +140,8 @@ pub async fn send(
             Ok(()) => limits::charge(app, &limits::code_budgets(app, ctx, user_id, Some(to_e164), None)).await,
             Err(refused) => Err(refused),
         },
-        Delivery::Email { to } | Delivery::Decoy { to } => {
-            limits::charge(app, &limits::code_budgets(app, ctx, user_id, None, Some(to))).await
-        }
+        Delivery::Email { to } => limits::charge(app, &limits::code_budgets(app, ctx, user_id, None, Some(to))).await,
+        Delivery::Anonymous { to, .. } => limits::charge(app, &limits::anonymous_email_budgets(app, ctx, to)).await,
     };
     let charged = match charged {
         Ok(charged) => charged,
@@ -139,8 +152,8 @@ pub async fn send(
     };
     let sent = match delivery {
         Delivery::Sms { to_e164 } => app.sms.send(to_e164, &body).await,
-        Delivery::Email { to } => app.email.send(to, subject, &body).await,
-        Delivery::Decoy { .. } => Ok(()),
+        Delivery::Email { to } | Delivery::Anonymous { to, mail: true } => app.email.send(to, subject, &body).await,
+        Delivery::Anonymous { mail: false, .. } => Ok(()),
     };
     if let Err(e) = sent {
         // Nothing went out: no challenge, no cooldown and no budget spent.
@@ -260,7 +273,9 @@ fn compare(spent: &mut Spent, typed: Option<&str>) -> CodeCheck {
 /// A check of a secret sent by e-mail to prove the mailbox (a password-reset nonce, an e-mail
 /// verification code): one try spent and compared, and nothing else. No lockout attempt is
 /// reserved and a lock does not refuse it: proving the mailbox is the way out of a lock, and
-/// the answer must not differ for a locked account. Its own tries bound the guesses. An
+/// the answer must not differ for a locked account. Its own tries bound the guesses; a try
+/// that does not start with the challenge's locator spends none (see
+/// [`CodeChallenge::locator`]), so only whoever read the secret can use its tries up. An
 /// accepted challenge is not consumed yet: `then` runs first (it may still refuse, leaving the
 /// challenge alive), and only the one check that consumes it goes on to `finish`.
 pub async fn check_mailbox_secret<T, Fut>(
@@ -274,11 +289,17 @@ where
     Fut: std::future::Future<Output = Result<T, DomainError>>,
 {
     let purpose_key = purpose.key();
+    let typed = typed.trim();
+    // A try meant for another challenge (a stranger's guess at a long nonce) spends nothing.
+    match app.store.get_code(user_id, &purpose_key).await? {
+        Some(c) if !codes::meant_for(&c, typed) => return Ok(Err(CodeCheck::Missing)),
+        _ => {}
+    }
     let mut spent = match spend_try(app, user_id, &purpose_key, app.now()).await? {
         Ok(spent) => spent,
         Err(unspendable) => return Ok(Err(unspendable)),
     };
-    match compare(&mut spent, Some(typed.trim())) {
+    match compare(&mut spent, Some(typed)) {
         CodeCheck::Accepted => {}
         wrong => return Ok(Err(wrong)),
     }

@@ -146,6 +146,19 @@ pub fn code_budgets(app: &App, ctx: &Ctx, user_id: &str, sms_to: Option<&str>, e
     budgets
 }
 
+/// What an e-mail nobody signed in asked for spends (a reset nonce, a verification code):
+/// budgets of the asking IP, per minute and with this address per day. None is the account's:
+/// a stranger asking for mail to someone's address spends their own budgets, so they cannot
+/// stop the owner's own codes (the owner asks from their own address, or signed in).
+pub fn anonymous_email_budgets(app: &App, ctx: &Ctx, to: &str) -> Vec<Budget> {
+    let limits = &app.config.rate_limit;
+    let address = crate::crypto::sha256_b64url(to.as_bytes());
+    vec![
+        Budget::fixed(format!("ip:send-mail:{}", ctx.source_ip), limits.per_account_per_minute, 60),
+        Budget::sliding(format!("email-anon:{address}:{}", ctx.source_ip), limits.email_per_address_per_day, DAY),
+    ]
+}
+
 /// The SMS destination check: a mobile number of an allowed country (settings change after
 /// numbers were stored, so it is checked again at every send).
 pub fn sms_destination(app: &App, to_e164: &str) -> Result<(), DomainError> {

@@ -47,11 +47,11 @@ fn decoy_user_id(email: &Email) -> String {
 async fn send_to_mailbox(app: &App, ctx: &Ctx, email: &Email, purpose: &CodePurpose, letter: Letter) {
     let sent = match account(app, email).await {
         Ok(Some(user)) => {
-            let to = Delivery::Email { to: &user.email };
+            let to = Delivery::Anonymous { to: &user.email, mail: true };
             challenge::send(app, ctx, &user.user_id, purpose, to, letter).await
         }
         Ok(None) => {
-            let to = Delivery::Decoy { to: email.as_str() };
+            let to = Delivery::Anonymous { to: email.as_str(), mail: false };
             challenge::send(app, ctx, &decoy_user_id(email), purpose, to, letter).await
         }
         Err(e) => Err(e),
@@ -95,12 +95,22 @@ pub async fn resume_password_reset(
             crate::app::accounts::refuse_blocked(&user)?;
             password::check_policy(new.expose_secret(), &[&user.email, &user.name])
                 .map_err(|v| DomainError::Refused(v.rule()))?;
-            crate::app::passwords::hash_unless_recent(&user, new.clone()).await
+            let new_hash = crate::app::passwords::hash_unless_recent(&user, new.clone()).await?;
+            // The change's notice is charged before the nonce is spent: when the budget is out
+            // (429), the nonce still works later. (Of two right resumes racing, the loser's
+            // charge is not given back: one notice of the day, at most.)
+            let notice = crate::app::limits::notice_budget(app, &user.email).await?;
+            Ok((new_hash, notice))
         })
         .await?;
-        let new_hash = checked.map_err(|_| invalid())?;
-        let change = crate::app::passwords::replace_password(app, user.clone(), new_hash, None, now);
-        let saved = crate::app::proof::noticed(app, &user, change).await?;
+        let (new_hash, notice) = checked.map_err(|_| invalid())?;
+        let saved = match crate::app::passwords::replace_password(app, user.clone(), new_hash, None, now).await {
+            Ok(saved) => saved,
+            Err(e) => {
+                crate::app::limits::refund(app, &notice).await;
+                return Err(e);
+            }
+        };
         crate::app::lockout::succeeded(app.store.as_ref(), &saved.email).await?;
         crate::app::proof::announce_change(app, &user, "the password was reset").await?;
         tracing::info!(user_id = %saved.user_id, "password reset through the mailbox");

@@ -22,7 +22,8 @@ pub enum StepUpChannel {
 pub async fn start(app: &App, ctx: &Ctx, principal: &Principal, channel: StepUpChannel) -> Result<(), DomainError> {
     let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
     let not_registered = || DomainError::Refused(Rule::ChannelNotRegistered);
-    let purpose = CodePurpose::StepUp { session_id: principal.session.session_id.clone() };
+    let by_email = channel == StepUpChannel::Email;
+    let purpose = CodePurpose::StepUp { session_id: principal.session.session_id.clone(), by_email };
     let phone;
     let delivery = match channel {
         StepUpChannel::Sms => match (&user.mobile, user.has_active(FactorChannel::Sms)) {
@@ -39,10 +40,22 @@ pub async fn start(app: &App, ctx: &Ctx, principal: &Principal, channel: StepUpC
     Ok(())
 }
 
-/// Steps the caller's session up with the code it received.
-pub async fn verify(app: &App, principal: &Principal, code: &str, now: Epoch) -> Result<(), DomainError> {
+/// Steps the caller's session up with the code it received by `channel`. An e-mailed code
+/// counts only while the e-mail may still prove (the account has no other second factor by
+/// now): a code sent before another factor appeared proves nothing after.
+pub async fn verify(
+    app: &App,
+    principal: &Principal,
+    channel: StepUpChannel,
+    code: &str,
+    now: Epoch,
+) -> Result<(), DomainError> {
     let session = &principal.session;
-    let purpose = CodePurpose::StepUp { session_id: session.session_id.clone() };
+    let by_email = channel == StepUpChannel::Email;
+    if by_email && !crate::app::accounts::load_user(app, &session.email).await?.email_may_prove() {
+        return Err(DomainError::Refused(Rule::ChannelNotRegistered));
+    }
+    let purpose = CodePurpose::StepUp { session_id: session.session_id.clone(), by_email };
     let outcome = challenge::check_code(app, &session.user_id, &session.email, &purpose, code).await?;
     if outcome != CodeCheck::Accepted {
         return Err(DomainError::CodeRejected(outcome));

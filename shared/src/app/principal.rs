@@ -54,6 +54,7 @@ pub async fn authenticate_token(app: &App, token: &str, accepted: &[TokenType]) 
             _ if accepted.contains(&TokenType::Access) && !accepted.contains(&TokenType::Auth) => {
                 "This operation needs an ACCESS token."
             }
+            [TokenType::Auth, TokenType::Access] => "This operation needs an AUTH or ACCESS token (or an idToken).",
             _ => "This operation needs an AUTH token.",
         }));
     }

@@ -135,7 +135,12 @@ where
     Fut: std::future::Future<Output = Result<User, StoreError>>,
 {
     let verified_version = user.credentials_version;
-    for _ in 0..4 {
+    for round in 0..8 {
+        if round > 1 {
+            // Logins and changes of the account keep landing first: wait a different little.
+            let jitter = crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 16)).unwrap_or(8);
+            tokio::time::sleep(std::time::Duration::from_millis(2 + jitter)).await;
+        }
         user.last_login_at = Some(app.now());
         user.last_login_device = Some(ctx.user_agent.clone());
         match write(user.clone()).await {

@@ -22,6 +22,17 @@ pub struct CodeChallenge {
     /// under the then-current key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// The first characters of a long secret (a reset nonce), kept to tell which challenge a
+    /// try is meant for: a try whose secret does not start with them spends nothing, so a
+    /// stranger who never saw the secret cannot use up its tries. `None` for codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
+}
+
+/// Whether `typed` may spend a try of `challenge`: it starts with the challenge's locator, if
+/// the challenge has one.
+pub fn meant_for(challenge: &CodeChallenge, typed: &str) -> bool {
+    challenge.locator.as_deref().is_none_or(|l| typed.starts_with(l))
 }
 
 /// How checking a one-time code went.
@@ -79,6 +90,7 @@ mod tests {
             created_at: 0,
             expires_at: 300,
             key_id: None,
+            locator: None,
             attempts,
         }
     }

@@ -274,8 +274,9 @@ pub struct Factor {
 pub enum CodePurpose {
     /// Enrolling the SMS factor of surface 1, to one number (the code proves that number).
     FactorSms { destination: String },
-    /// Stepping up one session.
-    StepUp { session_id: String },
+    /// Stepping up one session, by SMS (`by_email: false`) or e-mail: the channel is part of
+    /// the purpose, so that a code is checked under the rule of the channel it went by.
+    StepUp { session_id: String, by_email: bool },
     /// Validating (or proving with) a surface-2 method: `EMAIL`, or `SMS` to one number. The
     /// number is part of the purpose, so a code sent to one number never validates another.
     Method { channel: &'static str, destination: Option<String> },
@@ -289,7 +290,8 @@ impl CodePurpose {
     pub fn key(&self) -> String {
         match self {
             CodePurpose::FactorSms { destination } => format!("FACTOR#SMS#{destination}"),
-            CodePurpose::StepUp { session_id } => format!("STEPUP#{session_id}"),
+            CodePurpose::StepUp { session_id, by_email: false } => format!("STEPUP#{session_id}"),
+            CodePurpose::StepUp { session_id, by_email: true } => format!("STEPUP#EMAIL#{session_id}"),
             CodePurpose::Method { channel, destination: None } => format!("METHOD#{channel}"),
             CodePurpose::Method { channel, destination: Some(d) } => format!("METHOD#{channel}#{d}"),
             CodePurpose::PasswordReset => "PASSWORD_RESET".to_owned(),

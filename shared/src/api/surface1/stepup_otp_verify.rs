@@ -6,12 +6,12 @@ use crate::api::prelude::*;
 pub async fn handle(
     State(app): State<AppState>,
     Caller(principal, _): Caller<Access>,
-    StepUpChannel(_): StepUpChannel,
+    StepUpChannel(channel): StepUpChannel,
     Body(mut f): Body,
 ) -> Answer {
     let app: &App = &app;
     let code = f.string("verificationCode", 1, 32);
     f.finish()?;
-    crate::app::otp_step_up::verify(app, &principal, &code.unwrap_or_default(), app.now()).await?;
+    crate::app::otp_step_up::verify(app, &principal, channel, &code.unwrap_or_default(), app.now()).await?;
     Ok(no_content())
 }
