@@ -639,6 +639,13 @@ def scenario(run):
     id_token = run.http("auth-login", 200, body=login_body, keys=["idToken"])["idToken"]
     run.http("revoke-other-sessions", 204, fill={"ID_TOKEN": id_token})
     run.http("list-identities", 401, fill={"AUTH_TOKEN": jane_auth})
+    # Her trail: what she just did, newest first.
+    auth3 = login("jane@example.com", new_password)
+    ident = run.http("list-identities", 200, fill={"AUTH_TOKEN": auth3})[0]["id"]["id"]
+    access3 = run.http("access-token", 200, fill={"AUTH_TOKEN": auth3, "IDENTITY_ID": ident}, keys=["token"])["token"]
+    trail = run.http("list-security-events", 200, fill={"ACCESS_TOKEN": access3}, keys=["events", "cursor"])
+    if not trail["events"] or trail["events"][0].get("type") != "LOGIN_SUCCEEDED":
+        raise Failure("list-security-events", f"the newest event is not the login just made: {trail['events'][:1]!r}")
     answer = emu.invoke("admin", event("admin"))
     run.seen.setdefault("admin", []).append(answer.get("action"))
     if answer.get("email") != "jane@example.com" or "changed" not in answer:

@@ -302,7 +302,7 @@ async fn f07_a_blocked_account_is_refused_wherever_its_tokens_are_used(b: Backen
     // As the reviewer did: the flag set on the account record, nothing else.
     let mut user = t.app.store.get_user(VICTIM).await.unwrap().unwrap();
     user.blocked = true;
-    t.app.store.update_user(&user).await.unwrap();
+    t.app.store.update_user(&user, &[]).await.unwrap();
     let identity = json!({"identity": {"type": "CONSUMER", "id": "1"}});
     assert_eq!(t.get("/identities", Some(&auth)).await.status, 403);
     assert_eq!(t.post("/access_token", Some(&auth), identity).await.status, 403);

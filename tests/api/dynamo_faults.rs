@@ -88,7 +88,7 @@ async fn a_failed_condition_is_a_conflict() {
     });
     let client = mock_client!(aws_sdk_dynamodb, &[&rule]);
     let store = DynamoStore::new(client, "t");
-    assert!(matches!(store.update_user(&user()).await, Err(StoreError::Conflict)));
+    assert!(matches!(store.update_user(&user(), &[]).await, Err(StoreError::Conflict)));
 }
 
 #[tokio::test]
@@ -115,9 +115,9 @@ async fn a_cancelled_transaction_is_a_conflict_or_a_retry_by_its_reason() {
     });
     let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&failed_condition, &contended, &throttled]);
     let store = DynamoStore::new(client, "t");
-    assert!(matches!(store.open_session(&session(), &user()).await, Err(StoreError::Conflict)));
-    assert!(matches!(store.open_session(&session(), &user()).await, Err(StoreError::Unavailable(_))));
-    assert!(matches!(store.open_session(&session(), &user()).await, Err(StoreError::Unavailable(_))));
+    assert!(matches!(store.open_session(&session(), &user(), &[]).await, Err(StoreError::Conflict)));
+    assert!(matches!(store.open_session(&session(), &user(), &[]).await, Err(StoreError::Unavailable(_))));
+    assert!(matches!(store.open_session(&session(), &user(), &[]).await, Err(StoreError::Unavailable(_))));
 }
 
 #[tokio::test]

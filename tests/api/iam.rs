@@ -355,6 +355,19 @@ async fn exercise(t: &TestApp) {
     t.probe.conflict_once("update_user");
     want!(t.post("/users/verification/email/verify", None, verify("123456")).await, 204);
 
+    // The trails, from either surface's token; a bad cursor.
+    want!(
+        t.get(
+            "/security_events?limit=2",
+            Some(&t.access_token(&token(&t.login(c, "violet tugboat harmonica 42").await, "token")).await)
+        )
+        .await,
+        200
+    );
+    let c_id = token(&t.id_login(c, "violet tugboat harmonica 42").await, "idToken");
+    want!(t.get("/security_events", Some(&c_id)).await, 200);
+    want!(t.get("/security_events?cursor=nope", Some(&c_id)).await, 400);
+
     // The operator's actions, as the Admin function is invoked.
     for action in shared::app::admin::Action::ALL.map(shared::app::admin::Action::name) {
         let event = json!({"action": action, "email": c});

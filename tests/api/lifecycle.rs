@@ -550,7 +550,7 @@ async fn operator_actions_change_what_they_say(b: Backend) {
     let (_, access2) = {
         let mut c = t.app.store.get_user("jane@example.com").await.unwrap().unwrap();
         c.password_expired = false;
-        t.app.store.update_user(&c).await.unwrap();
+        t.app.store.update_user(&c, &[]).await.unwrap();
         t.session_tokens("jane@example.com").await
     };
     let device = Device::new(2);

@@ -44,11 +44,11 @@ async fn users_are_unique_by_email_and_written_by_version(b: Backend) {
 
     let mut changed = u.clone();
     changed.name = "Ada L.".into();
-    let saved = store.update_user(&changed).await.unwrap();
+    let saved = store.update_user(&changed, &[]).await.unwrap();
     assert_eq!(saved.version, 2);
     assert_eq!(store.get_user("ada@example.com").await.unwrap().unwrap(), saved);
     // A writer that read version 1 loses.
-    assert!(matches!(store.update_user(&changed).await, Err(StoreError::Conflict)));
+    assert!(matches!(store.update_user(&changed, &[]).await, Err(StoreError::Conflict)));
 }
 
 const POLICY: LockoutPolicy = LockoutPolicy { threshold: 3, duration_secs: 1800 };
@@ -185,7 +185,7 @@ async fn opening_a_session_is_one_atomic_write(b: Backend) {
     let s = session(&u, "a", t0());
     let mut logged_in = u.clone();
     logged_in.last_login_at = Some(t0());
-    let saved = store.open_session(&s, &logged_in).await.unwrap();
+    let saved = store.open_session(&s, &logged_in, &[]).await.unwrap();
     assert_eq!(saved.version, 2);
     assert_eq!(saved.last_login_at, Some(t0()));
     let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
@@ -195,7 +195,7 @@ async fn opening_a_session_is_one_atomic_write(b: Backend) {
     // With a stale account version nothing is written: no session, no cleared counter.
     store.save_lockout(&u.email, None, &POLICY.reserve(Lockout::default(), t0()).unwrap()).await.unwrap();
     let stale = session(&u, "b", t0());
-    assert!(matches!(store.open_session(&stale, &logged_in).await, Err(StoreError::Conflict)));
+    assert!(matches!(store.open_session(&stale, &logged_in, &[]).await, Err(StoreError::Conflict)));
     assert!(store.touch_session(&stale.session_id, None, t0(), t0() + 300).await.unwrap().is_none());
     let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
     assert_eq!(lockout.state.failures, 1);
@@ -206,7 +206,7 @@ async fn sessions_slide_expire_and_revoke(b: Backend) {
     let u = user("ada@example.com", "1");
     store.create_user(&u).await.unwrap();
     let s = session(&u, "a", t0());
-    store.open_session(&s, &u).await.unwrap();
+    store.open_session(&s, &u, &[]).await.unwrap();
     let id = &s.session_id;
     // Alive until the idle expiry, and each touch pushes it.
     let touched = store.touch_session(id, None, t0() + 299, t0() + 599).await.unwrap().unwrap();
@@ -219,13 +219,13 @@ async fn sessions_slide_expire_and_revoke(b: Backend) {
     // The absolute end holds whatever the idle expiry says.
     let s2 = session(&u, "b", t0());
     let mut u2 = store.get_user(&u.email).await.unwrap().unwrap();
-    u2 = store.open_session(&s2, &u2).await.unwrap();
+    u2 = store.open_session(&s2, &u2, &[]).await.unwrap();
     assert!(store.touch_session(&s2.session_id, None, t0() + 3600, t0() + 3900).await.unwrap().is_none());
     // Revocation.
     let s3 = session(&u, "c", t0());
-    store.open_session(&s3, &u2).await.unwrap();
-    store.revoke_session(&s3.session_id).await.unwrap();
-    store.revoke_session(&s3.session_id).await.unwrap();
+    store.open_session(&s3, &u2, &[]).await.unwrap();
+    store.revoke_session(&s3.session_id, &[]).await.unwrap();
+    store.revoke_session(&s3.session_id, &[]).await.unwrap();
     assert!(store.touch_session(&s3.session_id, None, t0(), t0() + 300).await.unwrap().is_none());
     assert!(store.touch_session("9.missing", None, t0(), t0() + 300).await.unwrap().is_none());
 }
@@ -235,7 +235,7 @@ async fn grants_live_on_their_own_and_die_with_the_session(b: Backend) {
     let u = user("ada@example.com", "1");
     store.create_user(&u).await.unwrap();
     let s = session(&u, "a", t0());
-    store.open_session(&s, &u).await.unwrap();
+    store.open_session(&s, &u, &[]).await.unwrap();
     let grant =
         Grant { identity: IdentityId { kind: IdentityType::Corporate, id: "9".into() }, idle_expires_at: t0() + 100 };
     store.add_grant(&s.session_id, "g1", &grant, &[], t0()).await.unwrap();
@@ -253,7 +253,7 @@ async fn grants_live_on_their_own_and_die_with_the_session(b: Backend) {
     store.add_grant(&s.session_id, "g3", &grant, &["g1".to_owned()], t0()).await.unwrap();
     let seen = store.touch_session(&s.session_id, Some("g3"), t0() + 1, t0() + 100).await.unwrap().unwrap();
     assert!(!seen.grants.contains_key("g1"));
-    store.revoke_session(&s.session_id).await.unwrap();
+    store.revoke_session(&s.session_id, &[]).await.unwrap();
     assert!(store.touch_session(&s.session_id, Some("g3"), t0() + 1, t0() + 100).await.unwrap().is_none());
     assert!(matches!(store.add_grant(&s.session_id, "g4", &grant, &[], t0()).await, Err(StoreError::Conflict)));
 }
@@ -265,17 +265,17 @@ async fn a_users_live_sessions_are_listed_and_no_one_elses(b: Backend) {
     let other = user("bob@example.com", "2");
     store.create_user(&other).await.unwrap();
     for s in ["a", "b", "c"] {
-        u = store.open_session(&session(&u, s, t0()), &u).await.unwrap();
+        u = store.open_session(&session(&u, s, t0()), &u, &[]).await.unwrap();
     }
-    store.open_session(&session(&other, "z", t0()), &other).await.unwrap();
-    store.revoke_session("1.a").await.unwrap();
+    store.open_session(&session(&other, "z", t0()), &other, &[]).await.unwrap();
+    store.revoke_session("1.a", &[]).await.unwrap();
     let mut ids: Vec<String> = store.list_sessions("1").await.unwrap().into_iter().map(|s| s.session_id).collect();
     ids.sort();
     assert_eq!(ids, ["1.b", "1.c"]);
     // Logout ends a session within its absolute lifetime even after it idled out.
-    assert!(store.end_session("1.b", t0() + 1000).await.unwrap());
-    assert!(!store.end_session("1.b", t0() + 1000).await.unwrap(), "once");
-    assert!(!store.end_session("1.c", t0() + 3600).await.unwrap(), "not past the absolute end");
+    assert!(store.end_session("1.b", t0() + 1000, &[]).await.unwrap());
+    assert!(!store.end_session("1.b", t0() + 1000, &[]).await.unwrap(), "once");
+    assert!(!store.end_session("1.c", t0() + 3600, &[]).await.unwrap(), "not past the absolute end");
     assert_eq!(store.list_sessions("2").await.unwrap().len(), 1, "other users untouched");
 }
 

@@ -147,17 +147,33 @@ impl FromRequestParts<AppState> for AnyCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers).ok_or(DomainError::Unauthenticated(
-            "A bearer token (AUTH, ACCESS or idToken) is required in the Authorization header.",
-        ))?;
-        if crate::token::is_id_token(token) {
-            let (claims, user, _) = id_tokens::authenticate(app, token).await?;
-            let current = claims.sid.unwrap_or_default();
-            return Ok(AnyCaller { user_id: user.user_id, current });
-        }
-        let principal = principal::authenticate_token(app, token, &[TokenType::Auth, TokenType::Access]).await?;
-        Ok(AnyCaller { user_id: principal.session.user_id, current: principal.session.session_id })
+        either_surface(parts, app, &[TokenType::Auth, TokenType::Access]).await
     }
+}
+
+/// [`AnyCaller`], with an ACCESS token or an idToken only (an AUTH token acts for no identity).
+pub struct AccessOrIdCaller(pub AnyCaller);
+
+impl FromRequestParts<AppState> for AccessOrIdCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        either_surface(parts, app, &[TokenType::Access]).await.map(AccessOrIdCaller)
+    }
+}
+
+/// An idToken, or a session token of one of `accepted`.
+async fn either_surface(parts: &Parts, app: &AppState, accepted: &[TokenType]) -> Result<AnyCaller, ApiError> {
+    let token = bearer(&parts.headers).ok_or(DomainError::Unauthenticated(
+        "A bearer token (AUTH, ACCESS or idToken) is required in the Authorization header.",
+    ))?;
+    if crate::token::is_id_token(token) {
+        let (claims, user, _) = id_tokens::authenticate(app, token).await?;
+        let current = claims.sid.unwrap_or_default();
+        return Ok(AnyCaller { user_id: user.user_id, current });
+    }
+    let principal = principal::authenticate_token(app, token, accepted).await?;
+    Ok(AnyCaller { user_id: principal.session.user_id, current: principal.session.session_id })
 }
 
 /// The `{id}` of a path.

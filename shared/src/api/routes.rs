@@ -179,6 +179,10 @@ pub const SEND_EMAIL_VERIFICATION: &[Route] = &[
 pub const VERIFY_EMAIL: &[Route] =
     &[route!(One POST "/users/verification/email/verify" => "verify-email", s1::verify_email::handle)];
 
+/// `functions/list-security-events`.
+pub const LIST_SECURITY_EVENTS: &[Route] =
+    &[route!(One GET "/security_events" => "list-security-events", s1::list_security_events::handle)];
+
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[
     REGISTER,
@@ -216,6 +220,7 @@ pub const FUNCTIONS: &[&[Route]] = &[
     VALIDATE_PASSWORD,
     SEND_EMAIL_VERIFICATION,
     VERIFY_EMAIL,
+    LIST_SECURITY_EVENTS,
 ];
 
 /// Every route.

@@ -11,9 +11,10 @@ use crate::domain::Epoch;
 use crate::domain::email::Email;
 use crate::domain::error::DomainError;
 use crate::domain::error::Rule;
+use crate::domain::events::EventType;
 use crate::model::{Identity, IdentityId, IdentityType, Mobile, User};
 use crate::password;
-use crate::store::StoreError;
+use crate::store::{Events, StoreError};
 
 /// Blocks or unblocks the account of `email`; blocking also revokes every session. Surface-2
 /// tokens need no revocation: idTokens and refresh tokens are refused for a blocked account
@@ -22,8 +23,13 @@ pub async fn set_blocked(app: &App, email: &str, blocked: bool) -> Result<(User,
     let mut saved = None;
     for _ in 0..5 {
         let mut user = app.store.get_user(email).await?.ok_or(DomainError::NotFound)?;
+        let was = user.blocked;
         user.blocked = blocked;
-        match app.store.update_user(&user).await {
+        let kind = if blocked { EventType::AccountBlocked } else { EventType::AccountUnblocked };
+        // An event only when the flag really changed.
+        let events =
+            if was == blocked { Vec::new() } else { vec![crate::app::events::event(app, kind, &user.user_id)?] };
+        match app.store.update_user(&user, &events).await {
             Ok(s) => {
                 saved = Some(s);
                 break;
@@ -35,7 +41,7 @@ pub async fn set_blocked(app: &App, email: &str, blocked: bool) -> Result<(User,
     let saved = saved.ok_or_else(|| DomainError::kept_changing("the account kept changing"))?;
     let mut ended = 0;
     if blocked {
-        ended = crate::app::sessions::revoke_sessions(app, &saved.user_id, None).await?;
+        ended = crate::app::sessions::revoke_sessions(app, &saved.user_id, None, "ACCOUNT_BLOCKED").await?;
         tracing::warn!(user_id = %saved.user_id, ended_sessions = ended, "account blocked");
     } else {
         tracing::info!(user_id = %saved.user_id, "account unblocked");
@@ -61,14 +67,27 @@ pub fn refuse_blocked(user: &User) -> Result<(), DomainError> {
 
 /// Read, change, write with the version check, retrying when another writer got in between.
 /// `change` sees the freshest record each time and may refuse with an error.
-pub async fn update_user_with<F>(app: &App, email: &str, mut change: F) -> Result<User, DomainError>
+pub async fn update_user_with<F>(app: &App, email: &str, change: F) -> Result<User, DomainError>
+where
+    F: FnMut(&mut User) -> Result<(), DomainError>,
+{
+    update_user_reporting(app, email, &[], change).await
+}
+
+/// [`update_user_with`], committing `events` with the change.
+pub async fn update_user_reporting<F>(
+    app: &App,
+    email: &str,
+    events: Events<'_>,
+    mut change: F,
+) -> Result<User, DomainError>
 where
     F: FnMut(&mut User) -> Result<(), DomainError>,
 {
     for _ in 0..5 {
         let mut user = load_user(app, email).await?;
         change(&mut user)?;
-        match app.store.update_user(&user).await {
+        match app.store.update_user(&user, events).await {
             Ok(saved) => return Ok(saved),
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::domain::error::DomainError;
+use crate::domain::events::EventType;
 use crate::model::Mfa;
 
 /// What an operator can do to an account.
@@ -23,16 +24,19 @@ pub enum Action {
     /// Every surface-1 factor and surface-2 method (phone validation, TOTP) is removed, for a
     /// user who lost them; the verified e-mail stays (it proves the address, not a device).
     RemoveFactors,
+    /// Changes nothing: the account's latest security events, for support.
+    Events,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::Block,
         Action::Unblock,
         Action::Unlock,
         Action::ExpirePassword,
         Action::EndSessions,
         Action::RemoveFactors,
+        Action::Events,
     ];
 
     /// Its name in an invocation's `action` and in the local path.
@@ -44,6 +48,7 @@ impl Action {
             Action::ExpirePassword => "expire_password",
             Action::EndSessions => "end_sessions",
             Action::RemoveFactors => "remove_factors",
+            Action::Events => "events",
         }
     }
 
@@ -66,10 +71,19 @@ pub async fn run(app: &App, action: Action, email: &str) -> Result<Value, Domain
             let stored = app.store.load_lockout(email).await?;
             let was_locked = stored.state.is_locked(app.now());
             crate::app::lockout::succeeded(app.store.as_ref(), email).await?;
+            if was_locked {
+                // The counter's delete carries no event: recorded right after it.
+                let event =
+                    crate::app::events::event(app, EventType::AccountUnlocked, &user.user_id)?.with("by", "OPERATOR");
+                app.store.record_events(&[event]).await?;
+            }
             json!({ "wasLocked": was_locked, "failedAttemptsCleared": stored.version.is_some() })
         }
         Action::ExpirePassword => {
-            crate::app::accounts::update_user_with(app, email, |u| {
+            let event =
+                crate::app::events::event(app, EventType::PasswordExpired, &user.user_id)?.with("by", "OPERATOR");
+            let events = if user.password_expired { Vec::new() } else { vec![event] };
+            crate::app::accounts::update_user_reporting(app, email, &events, |u| {
                 u.password_expired = true;
                 Ok(())
             })
@@ -77,25 +91,48 @@ pub async fn run(app: &App, action: Action, email: &str) -> Result<Value, Domain
             json!({ "passwordExpired": true, "wasExpired": user.password_expired })
         }
         Action::EndSessions => {
-            let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None).await?;
+            let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None, "OPERATOR").await?;
             json!({ "endedSessions": ended })
         }
         Action::RemoveFactors => remove_factors(app, email).await?,
+        Action::Events => {
+            let (events, _) = crate::app::events::trail(app, &user.user_id, None, 100).await?;
+            let rendered: Vec<Value> = events.iter().map(crate::app::events::view).collect();
+            return Ok(json!({ "action": action.name(), "email": email, "events": rendered }));
+        }
     };
     tracing::warn!(user_id = %user.user_id, action = ?action, "operator action");
     Ok(json!({ "action": action.name(), "email": email, "changed": changed }))
 }
 
 async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
-    let mut before = None;
-    crate::app::accounts::update_user_with(app, email, |u| {
-        before = Some(u.clone());
+    let before = crate::app::accounts::load_user(app, email).await?;
+    let mut events = Vec::new();
+    for f in &before.factors {
+        let event = crate::app::events::event(app, EventType::FactorRemoved, &before.user_id)?
+            .with("type", json!(f.kind))
+            .with("channel", json!(f.channel))
+            .with("by", "OPERATOR");
+        events.push(event);
+    }
+    for (method, had) in [("SMS", before.mfa.phone_verified_at.is_some()), ("TOTP", before.mfa.totp.is_some())] {
+        if had {
+            let event = crate::app::events::event(app, EventType::FactorRemoved, &before.user_id)?
+                .with("method", method)
+                .with("by", "OPERATOR");
+            events.push(event);
+        }
+    }
+    crate::app::accounts::update_user_reporting(app, email, &events, |u| {
+        // The events name what was read: anything added meanwhile is left for another call.
+        if u.factors != before.factors || u.mfa != before.mfa {
+            return Err(DomainError::kept_changing("the account's factors changed meanwhile"));
+        }
         u.factors.clear();
         u.mfa = Mfa { email_verified_at: u.mfa.email_verified_at, ..Mfa::default() };
         Ok(())
     })
     .await?;
-    let Some(before) = before else { return Err(DomainError::internal("the account was not read")) };
     let factors: Vec<Value> =
         before.factors.iter().map(|f| json!({ "type": f.kind, "channel": f.channel, "status": f.status })).collect();
     let mut methods = Vec::new();

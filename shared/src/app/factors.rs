@@ -9,6 +9,7 @@ use crate::app::{App, Ctx};
 use crate::crypto;
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
+use crate::domain::events::{EventType, SecurityEvent};
 use crate::model::{CodeCheck, CodePurpose, Factor, FactorChannel, FactorStatus, FactorType, PushDevice, PushPlatform};
 
 /// Starts enrolling the SMS factor: a code goes to the account's mobile.
@@ -74,10 +75,11 @@ pub async fn verify_sms(
     if outcome != CodeCheck::Accepted {
         return Err(DomainError::CodeRejected(outcome));
     }
+    let enrolled = factor_event(app, principal, EventType::FactorEnrolled, FactorType::Otp, channel)?;
     let (before, _) = crate::app::proof::noticed(
         app,
         &user,
-        crate::app::proof::change_factors(app, principal, |u| {
+        crate::app::proof::change_factors(app, principal, &[enrolled], |u| {
             if u.mobile.as_ref() != Some(&mobile) {
                 return Err(DomainError::Refused(Rule::StateInvalid));
             }
@@ -116,10 +118,11 @@ pub async fn enrol_push(
         .map_err(|source| DomainError::Unavailable { retry_after: 5, source })?;
     let linking_code = crypto::random_digits(8)?;
     let device = PushDevice { platform, endpoint, public_key, linking_code: linking_code.clone() };
+    let enrolled = factor_event(app, principal, EventType::FactorEnrolled, FactorType::Push, channel)?;
     let (before, _) = crate::app::proof::noticed(
         app,
         &user,
-        crate::app::proof::change_factors(app, principal, |u| {
+        crate::app::proof::change_factors(app, principal, &[enrolled], |u| {
             if u.factor(channel).is_some() {
                 return Err(DomainError::Refused(Rule::ChannelAlreadyRegistered));
             }
@@ -144,11 +147,12 @@ pub async fn remove_push(app: &App, principal: &Principal, channel: FactorChanne
         return Err(DomainError::Refused(Rule::ChannelNotRegistered));
     }
     crate::app::proof::require_step_up(&current, principal)?;
+    let removed_event = factor_event(app, principal, EventType::FactorRemoved, FactorType::Push, channel)?;
     let mut removed = None;
     let (before, _) = crate::app::proof::noticed(
         app,
         &current,
-        crate::app::proof::change_factors(app, principal, |u| {
+        crate::app::proof::change_factors(app, principal, &[removed_event], |u| {
             let at = u
                 .factors
                 .iter()
@@ -167,4 +171,18 @@ pub async fn remove_push(app: &App, principal: &Principal, channel: FactorChanne
         }
     }
     Ok(())
+}
+
+/// A factor's event, in the session that changed it.
+fn factor_event(
+    app: &App,
+    principal: &Principal,
+    kind: EventType,
+    factor: FactorType,
+    channel: FactorChannel,
+) -> Result<SecurityEvent, DomainError> {
+    Ok(crate::app::events::event(app, kind, &principal.session.user_id)?
+        .session(&principal.session.session_id)
+        .with("type", serde_json::json!(factor))
+        .with("channel", serde_json::json!(channel)))
 }

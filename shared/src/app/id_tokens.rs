@@ -8,10 +8,12 @@
 use secrecy::SecretString;
 
 use crate::app::App;
+use crate::app::Ctx;
 use crate::crypto;
 use crate::domain::Epoch;
 use crate::domain::email::Email;
 use crate::domain::error::DomainError;
+use crate::domain::events::EventType;
 use crate::domain::refresh::{self, Judgement};
 use crate::model::{Lockout, RefreshFamily, User};
 use crate::token::{self, IdClaims, TokenError};
@@ -86,7 +88,7 @@ async fn genuine_family(app: &App, token: &str) -> Result<Option<(RefreshFamily,
 /// successor. Refused for a blocked or locked account, once the password changed, and while it
 /// has expired. Three store round trips: the family, the account with its counter, the
 /// rotation (a lost race re-reads the family and judges again).
-pub async fn refresh(app: &App, token: &str, now: Epoch) -> Result<(String, String), DomainError> {
+pub async fn refresh(app: &App, ctx: &Ctx, token: &str, now: Epoch) -> Result<(String, String), DomainError> {
     let invalid = || DomainError::Unauthenticated(INVALID_REFRESH);
     let (mut family, generation) = genuine_family(app, token).await?.ok_or_else(invalid)?;
     let mut user = None;
@@ -95,7 +97,10 @@ pub async fn refresh(app: &App, token: &str, now: Epoch) -> Result<(String, Stri
         match judgement {
             Judgement::Dead => return Err(invalid()),
             Judgement::Replayed => {
-                app.store.revoke_refresh(&family.family_id).await?;
+                let event = crate::app::events::by(app, ctx, EventType::RefreshTokenReused, &family.user_id)?
+                    .session(&family.family_id)
+                    .with("generation", generation);
+                app.store.revoke_refresh(&family.family_id, &[event]).await?;
                 tracing::warn!(user_id = %family.user_id, "a spent refresh token was presented again: its family ended");
                 return Err(DomainError::RefreshTokenReused);
             }
@@ -135,10 +140,19 @@ async fn refreshable_account(app: &App, family: &RefreshFamily, now: Epoch) -> R
     Ok(user)
 }
 
-/// Ends the family of a refresh token, if the token is genuine. Says nothing of whether it was.
-pub async fn revoke_refresh(app: &App, token: &str) -> Result<(), DomainError> {
+/// Ends the family of a refresh token, if the token is genuine (a `LOGOUT`, if it was live).
+/// Says nothing of whether it was.
+pub async fn revoke_refresh(app: &App, ctx: &Ctx, token: &str) -> Result<(), DomainError> {
     if let Some((family, _)) = genuine_family(app, token).await? {
-        app.store.revoke_refresh(&family.family_id).await?;
+        let events = match family.is_live(app.now()) {
+            true => vec![
+                crate::app::events::by(app, ctx, EventType::Logout, &family.user_id)?
+                    .session(&family.family_id)
+                    .with("surface", 2),
+            ],
+            false => Vec::new(),
+        };
+        app.store.revoke_refresh(&family.family_id, &events).await?;
     }
     Ok(())
 }
@@ -153,7 +167,7 @@ pub async fn login(
     password: SecretString,
     now: Epoch,
 ) -> Result<(String, String), DomainError> {
-    let user = crate::app::sessions::check_password(app, email, password).await?;
+    let user = crate::app::sessions::check_password(app, ctx, email, password).await?;
     if crate::app::sessions::password_is_expired(app, &user) {
         crate::app::lockout::succeeded(app.store.as_ref(), email.as_str()).await?;
         return Err(DomainError::Denied("The password has expired: change it through /passwords/update."));
@@ -177,9 +191,12 @@ pub async fn login(
         credentials_version: user.credentials_version,
     };
     let refresh_token = refresh::token(&data.data, &family.family_id, 0);
+    let login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
+        .session(&family.family_id)
+        .with("surface", 2);
     let saved = crate::app::sessions::record_login(app, ctx, user, |u| {
-        let family = &family;
-        async move { app.store.open_refresh(family, &u).await }
+        let (family, login) = (&family, &login);
+        async move { app.store.open_refresh(family, &u, std::slice::from_ref(login)).await }
     })
     .await?;
     let id_token = id_token(app, &saved, &family.family_id, &["pwd"])?;

@@ -5,6 +5,7 @@
 use crate::app::App;
 use crate::domain::Epoch;
 use crate::domain::error::DomainError;
+use crate::domain::events::EventType;
 use crate::model::Session;
 
 /// Which surface a login belongs to.
@@ -62,10 +63,11 @@ pub async fn end(app: &App, user_id: &str, id: &str, now: Epoch) -> Result<(), D
     if Session::user_id_of(id) != Some(user_id) {
         return Err(DomainError::NotFound);
     }
+    let event = crate::app::events::event(app, EventType::SessionRevoked, user_id)?.session(id).with("reason", "OWNER");
     if app.store.get_session(id).await?.is_some_and(|s| s.user_id == user_id && s.is_live(now)) {
-        app.store.revoke_session(id).await?;
+        app.store.revoke_session(id, &[event]).await?;
     } else if app.store.get_refresh(id).await?.is_some_and(|f| f.user_id == user_id && f.is_live(now)) {
-        app.store.revoke_refresh(id).await?;
+        app.store.revoke_refresh(id, &[event]).await?;
     } else {
         return Err(DomainError::NotFound);
     }
@@ -75,7 +77,7 @@ pub async fn end(app: &App, user_id: &str, id: &str, now: Epoch) -> Result<(), D
 
 /// Ends every login of `user_id` but `current`; returns how many ended.
 pub async fn end_others(app: &App, user_id: &str, current: &str) -> Result<usize, DomainError> {
-    let ended = crate::app::sessions::revoke_sessions(app, user_id, Some(current)).await?;
+    let ended = crate::app::sessions::revoke_sessions(app, user_id, Some(current), "REVOKE_OTHERS").await?;
     tracing::info!(user_id, ended, "every other login was ended by its owner");
     Ok(ended)
 }

@@ -15,6 +15,7 @@ use crate::app::{App, Ctx};
 use crate::domain::Epoch;
 use crate::domain::email::Email;
 use crate::domain::error::{DomainError, Rule};
+use crate::domain::events::EventType;
 use crate::model::{CodeCheck, CodePurpose, User};
 use crate::password;
 
@@ -104,7 +105,8 @@ pub async fn resume_password_reset(
         })
         .await?;
         let (new_hash, notice) = checked.map_err(|_| invalid())?;
-        let saved = match crate::app::passwords::replace_password(app, user.clone(), new_hash, None, now).await {
+        let event = crate::app::events::by(app, ctx, EventType::PasswordReset, &user.user_id)?;
+        let saved = match crate::app::passwords::replace_password(app, user.clone(), new_hash, None, event, now).await {
             Ok(saved) => saved,
             Err(e) => {
                 crate::app::limits::refund(app, &notice).await;
@@ -150,7 +152,10 @@ pub async fn verify_email(app: &App, email: &Email, code: &str, now: Epoch) -> R
         checked.map_err(|check| DomainError::CodeRejected(rejected(check)))?;
         // Only a real account's challenge can be right: a decoy's code was never sent.
         let Some(user) = user else { return Err(DomainError::CodeRejected(CodeCheck::Wrong { attempts: 0 })) };
-        crate::app::accounts::update_user_with(app, &user.email, |u| {
+        let event = crate::app::events::event(app, EventType::EmailVerified, &user.user_id)?;
+        // Reported once: a second verification changes nothing.
+        let events = if user.mfa.email_verified_at.is_none() { vec![event] } else { Vec::new() };
+        crate::app::accounts::update_user_reporting(app, &user.email, &events, |u| {
             u.mfa.email_verified_at.get_or_insert(now);
             Ok(())
         })

@@ -20,10 +20,12 @@
 //! | surface-2 methods: phone, e-mail, TOTP | [`methods`] |
 //! | idTokens (surface 2) | [`id_tokens`] |
 //! | budgets | [`limits`] |
+//! | security events and the account's trail | [`events`] |
 
 pub mod accounts;
 pub mod admin;
 pub mod codes;
+pub mod events;
 pub mod factors;
 pub mod grants;
 pub mod id_tokens;

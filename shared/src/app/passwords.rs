@@ -12,6 +12,7 @@ use crate::app::sessions::Opened;
 use crate::app::{App, Ctx};
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
+use crate::domain::events::{EventType, SecurityEvent};
 use crate::model::User;
 use crate::password;
 use crate::store::StoreError;
@@ -50,7 +51,9 @@ pub async fn change_password(
         .map_err(|v| DomainError::Refused(v.rule()))?;
     let new_hash = hash_unless_recent(&user, new).await?;
     let before = user.clone();
-    let change = replace_password(app, user, new_hash, Some(before.credentials_version), now);
+    let event = crate::app::events::by(app, ctx, EventType::PasswordChanged, &user.user_id)?
+        .session(&principal.session.session_id);
+    let change = replace_password(app, user, new_hash, Some(before.credentials_version), event, now);
     // Announced like any change of how the account proves itself, and never silently.
     let saved = crate::app::proof::noticed(app, &before, change).await?;
     crate::app::proof::announce_change(app, &before, "the password was changed").await?;
@@ -88,15 +91,17 @@ pub async fn replace_password(
     mut user: User,
     new_hash: String,
     verified_version: Option<u64>,
+    event: SecurityEvent,
     now: Epoch,
 ) -> Result<User, DomainError> {
+    let reason = event.kind.name();
     for round in 0..12 {
         if round > 0 {
             // Logins kept bumping the account: wait a little, a different little each time.
             let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 20)).unwrap_or(10);
             tokio::time::sleep(std::time::Duration::from_millis(5 + jitter)).await;
         }
-        let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None).await?;
+        let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None, &reason).await?;
         crate::app::sessions::end_step_ups(app, &user.user_id).await?;
         let mut next = user.clone();
         next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));
@@ -104,7 +109,7 @@ pub async fn replace_password(
         next.password_changed_at = now;
         next.password_expired = false;
         next.credentials_version += 1;
-        match app.store.update_user(&next).await {
+        match app.store.update_user(&next, std::slice::from_ref(&event)).await {
             Ok(saved) => {
                 tracing::info!(user_id = %saved.user_id, ended_sessions = ended, "password changed");
                 return Ok(saved);

@@ -11,7 +11,7 @@ use crate::app::codes as challenge;
 use crate::app::principal::Principal;
 use crate::domain::error::DomainError;
 use crate::model::{CodeCheck, CodePurpose, FactorStatus, SessionStatus, User};
-use crate::store::StoreError;
+use crate::store::{Events, StoreError};
 
 /// Surface 1: the session must be stepped up if the account has anything to step up with.
 pub fn require_step_up(user: &User, principal: &Principal) -> Result<(), DomainError> {
@@ -25,7 +25,12 @@ pub fn require_step_up(user: &User, principal: &Principal) -> Result<(), DomainE
 /// account has no second factor; otherwise only from a stepped-up session, whose step-up the
 /// same atomic write spends, so two changes racing on one step-up cannot both land. Returns the
 /// account before and after.
-pub async fn change_factors<F>(app: &App, principal: &Principal, mut change: F) -> Result<(User, User), DomainError>
+pub async fn change_factors<F>(
+    app: &App,
+    principal: &Principal,
+    events: Events<'_>,
+    mut change: F,
+) -> Result<(User, User), DomainError>
 where
     F: FnMut(&mut User) -> Result<(), DomainError>,
 {
@@ -40,9 +45,9 @@ where
         let mut next = before.clone();
         change(&mut next)?;
         let written = if needs_proof {
-            app.store.update_user_spending_step_up(&next, session_id, app.now()).await
+            app.store.update_user_spending_step_up(&next, session_id, app.now(), events).await
         } else {
-            app.store.update_user(&next).await
+            app.store.update_user(&next, events).await
         };
         match written {
             Ok(saved) => return Ok((before, saved)),

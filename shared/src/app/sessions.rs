@@ -10,6 +10,7 @@ use secrecy::SecretString;
 use crate::domain::Epoch;
 use crate::domain::email::Email;
 use crate::domain::error::DomainError;
+use crate::domain::events::EventType;
 use crate::model::{Session, SessionStatus, User};
 use crate::password;
 use crate::store::StoreError;
@@ -21,7 +22,7 @@ use crate::token::{self, SessionClaims, TokenType};
 /// is refused as locked. An unknown email is verified against a dummy hash and counted like a
 /// wrong password, so neither the answer, its timing, nor the lockout that follows tells
 /// whether the account exists. The caller's login write clears the counter on success.
-pub async fn check_password(app: &App, email: &Email, password: SecretString) -> Result<User, DomainError> {
+pub async fn check_password(app: &App, ctx: &Ctx, email: &Email, password: SecretString) -> Result<User, DomainError> {
     let now = app.now();
     let email = email.as_str();
     let (user, lockout) = app.store.load_login(email, now).await?;
@@ -30,8 +31,27 @@ pub async fn check_password(app: &App, email: &Email, password: SecretString) ->
     match user {
         Some(user) if matches && user.blocked => Err(DomainError::Blocked),
         Some(user) if matches => Ok(user),
-        _ => Err(lockout::failed(&reserved, DomainError::BadCredentials, now)),
+        user => {
+            let refused = lockout::failed(&reserved, DomainError::BadCredentials, now);
+            if let Some(user) = user {
+                failed_login_events(app, ctx, &user, matches!(refused, DomainError::Locked { .. })).await?;
+            }
+            Err(refused)
+        }
     }
+}
+
+/// Records a failed login of an account (and the lock it caused): the failure itself is the
+/// change, so these are written on their own, after the check. An unknown e-mail has no
+/// account and no trail.
+async fn failed_login_events(app: &App, ctx: &Ctx, user: &User, locked: bool) -> Result<(), DomainError> {
+    let mut events = vec![crate::app::events::by(app, ctx, EventType::LoginFailed, &user.user_id)?];
+    if locked {
+        let lock = crate::app::events::by(app, ctx, EventType::AccountLocked, &user.user_id)?
+            .with("lockedForSeconds", app.config.lockout_secs);
+        events.push(lock);
+    }
+    app.store.record_events(&events).await.map_err(Into::into)
 }
 
 /// Ends the step-up of every live session of the account: after a change of how the account
@@ -53,18 +73,22 @@ pub async fn end_step_ups(app: &App, user_id: &str) -> Result<usize, DomainError
 /// Ends every login of the account but `keep`: its surface-1 sessions (and with them their
 /// ACCESS tokens) and its surface-2 refresh families (and with them their idTokens). Stops at
 /// the first failed write: the caller must not report success then. Returns how many ended.
-pub async fn revoke_sessions(app: &App, user_id: &str, keep: Option<&str>) -> Result<usize, DomainError> {
+/// Each login ended is a `SESSION_REVOKED` event with `reason`, in the write that ends it.
+pub async fn revoke_sessions(app: &App, user_id: &str, keep: Option<&str>, reason: &str) -> Result<usize, DomainError> {
     let (sessions, families) = tokio::join!(app.store.list_sessions(user_id), app.store.list_refresh(user_id));
     let mut revoked = 0;
+    let revoked_event = |id: &str| -> Result<_, DomainError> {
+        Ok(crate::app::events::event(app, EventType::SessionRevoked, user_id)?.session(id).with("reason", reason))
+    };
     for s in sessions? {
         if Some(s.session_id.as_str()) != keep {
-            app.store.revoke_session(&s.session_id).await?;
+            app.store.revoke_session(&s.session_id, &[revoked_event(&s.session_id)?]).await?;
             revoked += 1;
         }
     }
     for f in families? {
         if Some(f.family_id.as_str()) != keep {
-            app.store.revoke_refresh(&f.family_id).await?;
+            app.store.revoke_refresh(&f.family_id, &[revoked_event(&f.family_id)?]).await?;
             revoked += 1;
         }
     }
@@ -115,9 +139,13 @@ pub async fn open(app: &App, ctx: &Ctx, user: User) -> Result<Opened, DomainErro
         user_agent: ctx.user_agent.clone(),
         source_ip: ctx.source_ip.clone(),
     };
+    let login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
+        .session(&session.session_id)
+        .with("surface", 1)
+        .with("tokenType", if kind == TokenType::PasswordUpdate { "PASSWORD_UPDATE" } else { "AUTH" });
     let saved = record_login(app, ctx, user, |u| {
-        let session = &session;
-        async move { app.store.open_session(session, &u).await }
+        let (session, login) = (&session, &login);
+        async move { app.store.open_session(session, &u, std::slice::from_ref(login)).await }
     })
     .await?;
     let claims = SessionClaims { sid: session.session_id.clone(), typ: kind, gid: None, iat: now, exp: absolute };
@@ -164,9 +192,11 @@ where
 /// password-update token included. One conditional write both checks that the session is
 /// unrevoked and within its absolute lifetime and ends it: a token that has idled out can
 /// still end its session, and with it every ACCESS token derived from it.
-pub async fn logout(app: &App, token: &str, now: Epoch) -> Result<(), DomainError> {
+pub async fn logout(app: &App, ctx: &Ctx, token: &str, now: Epoch) -> Result<(), DomainError> {
     let claims = crate::app::principal::verify_claims(app, token).await?;
-    if !app.store.end_session(&claims.sid, now).await? {
+    let user_id = Session::user_id_of(&claims.sid).unwrap_or_default();
+    let event = crate::app::events::by(app, ctx, EventType::Logout, user_id)?.session(&claims.sid).with("surface", 1);
+    if !app.store.end_session(&claims.sid, now, &[event]).await? {
         return Err(DomainError::Unauthenticated("The access token is missing, invalid or expired."));
     }
     tracing::info!("logged out");
@@ -175,6 +205,6 @@ pub async fn logout(app: &App, token: &str, now: Epoch) -> Result<(), DomainErro
 
 /// Surface 1's login: the password checked under the lockout rules, then a session opened.
 pub async fn login(app: &App, ctx: &Ctx, email: &Email, password: SecretString) -> Result<Opened, DomainError> {
-    let user = check_password(app, email, password).await?;
+    let user = check_password(app, ctx, email, password).await?;
     open(app, ctx, user).await
 }

@@ -5,6 +5,7 @@
 pub mod codes;
 pub mod email;
 pub mod error;
+pub mod events;
 pub mod lockout;
 pub mod password_policy;
 pub mod refresh;

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::domain::error::{BoxError, DomainError};
+use crate::domain::events::SecurityEvent;
 use crate::model::{
     CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
@@ -44,6 +45,11 @@ impl From<StoreError> for DomainError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The security events a write commits with its change (the outbox): stored in the same
+/// atomic write, each in its account's trail, so an event exists if and only if its change
+/// does. Empty for a write that reports nothing.
+pub type Events<'a> = &'a [SecurityEvent];
+
 /// The failed-attempt counter as read, with the version a write of its next state must match
 /// (`None`: there was none stored).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,7 +68,7 @@ pub trait AccountStore: Send + Sync {
 
     /// Replaces the account if it is still at `user.version`, storing `user.version + 1`.
     /// Returns the stored record; `Conflict` when someone wrote in between.
-    async fn update_user(&self, user: &User) -> StoreResult<User>;
+    async fn update_user(&self, user: &User, events: Events<'_>) -> StoreResult<User>;
 
     /// The account and its failed-attempt counter, in one read. The counter is as stored: the
     /// lockout state machine ([`crate::domain::lockout`]) decides what it means at `now`.
@@ -72,7 +78,13 @@ pub trait AccountStore: Send + Sync {
     /// [`AccountStore::update_user`]) and spends the step-up of session `session_id`, which must be
     /// alive and `STEPPED_UP` at `now`; `Conflict` when either condition fails. One step-up
     /// pays for one change of how the account proves itself, however many race.
-    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User>;
+    async fn update_user_spending_step_up(
+        &self,
+        user: &User,
+        session_id: &str,
+        now: Epoch,
+        events: Events<'_>,
+    ) -> StoreResult<User>;
 }
 
 /// The failed-attempt counter: read, and written only as the lockout state machine decides, conditional on the version read.
@@ -95,7 +107,7 @@ pub trait LockoutStore: Send + Sync {
 pub trait SessionStore: Send + Sync {
     /// In one atomic write: stores the new session, saves `user` (conditional on its version,
     /// as [`AccountStore::update_user`]) and clears the failed-login counter.
-    async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
+    async fn open_session(&self, session: &Session, user: &User, events: Events<'_>) -> StoreResult<User>;
 
     /// Slides the idle expiry of the session (or of its ACCESS grant `grant`) to `new_idle`,
     /// if it is alive at `now`. `None` when it is missing, revoked or expired.
@@ -127,10 +139,10 @@ pub trait SessionStore: Send + Sync {
 
     /// Logs out in one conditional write: revokes the session if it is unrevoked and within its
     /// absolute lifetime at `now`, idle or not. `false` when there was nothing to end.
-    async fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool>;
+    async fn end_session(&self, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<bool>;
 
     /// Marks one session revoked. Idempotent.
-    async fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
+    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<()>;
 
     /// Every session of the user that is not revoked (expired ones included: the caller judges).
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
@@ -209,7 +221,7 @@ pub trait RateStore: Send + Sync {
 pub trait RefreshStore: Send + Sync {
     /// In one atomic write: stores a new family, saves `user` (conditional on its version)
     /// and clears the failed-login counter: the surface-2 twin of [`SessionStore::open_session`].
-    async fn open_refresh(&self, family: &RefreshFamily, user: &User) -> StoreResult<User>;
+    async fn open_refresh(&self, family: &RefreshFamily, user: &User, events: Events<'_>) -> StoreResult<User>;
 
     /// The family as stored (revoked and expired ones included), or `None`.
     async fn get_refresh(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>>;
@@ -225,23 +237,42 @@ pub trait RefreshStore: Send + Sync {
     async fn retry_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
 
     /// Ends a family. Idempotent; an unknown family is ignored.
-    async fn revoke_refresh(&self, family_id: &str) -> StoreResult<()>;
+    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<()>;
 
     /// Every family of the user that is not revoked (expired ones included: the caller judges).
     async fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>>;
 }
 
+/// The accounts' security-event trails. Events that report a change are written by the
+/// change's own write (see [`Events`]); these are the rest.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Records events that are themselves the change (a failed check changes nothing else).
+    async fn record_events(&self, events: Events<'_>) -> StoreResult<()>;
+
+    /// The account's events, newest first: at most `limit`, older than the trail key `before`
+    /// when given. Expired ones (the trail keeps [`crate::domain::events::TRAIL_SECS`]) are
+    /// the caller's to drop.
+    async fn list_events(&self, user_id: &str, before: Option<&str>, limit: usize) -> StoreResult<Vec<SecurityEvent>>;
+}
+
 /// Every port at once: what an adapter implements and what the application holds. Use cases
 /// take the narrow ports they use; `Store` is their union (implemented for any type that
 /// implements them all).
-pub trait Store: AccountStore + LockoutStore + SessionStore + CodeStore + PushStore + RateStore + RefreshStore {}
+pub trait Store:
+    AccountStore + LockoutStore + SessionStore + CodeStore + PushStore + RateStore + RefreshStore + EventStore
+{
+}
 
 impl<T> Store for T where
-    T: AccountStore + LockoutStore + SessionStore + CodeStore + PushStore + RateStore + RefreshStore
+    T: AccountStore + LockoutStore + SessionStore + CodeStore + PushStore + RateStore + RefreshStore + EventStore
 {
 }
 
 /// The ports, to bring their methods into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
-    pub use super::{AccountStore, CodeStore, LockoutStore, PushStore, RateStore, RefreshStore, SessionStore, Store};
+    pub use super::{
+        AccountStore, CodeStore, EventStore, Events, LockoutStore, PushStore, RateStore, RefreshStore, SessionStore,
+        Store,
+    };
 }

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::domain::error::BoxError;
+use crate::domain::events::SecurityEvent;
 use crate::email::EmailSender;
 use crate::keys::{KeySet, KeySource};
 use crate::model::{
@@ -182,9 +183,9 @@ probe_store! {
     AccountStore {
         fn create_user(&self, user: &User) -> StoreResult<()>;
         fn get_user(&self, email: &str) -> StoreResult<Option<User>>;
-        fn update_user(&self, user: &User) -> StoreResult<User>;
+        fn update_user(&self, user: &User, events: Events<'_>) -> StoreResult<User>;
         fn load_login(&self, email: &str, now: Epoch) -> StoreResult<(Option<User>, StoredLockout)>;
-        fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User>;
+        fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<User>;
     }
     LockoutStore {
         fn load_lockout(&self, email: &str) -> StoreResult<StoredLockout>;
@@ -192,13 +193,13 @@ probe_store! {
         fn clear_lockout(&self, email: &str) -> StoreResult<()>;
     }
     SessionStore {
-        fn open_session(&self, session: &Session, user: &User) -> StoreResult<User>;
+        fn open_session(&self, session: &Session, user: &User, events: Events<'_>) -> StoreResult<User>;
         fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
         fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
         fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;
         fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
-        fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool>;
-        fn revoke_session(&self, session_id: &str) -> StoreResult<()>;
+        fn end_session(&self, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<bool>;
+        fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<()>;
         fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
     }
     CodeStore {
@@ -222,12 +223,16 @@ probe_store! {
         fn release_cooldown(&self, key: &str, claimed_at: Epoch) -> StoreResult<()>;
     }
     RefreshStore {
-        fn open_refresh(&self, family: &RefreshFamily, user: &User) -> StoreResult<User>;
+        fn open_refresh(&self, family: &RefreshFamily, user: &User, events: Events<'_>) -> StoreResult<User>;
         fn get_refresh(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>>;
         fn rotate_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
         fn retry_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
-        fn revoke_refresh(&self, family_id: &str) -> StoreResult<()>;
+        fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<()>;
         fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>>;
+    }
+    EventStore {
+        fn record_events(&self, events: Events<'_>) -> StoreResult<()>;
+        fn list_events(&self, user_id: &str, before: Option<&str>, limit: usize) -> StoreResult<Vec<SecurityEvent>>;
     }
 }
 

@@ -6,10 +6,10 @@ use axum::http::HeaderMap;
 use crate::api::extract::bearer;
 use crate::api::prelude::*;
 
-pub async fn handle(State(app): State<AppState>, headers: HeaderMap) -> Answer {
+pub async fn handle(State(app): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Answer {
     let app: &App = &app;
     let token = bearer(&headers)
         .ok_or(DomainError::Unauthenticated("A bearer token is required in the Authorization header."))?;
-    crate::app::sessions::logout(app, token, app.now()).await?;
+    crate::app::sessions::logout(app, &ctx, token, app.now()).await?;
     Ok(no_content())
 }

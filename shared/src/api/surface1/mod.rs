@@ -10,6 +10,7 @@ pub mod enrol_push_factor;
 pub mod error;
 pub mod list_factors;
 pub mod list_identities;
+pub mod list_security_events;
 pub mod list_sessions;
 pub mod login_with_password;
 pub mod logout;

@@ -3,10 +3,10 @@
 
 use crate::api::prelude::*;
 
-pub async fn handle(State(app): State<AppState>, Body(mut f): Body) -> Answer {
+pub async fn handle(State(app): State<AppState>, ctx: Ctx, Body(mut f): Body) -> Answer {
     let app: &App = &app;
     let token = f.string("refreshToken", 1, 200);
     f.finish()?;
-    crate::app::id_tokens::revoke_refresh(app, token.as_deref().unwrap_or_default()).await?;
+    crate::app::id_tokens::revoke_refresh(app, &ctx, token.as_deref().unwrap_or_default()).await?;
     Ok(no_content())
 }

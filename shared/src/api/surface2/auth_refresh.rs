@@ -4,11 +4,11 @@
 
 use crate::api::prelude::*;
 
-pub async fn handle(State(app): State<AppState>, Body(mut f): Body) -> Answer {
+pub async fn handle(State(app): State<AppState>, ctx: Ctx, Body(mut f): Body) -> Answer {
     let app: &App = &app;
     let token = f.string("refreshToken", 1, 200);
     f.finish()?;
     let token = token.unwrap_or_default();
-    let (id_token, refresh_token) = crate::app::id_tokens::refresh(app, &token, app.now()).await?;
+    let (id_token, refresh_token) = crate::app::id_tokens::refresh(app, &ctx, &token, app.now()).await?;
     Ok(ok(&serde_json::json!({ "idToken": id_token, "refreshToken": refresh_token })))
 }

@@ -20,8 +20,12 @@ impl AccountStore for DynamoStore {
         self.get(key(account_pk(email), "PROFILE")).await
     }
 
-    async fn update_user(&self, user: &User) -> StoreResult<User> {
+    async fn update_user(&self, user: &User, events: Events<'_>) -> StoreResult<User> {
         let (put, next) = self.put_user(user)?;
+        if !events.is_empty() {
+            self.transact_with_events(vec![TransactWriteItem::builder().put(put).build()], events).await?;
+            return Ok(next);
+        }
         self.client
             .put_item()
             .table_name(&self.table)
@@ -58,7 +62,13 @@ impl AccountStore for DynamoStore {
         Ok((user, lockout))
     }
 
-    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User> {
+    async fn update_user_spending_step_up(
+        &self,
+        user: &User,
+        session_id: &str,
+        now: Epoch,
+        events: Events<'_>,
+    ) -> StoreResult<User> {
         let (put_user, next) = self.put_user(user)?;
         let to_value = |status: SessionStatus| {
             serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))
@@ -77,14 +87,11 @@ impl AccountStore for DynamoStore {
             .expression_attribute_values(":now", n(now))
             .build()
             .map_err(|e| StoreError::Other(e.into()))?;
-        self.client
-            .transact_write_items()
-            .client_request_token(request_token()?)
-            .transact_items(TransactWriteItem::builder().put(put_user).build())
-            .transact_items(TransactWriteItem::builder().update(spend).build())
-            .send()
-            .await
-            .map_err(classify)?;
+        let items = vec![
+            TransactWriteItem::builder().put(put_user).build(),
+            TransactWriteItem::builder().update(spend).build(),
+        ];
+        self.transact_with_events(items, events).await?;
         Ok(next)
     }
 }

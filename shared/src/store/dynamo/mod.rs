@@ -14,6 +14,7 @@
 //! | rate counter    | `RATE#<key>`       | `<window end>`        |
 //! | cooldown claim  | `COOLDOWN#<key>`   | `COOLDOWN`            |
 //! | refresh family  | `USER#<userId>`    | `REFRESH#<familyId>`  |
+//! | security event  | `USER#<userId>`    | `EVENT#<at>#<id>`     |
 
 use std::collections::HashMap;
 
@@ -32,6 +33,7 @@ use super::prelude::*;
 use super::{StoreError, StoreResult, StoredLockout};
 use crate::clock::Epoch;
 use crate::domain::error::BoxError;
+use crate::domain::events::SecurityEvent;
 use crate::model::{
     CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
@@ -57,22 +59,25 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
     Some(match method {
         "get_user" | "load_lockout" | "get_session" | "get_code" | "get_push_challenge" | "get_rate_counter"
         | "get_refresh" => &[GET],
-        "create_user" | "update_user" | "save_lockout" | "put_code" | "claim_cooldown" | "create_push_challenge" => {
-            &[PUT]
-        }
+        "create_user"
+        | "update_user"
+        | "record_events"
+        | "save_lockout"
+        | "put_code"
+        | "claim_cooldown"
+        | "create_push_challenge" => &[PUT],
         "touch_session"
         | "add_grant"
         | "set_session_status"
-        | "end_session"
-        | "revoke_session"
         | "spend_code_try"
         | "hit_rate_counter"
         | "release_rate_counter"
-        | "revoke_refresh"
         | "rotate_refresh"
         | "retry_refresh" => &[UPDATE],
         "clear_lockout" | "consume_code" | "delete_code" | "cancel_push_challenge" | "release_cooldown" => &[DELETE],
-        "load_login" | "list_sessions" | "list_refresh" => &[QUERY],
+        "load_login" | "list_sessions" | "list_refresh" | "list_events" => &[QUERY],
+        // The change, with its events' puts in the same transaction (an update alone if none).
+        "end_session" | "revoke_session" | "revoke_refresh" => &[UPDATE, PUT],
         // Account and a session's step-up in one transaction.
         "update_user_spending_step_up" => &[PUT, UPDATE],
         // New session or refresh token, account, and the counter cleared, in one transaction.
@@ -298,7 +303,7 @@ impl DynamoStore {
 
     /// A login's one atomic write: the new item (a session or a refresh token), the account
     /// saved at its next version, and the failed-login counter cleared.
-    async fn write_login(&self, new_item: Item, user: &User) -> StoreResult<User> {
+    async fn write_login(&self, new_item: Item, user: &User, events: Events<'_>) -> StoreResult<User> {
         let (put_user, next) = self.put_user(user)?;
         let put_new = Put::builder()
             .table_name(&self.table)
@@ -311,15 +316,12 @@ impl DynamoStore {
             .set_key(Some(key(account_pk(&user.email), "LOCKOUT")))
             .build()
             .map_err(|e| StoreError::Other(e.into()))?;
-        self.client
-            .transact_write_items()
-            .client_request_token(request_token()?)
-            .transact_items(TransactWriteItem::builder().put(put_new).build())
-            .transact_items(TransactWriteItem::builder().put(put_user).build())
-            .transact_items(TransactWriteItem::builder().delete(clear_lockout).build())
-            .send()
-            .await
-            .map_err(classify)?;
+        let items = vec![
+            TransactWriteItem::builder().put(put_new).build(),
+            TransactWriteItem::builder().put(put_user).build(),
+            TransactWriteItem::builder().delete(clear_lockout).build(),
+        ];
+        self.transact_with_events(items, events).await?;
         Ok(next)
     }
 
@@ -383,6 +385,7 @@ impl DynamoStore {
 
 mod accounts;
 mod codes;
+mod events;
 mod lockouts;
 mod push;
 mod rates;

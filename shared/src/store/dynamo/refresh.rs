@@ -44,10 +44,10 @@ impl DynamoStore {
 
 #[async_trait]
 impl RefreshStore for DynamoStore {
-    async fn open_refresh(&self, family: &RefreshFamily, user: &User) -> StoreResult<User> {
+    async fn open_refresh(&self, family: &RefreshFamily, user: &User, events: Events<'_>) -> StoreResult<User> {
         let mut item = encode(family, String::new(), "", Some(family.expires_at))?;
         item.extend(family_key(&family.family_id)?);
-        self.write_login(item, user).await
+        self.write_login(item, user, events).await
     }
 
     async fn get_refresh(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>> {
@@ -71,12 +71,10 @@ impl RefreshStore for DynamoStore {
         .await
     }
 
-    async fn revoke_refresh(&self, family_id: &str) -> StoreResult<()> {
-        match family_key(family_id) {
-            Ok(key) => self.mark_revoked(key).await,
-            // Not a family id: there is nothing to revoke.
-            Err(_) => Ok(()),
-        }
+    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<()> {
+        // Not a family id: there is nothing to revoke.
+        let Ok(key) = family_key(family_id) else { return Ok(()) };
+        self.revoke_reporting(key, events).await
     }
 
     async fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>> {

@@ -4,10 +4,10 @@ use super::*;
 
 #[async_trait]
 impl SessionStore for DynamoStore {
-    async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User> {
+    async fn open_session(&self, session: &Session, user: &User, events: Events<'_>) -> StoreResult<User> {
         let mut item = encode(session, String::new(), "", Some(session.absolute_expires_at))?;
         item.extend(session_key(&session.session_id)?);
-        self.write_login(item, user).await
+        self.write_login(item, user, events).await
     }
 
     async fn touch_session(
@@ -79,18 +79,33 @@ impl SessionStore for DynamoStore {
         self.update_live_session(session_id, "SET #s = :s", &[("#s", "status")], vec![(":s", value)], now).await
     }
 
-    async fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool> {
+    async fn end_session(&self, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<bool> {
         // Alive means unrevoked and within the absolute lifetime, idle or not.
-        let revoke = vec![(":true", AttributeValue::Bool(true))];
-        match self.update_live_session(session_id, "SET revoked = :true", &[], revoke, now).await {
+        let ended = if events.is_empty() {
+            let revoke = vec![(":true", AttributeValue::Bool(true))];
+            self.update_live_session(session_id, "SET revoked = :true", &[], revoke, now).await
+        } else {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(session_key(session_id)?))
+                .update_expression("SET revoked = :true")
+                .condition_expression("attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now")
+                .expression_attribute_values(":true", AttributeValue::Bool(true))
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
+                .expression_attribute_values(":now", n(now))
+                .build()
+                .map_err(|e| StoreError::Other(e.into()))?;
+            self.transact_with_events(vec![TransactWriteItem::builder().update(update).build()], events).await
+        };
+        match ended {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict) => Ok(false),
             Err(e) => Err(e),
         }
     }
 
-    async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
-        self.mark_revoked(session_key(session_id)?).await
+    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<()> {
+        self.revoke_reporting(session_key(session_id)?, events).await
     }
 
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {

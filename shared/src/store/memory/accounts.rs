@@ -17,8 +17,11 @@ impl AccountStore for MemoryStore {
         Ok(self.lock()?.users.get(email).cloned())
     }
 
-    async fn update_user(&self, user: &User) -> StoreResult<User> {
-        cas_user(&mut *self.lock()?, user)
+    async fn update_user(&self, user: &User, events: Events<'_>) -> StoreResult<User> {
+        let mut t = self.lock()?;
+        let saved = cas_user(&mut t, user)?;
+        t.put_events(events);
+        Ok(saved)
     }
 
     async fn load_login(&self, email: &str, _now: Epoch) -> StoreResult<(Option<User>, StoredLockout)> {
@@ -26,7 +29,13 @@ impl AccountStore for MemoryStore {
         Ok((t.users.get(email).cloned(), stored_lockout(&t, email)))
     }
 
-    async fn update_user_spending_step_up(&self, user: &User, session_id: &str, now: Epoch) -> StoreResult<User> {
+    async fn update_user_spending_step_up(
+        &self,
+        user: &User,
+        session_id: &str,
+        now: Epoch,
+        events: Events<'_>,
+    ) -> StoreResult<User> {
         let mut t = self.lock()?;
         let stepped_up = t
             .sessions
@@ -39,6 +48,7 @@ impl AccountStore for MemoryStore {
         if let Some(s) = t.sessions.get_mut(session_id) {
             s.status = SessionStatus::Standard;
         }
+        t.put_events(events);
         Ok(saved)
     }
 }

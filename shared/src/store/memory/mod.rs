@@ -11,6 +11,7 @@ use super::{StoreError, StoreResult, StoredLockout};
 use crate::clock::Epoch;
 use crate::crypto::constant_time_eq;
 use crate::domain::codes as code_rules;
+use crate::domain::events::SecurityEvent;
 use crate::model::{
     CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
@@ -32,6 +33,18 @@ struct Tables {
     rates: HashMap<(String, Epoch), u64>,
     /// key → time of the last claim.
     cooldowns: HashMap<String, Epoch>,
+    /// (user id, trail key) → event: the accounts' trails.
+    events: std::collections::BTreeMap<(String, String), SecurityEvent>,
+}
+
+impl Tables {
+    /// Adds events to their accounts' trails: called by a write once its change is made, under
+    /// the same lock, so both happen or neither.
+    fn put_events(&mut self, events: Events<'_>) {
+        for e in events {
+            self.events.insert((e.user_id.clone(), e.trail_key()), e.clone());
+        }
+    }
 }
 
 #[derive(Default)]
@@ -71,6 +84,7 @@ fn cas_user(t: &mut Tables, user: &User) -> StoreResult<User> {
 
 mod accounts;
 mod codes;
+mod events;
 mod lockouts;
 mod push;
 mod rates;

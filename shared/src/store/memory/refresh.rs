@@ -11,7 +11,7 @@ impl Tables {
 
 #[async_trait]
 impl RefreshStore for MemoryStore {
-    async fn open_refresh(&self, family: &RefreshFamily, user: &User) -> StoreResult<User> {
+    async fn open_refresh(&self, family: &RefreshFamily, user: &User, events: Events<'_>) -> StoreResult<User> {
         let mut t = self.lock()?;
         if t.refresh.contains_key(&family.family_id) {
             return Err(StoreError::Conflict);
@@ -19,6 +19,7 @@ impl RefreshStore for MemoryStore {
         let saved = cas_user(&mut t, user)?;
         t.refresh.insert(family.family_id.clone(), family.clone());
         t.lockouts.remove(&user.email);
+        t.put_events(events);
         Ok(saved)
     }
 
@@ -44,9 +45,11 @@ impl RefreshStore for MemoryStore {
         Ok(true)
     }
 
-    async fn revoke_refresh(&self, family_id: &str) -> StoreResult<()> {
-        if let Some(f) = self.lock()?.refresh.get_mut(family_id) {
+    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        if let Some(f) = t.refresh.get_mut(family_id) {
             f.revoked = true;
+            t.put_events(events);
         }
         Ok(())
     }

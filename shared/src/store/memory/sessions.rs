@@ -4,11 +4,12 @@ use super::*;
 
 #[async_trait]
 impl SessionStore for MemoryStore {
-    async fn open_session(&self, session: &Session, user: &User) -> StoreResult<User> {
+    async fn open_session(&self, session: &Session, user: &User, events: Events<'_>) -> StoreResult<User> {
         let mut t = self.lock()?;
         let saved = cas_user(&mut t, user)?;
         t.sessions.insert(session.session_id.clone(), session.clone());
         t.lockouts.remove(&user.email);
+        t.put_events(events);
         Ok(saved)
     }
 
@@ -74,20 +75,23 @@ impl SessionStore for MemoryStore {
         }
     }
 
-    async fn end_session(&self, session_id: &str, now: Epoch) -> StoreResult<bool> {
+    async fn end_session(&self, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<bool> {
         let mut t = self.lock()?;
         match t.sessions.get_mut(session_id) {
             Some(s) if !s.revoked && now < s.absolute_expires_at => {
                 s.revoked = true;
+                t.put_events(events);
                 Ok(true)
             }
             _ => Ok(false),
         }
     }
 
-    async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
-        if let Some(s) = self.lock()?.sessions.get_mut(session_id) {
+    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        if let Some(s) = t.sessions.get_mut(session_id) {
             s.revoked = true;
+            t.put_events(events);
         }
         Ok(())
     }

@@ -1,0 +1,50 @@
+//! Making security events ([`crate::domain::events`]) for the use cases: a fresh id, the
+//! time, the request's origin. The store commits them with their change.
+
+use crate::app::{App, Ctx};
+use crate::crypto;
+use crate::domain::error::DomainError;
+use crate::domain::events::{EventType, Origin, SecurityEvent};
+
+/// An event of `kind` for the account `user_id`, now.
+pub fn event(app: &App, kind: EventType, user_id: &str) -> Result<SecurityEvent, DomainError> {
+    Ok(SecurityEvent::new(crypto::random_token_id()?, kind, app.now(), user_id))
+}
+
+/// An event of `kind` for `user_id`, caused by the request `ctx`.
+pub fn by(app: &App, ctx: &Ctx, kind: EventType, user_id: &str) -> Result<SecurityEvent, DomainError> {
+    Ok(event(app, kind, user_id)?.from(origin(ctx)))
+}
+
+pub fn origin(ctx: &Ctx) -> Origin {
+    Origin { user_agent: ctx.user_agent.clone(), source_ip: ctx.source_ip.clone() }
+}
+
+/// An event as the trail shows it (`GET /security_events`, the operator's `events`).
+pub fn view(e: &SecurityEvent) -> serde_json::Value {
+    serde_json::json!({
+        "id": e.id,
+        "type": e.kind,
+        "at": crate::profile::iso8601(e.at),
+        "sessionId": e.session_id,
+        "userAgent": e.origin.as_ref().map(|o| &o.user_agent),
+        "sourceIp": e.origin.as_ref().map(|o| &o.source_ip),
+        "details": e.details,
+    })
+}
+
+/// The trail of the account `user_id`: newest first, `limit` at most, older than the cursor
+/// (the trail key of the last event of the previous page); events older than the trail's
+/// 90 days (which the store's TTL deletes late) are not shown. Returns the page and the
+/// cursor of the next one.
+pub async fn trail(
+    app: &App,
+    user_id: &str,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<SecurityEvent>, Option<String>), DomainError> {
+    let now = app.now();
+    let events = app.store.list_events(user_id, cursor, limit).await?;
+    let next = (events.len() == limit).then(|| events.last().map(SecurityEvent::trail_key)).flatten();
+    Ok((events.into_iter().filter(|e| e.expires_at() > now).collect(), next))
+}

@@ -1,0 +1,146 @@
+//! Security events: what happened to an account, for the account's trail, for support, and for
+//! other systems (EventBridge, webhooks). Each is committed in the same atomic write as the
+//! change it reports (the store's outbox), so an event exists if and only if its change did.
+//! Events carry who and where (user agent, source IP) and what changed, never a secret.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::domain::Epoch;
+
+/// How long an account's events are kept (the store's TTL) and readable in its trail.
+pub const TRAIL_SECS: Epoch = 90 * 86_400;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventType {
+    LoginSucceeded,
+    LoginFailed,
+    AccountLocked,
+    AccountUnlocked,
+    Logout,
+    SessionRevoked,
+    StepUpStarted,
+    StepUpSucceeded,
+    StepUpFailed,
+    StepUpExpired,
+    FactorEnrolled,
+    FactorRemoved,
+    PasswordChanged,
+    PasswordReset,
+    PasswordExpired,
+    EmailVerified,
+    RefreshTokenReused,
+    AccountBlocked,
+    AccountUnblocked,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 19] = [
+        EventType::LoginSucceeded,
+        EventType::LoginFailed,
+        EventType::AccountLocked,
+        EventType::AccountUnlocked,
+        EventType::Logout,
+        EventType::SessionRevoked,
+        EventType::StepUpStarted,
+        EventType::StepUpSucceeded,
+        EventType::StepUpFailed,
+        EventType::StepUpExpired,
+        EventType::FactorEnrolled,
+        EventType::FactorRemoved,
+        EventType::PasswordChanged,
+        EventType::PasswordReset,
+        EventType::PasswordExpired,
+        EventType::EmailVerified,
+        EventType::RefreshTokenReused,
+        EventType::AccountBlocked,
+        EventType::AccountUnblocked,
+    ];
+
+    /// The wire name, `LOGIN_SUCCEEDED`.
+    pub fn name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+}
+
+/// Where a request came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Origin {
+    pub user_agent: String,
+    pub source_ip: String,
+}
+
+/// One security event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityEvent {
+    /// Unique and stable: consumers de-duplicate deliveries by it.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub at: Epoch,
+    pub user_id: String,
+    /// The surface-1 session or surface-2 refresh family concerned, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// Where the request that caused it came from (`None` for an operator's action).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    /// The type's own fields (see the README's catalogue).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub details: Map<String, Value>,
+}
+
+impl SecurityEvent {
+    /// An event of `kind` for `user_id` at `at`, with id `id` (random, from the caller).
+    pub fn new(id: String, kind: EventType, at: Epoch, user_id: &str) -> Self {
+        SecurityEvent { id, kind, at, user_id: user_id.to_owned(), session_id: None, origin: None, details: Map::new() }
+    }
+
+    pub fn session(mut self, session_id: &str) -> Self {
+        self.session_id = Some(session_id.to_owned());
+        self
+    }
+
+    pub fn from(mut self, origin: Origin) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// When the trail forgets it.
+    pub fn expires_at(&self) -> Epoch {
+        self.at + TRAIL_SECS
+    }
+
+    /// The sort key of the event in its account's trail: newest last, unique.
+    pub fn trail_key(&self) -> String {
+        format!("{:012}#{}", self.at, self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_has_its_wire_name() {
+        let names: Vec<String> = EventType::ALL.iter().map(|t| t.name()).collect();
+        assert_eq!(names[0], "LOGIN_SUCCEEDED");
+        assert_eq!(names[16], "REFRESH_TOKEN_REUSED");
+        assert!(names.iter().all(|n| !n.is_empty()));
+    }
+
+    #[test]
+    fn trail_keys_sort_by_time() {
+        let a = SecurityEvent::new("b".into(), EventType::Logout, 99, "1");
+        let b = SecurityEvent::new("a".into(), EventType::Logout, 100, "1");
+        assert!(a.trail_key() < b.trail_key());
+    }
+}

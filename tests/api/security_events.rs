@@ -1,0 +1,178 @@
+//! Security events (issue 14, first part): each operation commits its events with its change
+//! (none when the change fails), and the account's trail serves them newest first, a page at a
+//! time, to the account only; on both stores.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use integration_tests::{Backend, Device, PASSWORD, TestApp, on_both_stores, step_up_by_push};
+use serde_json::{Value, json};
+use shared::testing::Fault;
+
+const NEW: &str = "violet tugboat harmonica 42";
+
+/// The caller's whole trail, newest first, read page by page.
+async fn trail(t: &TestApp, token: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/security_events?limit=7&cursor={}", c.replace('#', "%23")),
+            None => "/security_events?limit=7".to_owned(),
+        };
+        let r = t.get(&path, Some(token)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        all.extend(r.body["events"].as_array().unwrap().iter().cloned());
+        match r.body["cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return all,
+        }
+    }
+}
+
+fn types(events: &[Value]) -> Vec<String> {
+    events.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn every_operation_leaves_its_events_in_the_trail(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.admin_local = true).await;
+    let (auth, access) = t.tokens("jane@example.com").await;
+    assert_eq!(t.login("jane@example.com", "wrong one").await.status, 403);
+    let device = Device::new(5);
+    assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
+    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+    let change = json!({"oldPassword": {"value": PASSWORD}, "newPassword": {"value": NEW}});
+    let r = t.post("/passwords/update", Some(&access), change).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let auth2 = r.body["token"].as_str().unwrap().to_owned();
+    let (_, refresh) = {
+        let r = t.post("/auth/login", None, json!({"email": "jane@example.com", "password": NEW})).await;
+        (r.body["idToken"].as_str().unwrap().to_owned(), r.body["refreshToken"].as_str().unwrap().to_owned())
+    };
+    let next = t.post("/auth/login/refresh", None, json!({"refreshToken": refresh})).await.body["refreshToken"].clone();
+    t.clock.advance(t.app.config.refresh_reuse_grace_secs + 1);
+    assert_eq!(t.post("/auth/login/refresh", None, json!({"refreshToken": refresh})).await.status, 403);
+    let _ = next;
+    assert_eq!(t.post("/users/verification/email/send", None, json!({"email": "jane@example.com"})).await.status, 204);
+    let verify = json!({"email": "jane@example.com", "verificationCode": "123456"});
+    assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+    assert_eq!(t.post("/_admin/expire_password", None, json!({"email": "jane@example.com"})).await.status, 200);
+    assert_eq!(t.post("/_admin/block", None, json!({"email": "jane@example.com"})).await.status, 200);
+    assert_eq!(t.post("/_admin/unblock", None, json!({"email": "jane@example.com"})).await.status, 200);
+    assert_eq!(t.post("/passwords/lost_password/start", None, json!({"email": "jane@example.com"})).await.status, 204);
+    let reset =
+        json!({"email": "jane@example.com", "nonce": "123456", "newPassword": {"value": "another long passphrase"}});
+    let r = t.post("/passwords/lost_password/resume", None, reset).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let access = t.access_token(r.body["token"].as_str().unwrap()).await;
+    let _ = (auth, auth2);
+
+    let events = trail(&t, &access).await;
+    let seen = types(&events);
+    for expected in [
+        "LOGIN_SUCCEEDED",
+        "LOGIN_FAILED",
+        "FACTOR_ENROLLED",
+        "PASSWORD_CHANGED",
+        "SESSION_REVOKED",
+        "REFRESH_TOKEN_REUSED",
+        "EMAIL_VERIFIED",
+        "PASSWORD_EXPIRED",
+        "ACCOUNT_BLOCKED",
+        "ACCOUNT_UNBLOCKED",
+        "PASSWORD_RESET",
+    ] {
+        assert!(seen.iter().any(|s| s == expected), "no {expected} in {seen:?}");
+    }
+    // Newest first, no event twice.
+    let ats: Vec<&str> = events.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(ats.windows(2).all(|w| w[0] >= w[1]), "{ats:?}");
+    let ids: std::collections::BTreeSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), events.len());
+    // Who and where, and never a secret.
+    let login = events.iter().find(|e| e["type"] == "LOGIN_SUCCEEDED").unwrap();
+    assert_eq!(login["userAgent"], "integration-tests/1.0");
+    assert!(login["sessionId"].is_string());
+    let text = serde_json::to_string(&events).unwrap();
+    for secret in [PASSWORD, NEW, "123456", refresh.as_str()] {
+        assert!(!text.contains(secret), "a secret in the trail");
+    }
+    // The factor's event names it.
+    let factor = events.iter().find(|e| e["type"] == "FACTOR_ENROLLED").unwrap();
+    assert_eq!(
+        (factor["details"]["type"].as_str(), factor["details"]["channel"].as_str()),
+        (Some("PUSH"), Some("BIOMETRIC"))
+    );
+}
+
+async fn locks_logouts_and_operator_actions_are_reported(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.admin_local = true).await;
+    let (auth, _) = t.tokens("jane@example.com").await;
+    for _ in 0..5 {
+        t.login("jane@example.com", "guessing").await;
+    }
+    assert_eq!(t.post("/_admin/unlock", None, json!({"email": "jane@example.com"})).await.status, 200);
+    assert_eq!(t.post("/logout", Some(&auth), json!({})).await.status, 204);
+    let (_, refresh) = t.id_login_tokens("jane@example.com").await;
+    assert_eq!(t.post("/auth/logout", None, json!({"refreshToken": refresh})).await.status, 204);
+    let (_, access) = t.session_tokens("jane@example.com").await;
+    let seen = types(&trail(&t, &access).await);
+    assert_eq!(seen.iter().filter(|s| *s == "LOGIN_FAILED").count(), 5, "{seen:?}");
+    for expected in ["ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED", "LOGOUT"] {
+        assert!(seen.iter().any(|s| s == expected), "no {expected} in {seen:?}");
+    }
+    assert_eq!(seen.iter().filter(|s| *s == "LOGOUT").count(), 2, "a logout on each surface: {seen:?}");
+    // The operator reads the same trail.
+    let r = t.post("/_admin/events", None, json!({"email": "jane@example.com"})).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body["events"].as_array().unwrap().len() >= seen.len());
+}
+
+/// A change that does not commit reports nothing: the outbox is the change's own write.
+async fn a_failed_change_commits_no_event(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (auth, access) = t.tokens("jane@example.com").await;
+    let before = trail(&t, &access).await.len();
+    t.probe.set_fault(Fault::Unavailable);
+    assert_eq!(t.post("/logout", Some(&auth), json!({})).await.status, 503);
+    assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 503);
+    t.probe.set_fault(Fault::None);
+    let after = trail(&t, &access).await;
+    assert_eq!(after.len(), before, "events of changes that failed: {:?}", types(&after));
+    assert_eq!(t.get("/identities", Some(&auth)).await.status, 200, "the logout did not happen");
+}
+
+async fn the_trail_pages_newest_first_keeps_ninety_days_and_is_the_callers_own(b: Backend) {
+    let t = TestApp::new(b).await;
+    t.register("jane@example.com").await;
+    for _ in 0..16 {
+        assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 200);
+        t.clock.advance(1);
+    }
+    let (_, access) = t.session_tokens("jane@example.com").await;
+    let events = trail(&t, &access).await;
+    assert_eq!(types(&events).iter().filter(|s| *s == "LOGIN_SUCCEEDED").count(), 17);
+    let first = t.get("/security_events?limit=5", Some(&access)).await.body;
+    assert_eq!(first["events"].as_array().unwrap().len(), 5);
+    assert_eq!(first["events"][0]["id"], events[0]["id"], "newest first");
+    // Another account sees none of them; a bad page is a 400.
+    let (_, other) = t.tokens("mallory@example.com").await;
+    let theirs = trail(&t, &other).await;
+    assert!(theirs.iter().all(|e| !events.iter().any(|m| m["id"] == e["id"])));
+    for bad in ["limit=0", "limit=101", "limit=x", "cursor=%23", "cursor=123"] {
+        assert_eq!(t.get(&format!("/security_events?{bad}"), Some(&access)).await.status, 400, "{bad}");
+    }
+    // An AUTH token acts for no identity: refused.
+    let auth = t.login("jane@example.com", PASSWORD).await.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(t.get("/security_events", Some(&auth)).await.status, 401);
+    // After 90 days the trail has forgotten them (TTL deletes late: the code filters too).
+    t.clock.advance(shared::domain::events::TRAIL_SECS + 20);
+    let (id_token, _) = t.id_login_tokens("jane@example.com").await;
+    let late = trail(&t, &id_token).await;
+    assert_eq!(types(&late), vec!["LOGIN_SUCCEEDED".to_owned()], "only the login just now");
+}
+
+on_both_stores!(
+    every_operation_leaves_its_events_in_the_trail,
+    locks_logouts_and_operator_actions_are_reported,
+    a_failed_change_commits_no_event,
+    the_trail_pages_newest_first_keeps_ninety_days_and_is_the_callers_own,
+);
