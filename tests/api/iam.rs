@@ -215,6 +215,14 @@ async fn exercise(t: &TestApp) {
     want!(t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id}"), Some(&access)).await, 200);
     let reject = format!("/stepup/challenges/push/BIOMETRIC/{id}/reject");
     want!(t.post(&reject, None, json!({"signature": device.sign(&format!("{id}:reject"))})).await, 204);
+    // One left unanswered past its time (its status read then reports the expiry), on an
+    // account of its own (its own push budget).
+    let (_, p_access) = t.tokens("iam-p@example.com").await;
+    want!(t.post("/authentication_factors/push/BIOMETRIC", Some(&p_access), Device::new(9).enrolment()).await, 200);
+    let r = t.post("/stepup/challenges/push/BIOMETRIC", Some(&p_access), json!({})).await;
+    let id = token(&r, "id");
+    t.clock.advance(shared::app::push_step_up::PUSH_TTL_SECS + 1);
+    want!(t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id}"), Some(&p_access)).await, 200);
     t.outage.set_down(true);
     want!(t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await, 503);
     t.outage.set_down(false);

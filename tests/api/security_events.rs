@@ -170,7 +170,55 @@ async fn the_trail_pages_newest_first_keeps_ninety_days_and_is_the_callers_own(b
     assert_eq!(types(&late), vec!["LOGIN_SUCCEEDED".to_owned()], "only the login just now");
 }
 
+async fn step_ups_report_their_start_outcome_and_expiry(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    let device = Device::new(8);
+    assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
+    // Approved, rejected, left to expire (its status read twice: one expiry).
+    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+    let id = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reject = json!({"signature": device.sign(&format!("{id}:reject"))});
+    assert_eq!(t.post(&format!("/stepup/challenges/push/BIOMETRIC/{id}/reject"), None, reject).await.status, 204);
+    let id = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.clock.advance(shared::app::push_step_up::PUSH_TTL_SECS + 1);
+    for _ in 0..2 {
+        let r = t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id}"), Some(&access)).await;
+        assert_eq!(r.body["status"], "EXPIRED");
+    }
+    let seen = types(&trail(&t, &access).await);
+    let count = |kind: &str| seen.iter().filter(|s| *s == kind).count();
+    assert_eq!(count("STEP_UP_STARTED"), 3, "{seen:?}");
+    assert_eq!(count("STEP_UP_SUCCEEDED"), 1, "{seen:?}");
+    assert_eq!(count("STEP_UP_FAILED"), 1, "{seen:?}");
+    assert_eq!(count("STEP_UP_EXPIRED"), 1, "{seen:?}");
+    // By SMS (enrolled after a step-up): a wrong code, then the right one.
+    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+    integration_tests::enrol_sms(&t, &access).await;
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
+    let verify = |code: &str| json!({ "verificationCode": code });
+    assert_eq!(t.post("/stepup/challenges/otp/SMS/verify", Some(&access), verify("000000")).await.status, 409);
+    assert_eq!(t.post("/stepup/challenges/otp/SMS/verify", Some(&access), verify("123456")).await.status, 204);
+    let events = trail(&t, &access).await;
+    let sms: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["details"]["channel"] == "SMS" && e["type"].as_str().unwrap().starts_with("STEP_UP"))
+        .collect();
+    // (Events of the same second come in no set order.)
+    let mut sms = types(&sms.into_iter().cloned().collect::<Vec<_>>());
+    sms.sort();
+    assert_eq!(sms, vec!["STEP_UP_FAILED", "STEP_UP_STARTED", "STEP_UP_SUCCEEDED"]);
+}
+
 on_both_stores!(
+    step_ups_report_their_start_outcome_and_expiry,
     every_operation_leaves_its_events_in_the_trail,
     locks_logouts_and_operator_actions_are_reported,
     a_failed_change_commits_no_event,

@@ -8,6 +8,7 @@ use crate::app::principal::Principal;
 use crate::app::{App, Ctx};
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
+use crate::domain::events::EventType;
 use crate::model::{CodeCheck, CodePurpose, FactorChannel, SessionStatus};
 use crate::store::StoreError;
 
@@ -37,7 +38,27 @@ pub async fn start(app: &App, ctx: &Ctx, principal: &Principal, channel: StepUpC
         StepUpChannel::Email => return Err(not_registered()),
     };
     challenge::send_code(app, ctx, &user.user_id, &purpose, delivery).await?;
+    // The code went out: that is the start (no write of the store marks it).
+    let started =
+        step_up_event(app, principal, EventType::StepUpStarted, channel)?.from(crate::app::events::origin(ctx));
+    app.store.record_events(&[started]).await?;
     Ok(())
+}
+
+/// A step-up event of the caller's session, by `channel`.
+fn step_up_event(
+    app: &App,
+    principal: &Principal,
+    kind: EventType,
+    channel: StepUpChannel,
+) -> Result<crate::domain::events::SecurityEvent, DomainError> {
+    let name = match channel {
+        StepUpChannel::Sms => "SMS",
+        StepUpChannel::Email => "EMAIL",
+    };
+    Ok(crate::app::events::event(app, kind, &principal.session.user_id)?
+        .session(&principal.session.session_id)
+        .with("channel", name))
 }
 
 /// Steps the caller's session up with the code it received by `channel`. An e-mailed code
@@ -56,11 +77,25 @@ pub async fn verify(
         return Err(DomainError::Refused(Rule::ChannelNotRegistered));
     }
     let purpose = CodePurpose::StepUp { session_id: session.session_id.clone(), by_email };
-    let outcome = challenge::check_code(app, &session.user_id, &session.email, &purpose, code).await?;
-    if outcome != CodeCheck::Accepted {
-        return Err(DomainError::CodeRejected(outcome));
+    match challenge::check_code(app, &session.user_id, &session.email, &purpose, code).await {
+        Ok(CodeCheck::Accepted) => {}
+        // A wrong or expired code (or the lock it caused): the failure is the change, recorded
+        // on its own.
+        Ok(refused) => {
+            let kind = if refused == CodeCheck::Expired { EventType::StepUpExpired } else { EventType::StepUpFailed };
+            if refused != CodeCheck::Missing {
+                app.store.record_events(&[step_up_event(app, principal, kind, channel)?]).await?;
+            }
+            return Err(DomainError::CodeRejected(refused));
+        }
+        Err(e @ DomainError::Locked { .. }) => {
+            app.store.record_events(&[step_up_event(app, principal, EventType::StepUpFailed, channel)?]).await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
     }
-    match app.store.set_session_status(&session.session_id, SessionStatus::SteppedUp, now).await {
+    let succeeded = step_up_event(app, principal, EventType::StepUpSucceeded, channel)?;
+    match app.store.set_session_status(&session.session_id, SessionStatus::SteppedUp, now, &[succeeded]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(DomainError::Unauthenticated("The session has ended.")),
         Err(e) => return Err(e.into()),

@@ -9,8 +9,9 @@ use crate::app::{App, Ctx, limits};
 use crate::crypto;
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
+use crate::domain::events::{EventType, SecurityEvent};
 use crate::model::{FactorChannel, FactorStatus, PushChallenge, PushStatus, RequestOrigin};
-use crate::store::{PushStore, StoreError};
+use crate::store::StoreError;
 
 /// How long the device has to answer.
 pub const PUSH_TTL_SECS: i64 = 120;
@@ -75,21 +76,42 @@ pub async fn start(
         limits::refund(app, &charged).await;
         return Err(DomainError::Unavailable { retry_after: 5, source });
     }
+    // The push went out: that is the start (the challenge's own write came before the send).
+    let started = challenge_event(app, &challenge, EventType::StepUpStarted)?.from(crate::app::events::origin(ctx));
+    app.store.record_events(&[started]).await?;
     Ok(challenge)
 }
 
-/// The caller's session's challenge `id` (another session's is as good as missing).
+/// The caller's session's challenge `id` (another session's is as good as missing). The first
+/// reads that find it unanswered past its time report `STEP_UP_EXPIRED`, once: the event's id
+/// and time are the challenge's, so a second report is the same item.
 pub async fn status(
-    store: &dyn PushStore,
+    app: &App,
     principal: &Principal,
     channel: FactorChannel,
     id: &str,
+    now: Epoch,
 ) -> Result<PushChallenge, DomainError> {
-    store
+    let challenge = app
+        .store
         .get_push_challenge(id)
         .await?
         .filter(|c| c.session_id == principal.session.session_id && c.channel == channel)
-        .ok_or(DomainError::NotFound)
+        .ok_or(DomainError::NotFound)?;
+    if challenge.status_at(now) == PushStatus::Expired {
+        let mut expired = challenge_event(app, &challenge, EventType::StepUpExpired)?;
+        expired.id = format!("expired-{}", challenge.id);
+        expired.at = challenge.expires_at;
+        app.store.record_events(&[expired]).await?;
+    }
+    Ok(challenge)
+}
+
+/// A step-up event of `challenge`'s session.
+fn challenge_event(app: &App, challenge: &PushChallenge, kind: EventType) -> Result<SecurityEvent, DomainError> {
+    Ok(crate::app::events::event(app, kind, &challenge.user_id)?
+        .session(&challenge.session_id)
+        .with("channel", serde_json::json!(challenge.channel)))
 }
 
 /// The device's answer to challenge `id`, signed with the key it enrolled.
@@ -116,7 +138,11 @@ pub async fn answer(
         return Err(Rule::StateInvalid.into());
     }
     let status = if approve { PushStatus::Approved } else { PushStatus::Rejected };
-    match app.store.answer_push_challenge(&challenge, status, now).await {
+    let answered = match approve {
+        true => challenge_event(app, &challenge, EventType::StepUpSucceeded)?,
+        false => challenge_event(app, &challenge, EventType::StepUpFailed)?.with("reason", "REJECTED"),
+    };
+    match app.store.answer_push_challenge(&challenge, status, now, &[answered]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(Rule::StateInvalid.into()),
         Err(e) => return Err(e.into()),

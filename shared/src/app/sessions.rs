@@ -61,7 +61,7 @@ pub async fn end_step_ups(app: &App, user_id: &str) -> Result<usize, DomainError
     let mut ended = 0;
     for s in app.store.list_sessions(user_id).await? {
         if s.status == SessionStatus::SteppedUp && now < s.absolute_expires_at {
-            match app.store.set_session_status(&s.session_id, SessionStatus::Standard, now).await {
+            match app.store.set_session_status(&s.session_id, SessionStatus::Standard, now, &[]).await {
                 Ok(()) | Err(StoreError::Conflict) => ended += 1,
                 Err(e) => return Err(e.into()),
             }

@@ -135,7 +135,13 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<()>;
 
     /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
-    async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()>;
+    async fn set_session_status(
+        &self,
+        session_id: &str,
+        status: SessionStatus,
+        now: Epoch,
+        events: Events<'_>,
+    ) -> StoreResult<()>;
 
     /// Logs out in one conditional write: revokes the session if it is unrevoked and within its
     /// absolute lifetime at `now`, idle or not. `false` when there was nothing to end.
@@ -187,8 +193,13 @@ pub trait PushStore: Send + Sync {
 
     /// Settles a pending, unexpired challenge; an approval steps its session up in the same
     /// atomic write. `Conflict` when it is no longer pending or the session is gone.
-    async fn answer_push_challenge(&self, challenge: &PushChallenge, status: PushStatus, now: Epoch)
-    -> StoreResult<()>;
+    async fn answer_push_challenge(
+        &self,
+        challenge: &PushChallenge,
+        status: PushStatus,
+        now: Epoch,
+        events: Events<'_>,
+    ) -> StoreResult<()>;
 
     /// Removes a challenge that could not be delivered, and frees its session for another.
     async fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;

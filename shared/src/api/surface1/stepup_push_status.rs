@@ -9,7 +9,7 @@ pub async fn handle(
     PathId(id): PathId,
 ) -> Answer {
     let app: &App = &app;
-    let challenge = crate::app::push_step_up::status(app.store.as_ref(), &principal, channel, &id).await?;
+    let challenge = crate::app::push_step_up::status(app, &principal, channel, &id, app.now()).await?;
     Ok(ok(&serde_json::json!({
         "status": challenge.status_at(app.now()),
         "requestedAt": challenge.created_at,

@@ -68,7 +68,6 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         | "create_push_challenge" => &[PUT],
         "touch_session"
         | "add_grant"
-        | "set_session_status"
         | "spend_code_try"
         | "hit_rate_counter"
         | "release_rate_counter"
@@ -77,13 +76,13 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         "clear_lockout" | "consume_code" | "delete_code" | "cancel_push_challenge" | "release_cooldown" => &[DELETE],
         "load_login" | "list_sessions" | "list_refresh" | "list_events" => &[QUERY],
         // The change, with its events' puts in the same transaction (an update alone if none).
-        "end_session" | "revoke_session" | "revoke_refresh" => &[UPDATE, PUT],
+        "end_session" | "revoke_session" | "revoke_refresh" | "set_session_status" => &[UPDATE, PUT],
         // Account and a session's step-up in one transaction.
         "update_user_spending_step_up" => &[PUT, UPDATE],
         // New session or refresh token, account, and the counter cleared, in one transaction.
         "open_session" | "open_refresh" => &[PUT, DELETE],
         // Settle the challenge, free its session's slot, step the session up.
-        "answer_push_challenge" => &[UPDATE, DELETE],
+        "answer_push_challenge" => &[UPDATE, DELETE, PUT],
         _ => return None,
     })
 }

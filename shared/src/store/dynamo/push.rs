@@ -49,6 +49,7 @@ impl PushStore for DynamoStore {
         challenge: &PushChallenge,
         status: PushStatus,
         now: Epoch,
+        events: Events<'_>,
     ) -> StoreResult<()> {
         let status_value =
             serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))?;
@@ -70,12 +71,10 @@ impl PushStore for DynamoStore {
             .set_key(Some(key(format!("USER#{}", challenge.user_id), &format!("PUSHLOCK#{}", challenge.session_id))))
             .build()
             .map_err(|e| StoreError::Other(e.into()))?;
-        let mut tx = self
-            .client
-            .transact_write_items()
-            .client_request_token(request_token()?)
-            .transact_items(TransactWriteItem::builder().update(settle).build())
-            .transact_items(TransactWriteItem::builder().delete(release).build());
+        let mut items = vec![
+            TransactWriteItem::builder().update(settle).build(),
+            TransactWriteItem::builder().delete(release).build(),
+        ];
         if status == PushStatus::Approved {
             let stepped_up = serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(SessionStatus::SteppedUp)
                 .map_err(|e| StoreError::Other(e.into()))?;
@@ -90,10 +89,9 @@ impl PushStore for DynamoStore {
                 .expression_attribute_values(":now", n(now))
                 .build()
                 .map_err(|e| StoreError::Other(e.into()))?;
-            tx = tx.transact_items(TransactWriteItem::builder().update(step_up).build());
+            items.push(TransactWriteItem::builder().update(step_up).build());
         }
-        tx.send().await.map_err(classify)?;
-        Ok(())
+        self.transact_with_events(items, events).await
     }
 
     async fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()> {

@@ -73,10 +73,32 @@ impl SessionStore for DynamoStore {
         self.update_live_session(session_id, &set, &all_names, vec![(":grant", value)], now).await
     }
 
-    async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()> {
+    async fn set_session_status(
+        &self,
+        session_id: &str,
+        status: SessionStatus,
+        now: Epoch,
+        events: Events<'_>,
+    ) -> StoreResult<()> {
         let value =
             serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))?;
-        self.update_live_session(session_id, "SET #s = :s", &[("#s", "status")], vec![(":s", value)], now).await
+        if events.is_empty() {
+            return self
+                .update_live_session(session_id, "SET #s = :s", &[("#s", "status")], vec![(":s", value)], now)
+                .await;
+        }
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(session_key(session_id)?))
+            .update_expression("SET #s = :s")
+            .condition_expression("attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":s", value)
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
+        self.transact_with_events(vec![TransactWriteItem::builder().update(update).build()], events).await
     }
 
     async fn end_session(&self, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<bool> {

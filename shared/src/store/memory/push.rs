@@ -28,6 +28,7 @@ impl PushStore for MemoryStore {
         challenge: &PushChallenge,
         status: PushStatus,
         now: Epoch,
+        events: Events<'_>,
     ) -> StoreResult<()> {
         let mut t = self.lock()?;
         let pending = t.push.get(&challenge.id).is_some_and(|c| c.status_at(now) == PushStatus::Pending);
@@ -45,6 +46,7 @@ impl PushStore for MemoryStore {
             c.status = status;
         }
         t.push_in_flight.remove(&challenge.session_id);
+        t.put_events(events);
         Ok(())
     }
 

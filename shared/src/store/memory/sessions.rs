@@ -64,11 +64,18 @@ impl SessionStore for MemoryStore {
         }
     }
 
-    async fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch) -> StoreResult<()> {
+    async fn set_session_status(
+        &self,
+        session_id: &str,
+        status: SessionStatus,
+        now: Epoch,
+        events: Events<'_>,
+    ) -> StoreResult<()> {
         let mut t = self.lock()?;
         match t.sessions.get_mut(session_id) {
             Some(s) if !s.revoked && now < s.absolute_expires_at => {
                 s.status = status;
+                t.put_events(events);
                 Ok(())
             }
             _ => Err(StoreError::Conflict),
