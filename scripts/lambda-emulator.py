@@ -120,6 +120,9 @@ class Stack:
                     raise SystemExit(f"template.yaml: {logical} names no BuildProperties.Binary")
                 self.functions[binary] = (logical, res["Properties"])
 
+    def bus(self):
+        return f"{self.table}-security-events"
+
     def table_arn(self):
         return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{self.table}"
 
@@ -150,12 +153,18 @@ class Stack:
             name = value["Ref"]
             if name == "Table":
                 return self.table
+            if name == "EventBus":
+                return self.bus()
             if name in self.secret_arns:
                 return self.secret_arns[name]
             if name in self.params:
                 return self.params[name]
         if isinstance(value, dict) and list(value) == ["Fn::GetAtt"] and value["Fn::GetAtt"] == "Table.Arn":
             return self.table_arn()
+        if isinstance(value, dict) and list(value) == ["Fn::GetAtt"] and value["Fn::GetAtt"] == "EventBus.Arn":
+            return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{self.bus()}"
+        if isinstance(value, dict) and list(value) == ["Fn::GetAtt"] and value["Fn::GetAtt"] == "PublishEventsDeadLetters.Arn":
+            return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{self.table}-dead-letters"
         if isinstance(value, dict) and list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str):
             fixed = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
             return re.sub(r"\$\{([^}]+)\}", lambda m: fixed.get(m.group(1)) or self.resolve({"Ref": m.group(1)}, where),
@@ -242,6 +251,10 @@ def aws_calls(service, headers, path, body):
     if service == "secretsmanager":
         doc = json.loads(body or b"{}")
         return [(f"secretsmanager:{target.split('.')[-1]}", doc.get("SecretId", "?"), "")]
+    if service == "events":
+        doc = json.loads(body or b"{}")
+        bus = lambda name: name if name.startswith("arn:") else f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"  # noqa: E731
+        return [(f"events:{target.split('.')[-1]}", bus(e.get("EventBusName", "default")), "") for e in doc.get("Entries", [])]
     if service == "sns":
         form = urllib.parse.parse_qs(body.decode())
         return [(f"sns:{form.get('Action', ['?'])[0]}", "any", "")]
@@ -386,6 +399,7 @@ class Emulator:
             "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.moto,
             "AWS_ENDPOINT_URL_SNS": self.moto,
             "AWS_ENDPOINT_URL_SESV2": self.moto,
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": self.moto,
         }
         env.update(self.stack.environment(binary))
         log = os.path.join(self.workdir, f"{binary}.log")
@@ -535,6 +549,7 @@ def scenario(run):
 
     # Jane: the account of the login events.
     jane = run.http("register", 201, body=register_body("jane@example.com"))
+    run.http("login-with-password", 403, body={"email": "jane@example.com", "password": {"value": "not her password"}})
     auth = run.http("login-with-password", 200, keys=["token"])["token"]
     identity = run.http("list-identities", 200, fill={"AUTH_TOKEN": auth})[0]["id"]["id"]
     access = run.http("access-token", 200, fill={"AUTH_TOKEN": auth, "IDENTITY_ID": identity}, keys=["token", "status"])["token"]
@@ -654,6 +669,67 @@ def scenario(run):
         raise Failure("admin", f"answered {answer!r}, expected what it changed")
 
 
+def publish(run, env, stack):
+    """The outbox's other half: every event item the scenario's writes committed, read from
+    DynamoDB Local's stream as Lambda's event source mapping delivers it (INSERTs of `EVENT#`
+    items, the template's filter), through the publish-events binary onto moto's EventBridge
+    bus, and out of a queue a rule on the bus feeds. First with the bus missing: the batch must
+    be reported back from its first record, and nothing put; then again, once the bus exists:
+    every event arrives once, with its own id."""
+    kw = dict(region_name=REGION, aws_access_key_id="emulator", aws_secret_access_key="emulator")
+    streams = boto3.client("dynamodbstreams", endpoint_url=env["AUTH_TEST_DYNAMODB_ENDPOINT"], **kw)
+    ddb = boto3.client("dynamodb", endpoint_url=env["AUTH_TEST_DYNAMODB_ENDPOINT"], **kw)
+    events = boto3.client("events", endpoint_url=env["AUTH_TEST_MOTO_ENDPOINT"], **kw)
+    sqs = boto3.client("sqs", endpoint_url=env["AUTH_TEST_MOTO_ENDPOINT"], **kw)
+    arn = ddb.describe_table(TableName=stack.table)["Table"]["LatestStreamArn"]
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while it:
+            out = streams.get_records(ShardIterator=it, Limit=1000)
+            records += out["Records"]
+            it = out.get("NextShardIterator") if out["Records"] else None
+    wanted = [r for r in records if r["eventName"] == "INSERT" and r["dynamodb"]["Keys"]["SK"]["S"].startswith("EVENT#")]
+    if not wanted:
+        raise Failure("publish-events", "the table's stream carried no event item")
+    def lambda_record(r):
+        d = dict(r["dynamodb"])
+        d.pop("ApproximateCreationDateTime", None)
+        return {"eventID": r["eventID"], "eventName": r["eventName"], "eventSource": "aws:dynamodb", "dynamodb": d}
+    batches = [{"Records": [lambda_record(r) for r in wanted[i:i + 100]]} for i in range(0, len(wanted), 100)]
+    first = run.emu.invoke("publish-events", batches[0])
+    run.seen.setdefault("publish-events", []).append(len(first.get("batchItemFailures", [])))
+    want = [{"itemIdentifier": wanted[0]["dynamodb"]["SequenceNumber"]}]
+    if first.get("batchItemFailures") != want:
+        raise Failure("publish-events", f"with the bus missing it answered {first!r}, expected {want!r}")
+    events.create_event_bus(Name=stack.bus())
+    queue = sqs.create_queue(QueueName=f"{stack.table}-watch")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="watch", EventBusName=stack.bus(), EventPattern=json.dumps({"source": ["auth-service"]}))
+    events.put_targets(Rule="watch", EventBusName=stack.bus(), Targets=[{"Id": "queue", "Arn": queue_arn}])
+    for batch in batches:
+        answer = run.emu.invoke("publish-events", batch)
+        run.seen["publish-events"].append(len(answer.get("batchItemFailures", [])))
+        if answer.get("batchItemFailures"):
+            raise Failure("publish-events", f"with the bus there it answered {answer!r}")
+    received = []
+    while True:
+        out = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        if not out.get("Messages"):
+            break
+        received += [json.loads(m["Body"]) for m in out["Messages"]]
+    ids = [m["detail"]["id"] for m in received]
+    if sorted(ids) != sorted(r["dynamodb"]["NewImage"]["id"]["S"] for r in wanted) or len(set(ids)) != len(ids):
+        raise Failure("publish-events", f"{len(wanted)} event items, {len(ids)} events on the bus ({len(set(ids))} ids)")
+    types = {m["detail-type"] for m in received}
+    expected = {"LOGIN_SUCCEEDED", "LOGIN_FAILED", "LOGOUT", "PASSWORD_CHANGED", "PASSWORD_RESET", "EMAIL_VERIFIED",
+                "FACTOR_ENROLLED", "FACTOR_REMOVED", "STEP_UP_STARTED", "STEP_UP_SUCCEEDED", "SESSION_REVOKED"}
+    if not expected <= types:
+        raise Failure("publish-events", f"missing on the bus: {sorted(expected - types)}")
+    if any(m.get("source") != "auth-service" or m["detail-type"] != m["detail"]["type"] for m in received):
+        raise Failure("publish-events", "an event on the bus without its source or type")
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -680,8 +756,10 @@ def make_secrets(stack_doc, sm, run_id):
 
 def make_table(stack_doc, ddb, name):
     props = stack_doc["Resources"]["Table"]["Properties"]
+    stream = props.get("StreamSpecification")
+    extra = {"StreamSpecification": {"StreamEnabled": True, **stream}} if stream else {}
     ddb.create_table(TableName=name, BillingMode=props["BillingMode"], AttributeDefinitions=props["AttributeDefinitions"],
-                     KeySchema=props["KeySchema"])
+                     KeySchema=props["KeySchema"], **extra)
     ttl = props.get("TimeToLiveSpecification")
     if ttl:
         ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
@@ -784,6 +862,7 @@ def main():
             if binary != "rotate-keys":
                 emu.start(binary)
         scenario(run)
+        publish(run, env, stack)
         for binary in functions:  # every function checked, so that one run names every problem
             try:
                 if binary not in run.seen:

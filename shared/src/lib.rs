@@ -4,7 +4,8 @@
 //! - [`domain`]: pure rules (lockout, one-time codes, the error naming every outcome);
 //! - [`app`]: use cases per context, over the store's ports and the senders;
 //! - [`store`] (ports, and adapters `memory` and `dynamo`), [`sms`], [`email`], [`push`],
-//!   [`keys`]: ports with adapters named by technology;
+//!   [`keys`], [`publish`] (security events to EventBridge): ports with adapters named by
+//!   technology;
 //! - [`wiring`]: the composition root, choosing each port's adapter from the configuration;
 //! - [`api`]: the HTTP edge, axum handlers per surface, served alike by the Lambda binaries,
 //!   the local server and the tests.
@@ -23,6 +24,7 @@ pub mod otp;
 pub mod password;
 pub mod phone;
 pub mod profile;
+pub mod publish;
 pub mod push;
 pub mod rotation;
 pub mod sms;

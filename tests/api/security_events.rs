@@ -224,3 +224,35 @@ on_both_stores!(
     a_failed_change_commits_no_event,
     the_trail_pages_newest_first_keeps_ninety_days_and_is_the_callers_own,
 );
+
+/// Keeps what it is given: the sink of the test below.
+#[derive(Default)]
+struct Kept(std::sync::Mutex<Vec<shared::domain::events::SecurityEvent>>);
+
+#[async_trait::async_trait]
+impl shared::publish::EventSink for Kept {
+    async fn put(
+        &self,
+        events: &[shared::domain::events::SecurityEvent],
+    ) -> Result<Vec<bool>, shared::domain::error::BoxError> {
+        self.0.lock().unwrap().extend(events.iter().cloned());
+        Ok(vec![true; events.len()])
+    }
+}
+
+/// `events/publish-events.json`, as the stream's event source mapping delivers it to
+/// `functions/publish-events`: its event decodes and is put, nothing to retry.
+#[tokio::test]
+async fn the_publish_events_event_decodes_and_is_put() {
+    let raw = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/publish-events.json"),
+    );
+    let batch: Value = serde_json::from_str(&raw.unwrap()).unwrap();
+    let sink = Kept::default();
+    let answer = shared::publish::handle(&sink, &batch).await.unwrap();
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+    let put = sink.0.lock().unwrap().clone();
+    assert_eq!(put.len(), 1);
+    assert_eq!(put[0].kind, shared::domain::events::EventType::LoginSucceeded);
+    assert_eq!(put[0].details["tokenType"], "AUTH");
+}

@@ -508,7 +508,7 @@ pub async fn concurrent_wrong_logins(t: &Arc<TestApp>, email: &'static str, n: u
 }
 
 /// The functions that API Gateway does not route to: their events are not HTTP requests.
-pub const NOT_HTTP: [&str; 3] = ["authorizer", "rotate-keys", "admin"];
+pub const NOT_HTTP: [&str; 4] = ["authorizer", "rotate-keys", "admin", "publish-events"];
 
 /// Every event file, `events/<function>.json`, as (function, path), sorted by function.
 /// `events/env.json` is not one: it holds the functions' environments for sam local.
