@@ -217,7 +217,48 @@ async fn step_ups_report_their_start_outcome_and_expiry(b: Backend) {
     assert_eq!(sms, vec!["STEP_UP_FAILED", "STEP_UP_STARTED", "STEP_UP_SUCCEEDED"]);
 }
 
+/// Surface 2's methods: the e-mail validated as a method (and so verified), TOTP enabled, then
+/// removed: each in the trail, read with the idToken.
+async fn surface_two_method_changes_are_reported(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (id_token, _) = t.id_tokens("jane@example.com").await;
+    let otp = |m: lambda_http::http::Method, path: &str, code: String, body: Option<Value>| {
+        let (t, id_token, path) = (&t, id_token.clone(), path.to_owned());
+        async move { t.with_otp(m, &path, &id_token, code, body).await }
+    };
+    use lambda_http::http::Method;
+    assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
+    assert_eq!(
+        otp(Method::POST, "/auth/otp/code", "123456".into(), Some(json!({"channel": "EMAIL"}))).await.status,
+        200
+    );
+    // TOTP, on proof of an e-mail code (the account's one factor).
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
+    let r = otp(Method::POST, "/auth/otp/methods/totp", "123456".into(), Some(json!({}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let secret =
+        totp_rs::Secret::try_from_base32(r.body["totp"]["secret"].as_str().unwrap()).unwrap().as_ref().to_vec();
+    let r = otp(Method::POST, "/auth/otp/code", t.totp_code(&secret, 0), Some(json!({"channel": "TOTP"}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    t.clock.advance(30);
+    let r = otp(Method::DELETE, "/auth/otp/methods/totp", t.totp_code(&secret, 0), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let events = trail(&t, &id_token).await;
+    let of = |kind: &str, method: &str| {
+        events
+            .iter()
+            .filter(|e| e["type"] == kind && e["details"]["method"] == method && e["details"]["surface"] == 2)
+            .count()
+    };
+    assert_eq!(of("FACTOR_ENROLLED", "EMAIL"), 1, "{events:?}");
+    assert_eq!(of("FACTOR_ENROLLED", "TOTP"), 1, "{events:?}");
+    assert_eq!(of("FACTOR_REMOVED", "TOTP"), 1, "{events:?}");
+    assert_eq!(types(&events).iter().filter(|s| *s == "EMAIL_VERIFIED").count(), 1);
+}
+
 on_both_stores!(
+    surface_two_method_changes_are_reported,
     step_ups_report_their_start_outcome_and_expiry,
     every_operation_leaves_its_events_in_the_trail,
     locks_logouts_and_operator_actions_are_reported,

@@ -8,6 +8,7 @@ use crate::app::{App, Ctx};
 use crate::crypto;
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
+use crate::domain::events::{EventType, SecurityEvent};
 use crate::model::{CodeCheck, CodePurpose, Factor, FactorChannel, FactorStatus, FactorType, Mobile, TotpSecret, User};
 use crate::totp;
 
@@ -108,7 +109,8 @@ pub async fn remove_totp(app: &App, user: &User, code: &str) -> Result<User, Dom
     if user.mfa.totp.is_none() {
         return Err(DomainError::Refused(Rule::TotpSecretNotConfigured));
     }
-    let removal = crate::app::totp_check::accept_totp(app, &user.email, code, |u| {
+    let removed = [method_event(app, user, EventType::FactorRemoved, "TOTP")?];
+    let removal = crate::app::totp_check::accept_totp(app, &user.email, code, &removed, |u| {
         u.mfa.totp = None;
         Ok(())
     });
@@ -168,7 +170,8 @@ pub async fn validate(app: &App, user: &User, method: Method, code: &str, now: E
                 Some(t) if !user.may_complete(t.unproven) => return Err(not_configured()),
                 Some(_) => {}
             }
-            let validation = crate::app::totp_check::accept_totp(app, &user.email, code, |u| {
+            let enrolled = [method_event(app, user, EventType::FactorEnrolled, "TOTP")?];
+            let validation = crate::app::totp_check::accept_totp(app, &user.email, code, &enrolled, |u| {
                 let completable =
                     u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_none() && u.may_complete(t.unproven));
                 if !completable {
@@ -206,8 +209,12 @@ pub async fn validate(app: &App, user: &User, method: Method, code: &str, now: E
             }
             // The notice is taken only now, for a change that passed its checks: requests that
             // fail cannot hold the budget.
+            let mut events = vec![method_event(app, user, EventType::FactorEnrolled, channel)?];
+            if channel == "EMAIL" {
+                events.push(crate::app::events::event(app, EventType::EmailVerified, &user.user_id)?);
+            }
             let validation = async {
-                crate::app::accounts::update_user_with(app, &user.email, |u| {
+                crate::app::accounts::update_user_reporting(app, &user.email, &events, |u| {
                     if channel == "SMS" {
                         let factor_appeared = first_factor && u.has_second_factor();
                         if u.mobile != user.mobile || !u.may_complete(u.mfa.phone_unproven) || factor_appeared {
@@ -246,4 +253,9 @@ pub async fn validate(app: &App, user: &User, method: Method, code: &str, now: E
     };
     crate::app::proof::announce_change(app, user, change).await?;
     Ok(saved)
+}
+
+/// A surface-2 method's event (`FACTOR_ENROLLED` or `FACTOR_REMOVED`).
+fn method_event(app: &App, user: &User, kind: EventType, method: &str) -> Result<SecurityEvent, DomainError> {
+    Ok(crate::app::events::event(app, kind, &user.user_id)?.with("method", method).with("surface", 2))
 }

@@ -75,7 +75,7 @@ pub async fn require_otp(app: &App, x_otp: Option<&str>, user: &User) -> Result<
         return Err(DomainError::OtpRequired);
     };
     if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
-        match crate::app::totp_check::accept_totp(app, &user.email, &code, |_| Ok(())).await {
+        match crate::app::totp_check::accept_totp(app, &user.email, &code, &[], |_| Ok(())).await {
             Ok(_) => return Ok(()),
             // A wrong code, or TOTP checks spent for now: an SMS or e-mail code may still prove.
             Err(DomainError::TotpRejected | DomainError::RateLimited { .. }) => {}

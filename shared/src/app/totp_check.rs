@@ -3,17 +3,25 @@
 //! attempt reserved before the comparison, and each time step accepted at most once.
 
 use crate::app::App;
-use crate::app::accounts::update_user_with;
+use crate::app::accounts::update_user_reporting;
 use crate::domain::error::DomainError;
 use crate::model::User;
+use crate::store::Events;
 
 /// Accepts a TOTP code for the account and records its step, so the same code (or an older
 /// one) never works again, even when two requests carry it at once: the step is saved with the
 /// account's version check. `then` applies the change the code authorises to the freshest
 /// record, and may refuse it (the code is then not spent). Refused while the account is
 /// locked; within the TOTP budget, one lockout attempt is reserved before the code is
-/// compared, cleared again when it is right.
-pub async fn accept_totp<F>(app: &App, email: &str, code: &str, mut then: F) -> Result<User, DomainError>
+/// compared, cleared again when it is right. `events` report the change `then` makes, in the
+/// same write.
+pub async fn accept_totp<F>(
+    app: &App,
+    email: &str,
+    code: &str,
+    events: Events<'_>,
+    mut then: F,
+) -> Result<User, DomainError>
 where
     F: FnMut(&mut User) -> Result<(), DomainError>,
 {
@@ -31,7 +39,7 @@ where
     let reserved =
         crate::app::lockout::reserve(app.store.as_ref(), crate::app::lockout::policy(&app.config), email, stored, now)
             .await?;
-    let result = update_user_with(app, email, |u| {
+    let result = update_user_reporting(app, email, events, |u| {
         let user_id = u.user_id.clone();
         let t = u.mfa.totp.as_mut().ok_or(crate::domain::error::Rule::TotpSecretNotConfigured)?;
         let key = keys
