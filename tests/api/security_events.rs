@@ -297,3 +297,134 @@ async fn the_publish_events_event_decodes_and_is_put() {
     assert_eq!(put[0].kind, shared::domain::events::EventType::LoginSucceeded);
     assert_eq!(put[0].details["tokenType"], "AUTH");
 }
+
+/// Every type of the catalogue, produced by the flows on DynamoDB Local, put by the publisher's
+/// EventBridge sink on moto's bus, and read back through a rule's queue: each arrives once,
+/// with its type as the detail-type and the event as the detail. (The stream's part, from
+/// DynamoDB Local's stream through the publish-events binary, is the Lambda emulator's.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_type_of_event_arrives_on_eventbridge() {
+    use lambda_http::http::Method;
+    use shared::domain::events::EventType;
+    let t = TestApp::with_config(Backend::Dynamo, |c| c.admin_local = true).await;
+    let email = "every@example.com";
+    let (_, access) = t.tokens(email).await;
+    // Failed logins, a lock, the operator's unlock, expiry, block and unblock.
+    for _ in 0..5 {
+        t.login(email, "guessing").await;
+    }
+    for action in ["unlock", "expire_password", "block", "unblock"] {
+        assert_eq!(t.post(&format!("/_admin/{action}"), None, json!({ "email": email })).await.status, 200, "{action}");
+    }
+    // The reset (the expired password's way out), the e-mail verified.
+    assert_eq!(t.post("/passwords/lost_password/start", None, json!({ "email": email })).await.status, 204);
+    let reset = json!({"email": email, "nonce": "123456", "newPassword": {"value": NEW}});
+    let auth = t.post("/passwords/lost_password/resume", None, reset).await.body["token"].as_str().unwrap().to_owned();
+    let access = {
+        let _ = access;
+        t.access_token(&auth).await
+    };
+    // A push device: enrolled, a step-up approved, one rejected, one expired; removed.
+    let device = Device::new(3);
+    assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
+    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+    let id = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reject = json!({"signature": device.sign(&format!("{id}:reject"))});
+    assert_eq!(t.post(&format!("/stepup/challenges/push/BIOMETRIC/{id}/reject"), None, reject).await.status, 204);
+    let id = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.clock.advance(shared::app::push_step_up::PUSH_TTL_SECS + 1);
+    assert_eq!(
+        t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id}"), Some(&access)).await.body["status"],
+        "EXPIRED"
+    );
+    let access = t.access_token(&auth).await;
+    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+    let change = json!({"oldPassword": {"value": NEW}, "newPassword": {"value": "yet another long passphrase"}});
+    let auth = t.post("/passwords/update", Some(&access), change).await.body["token"].as_str().unwrap().to_owned();
+    let access = t.access_token(&auth).await;
+    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+    assert_eq!(t.delete("/authentication_factors/push/BIOMETRIC", Some(&access)).await.status, 204);
+    assert_eq!(t.post("/users/verification/email/send", None, json!({ "email": email })).await.status, 204);
+    let verify = json!({"email": email, "verificationCode": "123456"});
+    assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+    // Surface 2: a refresh replayed; logins listed and one ended; logouts.
+    let login = json!({"email": email, "password": "yet another long passphrase"});
+    let r = t.post("/auth/login", None, login.clone()).await;
+    let first = r.body["refreshToken"].as_str().unwrap().to_owned();
+    t.post("/auth/login/refresh", None, json!({"refreshToken": first})).await;
+    t.clock.advance(t.app.config.refresh_reuse_grace_secs + 1);
+    assert_eq!(
+        t.post("/auth/login/refresh", None, json!({"refreshToken": first})).await.body["code"],
+        "REFRESH_TOKEN_REUSED"
+    );
+    let r = t.post("/auth/login", None, login).await;
+    let (id_token, refresh) =
+        (r.body["idToken"].as_str().unwrap().to_owned(), r.body["refreshToken"].as_str().unwrap().to_owned());
+    let other = t.login(email, "yet another long passphrase").await.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(t.post("/sessions/revoke_others", Some(&id_token), json!({})).await.status, 204);
+    assert_eq!(t.post("/auth/logout", None, json!({ "refreshToken": refresh })).await.status, 204);
+    let _ = (other, Method::GET);
+    let auth = t.login(email, "yet another long passphrase").await.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(t.post("/logout", Some(&auth), json!({})).await.status, 204);
+
+    // The account's whole trail, as the store holds it.
+    let user = t.app.store.get_user(email).await.unwrap().unwrap();
+    let events = t.app.store.list_events(&user.user_id, None, 1000).await.unwrap();
+    let kinds: std::collections::HashSet<EventType> = events.iter().map(|e| e.kind).collect();
+    let missing: Vec<EventType> = EventType::ALL.into_iter().filter(|k| !kinds.contains(k)).collect();
+    assert!(missing.is_empty(), "the flows produced no {missing:?}");
+
+    // Through the publisher's sink onto moto's bus, and back out of a queue a rule fills.
+    let (bridge, sqs) = (integration_tests::eventbridge_client(), integration_tests::sqs_client());
+    let bus = format!("security-events-{}", shared::crypto::random_token_id().unwrap());
+    bridge.create_event_bus().name(&bus).send().await.unwrap();
+    let queue = sqs.create_queue().queue_name(format!("watch-{}", &bus[16..])).send().await.unwrap().queue_url.unwrap();
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&queue)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap();
+    let queue_arn = attrs.attributes.unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
+    bridge
+        .put_rule()
+        .name("watch")
+        .event_bus_name(&bus)
+        .event_pattern(r#"{"source": ["auth-service"]}"#)
+        .send()
+        .await
+        .unwrap();
+    let target = aws_sdk_eventbridge::types::Target::builder().id("queue").arn(queue_arn).build().unwrap();
+    bridge.put_targets().rule("watch").event_bus_name(&bus).targets(target).send().await.unwrap();
+    let sink = shared::publish::EventBridgeSink::new(bridge.clone(), &bus);
+    for chunk in events.chunks(10) {
+        let accepted = shared::publish::EventSink::put(&sink, chunk).await.unwrap();
+        assert!(accepted.iter().all(|ok| *ok), "{accepted:?}");
+    }
+    let mut received: Vec<Value> = Vec::new();
+    loop {
+        let out = sqs.receive_message().queue_url(&queue).max_number_of_messages(10).send().await.unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        received.extend(messages.iter().map(|m| serde_json::from_str::<Value>(m.body().unwrap()).unwrap()));
+    }
+    let ids: std::collections::BTreeSet<&str> = received.iter().map(|m| m["detail"]["id"].as_str().unwrap()).collect();
+    assert_eq!((received.len(), ids.len()), (events.len(), events.len()), "each event once");
+    for kind in EventType::ALL {
+        let name = kind.name();
+        assert!(
+            received.iter().any(|m| m["detail-type"] == name.as_str() && m["detail"]["type"] == name.as_str()),
+            "{name} did not arrive"
+        );
+    }
+    assert!(received.iter().all(|m| m["source"] == shared::publish::SOURCE));
+}

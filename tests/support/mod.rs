@@ -408,6 +408,30 @@ pub fn moto_endpoint() -> String {
 }
 
 /// An SNS client for the moto server: dummy credentials, no retries.
+/// An EventBridge client on the moto server.
+pub fn eventbridge_client() -> aws_sdk_eventbridge::Client {
+    use aws_sdk_eventbridge::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_eventbridge::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto_endpoint())
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .build();
+    aws_sdk_eventbridge::Client::from_conf(conf)
+}
+
+/// An SQS client on the moto server.
+pub fn sqs_client() -> aws_sdk_sqs::Client {
+    use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto_endpoint())
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .build();
+    aws_sdk_sqs::Client::from_conf(conf)
+}
+
 pub fn sns_client() -> aws_sdk_sns::Client {
     use aws_sdk_sns::config::retry::RetryConfig;
     use aws_sdk_sns::config::{BehaviorVersion, Credentials, Region};
