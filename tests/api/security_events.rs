@@ -170,28 +170,32 @@ async fn the_trail_pages_newest_first_keeps_ninety_days_and_is_the_callers_own(b
     assert_eq!(types(&late), vec!["LOGIN_SUCCEEDED".to_owned()], "only the login just now");
 }
 
+/// Three push step-ups on the enrolled BIOMETRIC device: approved, rejected, and one left
+/// unanswered past its time, whose status is then read once (it reports EXPIRED). Returns that
+/// last challenge's id.
+async fn push_approved_rejected_and_expired(t: &TestApp, access: &str, device: &Device) -> String {
+    step_up_by_push(t, access, "BIOMETRIC", device).await;
+    let start =
+        || async { t.post("/stepup/challenges/push/BIOMETRIC", Some(access), json!({})).await.body["id"].clone() };
+    let id = start().await.as_str().unwrap().to_owned();
+    let reject = json!({"signature": device.sign(&format!("{id}:reject"))});
+    assert_eq!(t.post(&format!("/stepup/challenges/push/BIOMETRIC/{id}/reject"), None, reject).await.status, 204);
+    let id = start().await.as_str().unwrap().to_owned();
+    t.clock.advance(shared::app::push_step_up::PUSH_TTL_SECS + 1);
+    let r = t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id}"), Some(access)).await;
+    assert_eq!(r.body["status"], "EXPIRED");
+    id
+}
+
 async fn step_ups_report_their_start_outcome_and_expiry(b: Backend) {
     let t = TestApp::new(b).await;
     let (_, access) = t.tokens("jane@example.com").await;
     let device = Device::new(8);
     assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
     // Approved, rejected, left to expire (its status read twice: one expiry).
-    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
-    let id = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let reject = json!({"signature": device.sign(&format!("{id}:reject"))});
-    assert_eq!(t.post(&format!("/stepup/challenges/push/BIOMETRIC/{id}/reject"), None, reject).await.status, 204);
-    let id = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    t.clock.advance(shared::app::push_step_up::PUSH_TTL_SECS + 1);
-    for _ in 0..2 {
-        let r = t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id}"), Some(&access)).await;
-        assert_eq!(r.body["status"], "EXPIRED");
-    }
+    let expired = push_approved_rejected_and_expired(&t, &access, &device).await;
+    let r = t.get(&format!("/stepup/challenges/push/BIOMETRIC/{expired}"), Some(&access)).await;
+    assert_eq!(r.body["status"], "EXPIRED");
     let seen = types(&trail(&t, &access).await);
     let count = |kind: &str| seen.iter().filter(|s| *s == kind).count();
     assert_eq!(count("STEP_UP_STARTED"), 3, "{seen:?}");
@@ -327,22 +331,7 @@ async fn every_type_of_event_arrives_on_eventbridge() {
     // A push device: enrolled, a step-up approved, one rejected, one expired; removed.
     let device = Device::new(3);
     assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
-    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
-    let id = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let reject = json!({"signature": device.sign(&format!("{id}:reject"))});
-    assert_eq!(t.post(&format!("/stepup/challenges/push/BIOMETRIC/{id}/reject"), None, reject).await.status, 204);
-    let id = t.post("/stepup/challenges/push/BIOMETRIC", Some(&access), json!({})).await.body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    t.clock.advance(shared::app::push_step_up::PUSH_TTL_SECS + 1);
-    assert_eq!(
-        t.get(&format!("/stepup/challenges/push/BIOMETRIC/{id}"), Some(&access)).await.body["status"],
-        "EXPIRED"
-    );
+    push_approved_rejected_and_expired(&t, &access, &device).await;
     let access = t.access_token(&auth).await;
     step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
     let change = json!({"oldPassword": {"value": NEW}, "newPassword": {"value": "yet another long passphrase"}});
