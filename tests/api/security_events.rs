@@ -15,7 +15,7 @@ async fn trail(t: &TestApp, token: &str) -> Vec<Value> {
     let mut cursor: Option<String> = None;
     loop {
         let path = match &cursor {
-            Some(c) => format!("/security_events?limit=7&cursor={}", c.replace('#', "%23")),
+            Some(c) => format!("/security_events?limit=7&cursor={c}"),
             None => "/security_events?limit=7".to_owned(),
         };
         let r = t.get(&path, Some(token)).await;
@@ -157,7 +157,7 @@ async fn the_trail_pages_newest_first_keeps_ninety_days_and_is_the_callers_own(b
     let (_, other) = t.tokens("mallory@example.com").await;
     let theirs = trail(&t, &other).await;
     assert!(theirs.iter().all(|e| !events.iter().any(|m| m["id"] == e["id"])));
-    for bad in ["limit=0", "limit=101", "limit=x", "cursor=%23", "cursor=123"] {
+    for bad in ["limit=0", "limit=101", "limit=x", "cursor=%23", "cursor=123", "cursor=000000000100%23abc"] {
         assert_eq!(t.get(&format!("/security_events?{bad}"), Some(&access)).await.status, 400, "{bad}");
     }
     // An AUTH token acts for no identity: refused.
@@ -261,7 +261,110 @@ async fn surface_two_method_changes_are_reported(b: Backend) {
     assert_eq!(types(&events).iter().filter(|s| *s == "EMAIL_VERIFIED").count(), 1);
 }
 
+/// The second attack review's findings, each an attack that failed before its fix.
+async fn racing_revocations_report_once_and_refusals_report_nothing(b: Backend) {
+    use integration_tests::{burst, raw_request};
+    let t = TestApp::with_config(b, |c| c.admin_local = true).await;
+    let (auth, access) = t.tokens("jane@example.com").await;
+    let addr = t.serve().await;
+    let count = |events: &[Value], kind: &str| events.iter().filter(|e| e["type"] == kind).count();
+    // A spent refresh token replayed ten times at once: one REFRESH_TOKEN_REUSED.
+    let (_, first) = t.id_login_tokens("jane@example.com").await;
+    t.post("/auth/login/refresh", None, json!({"refreshToken": first})).await;
+    t.clock.advance(t.app.config.refresh_reuse_grace_secs + 1);
+    let replay = raw_request("POST", "/auth/login/refresh", None, Some(&json!({"refreshToken": first})));
+    burst(addr, vec![replay; 10]).await;
+    // One logout of a family, ten times at once: one LOGOUT.
+    let (_, refresh) = t.id_login_tokens("jane@example.com").await;
+    let logout = raw_request("POST", "/auth/logout", None, Some(&json!({"refreshToken": refresh})));
+    burst(addr, vec![logout; 10]).await;
+    // One login ended ten times at once: one 204, the rest 404, one SESSION_REVOKED.
+    let (_, refresh) = t.id_login_tokens("jane@example.com").await;
+    let family: String = refresh.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
+    let delete = raw_request("DELETE", &format!("/sessions/{family}"), Some(&auth), None);
+    let answers = burst(addr, vec![delete; 10]).await;
+    assert_eq!(answers.iter().filter(|(st, _)| *st == 204).count(), 1, "{answers:?}");
+    assert!(answers.iter().all(|(st, _)| *st == 204 || *st == 404), "{answers:?}");
+    let events = trail(&t, &access).await;
+    assert_eq!(count(&events, "REFRESH_TOKEN_REUSED"), 1, "{:?}", types(&events));
+    assert_eq!(count(&events, "LOGOUT"), 1, "{:?}", types(&events));
+    assert_eq!(count(&events, "SESSION_REVOKED"), 1, "{:?}", types(&events));
+    // Wrong step-up codes past the lock and on a dead challenge compare nothing: no events.
+    integration_tests::enrol_sms(&t, &access).await;
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
+    for _ in 0..20 {
+        t.post("/stepup/challenges/otp/SMS/verify", Some(&access), json!({"verificationCode": "000000"})).await;
+    }
+    let events = trail(&t, &access).await;
+    assert!(count(&events, "STEP_UP_FAILED") <= 5, "{:?}", types(&events));
+    // Logins that had already idled out are not ended again, nor reported.
+    t.clock.advance(t.app.config.lockout_secs);
+    let (_, idle) = t.session_tokens("jane@example.com").await;
+    let _ = idle;
+    t.clock.advance(t.app.config.session_max_secs);
+    let before = count(&trail(&t, &t.session_tokens("jane@example.com").await.1).await, "SESSION_REVOKED");
+    let r = t.post("/_admin/end_sessions", None, json!({"email": "jane@example.com"})).await;
+    let (_, access) = t.session_tokens("jane@example.com").await;
+    let after = count(&trail(&t, &access).await, "SESSION_REVOKED");
+    assert_eq!(after - before, r.body["changed"]["endedSessions"].as_u64().unwrap() as usize, "{}", r.body);
+}
+
+/// A failed login costs the same store work for an e-mail without an account as for one with:
+/// its event is written to a decoy trail, which nothing publishes.
+async fn a_failed_login_writes_alike_for_known_and_unknown_emails(b: Backend) {
+    let t = TestApp::new(b).await;
+    t.register("jane@example.com").await;
+    let mut spent = Vec::new();
+    for email in ["jane@example.com", "nobody@example.com"] {
+        t.probe.reset();
+        assert_eq!(t.login(email, "not the password").await.status, 403);
+        spent.push(t.probe.calls());
+    }
+    assert_eq!(spent[0], spent[1], "the store work tells accounts apart");
+}
+
+/// A refused password change (its old password was right, but another change won) ends
+/// nobody's session: the winner's new token keeps working.
+async fn a_refused_password_change_ends_no_session(b: Backend) {
+    use integration_tests::{burst, raw_request};
+    let t = TestApp::new(b).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    let addr = t.serve().await;
+    let requests = (0..4)
+        .map(|i| {
+            let change = json!({"oldPassword": {"value": PASSWORD}, "newPassword": {"value": format!("{NEW} {i}")}});
+            raw_request("POST", "/passwords/update", Some(&access), Some(&change))
+        })
+        .collect();
+    let answers = burst(addr, requests).await;
+    let won: Vec<&Value> = answers.iter().filter(|(st, _)| *st == 200).map(|(_, b)| b).collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    let token = won[0]["token"].as_str().unwrap();
+    assert_eq!(t.get("/identities", Some(token)).await.status, 200, "the winner's session was ended: {answers:?}");
+}
+
+/// The last page has no cursor, and cursors are URL-safe.
+async fn the_last_page_has_no_cursor(b: Backend) {
+    let t = TestApp::new(b).await;
+    t.register("jane@example.com").await;
+    for _ in 0..13 {
+        t.login("jane@example.com", PASSWORD).await;
+    }
+    let (_, access) = t.session_tokens("jane@example.com").await;
+    let first = t.get("/security_events?limit=7", Some(&access)).await.body;
+    let cursor = first["cursor"].as_str().unwrap();
+    assert!(cursor.bytes().all(|c| c.is_ascii_alphanumeric() || b".-_".contains(&c)), "{cursor}");
+    let second = t.get(&format!("/security_events?limit=7&cursor={cursor}"), Some(&access)).await.body;
+    assert_eq!(second["events"].as_array().unwrap().len(), 7);
+    assert!(second["cursor"].is_null(), "{second}");
+}
+
 on_both_stores!(
+    racing_revocations_report_once_and_refusals_report_nothing,
+    a_failed_login_writes_alike_for_known_and_unknown_emails,
+    a_refused_password_change_ends_no_session,
+    the_last_page_has_no_cursor,
     surface_two_method_changes_are_reported,
     step_ups_report_their_start_outcome_and_expiry,
     every_operation_leaves_its_events_in_the_trail,

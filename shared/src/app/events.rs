@@ -36,7 +36,7 @@ pub fn view(e: &SecurityEvent) -> serde_json::Value {
 /// The trail of the account `user_id`: newest first, `limit` at most, older than the cursor
 /// (the trail key of the last event of the previous page); events older than the trail's
 /// 90 days (which the store's TTL deletes late) are not shown. Returns the page and the
-/// cursor of the next one.
+/// cursor of the next one, `None` on the last page (one more event is read to know).
 pub async fn trail(
     app: &App,
     user_id: &str,
@@ -44,7 +44,12 @@ pub async fn trail(
     limit: usize,
 ) -> Result<(Vec<SecurityEvent>, Option<String>), DomainError> {
     let now = app.now();
-    let events = app.store.list_events(user_id, cursor, limit).await?;
-    let next = (events.len() == limit).then(|| events.last().map(SecurityEvent::trail_key)).flatten();
-    Ok((events.into_iter().filter(|e| e.expires_at() > now).collect(), next))
+    let mut events = app.store.list_events(user_id, cursor, limit + 1).await?;
+    let more = events.len() > limit;
+    events.truncate(limit);
+    let read = events.len();
+    events.retain(|e| e.expires_at() > now);
+    // Newest first: once one has expired, so has everything after it.
+    let next = (more && events.len() == read).then(|| events.last().map(SecurityEvent::trail_key)).flatten();
+    Ok((events, next))
 }

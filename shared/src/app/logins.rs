@@ -64,11 +64,15 @@ pub async fn end(app: &App, user_id: &str, id: &str, now: Epoch) -> Result<(), D
         return Err(DomainError::NotFound);
     }
     let event = crate::app::events::event(app, EventType::SessionRevoked, user_id)?.session(id).with("reason", "OWNER");
-    if app.store.get_session(id).await?.is_some_and(|s| s.user_id == user_id && s.is_live(now)) {
-        app.store.revoke_session(id, &[event]).await?;
+    // A concurrent ending of the same login got there first: to this request it is gone.
+    let ended = if app.store.get_session(id).await?.is_some_and(|s| s.user_id == user_id && s.is_live(now)) {
+        app.store.revoke_session(id, &[event]).await?
     } else if app.store.get_refresh(id).await?.is_some_and(|f| f.user_id == user_id && f.is_live(now)) {
-        app.store.revoke_refresh(id, &[event]).await?;
+        app.store.revoke_refresh(id, &[event]).await?
     } else {
+        false
+    };
+    if !ended {
         return Err(DomainError::NotFound);
     }
     tracing::info!(user_id, "a login was ended by its owner");

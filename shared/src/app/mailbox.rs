@@ -40,7 +40,7 @@ async fn account(app: &App, email: &Email) -> Result<Option<User>, DomainError> 
 /// Where the challenges of an address without an account live: a user id no account has
 /// (account ids are digits), derived from the address, so a later check finds its decoy.
 fn decoy_user_id(email: &Email) -> String {
-    format!("decoy-{}", &crate::crypto::sha256_b64url(email.as_str().as_bytes())[..22])
+    crate::domain::events::decoy_user_id(email.as_str())
 }
 
 /// Sends `letter` for `purpose` to the address's account, or a decoy; a refusal (cooldown,

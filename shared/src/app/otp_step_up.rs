@@ -81,17 +81,14 @@ pub async fn verify(
         Ok(CodeCheck::Accepted) => {}
         // A wrong or expired code (or the lock it caused): the failure is the change, recorded
         // on its own.
-        Ok(refused) => {
-            let kind = if refused == CodeCheck::Expired { EventType::StepUpExpired } else { EventType::StepUpFailed };
-            if refused != CodeCheck::Missing {
-                app.store.record_events(&[step_up_event(app, principal, kind, channel)?]).await?;
-            }
+        // A try spent and compared, wrong: that failure is the change, recorded on its own.
+        // Refusals that compared nothing (a lock, a dead, expired or missing challenge) record
+        // nothing: whoever holds a token cannot flood the trail with them.
+        Ok(refused @ CodeCheck::Wrong { .. }) => {
+            app.store.record_events(&[step_up_event(app, principal, EventType::StepUpFailed, channel)?]).await?;
             return Err(DomainError::CodeRejected(refused));
         }
-        Err(e @ DomainError::Locked { .. }) => {
-            app.store.record_events(&[step_up_event(app, principal, EventType::StepUpFailed, channel)?]).await?;
-            return Err(e);
-        }
+        Ok(refused) => return Err(DomainError::CodeRejected(refused)),
         Err(e) => return Err(e),
     }
     let succeeded = step_up_event(app, principal, EventType::StepUpSucceeded, channel)?;

@@ -96,6 +96,16 @@ pub async fn replace_password(
 ) -> Result<User, DomainError> {
     let reason = event.kind.name();
     for round in 0..12 {
+        if round == 0
+            && let Some(verified) = verified_version
+        {
+            // The old password was checked a while ago (Argon2): if the password has changed
+            // since, this request must end nobody's session, the winner's new one included.
+            user = crate::app::accounts::load_user(app, &user.email).await?;
+            if user.credentials_version != verified {
+                return Err(DomainError::Refused(Rule::PasswordIncorrect));
+            }
+        }
         if round > 0 {
             // Logins kept bumping the account: wait a little, a different little each time.
             let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 20)).unwrap_or(10);

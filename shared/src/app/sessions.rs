@@ -33,9 +33,8 @@ pub async fn check_password(app: &App, ctx: &Ctx, email: &Email, password: Secre
         Some(user) if matches => Ok(user),
         user => {
             let refused = lockout::failed(&reserved, DomainError::BadCredentials, now);
-            if let Some(user) = user {
-                failed_login_events(app, ctx, &user, matches!(refused, DomainError::Locked { .. })).await?;
-            }
+            let locked = matches!(refused, DomainError::Locked { .. });
+            failed_login_events(app, ctx, user.as_ref(), email, locked).await?;
             Err(refused)
         }
     }
@@ -43,11 +42,23 @@ pub async fn check_password(app: &App, ctx: &Ctx, email: &Email, password: Secre
 
 /// Records a failed login of an account (and the lock it caused): the failure itself is the
 /// change, so these are written on their own, after the check. An unknown e-mail has no
-/// account and no trail.
-async fn failed_login_events(app: &App, ctx: &Ctx, user: &User, locked: bool) -> Result<(), DomainError> {
-    let mut events = vec![crate::app::events::by(app, ctx, EventType::LoginFailed, &user.user_id)?];
+/// account and no trail, but the same write is made for it, to a decoy trail nobody reads and
+/// nothing publishes ([`crate::domain::events::is_decoy`]): the answer's time must not tell
+/// the two apart.
+async fn failed_login_events(
+    app: &App,
+    ctx: &Ctx,
+    user: Option<&User>,
+    email: &str,
+    locked: bool,
+) -> Result<(), DomainError> {
+    let owner = match user {
+        Some(u) => u.user_id.clone(),
+        None => crate::domain::events::decoy_user_id(email),
+    };
+    let mut events = vec![crate::app::events::by(app, ctx, EventType::LoginFailed, &owner)?];
     if locked {
-        let lock = crate::app::events::by(app, ctx, EventType::AccountLocked, &user.user_id)?
+        let lock = crate::app::events::by(app, ctx, EventType::AccountLocked, &owner)?
             .with("lockedForSeconds", app.config.lockout_secs);
         events.push(lock);
     }
@@ -80,15 +91,19 @@ pub async fn revoke_sessions(app: &App, user_id: &str, keep: Option<&str>, reaso
     let revoked_event = |id: &str| -> Result<_, DomainError> {
         Ok(crate::app::events::event(app, EventType::SessionRevoked, user_id)?.session(id).with("reason", reason))
     };
-    for s in sessions? {
-        if Some(s.session_id.as_str()) != keep {
-            app.store.revoke_session(&s.session_id, &[revoked_event(&s.session_id)?]).await?;
+    let now = app.now();
+    // Only live logins end (and are reported): a dead one is no longer a way in.
+    for s in sessions?.into_iter().filter(|s| s.is_live(now)) {
+        if Some(s.session_id.as_str()) != keep
+            && app.store.revoke_session(&s.session_id, &[revoked_event(&s.session_id)?]).await?
+        {
             revoked += 1;
         }
     }
-    for f in families? {
-        if Some(f.family_id.as_str()) != keep {
-            app.store.revoke_refresh(&f.family_id, &[revoked_event(&f.family_id)?]).await?;
+    for f in families?.into_iter().filter(|f| f.is_live(now)) {
+        if Some(f.family_id.as_str()) != keep
+            && app.store.revoke_refresh(&f.family_id, &[revoked_event(&f.family_id)?]).await?
+        {
             revoked += 1;
         }
     }

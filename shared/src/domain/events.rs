@@ -64,6 +64,17 @@ impl EventType {
     }
 }
 
+/// The owner of the events of an e-mail without an account: a user id no account has (account
+/// ids are digits), so its trail is never read and its events are never published.
+pub fn decoy_user_id(email: &str) -> String {
+    format!("decoy-{}", &crate::crypto::sha256_b64url(email.as_bytes())[..22])
+}
+
+/// Whether `user_id` is a decoy's ([`decoy_user_id`]).
+pub fn is_decoy(user_id: &str) -> bool {
+    user_id.starts_with("decoy-")
+}
+
 /// Where a request came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

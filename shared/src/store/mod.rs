@@ -148,7 +148,9 @@ pub trait SessionStore: Send + Sync {
     async fn end_session(&self, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<bool>;
 
     /// Marks one session revoked. Idempotent.
-    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<()>;
+    /// Revokes the session if it is not revoked yet, committing `events` with it; `false` (and
+    /// no event) when it was missing or revoked already: of racing revocations, one reports.
+    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<bool>;
 
     /// Every session of the user that is not revoked (expired ones included: the caller judges).
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
@@ -248,7 +250,8 @@ pub trait RefreshStore: Send + Sync {
     async fn retry_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
 
     /// Ends a family. Idempotent; an unknown family is ignored.
-    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<()>;
+    /// As [`SessionStore::revoke_session`], for a family.
+    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<bool>;
 
     /// Every family of the user that is not revoked (expired ones included: the caller judges).
     async fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>>;

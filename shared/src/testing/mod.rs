@@ -199,7 +199,7 @@ probe_store! {
         fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;
         fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch, events: Events<'_>) -> StoreResult<()>;
         fn end_session(&self, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<bool>;
-        fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<()>;
+        fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<bool>;
         fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
     }
     CodeStore {
@@ -227,7 +227,7 @@ probe_store! {
         fn get_refresh(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>>;
         fn rotate_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
         fn retry_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
-        fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<()>;
+        fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<bool>;
         fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>>;
     }
     EventStore {

@@ -24,23 +24,24 @@ pub async fn handle(
             .filter(|n| (1..=MAX_LIMIT).contains(n))
             .ok_or(ApiError::field("limit", FieldErrorKind::Range))?,
     };
-    let cursor = query_param(query.as_deref(), "cursor");
-    if cursor.as_deref().is_some_and(|c| !is_trail_key(c)) {
-        return Err(ApiError::field("cursor", FieldErrorKind::Regex));
-    }
+    let cursor = match query_param(query.as_deref(), "cursor") {
+        None => None,
+        Some(c) => Some(trail_key(&c).ok_or(ApiError::field("cursor", FieldErrorKind::Regex))?),
+    };
     let (events, next) = crate::app::events::trail(app, &caller.user_id, cursor.as_deref(), limit).await?;
-    Ok(ok(
-        &serde_json::json!({ "events": events.iter().map(crate::app::events::view).collect::<Vec<_>>(), "cursor": next }),
-    ))
+    let next = next.map(|key| key.replacen('#', ".", 1));
+    let events: Vec<serde_json::Value> = events.iter().map(crate::app::events::view).collect();
+    Ok(ok(&serde_json::json!({ "events": events, "cursor": next })))
 }
 
-/// A cursor is the trail key of an event: `<12 digits>#<id>`.
-fn is_trail_key(c: &str) -> bool {
-    c.len() <= 64
-        && c.split_once('#').is_some_and(|(at, id)| {
-            at.len() == 12
-                && at.bytes().all(|b| b.is_ascii_digit())
-                && !id.is_empty()
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+/// The trail key a cursor names: a cursor is `<12 digits>.<id>` (the key with a URL-safe
+/// separator), nothing else.
+fn trail_key(c: &str) -> Option<String> {
+    let (at, id) = c.split_once('.')?;
+    let valid = c.len() <= 64
+        && at.len() == 12
+        && at.bytes().all(|b| b.is_ascii_digit())
+        && !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    valid.then(|| format!("{at}#{id}"))
 }

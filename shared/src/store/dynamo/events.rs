@@ -4,22 +4,41 @@
 use super::*;
 
 impl DynamoStore {
-    /// Sets `revoked` on an existing item with `events` in the same transaction (without any,
-    /// one update); a missing item is fine (nothing to revoke, nothing to report).
-    pub(super) async fn revoke_reporting(&self, key: Item, events: Events<'_>) -> StoreResult<()> {
-        if events.is_empty() {
-            return self.mark_revoked(key).await;
-        }
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .update_expression("SET revoked = :true")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .build()
-            .map_err(|e| StoreError::Other(e.into()))?;
-        match self.transact_with_events(vec![TransactWriteItem::builder().update(update).build()], events).await {
-            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+    /// Sets `revoked` on an item that exists and is not revoked yet, with `events` in the same
+    /// transaction (without any, one update). `false` when the condition failed: nothing to
+    /// revoke, nothing to report, so of racing revocations exactly one reports.
+    pub(super) async fn revoke_reporting(&self, key: Item, events: Events<'_>) -> StoreResult<bool> {
+        const SET: &str = "SET revoked = :true";
+        const UNREVOKED: &str = "attribute_exists(PK) AND revoked = :false";
+        let (yes, no) = (AttributeValue::Bool(true), AttributeValue::Bool(false));
+        let revoked = if events.is_empty() {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .update_expression(SET)
+                .condition_expression(UNREVOKED)
+                .expression_attribute_values(":true", yes)
+                .expression_attribute_values(":false", no)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(classify)
+        } else {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .update_expression(SET)
+                .condition_expression(UNREVOKED)
+                .expression_attribute_values(":true", yes)
+                .expression_attribute_values(":false", no)
+                .build()
+                .map_err(|e| StoreError::Other(e.into()))?;
+            self.transact_with_events(vec![TransactWriteItem::builder().update(update).build()], events).await
+        };
+        match revoked {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
             Err(e) => Err(e),
         }
     }

@@ -281,25 +281,6 @@ impl DynamoStore {
         out.item.map(decode).transpose()
     }
 
-    /// Sets `revoked` on an existing item; a missing one is fine (nothing to revoke).
-    async fn mark_revoked(&self, key: Item) -> StoreResult<()> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .update_expression("SET revoked = :true")
-            .condition_expression("attribute_exists(PK)")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(classify);
-        match result {
-            Ok(_) | Err(StoreError::Conflict) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-
     /// A login's one atomic write: the new item (a session or a refresh token), the account
     /// saved at its next version, and the failed-login counter cleared.
     async fn write_login(&self, new_item: Item, user: &User, events: Events<'_>) -> StoreResult<User> {

@@ -71,9 +71,9 @@ impl RefreshStore for DynamoStore {
         .await
     }
 
-    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<()> {
+    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<bool> {
         // Not a family id: there is nothing to revoke.
-        let Ok(key) = family_key(family_id) else { return Ok(()) };
+        let Ok(key) = family_key(family_id) else { return Ok(false) };
         self.revoke_reporting(key, events).await
     }
 

@@ -126,7 +126,7 @@ impl SessionStore for DynamoStore {
         }
     }
 
-    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<()> {
+    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<bool> {
         self.revoke_reporting(session_key(session_id)?, events).await
     }
 

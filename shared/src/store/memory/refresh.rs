@@ -45,13 +45,16 @@ impl RefreshStore for MemoryStore {
         Ok(true)
     }
 
-    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<()> {
+    async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<bool> {
         let mut t = self.lock()?;
-        if let Some(f) = t.refresh.get_mut(family_id) {
-            f.revoked = true;
-            t.put_events(events);
+        match t.refresh.get_mut(family_id) {
+            Some(f) if !f.revoked => {
+                f.revoked = true;
+                t.put_events(events);
+                Ok(true)
+            }
+            _ => Ok(false),
         }
-        Ok(())
     }
 
     async fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>> {

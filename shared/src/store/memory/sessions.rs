@@ -94,13 +94,16 @@ impl SessionStore for MemoryStore {
         }
     }
 
-    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<()> {
+    async fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<bool> {
         let mut t = self.lock()?;
-        if let Some(s) = t.sessions.get_mut(session_id) {
-            s.revoked = true;
-            t.put_events(events);
+        match t.sessions.get_mut(session_id) {
+            Some(s) if !s.revoked => {
+                s.revoked = true;
+                t.put_events(events);
+                Ok(true)
+            }
+            _ => Ok(false),
         }
-        Ok(())
     }
 
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
