@@ -95,6 +95,16 @@ async fn every_operation_leaves_its_events_in_the_trail(b: Backend) {
     for secret in [PASSWORD, NEW, "123456", refresh.as_str()] {
         assert!(!text.contains(secret), "a secret in the trail");
     }
+    // Every event a user's request caused says where it came from; only the operator's, and
+    // an expiry nobody caused, say nothing.
+    for e in &events {
+        let by_operator = e["details"]["by"] == "OPERATOR"
+            || ["ACCOUNT_BLOCKED", "ACCOUNT_UNBLOCKED", "STEP_UP_EXPIRED"].contains(&e["type"].as_str().unwrap())
+            || e["details"]["reason"] == "ACCOUNT_BLOCKED";
+        if !by_operator {
+            assert_eq!(e["userAgent"], "integration-tests/1.0", "no origin on {e}");
+        }
+    }
     // The factor's event names it.
     let factor = events.iter().find(|e| e["type"] == "FACTOR_ENROLLED").unwrap();
     assert_eq!(

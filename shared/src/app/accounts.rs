@@ -41,7 +41,7 @@ pub async fn set_blocked(app: &App, email: &str, blocked: bool) -> Result<(User,
     let saved = saved.ok_or_else(|| DomainError::kept_changing("the account kept changing"))?;
     let mut ended = 0;
     if blocked {
-        ended = crate::app::sessions::revoke_sessions(app, &saved.user_id, None, "ACCOUNT_BLOCKED").await?;
+        ended = crate::app::sessions::revoke_sessions(app, &saved.user_id, None, "ACCOUNT_BLOCKED", None).await?;
         tracing::warn!(user_id = %saved.user_id, ended_sessions = ended, "account blocked");
     } else {
         tracing::info!(user_id = %saved.user_id, "account unblocked");

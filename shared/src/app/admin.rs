@@ -91,7 +91,7 @@ pub async fn run(app: &App, action: Action, email: &str) -> Result<Value, Domain
             json!({ "passwordExpired": true, "wasExpired": user.password_expired })
         }
         Action::EndSessions => {
-            let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None, "OPERATOR").await?;
+            let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None, "OPERATOR", None).await?;
             json!({ "endedSessions": ended })
         }
         Action::RemoveFactors => remove_factors(app, email).await?,

@@ -55,6 +55,7 @@ pub async fn enrol_sms(app: &App, ctx: &Ctx, principal: &Principal, channel: Fac
 /// Completes the SMS factor with the code it received.
 pub async fn verify_sms(
     app: &App,
+    ctx: &Ctx,
     principal: &Principal,
     channel: FactorChannel,
     code: &str,
@@ -75,7 +76,7 @@ pub async fn verify_sms(
     if outcome != CodeCheck::Accepted {
         return Err(DomainError::CodeRejected(outcome));
     }
-    let enrolled = factor_event(app, principal, EventType::FactorEnrolled, FactorType::Otp, channel)?;
+    let enrolled = factor_event(app, ctx, principal, EventType::FactorEnrolled, FactorType::Otp, channel)?;
     let (before, _) = crate::app::proof::noticed(
         app,
         &user,
@@ -100,6 +101,7 @@ pub async fn verify_sms(
 /// Enrols a push device; returns the code that links it to the account in the app.
 pub async fn enrol_push(
     app: &App,
+    ctx: &Ctx,
     principal: &Principal,
     channel: FactorChannel,
     platform: PushPlatform,
@@ -118,7 +120,7 @@ pub async fn enrol_push(
         .map_err(|source| DomainError::Unavailable { retry_after: 5, source })?;
     let linking_code = crypto::random_digits(8)?;
     let device = PushDevice { platform, endpoint, public_key, linking_code: linking_code.clone() };
-    let enrolled = factor_event(app, principal, EventType::FactorEnrolled, FactorType::Push, channel)?;
+    let enrolled = factor_event(app, ctx, principal, EventType::FactorEnrolled, FactorType::Push, channel)?;
     let (before, _) = crate::app::proof::noticed(
         app,
         &user,
@@ -141,13 +143,18 @@ pub async fn enrol_push(
 }
 
 /// Removes the push device of `channel`.
-pub async fn remove_push(app: &App, principal: &Principal, channel: FactorChannel) -> Result<(), DomainError> {
+pub async fn remove_push(
+    app: &App,
+    ctx: &Ctx,
+    principal: &Principal,
+    channel: FactorChannel,
+) -> Result<(), DomainError> {
     let current = crate::app::accounts::load_user(app, &principal.session.email).await?;
     if current.factor(channel).is_none() {
         return Err(DomainError::Refused(Rule::ChannelNotRegistered));
     }
     crate::app::proof::require_step_up(&current, principal)?;
-    let removed_event = factor_event(app, principal, EventType::FactorRemoved, FactorType::Push, channel)?;
+    let removed_event = factor_event(app, ctx, principal, EventType::FactorRemoved, FactorType::Push, channel)?;
     let mut removed = None;
     let (before, _) = crate::app::proof::noticed(
         app,
@@ -173,15 +180,16 @@ pub async fn remove_push(app: &App, principal: &Principal, channel: FactorChanne
     Ok(())
 }
 
-/// A factor's event, in the session that changed it.
+/// A factor's event, in the session (and from where) that changed it.
 fn factor_event(
     app: &App,
+    ctx: &Ctx,
     principal: &Principal,
     kind: EventType,
     factor: FactorType,
     channel: FactorChannel,
 ) -> Result<SecurityEvent, DomainError> {
-    Ok(crate::app::events::event(app, kind, &principal.session.user_id)?
+    Ok(crate::app::events::by(app, ctx, kind, &principal.session.user_id)?
         .session(&principal.session.session_id)
         .with("type", serde_json::json!(factor))
         .with("channel", serde_json::json!(channel)))

@@ -2,7 +2,7 @@
 //! surface-2 refresh families, listed with where and when they were used, and ended one by one
 //! or all but the caller's own.
 
-use crate::app::App;
+use crate::app::{App, Ctx};
 use crate::domain::Epoch;
 use crate::domain::error::DomainError;
 use crate::domain::events::EventType;
@@ -59,11 +59,12 @@ pub async fn list(app: &App, user_id: &str, current: &str, now: Epoch) -> Result
 
 /// Ends the login `id` of `user_id` (a session or a refresh family). `NotFound` when it is not
 /// a live login of that user: another user's id answers exactly as an unknown one.
-pub async fn end(app: &App, user_id: &str, id: &str, now: Epoch) -> Result<(), DomainError> {
+pub async fn end(app: &App, ctx: &Ctx, user_id: &str, id: &str, now: Epoch) -> Result<(), DomainError> {
     if Session::user_id_of(id) != Some(user_id) {
         return Err(DomainError::NotFound);
     }
-    let event = crate::app::events::event(app, EventType::SessionRevoked, user_id)?.session(id).with("reason", "OWNER");
+    let event =
+        crate::app::events::by(app, ctx, EventType::SessionRevoked, user_id)?.session(id).with("reason", "OWNER");
     // A concurrent ending of the same login got there first: to this request it is gone.
     let ended = if app.store.get_session(id).await?.is_some_and(|s| s.user_id == user_id && s.is_live(now)) {
         app.store.revoke_session(id, &[event]).await?
@@ -80,8 +81,10 @@ pub async fn end(app: &App, user_id: &str, id: &str, now: Epoch) -> Result<(), D
 }
 
 /// Ends every login of `user_id` but `current`; returns how many ended.
-pub async fn end_others(app: &App, user_id: &str, current: &str) -> Result<usize, DomainError> {
-    let ended = crate::app::sessions::revoke_sessions(app, user_id, Some(current), "REVOKE_OTHERS").await?;
+pub async fn end_others(app: &App, ctx: &Ctx, user_id: &str, current: &str) -> Result<usize, DomainError> {
+    let origin = crate::app::events::origin(ctx);
+    let ended =
+        crate::app::sessions::revoke_sessions(app, user_id, Some(current), "REVOKE_OTHERS", Some(&origin)).await?;
     tracing::info!(user_id, ended, "every other login was ended by its owner");
     Ok(ended)
 }

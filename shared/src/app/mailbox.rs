@@ -138,7 +138,7 @@ pub async fn send_email_verification(app: &App, ctx: &Ctx, email: &Email) -> Res
 
 /// `verification/email/verify`: the code marks the account's e-mail verified, on both
 /// surfaces. An unknown address answers as a known one (its decoy challenge is checked).
-pub async fn verify_email(app: &App, email: &Email, code: &str, now: Epoch) -> Result<(), DomainError> {
+pub async fn verify_email(app: &App, ctx: &Ctx, email: &Email, code: &str, now: Epoch) -> Result<(), DomainError> {
     uniform(async {
         let user = account(app, email).await?;
         let user_id = user.as_ref().map(|u| u.user_id.clone()).unwrap_or_else(|| decoy_user_id(email));
@@ -152,7 +152,7 @@ pub async fn verify_email(app: &App, email: &Email, code: &str, now: Epoch) -> R
         checked.map_err(|check| DomainError::CodeRejected(rejected(check)))?;
         // Only a real account's challenge can be right: a decoy's code was never sent.
         let Some(user) = user else { return Err(DomainError::CodeRejected(CodeCheck::Wrong { attempts: 0 })) };
-        let event = crate::app::events::event(app, EventType::EmailVerified, &user.user_id)?;
+        let event = crate::app::events::by(app, ctx, EventType::EmailVerified, &user.user_id)?;
         // Reported once: a second verification changes nothing.
         let events = if user.mfa.email_verified_at.is_none() { vec![event] } else { Vec::new() };
         crate::app::accounts::update_user_reporting(app, &user.email, &events, |u| {

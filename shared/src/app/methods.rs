@@ -105,11 +105,11 @@ pub async fn set_phone(
 }
 
 /// Removes the TOTP secret, on a current TOTP code.
-pub async fn remove_totp(app: &App, user: &User, code: &str) -> Result<User, DomainError> {
+pub async fn remove_totp(app: &App, ctx: &Ctx, user: &User, code: &str) -> Result<User, DomainError> {
     if user.mfa.totp.is_none() {
         return Err(DomainError::Refused(Rule::TotpSecretNotConfigured));
     }
-    let removed = [method_event(app, user, EventType::FactorRemoved, "TOTP")?];
+    let removed = [method_event(app, ctx, user, EventType::FactorRemoved, "TOTP")?];
     let removal = crate::app::totp_check::accept_totp(app, &user.email, code, &removed, |u| {
         u.mfa.totp = None;
         Ok(())
@@ -157,7 +157,14 @@ pub async fn send_code(
 }
 
 /// Validates a method with the code it received (SMS, e-mail) or shows (TOTP).
-pub async fn validate(app: &App, user: &User, method: Method, code: &str, now: Epoch) -> Result<User, DomainError> {
+pub async fn validate(
+    app: &App,
+    ctx: &Ctx,
+    user: &User,
+    method: Method,
+    code: &str,
+    now: Epoch,
+) -> Result<User, DomainError> {
     let channel = method.name();
     let already = || DomainError::Refused(Rule::MethodAlreadyValidated);
     let not_configured = || DomainError::Refused(Rule::MethodNotConfigured);
@@ -170,7 +177,7 @@ pub async fn validate(app: &App, user: &User, method: Method, code: &str, now: E
                 Some(t) if !user.may_complete(t.unproven) => return Err(not_configured()),
                 Some(_) => {}
             }
-            let enrolled = [method_event(app, user, EventType::FactorEnrolled, "TOTP")?];
+            let enrolled = [method_event(app, ctx, user, EventType::FactorEnrolled, "TOTP")?];
             let validation = crate::app::totp_check::accept_totp(app, &user.email, code, &enrolled, |u| {
                 let completable =
                     u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_none() && u.may_complete(t.unproven));
@@ -209,9 +216,9 @@ pub async fn validate(app: &App, user: &User, method: Method, code: &str, now: E
             }
             // The notice is taken only now, for a change that passed its checks: requests that
             // fail cannot hold the budget.
-            let mut events = vec![method_event(app, user, EventType::FactorEnrolled, channel)?];
+            let mut events = vec![method_event(app, ctx, user, EventType::FactorEnrolled, channel)?];
             if channel == "EMAIL" {
-                events.push(crate::app::events::event(app, EventType::EmailVerified, &user.user_id)?);
+                events.push(crate::app::events::by(app, ctx, EventType::EmailVerified, &user.user_id)?);
             }
             let validation = async {
                 crate::app::accounts::update_user_reporting(app, &user.email, &events, |u| {
@@ -256,6 +263,12 @@ pub async fn validate(app: &App, user: &User, method: Method, code: &str, now: E
 }
 
 /// A surface-2 method's event (`FACTOR_ENROLLED` or `FACTOR_REMOVED`).
-fn method_event(app: &App, user: &User, kind: EventType, method: &str) -> Result<SecurityEvent, DomainError> {
-    Ok(crate::app::events::event(app, kind, &user.user_id)?.with("method", method).with("surface", 2))
+fn method_event(
+    app: &App,
+    ctx: &Ctx,
+    user: &User,
+    kind: EventType,
+    method: &str,
+) -> Result<SecurityEvent, DomainError> {
+    Ok(crate::app::events::by(app, ctx, kind, &user.user_id)?.with("method", method).with("surface", 2))
 }

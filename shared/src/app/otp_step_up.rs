@@ -66,6 +66,7 @@ fn step_up_event(
 /// now): a code sent before another factor appeared proves nothing after.
 pub async fn verify(
     app: &App,
+    ctx: &Ctx,
     principal: &Principal,
     channel: StepUpChannel,
     code: &str,
@@ -85,13 +86,15 @@ pub async fn verify(
         // Refusals that compared nothing (a lock, a dead, expired or missing challenge) record
         // nothing: whoever holds a token cannot flood the trail with them.
         Ok(refused @ CodeCheck::Wrong { .. }) => {
-            app.store.record_events(&[step_up_event(app, principal, EventType::StepUpFailed, channel)?]).await?;
+            let failed = step_up_event(app, principal, EventType::StepUpFailed, channel)?;
+            app.store.record_events(&[failed.from(crate::app::events::origin(ctx))]).await?;
             return Err(DomainError::CodeRejected(refused));
         }
         Ok(refused) => return Err(DomainError::CodeRejected(refused)),
         Err(e) => return Err(e),
     }
-    let succeeded = step_up_event(app, principal, EventType::StepUpSucceeded, channel)?;
+    let succeeded =
+        step_up_event(app, principal, EventType::StepUpSucceeded, channel)?.from(crate::app::events::origin(ctx));
     match app.store.set_session_status(&session.session_id, SessionStatus::SteppedUp, now, &[succeeded]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(DomainError::Unauthenticated("The session has ended.")),

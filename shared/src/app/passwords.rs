@@ -111,7 +111,8 @@ pub async fn replace_password(
             let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 20)).unwrap_or(10);
             tokio::time::sleep(std::time::Duration::from_millis(5 + jitter)).await;
         }
-        let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None, &reason).await?;
+        let ended =
+            crate::app::sessions::revoke_sessions(app, &user.user_id, None, &reason, event.origin.as_ref()).await?;
         crate::app::sessions::end_step_ups(app, &user.user_id).await?;
         let mut next = user.clone();
         next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));

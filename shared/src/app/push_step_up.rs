@@ -117,6 +117,7 @@ fn challenge_event(app: &App, challenge: &PushChallenge, kind: EventType) -> Res
 /// The device's answer to challenge `id`, signed with the key it enrolled.
 pub async fn answer(
     app: &App,
+    ctx: &Ctx,
     channel: FactorChannel,
     id: &str,
     signature: &[u8],
@@ -138,10 +139,12 @@ pub async fn answer(
         return Err(Rule::StateInvalid.into());
     }
     let status = if approve { PushStatus::Approved } else { PushStatus::Rejected };
+    // Where the device answered from.
     let answered = match approve {
         true => challenge_event(app, &challenge, EventType::StepUpSucceeded)?,
         false => challenge_event(app, &challenge, EventType::StepUpFailed)?.with("reason", "REJECTED"),
-    };
+    }
+    .from(crate::app::events::origin(ctx));
     match app.store.answer_push_challenge(&challenge, status, now, &[answered]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(Rule::StateInvalid.into()),

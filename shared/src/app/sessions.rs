@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use crate::domain::Epoch;
 use crate::domain::email::Email;
 use crate::domain::error::DomainError;
-use crate::domain::events::EventType;
+use crate::domain::events::{EventType, Origin};
 use crate::model::{Session, SessionStatus, User};
 use crate::password;
 use crate::store::StoreError;
@@ -85,11 +85,19 @@ pub async fn end_step_ups(app: &App, user_id: &str) -> Result<usize, DomainError
 /// ACCESS tokens) and its surface-2 refresh families (and with them their idTokens). Stops at
 /// the first failed write: the caller must not report success then. Returns how many ended.
 /// Each login ended is a `SESSION_REVOKED` event with `reason`, in the write that ends it.
-pub async fn revoke_sessions(app: &App, user_id: &str, keep: Option<&str>, reason: &str) -> Result<usize, DomainError> {
+pub async fn revoke_sessions(
+    app: &App,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: &str,
+    origin: Option<&Origin>,
+) -> Result<usize, DomainError> {
     let (sessions, families) = tokio::join!(app.store.list_sessions(user_id), app.store.list_refresh(user_id));
     let mut revoked = 0;
     let revoked_event = |id: &str| -> Result<_, DomainError> {
-        Ok(crate::app::events::event(app, EventType::SessionRevoked, user_id)?.session(id).with("reason", reason))
+        let mut event = crate::app::events::event(app, EventType::SessionRevoked, user_id)?.session(id);
+        event.origin = origin.cloned();
+        Ok(event.with("reason", reason))
     };
     let now = app.now();
     // Only live logins end (and are reported): a dead one is no longer a way in.

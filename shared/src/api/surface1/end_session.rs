@@ -3,8 +3,8 @@
 
 use crate::api::prelude::*;
 
-pub async fn handle(State(app): State<AppState>, caller: AnyCaller, PathId(id): PathId) -> Answer {
+pub async fn handle(State(app): State<AppState>, ctx: Ctx, caller: AnyCaller, PathId(id): PathId) -> Answer {
     let app: &App = &app;
-    crate::app::logins::end(app, &caller.user_id, &id, app.now()).await?;
+    crate::app::logins::end(app, &ctx, &caller.user_id, &id, app.now()).await?;
     Ok(no_content())
 }

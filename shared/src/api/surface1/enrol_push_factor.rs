@@ -8,6 +8,7 @@ use crate::model::PushPlatform;
 
 pub async fn handle(
     State(app): State<AppState>,
+    ctx: Ctx,
     Caller(principal, _): Caller<Access>,
     PushChannel(channel): PushChannel,
     Body(mut f): Body,
@@ -26,6 +27,6 @@ pub async fn handle(
         return Err(ApiError::malformed("INVALID_REQUEST", "device"));
     };
     let linking_code =
-        crate::app::factors::enrol_push(app, &principal, channel, platform, &device_token, public_key).await?;
+        crate::app::factors::enrol_push(app, &ctx, &principal, channel, platform, &device_token, public_key).await?;
     Ok(ok(&serde_json::json!({ "linkingCode": linking_code })))
 }

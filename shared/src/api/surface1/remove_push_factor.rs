@@ -4,10 +4,11 @@ use crate::api::prelude::*;
 
 pub async fn handle(
     State(app): State<AppState>,
+    ctx: Ctx,
     Caller(principal, _): Caller<Access>,
     PushChannel(channel): PushChannel,
 ) -> Answer {
     let app: &App = &app;
-    crate::app::factors::remove_push(app, &principal, channel).await?;
+    crate::app::factors::remove_push(app, &ctx, &principal, channel).await?;
     Ok(no_content())
 }

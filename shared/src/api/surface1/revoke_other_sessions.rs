@@ -3,8 +3,8 @@
 
 use crate::api::prelude::*;
 
-pub async fn handle(State(app): State<AppState>, caller: AnyCaller) -> Answer {
+pub async fn handle(State(app): State<AppState>, ctx: Ctx, caller: AnyCaller) -> Answer {
     let app: &App = &app;
-    crate::app::logins::end_others(app, &caller.user_id, &caller.current).await?;
+    crate::app::logins::end_others(app, &ctx, &caller.user_id, &caller.current).await?;
     Ok(no_content())
 }

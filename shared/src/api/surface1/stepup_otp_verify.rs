@@ -5,6 +5,7 @@ use crate::api::prelude::*;
 
 pub async fn handle(
     State(app): State<AppState>,
+    ctx: Ctx,
     Caller(principal, _): Caller<Access>,
     StepUpChannel(channel): StepUpChannel,
     Body(mut f): Body,
@@ -12,6 +13,6 @@ pub async fn handle(
     let app: &App = &app;
     let code = f.string("verificationCode", 1, 32);
     f.finish()?;
-    crate::app::otp_step_up::verify(app, &principal, channel, &code.unwrap_or_default(), app.now()).await?;
+    crate::app::otp_step_up::verify(app, &ctx, &principal, channel, &code.unwrap_or_default(), app.now()).await?;
     Ok(no_content())
 }

@@ -48,6 +48,6 @@ async fn answer(
     let signature =
         signature.and_then(|s| crypto::b64_decode(&s)).ok_or(DomainError::Denied("The signature is not valid."))?;
 
-    crate::app::push_step_up::answer(app, channel, &id, &signature, approve, app.now()).await?;
+    crate::app::push_step_up::answer(app, &ctx, channel, &id, &signature, approve, app.now()).await?;
     Ok(no_content())
 }

@@ -14,6 +14,6 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     let (Some(email), Some(code)) = (email, code) else {
         return Err(ApiError::field("body", FieldErrorKind::Required));
     };
-    crate::app::mailbox::verify_email(app, &email, &code, app.now()).await?;
+    crate::app::mailbox::verify_email(app, &ctx, &email, &code, app.now()).await?;
     Ok(no_content())
 }

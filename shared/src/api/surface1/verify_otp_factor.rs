@@ -4,6 +4,7 @@ use crate::api::prelude::*;
 
 pub async fn handle(
     State(app): State<AppState>,
+    ctx: Ctx,
     Caller(principal, _): Caller<Access>,
     OtpChannel(channel): OtpChannel,
     Body(mut f): Body,
@@ -11,6 +12,6 @@ pub async fn handle(
     let app: &App = &app;
     let code = f.string("verificationCode", 1, 32);
     f.finish()?;
-    crate::app::factors::verify_sms(app, &principal, channel, &code.unwrap_or_default(), app.now()).await?;
+    crate::app::factors::verify_sms(app, &ctx, &principal, channel, &code.unwrap_or_default(), app.now()).await?;
     Ok(no_content())
 }

@@ -4,8 +4,13 @@ use crate::api::prelude::*;
 
 use crate::profile;
 
-pub async fn handle(State(app): State<AppState>, IdCaller { user, lockout, .. }: IdCaller, XOtp(code): XOtp) -> Answer {
+pub async fn handle(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    IdCaller { user, lockout, .. }: IdCaller,
+    XOtp(code): XOtp,
+) -> Answer {
     let app: &App = &app;
-    let saved = crate::app::methods::remove_totp(app, &user, &code).await?;
+    let saved = crate::app::methods::remove_totp(app, &ctx, &user, &code).await?;
     Ok(ok(&profile::profile(&saved, &lockout, app.now())))
 }

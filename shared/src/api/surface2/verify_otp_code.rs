@@ -7,6 +7,7 @@ use crate::profile;
 
 pub async fn handle(
     State(app): State<AppState>,
+    ctx: Ctx,
     IdCaller { user, lockout, .. }: IdCaller,
     XOtp(code): XOtp,
     Body(mut f): Body,
@@ -20,6 +21,6 @@ pub async fn handle(
         _ => Method::Totp,
     };
     let now = app.now();
-    let saved = crate::app::methods::validate(app, &user, method, &code, now).await?;
+    let saved = crate::app::methods::validate(app, &ctx, &user, method, &code, now).await?;
     Ok(ok(&profile::profile(&saved, &lockout, now)))
 }
