@@ -54,6 +54,13 @@ pub struct Config {
     pub bench_hello: bool,
     /// ISO 3166 alpha-2 codes SMS may go to; empty: every country.
     pub sms_countries: Vec<String>,
+    /// The WebAuthn relying party id passkeys are bound to: the site's registrable domain.
+    pub webauthn_rp_id: String,
+    /// The web origins whose pages may run passkey ceremonies (each within the RP id).
+    pub webauthn_origins: Vec<String>,
+    /// `local-api` also serves `GET /demo/passkeys`, a page that runs every passkey ceremony
+    /// in a real browser: for local runs and the browser test only.
+    pub demo_pages: bool,
 }
 
 /// Request budgets; each is a count per window.
@@ -68,6 +75,9 @@ pub struct RateLimits {
     pub sms_global_per_day: u32,
     pub email_per_address_per_day: u32,
     pub push_per_account_per_10_minutes: u32,
+    /// Login pushes one address may ask for from one IP in an hour (login by push is open to
+    /// anyone who names an e-mail).
+    pub push_login_per_ip_per_hour: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +143,7 @@ impl Config {
                 sms_global_per_day: number(env, "AUTH_SMS_GLOBAL_PER_DAY", 10_000)?,
                 email_per_address_per_day: number(env, "AUTH_EMAIL_PER_ADDRESS_PER_DAY", 10)?,
                 push_per_account_per_10_minutes: number(env, "AUTH_PUSH_PER_ACCOUNT_PER_10_MINUTES", 5)?,
+                push_login_per_ip_per_hour: number(env, "AUTH_PUSH_LOGIN_PER_IP_PER_HOUR", 20)?,
             },
             push_apns_application: get("AUTH_PUSH_APNS_APPLICATION_ARN").map(str::to_owned),
             push_gcm_application: get("AUTH_PUSH_GCM_APPLICATION_ARN").map(str::to_owned),
@@ -141,6 +152,14 @@ impl Config {
             admin_local: boolean(env, "AUTH_ADMIN_LOCAL", false)?,
             bench_hello: boolean(env, "AUTH_BENCH_HELLO", false)?,
             sms_countries: countries(env, "AUTH_SMS_COUNTRIES")?,
+            webauthn_rp_id: get("AUTH_WEBAUTHN_RP_ID").unwrap_or("localhost").to_owned(),
+            webauthn_origins: get("AUTH_WEBAUTHN_ORIGINS")
+                .unwrap_or("http://localhost:3000")
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            demo_pages: boolean(env, "AUTH_DEMO_PAGES", false)?,
         };
         // An authenticator app's label is `issuer:account`: a colon would break every enrolment.
         if config.totp_issuer.contains(':') || config.totp_issuer.len() > 64 {
@@ -149,6 +168,7 @@ impl Config {
         if !(0..=60).contains(&config.refresh_reuse_grace_secs) {
             return Err(ConfigError { name: "AUTH_REFRESH_REUSE_GRACE_SECONDS", problem: "0 to 60 seconds".into() });
         }
+        crate::passkeys::RelyingParty::new(&config)?;
         if config.store == StoreKind::Dynamo && !env.contains_key("TABLE_NAME") {
             return Err(ConfigError { name: "TABLE_NAME", problem: "required when AUTH_STORE=dynamodb".into() });
         }

@@ -21,6 +21,7 @@ pub mod iam;
 pub mod keys;
 pub mod model;
 pub mod otp;
+pub mod passkeys;
 pub mod password;
 pub mod phone;
 pub mod profile;

@@ -468,6 +468,8 @@ pub fn account(email: &str, user_id: &str, at: i64) -> shared::model::User {
         factors: vec![],
         mfa: Default::default(),
         blocked: false,
+        passkeys: Vec::new(),
+        passkey_handle: None,
         version: 1,
     }
 }

@@ -218,5 +218,6 @@ pub fn rule_code(rule: Rule) -> &'static str {
         Rule::PhoneInvalid | Rule::PhoneNotMobile => "INVALID_PHONE",
         Rule::CountryInvalid => "INVALID_COUNTRY",
         Rule::CountryNotSupported => "COUNTRY_NOT_SUPPORTED",
+        Rule::PasskeyRejected => "PASSKEY_REJECTED",
     }
 }

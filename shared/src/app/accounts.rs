@@ -135,6 +135,8 @@ pub async fn register(app: &App, new: NewAccount, now: Epoch) -> Result<(User, I
         factors: Vec::new(),
         mfa: Default::default(),
         blocked: false,
+        passkeys: Vec::new(),
+        passkey_handle: None,
         version: 1,
     };
     match app.store.create_user(&user).await {

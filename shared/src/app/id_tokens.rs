@@ -172,6 +172,20 @@ pub async fn login(
         crate::app::lockout::succeeded(app.store.as_ref(), email.as_str()).await?;
         return Err(DomainError::Denied("The password has expired: change it through /passwords/update."));
     }
+    open_family(app, ctx, user, crate::app::sessions::Proof::Password, now).await
+}
+
+/// A new refresh family for a user who just proved themselves by `proof`, with its first
+/// refresh token and an idToken whose `amr` names the proof (RFC 8176: `pwd`; a passkey is
+/// `hwk` and `user`, a hardware key with its user verified). Returns both tokens.
+pub async fn open_family(
+    app: &App,
+    ctx: &crate::app::Ctx,
+    user: crate::model::User,
+    proof: crate::app::sessions::Proof,
+    now: Epoch,
+) -> Result<(String, String), DomainError> {
+    use crate::app::sessions::Proof;
     let keys = app.keys();
     let data = &keys.data()?.current;
     let family = RefreshFamily {
@@ -191,15 +205,23 @@ pub async fn login(
         credentials_version: user.credentials_version,
     };
     let refresh_token = refresh::token(&data.data, &family.family_id, 0);
-    let login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
+    let mut login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
         .session(&family.family_id)
         .with("surface", 2);
+    if proof != Proof::Password {
+        login = login.with("method", proof.name());
+    }
     let saved = crate::app::sessions::record_login(app, ctx, user, |u| {
         let (family, login) = (&family, &login);
         async move { app.store.open_refresh(family, &u, std::slice::from_ref(login)).await }
     })
     .await?;
-    let id_token = id_token(app, &saved, &family.family_id, &["pwd"])?;
+    let amr: &[&str] = match proof {
+        Proof::Password => &["pwd"],
+        Proof::Passkey => &["hwk", "user"],
+        Proof::Push => &["swk", "user"],
+    };
+    let id_token = id_token(app, &saved, &family.family_id, amr)?;
     tracing::info!(user_id = %saved.user_id, "surface-2 login");
     Ok((id_token, refresh_token))
 }

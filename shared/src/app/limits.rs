@@ -176,6 +176,18 @@ pub async fn push_budget(app: &App, user_id: &str) -> Result<Charged, DomainErro
     charge(app, &[Budget::sliding(format!("push-user:{user_id}"), limit, 600)]).await
 }
 
+/// Login pushes (`/login_via_biometrics`), which anyone naming an address can ask for: per
+/// address (account or not) per 10 minutes, and per asking IP per hour. Apart from the step-up
+/// budget, so a stranger spending these cannot stop the owner's step-ups.
+pub fn push_login_budgets(app: &App, ctx: &Ctx, email: &str) -> Vec<Budget> {
+    let limits = &app.config.rate_limit;
+    let address = crate::crypto::sha256_b64url(email.as_bytes());
+    vec![
+        Budget::sliding(format!("push-login-ip:{}", ctx.source_ip), limits.push_login_per_ip_per_hour, 3_600),
+        Budget::sliding(format!("push-login:{address}"), limits.push_per_account_per_10_minutes, 600),
+    ]
+}
+
 /// TOTP checks per account per lockout period, on top of the lockout: a successful password
 /// login clears the lockout counter but not this, so a holder of the password cannot buy an
 /// endless series of TOTP guesses by logging in between them.

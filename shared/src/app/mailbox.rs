@@ -25,7 +25,7 @@ use crate::password;
 pub const UNIFORM_ANSWER: Duration = Duration::from_millis(400);
 
 /// Runs `work`, answering no sooner than [`UNIFORM_ANSWER`] after it began.
-async fn uniform<T>(work: impl std::future::Future<Output = T>) -> T {
+pub(crate) async fn uniform<T>(work: impl std::future::Future<Output = T>) -> T {
     let deadline = tokio::time::Instant::now() + UNIFORM_ANSWER;
     let result = work.await;
     tokio::time::sleep_until(deadline).await;

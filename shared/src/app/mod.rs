@@ -17,6 +17,8 @@
 //! | surface-1 factors: SMS, push devices | [`factors`] |
 //! | step-up by SMS | [`otp_step_up`] |
 //! | step-up by push | [`push_step_up`] |
+//! | passkeys: enrolment, step-up, login without a password | [`passkeys`] |
+//! | login by push | [`push_login`] |
 //! | surface-2 methods: phone, e-mail, TOTP | [`methods`] |
 //! | idTokens (surface 2) | [`id_tokens`] |
 //! | budgets | [`limits`] |
@@ -35,9 +37,11 @@ pub mod logins;
 pub mod mailbox;
 pub mod methods;
 pub mod otp_step_up;
+pub mod passkeys;
 pub mod passwords;
 pub mod principal;
 pub mod proof;
+pub mod push_login;
 pub mod push_step_up;
 pub mod sessions;
 mod state;

@@ -48,6 +48,7 @@ pub async fn start(
         created_at: now,
         expires_at: now + PUSH_TTL_SECS,
         requested_by: RequestOrigin { user_agent: ctx.user_agent.clone(), source_ip: ctx.source_ip.clone() },
+        login: None,
     };
     // One in flight per session first: a refused start spends no budget.
     match app.store.create_push_challenge(&challenge, now).await {
@@ -140,12 +141,19 @@ pub async fn answer(
     }
     let status = if approve { PushStatus::Approved } else { PushStatus::Rejected };
     // Where the device answered from.
-    let answered = match approve {
-        true => challenge_event(app, &challenge, EventType::StepUpSucceeded)?,
-        false => challenge_event(app, &challenge, EventType::StepUpFailed)?.with("reason", "REJECTED"),
+    // A login by push reports its login when it is claimed, and a rejection as a failed login.
+    let answered = match (approve, challenge.login.is_some()) {
+        (true, true) => None,
+        (false, true) => Some(
+            crate::app::events::event(app, EventType::LoginFailed, &challenge.user_id)?
+                .with("method", "PUSH")
+                .with("reason", "REJECTED"),
+        ),
+        (true, false) => Some(challenge_event(app, &challenge, EventType::StepUpSucceeded)?),
+        (false, false) => Some(challenge_event(app, &challenge, EventType::StepUpFailed)?.with("reason", "REJECTED")),
     }
-    .from(crate::app::events::origin(ctx));
-    match app.store.answer_push_challenge(&challenge, status, now, &[answered]).await {
+    .map(|e| e.from(crate::app::events::origin(ctx)));
+    match app.store.answer_push_challenge(&challenge, status, now, answered.as_slice()).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(Rule::StateInvalid.into()),
         Err(e) => return Err(e.into()),

@@ -131,12 +131,43 @@ pub struct Opened {
     pub user: User,
 }
 
+/// How a login proved who is logging in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// The password: one factor.
+    Password,
+    /// A passkey with the user verified: two factors at once.
+    Passkey,
+    /// An approval signed by the enrolled device, whose app verifies its user.
+    Push,
+}
+
+impl Proof {
+    /// The name events carry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Proof::Password => "PASSWORD",
+            Proof::Passkey => "PASSKEY",
+            Proof::Push => "PUSH",
+        }
+    }
+}
+
 /// Opens a surface-1 session for a user whose password was just verified: an AUTH session, or
 /// a short password-update one when the password has expired. Records the login on the
 /// account and clears its failed-login counter in the same write.
 pub async fn open(app: &App, ctx: &Ctx, user: User) -> Result<Opened, DomainError> {
+    open_by(app, ctx, user, Proof::Password).await
+}
+
+/// Opens a surface-1 session for a user who proved themselves by `proof`. A login without the
+/// password (a passkey, a push) opens a `STEPPED_UP` AUTH session: it proved more than the
+/// password, and an expired password, which it did not use, does not stand in its way.
+pub async fn open_by(app: &App, ctx: &Ctx, user: User, proof: Proof) -> Result<Opened, DomainError> {
     let now = app.now();
-    let kind = if password_is_expired(app, &user) { TokenType::PasswordUpdate } else { TokenType::Auth };
+    let by_password = proof == Proof::Password;
+    let kind = if by_password && password_is_expired(app, &user) { TokenType::PasswordUpdate } else { TokenType::Auth };
+    let status = if by_password { SessionStatus::Standard } else { SessionStatus::SteppedUp };
     let absolute = match kind {
         TokenType::PasswordUpdate => now + app.config.idle_timeout_secs,
         _ => now + app.config.session_max_secs,
@@ -152,7 +183,7 @@ pub async fn open(app: &App, ctx: &Ctx, user: User) -> Result<Opened, DomainErro
         email: user.email.clone(),
         kind,
         identity,
-        status: SessionStatus::Standard,
+        status,
         created_at: now,
         idle_expires_at: (now + app.config.idle_timeout_secs).min(absolute),
         absolute_expires_at: absolute,
@@ -162,10 +193,13 @@ pub async fn open(app: &App, ctx: &Ctx, user: User) -> Result<Opened, DomainErro
         user_agent: ctx.user_agent.clone(),
         source_ip: ctx.source_ip.clone(),
     };
-    let login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
+    let mut login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
         .session(&session.session_id)
         .with("surface", 1)
         .with("tokenType", if kind == TokenType::PasswordUpdate { "PASSWORD_UPDATE" } else { "AUTH" });
+    if !by_password {
+        login = login.with("method", proof.name());
+    }
     let saved = record_login(app, ctx, user, |u| {
         let (session, login) = (&session, &login);
         async move { app.store.open_session(session, &u, std::slice::from_ref(login)).await }

@@ -98,6 +98,9 @@ pub enum Rule {
     PhoneNotMobile,
     CountryInvalid,
     CountryNotSupported,
+    /// A passkey's credential or assertion was not accepted (wrong origin, RP id, challenge,
+    /// signature or flags; a counter gone backwards; a credential of another account).
+    PasskeyRejected,
 }
 
 impl DomainError {

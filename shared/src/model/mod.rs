@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Epoch;
 use crate::token::TokenType;
 
+mod passkey;
 mod push;
 pub use crate::domain::refresh::RefreshFamily;
-pub use push::{PushChallenge, PushDevice, PushPlatform, PushStatus, RequestOrigin};
+pub use passkey::{Ceremony, CeremonyKind, PasskeyFactor};
+pub use push::{PushChallenge, PushDevice, PushLogin, PushPlatform, PushStatus, RequestOrigin};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -96,6 +98,13 @@ pub struct User {
     /// Set by an operator: the account can neither log in nor be used.
     #[serde(default)]
     pub blocked: bool,
+    /// Surface-1 passkey factors; each also logs in on both surfaces.
+    #[serde(default)]
+    pub passkeys: Vec<PasskeyFactor>,
+    /// The account's WebAuthn user id (a UUID, no personal data), given at its first passkey:
+    /// a discoverable login finds the account by it.
+    #[serde(default)]
+    pub passkey_handle: Option<String>,
     pub version: u64,
 }
 
@@ -135,6 +144,7 @@ impl User {
 
     fn has_factor_besides_email(&self) -> bool {
         self.factors.iter().any(|f| f.status == FactorStatus::Active)
+            || !self.passkeys.is_empty()
             || self.mfa.phone_verified_at.is_some()
             || self.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some())
     }

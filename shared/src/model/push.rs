@@ -51,6 +51,24 @@ pub struct PushChallenge {
     /// Who asked for it, shown on the device so the user can tell whose request they approve.
     #[serde(default)]
     pub requested_by: RequestOrigin,
+    /// Set for a login by push (`/login_via_biometrics`): its session is a placeholder, and an
+    /// approval steps nothing up; the poller claims the login once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<PushLogin>,
+}
+
+/// A login by push: who may poll it, and whether its login was handed out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushLogin {
+    /// SHA-256 of the poll token (128 random bits): the token itself is only the poller's.
+    pub poll_token_hash: String,
+    /// Asked for an address with no account, or no device: nothing was sent, it only expires.
+    #[serde(default)]
+    pub decoy: bool,
+    /// The approved login was handed out (once).
+    #[serde(default)]
+    pub claimed: bool,
 }
 
 /// The device a request came from, as the edge saw it.

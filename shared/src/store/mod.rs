@@ -11,7 +11,7 @@ use crate::clock::Epoch;
 use crate::domain::error::{BoxError, DomainError};
 use crate::domain::events::SecurityEvent;
 use crate::model::{
-    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
+    Ceremony, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
 
 pub mod dynamo;
@@ -205,6 +205,30 @@ pub trait PushStore: Send + Sync {
 
     /// Removes a challenge that could not be delivered, and frees its session for another.
     async fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
+
+    /// Hands out the login of an approved login by push, once: one conditional write, `false`
+    /// when it is not approved or was claimed already. Of racing polls, one gets the login.
+    async fn claim_push_login(&self, id: &str) -> StoreResult<bool>;
+}
+
+/// WebAuthn ceremonies between their two halves, and which account a passkey's user handle
+/// names.
+#[async_trait]
+pub trait CeremonyStore: Send + Sync {
+    /// Stores a ceremony's first half, replacing an earlier one of the same id (a session
+    /// that starts again gets a fresh challenge; the old one is dead).
+    async fn put_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()>;
+
+    /// Removes and returns ceremony `id` in one write: a challenge is answered once, however
+    /// many answers race. Expired ones are returned too: the caller judges.
+    async fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>>;
+
+    /// Records that the WebAuthn user handle `handle` names the account `email`; `Conflict`
+    /// when it names another.
+    async fn claim_passkey_handle(&self, handle: &str, email: &str) -> StoreResult<()>;
+
+    /// The account e-mail the user handle `handle` names.
+    async fn passkey_owner(&self, handle: &str) -> StoreResult<Option<String>>;
 }
 
 /// Rate and budget counters per window, and cooldown claims.
@@ -274,19 +298,35 @@ pub trait EventStore: Send + Sync {
 /// take the narrow ports they use; `Store` is their union (implemented for any type that
 /// implements them all).
 pub trait Store:
-    AccountStore + LockoutStore + SessionStore + CodeStore + PushStore + RateStore + RefreshStore + EventStore
+    AccountStore
+    + LockoutStore
+    + SessionStore
+    + CodeStore
+    + PushStore
+    + RateStore
+    + RefreshStore
+    + EventStore
+    + CeremonyStore
 {
 }
 
 impl<T> Store for T where
-    T: AccountStore + LockoutStore + SessionStore + CodeStore + PushStore + RateStore + RefreshStore + EventStore
+    T: AccountStore
+        + LockoutStore
+        + SessionStore
+        + CodeStore
+        + PushStore
+        + RateStore
+        + RefreshStore
+        + EventStore
+        + CeremonyStore
 {
 }
 
 /// The ports, to bring their methods into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccountStore, CodeStore, EventStore, Events, LockoutStore, PushStore, RateStore, RefreshStore, SessionStore,
+        AccountStore, CeremonyStore, CodeStore, EventStore, Events, LockoutStore, PushStore, RateStore, RefreshStore, SessionStore,
         Store,
     };
 }

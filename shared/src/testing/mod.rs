@@ -14,7 +14,8 @@ use crate::domain::events::SecurityEvent;
 use crate::email::EmailSender;
 use crate::keys::{KeySet, KeySource};
 use crate::model::{
-    CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshFamily, Session, SessionStatus, User,
+    Ceremony, CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshFamily, Session,
+    SessionStatus, User,
 };
 use crate::push::PushSender;
 use crate::sms::SmsSender;
@@ -214,6 +215,13 @@ probe_store! {
         fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>>;
         fn answer_push_challenge(&self, challenge: &PushChallenge, status: PushStatus, now: Epoch, events: Events<'_>) -> StoreResult<()>;
         fn cancel_push_challenge(&self, challenge: &PushChallenge) -> StoreResult<()>;
+        fn claim_push_login(&self, id: &str) -> StoreResult<bool>;
+    }
+    CeremonyStore {
+        fn put_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()>;
+        fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>>;
+        fn claim_passkey_handle(&self, handle: &str, email: &str) -> StoreResult<()>;
+        fn passkey_owner(&self, handle: &str) -> StoreResult<Option<String>>;
     }
     RateStore {
         fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;

@@ -15,6 +15,8 @@
 //! | cooldown claim  | `COOLDOWN#<key>`   | `COOLDOWN`            |
 //! | refresh family  | `USER#<userId>`    | `REFRESH#<familyId>`  |
 //! | security event  | `USER#<userId>`    | `EVENT#<at>#<id>`     |
+//! | WebAuthn ceremony | `CEREMONY#<id>`  | `CEREMONY`            |
+//! | passkey owner   | `PASSKEY#<handle>` | `OWNER`               |
 
 use std::collections::HashMap;
 
@@ -35,7 +37,7 @@ use crate::clock::Epoch;
 use crate::domain::error::BoxError;
 use crate::domain::events::SecurityEvent;
 use crate::model::{
-    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
+    Ceremony, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -58,22 +60,27 @@ const QUERY: &str = "dynamodb:Query";
 pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
     Some(match method {
         "get_user" | "load_lockout" | "get_session" | "get_code" | "get_push_challenge" | "get_rate_counter"
-        | "get_refresh" => &[GET],
+        | "get_refresh"
+        | "passkey_owner" => &[GET],
         "create_user"
         | "update_user"
         | "record_events"
         | "save_lockout"
         | "put_code"
         | "claim_cooldown"
-        | "create_push_challenge" => &[PUT],
+        | "create_push_challenge"
+        | "put_ceremony"
+        | "claim_passkey_handle" => &[PUT],
         "touch_session"
         | "add_grant"
         | "spend_code_try"
         | "hit_rate_counter"
         | "release_rate_counter"
         | "rotate_refresh"
-        | "retry_refresh" => &[UPDATE],
-        "clear_lockout" | "consume_code" | "delete_code" | "cancel_push_challenge" | "release_cooldown" => &[DELETE],
+        | "retry_refresh"
+        | "claim_push_login" => &[UPDATE],
+        "clear_lockout" | "consume_code" | "delete_code" | "cancel_push_challenge" | "release_cooldown"
+        | "take_ceremony" => &[DELETE],
         "load_login" | "list_sessions" | "list_refresh" | "list_events" => &[QUERY],
         // The change, with its events' puts in the same transaction (an update alone if none).
         "end_session" | "revoke_session" | "revoke_refresh" | "set_session_status" => &[UPDATE, PUT],
@@ -364,6 +371,7 @@ impl DynamoStore {
 }
 
 mod accounts;
+mod ceremonies;
 mod codes;
 mod events;
 mod lockouts;

@@ -75,7 +75,7 @@ impl PushStore for DynamoStore {
             TransactWriteItem::builder().update(settle).build(),
             TransactWriteItem::builder().delete(release).build(),
         ];
-        if status == PushStatus::Approved {
+        if status == PushStatus::Approved && challenge.login.is_none() {
             let stepped_up = serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(SessionStatus::SteppedUp)
                 .map_err(|e| StoreError::Other(e.into()))?;
             let step_up = Update::builder()
@@ -116,5 +116,29 @@ impl PushStore for DynamoStore {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    async fn claim_push_login(&self, id: &str) -> StoreResult<bool> {
+        let approved = serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(PushStatus::Approved)
+            .map_err(|e| StoreError::Other(e.into()))?;
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("PUSH#{id}"), "PUSH")))
+            .update_expression("SET #l.claimed = :true")
+            .condition_expression("#s = :approved AND #l.claimed = :false")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_names("#l", "login")
+            .expression_attribute_values(":approved", approved)
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .send()
+            .await;
+        match claimed.map_err(classify) {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::crypto::constant_time_eq;
 use crate::domain::codes as code_rules;
 use crate::domain::events::SecurityEvent;
 use crate::model::{
-    CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
+    Ceremony, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
 
 #[derive(Default)]
@@ -33,6 +33,10 @@ struct Tables {
     rates: HashMap<(String, Epoch), u64>,
     /// key → time of the last claim.
     cooldowns: HashMap<String, Epoch>,
+    /// ceremony id → a WebAuthn ceremony's first half.
+    ceremonies: HashMap<String, Ceremony>,
+    /// WebAuthn user handle → account e-mail.
+    passkey_handles: HashMap<String, String>,
     /// (user id, trail key) → event: the accounts' trails.
     events: std::collections::BTreeMap<(String, String), SecurityEvent>,
 }
@@ -83,6 +87,7 @@ fn cas_user(t: &mut Tables, user: &User) -> StoreResult<User> {
 }
 
 mod accounts;
+mod ceremonies;
 mod codes;
 mod events;
 mod lockouts;

@@ -34,10 +34,11 @@ impl PushStore for MemoryStore {
         let pending = t.push.get(&challenge.id).is_some_and(|c| c.status_at(now) == PushStatus::Pending);
         let session_alive =
             t.sessions.get(&challenge.session_id).is_some_and(|s| !s.revoked && now < s.absolute_expires_at);
-        if !pending || (status == PushStatus::Approved && !session_alive) {
+        if !pending || (status == PushStatus::Approved && challenge.login.is_none() && !session_alive) {
             return Err(StoreError::Conflict);
         }
         if status == PushStatus::Approved
+            && challenge.login.is_none()
             && let Some(s) = t.sessions.get_mut(&challenge.session_id)
         {
             s.status = SessionStatus::SteppedUp;
@@ -57,5 +58,16 @@ impl PushStore for MemoryStore {
             t.push_in_flight.remove(&challenge.session_id);
         }
         Ok(())
+    }
+
+    async fn claim_push_login(&self, id: &str) -> StoreResult<bool> {
+        let mut t = self.lock()?;
+        match t.push.get_mut(id).and_then(|c| Some(c.status).zip(c.login.as_mut())) {
+            Some((PushStatus::Approved, login)) if !login.claimed => {
+                login.claimed = true;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }

@@ -1,0 +1,315 @@
+//! Passkeys: enrolled as a surface-1 factor (with the password alone while the account has no
+//! second factor, otherwise from a stepped-up session whose step-up the enrolment spends),
+//! removed the same way, proving a step-up, and logging in without a password on both
+//! surfaces. Every ceremony's first half is stored for [`CEREMONY_SECS`] and taken, once, by
+//! its second half; every assertion checked reserves a lockout attempt first, so wrong,
+//! replayed and unknown credentials count like wrong passwords.
+
+use webauthn_rs::prelude::{Passkey, Uuid};
+
+use crate::app::principal::Principal;
+use crate::app::{App, Ctx, lockout};
+use crate::domain::Epoch;
+use crate::domain::error::{DomainError, Rule};
+use crate::domain::events::{EventType, SecurityEvent};
+use crate::model::{Ceremony, CeremonyKind, PasskeyFactor, User};
+use crate::passkeys::{Asserted, CEREMONY_SECS, RelyingParty, Started};
+
+/// A factor's type and channel in `GET /authentication_factors` and in events.
+pub const PASSKEY: &str = "PASSKEY";
+
+fn relying_party(app: &App) -> Result<RelyingParty, DomainError> {
+    // Checked at start-up (`Config::from_map`): failing here is a bug.
+    RelyingParty::new(&app.config).map_err(DomainError::internal)
+}
+
+fn rejected(reason: impl std::fmt::Display) -> DomainError {
+    tracing::info!(%reason, "passkey credential refused");
+    DomainError::Refused(Rule::PasskeyRejected)
+}
+
+/// Stores the first half of a ceremony and answers its options.
+async fn begin(
+    app: &App,
+    id: String,
+    kind: CeremonyKind,
+    user_id: Option<&str>,
+    started: Started,
+    now: Epoch,
+) -> Result<serde_json::Value, DomainError> {
+    let ceremony = Ceremony {
+        id,
+        kind,
+        user_id: user_id.map(str::to_owned),
+        state: started.state,
+        created_at: now,
+        expires_at: now + CEREMONY_SECS,
+    };
+    app.store.put_ceremony(&ceremony).await?;
+    Ok(started.options)
+}
+
+/// Takes the ceremony `id` (whatever comes of this answer, it is spent) if it is alive at
+/// `now`, of `kind`, and of `user_id` where it names one.
+async fn take(
+    app: &App,
+    id: &str,
+    kind: CeremonyKind,
+    user_id: Option<&str>,
+    now: Epoch,
+) -> Result<Option<Ceremony>, DomainError> {
+    Ok(app
+        .store
+        .take_ceremony(id)
+        .await?
+        .filter(|c| c.kind == kind && c.is_alive(now) && c.user_id.as_deref() == user_id))
+}
+
+fn passkeys_of(user: &User) -> Vec<Passkey> {
+    user.passkeys.iter().map(|p| p.passkey.clone()).collect()
+}
+
+/// The account's WebAuthn user id, given to it (and recorded as naming it) at its first
+/// enrolment: a random UUID, so the authenticator holds nothing personal.
+async fn passkey_handle(app: &App, user: &User) -> Result<Uuid, DomainError> {
+    let handle = match user.passkey_handle.as_deref().and_then(|h| Uuid::parse_str(h).ok()) {
+        Some(h) => h,
+        None => {
+            let fresh = Uuid::from_bytes(crate::crypto::random_bytes::<16>()?);
+            let saved = crate::app::accounts::update_user_with(app, &user.email, |u| {
+                u.passkey_handle.get_or_insert_with(|| fresh.to_string());
+                Ok(())
+            })
+            .await?;
+            saved.passkey_handle.as_deref().and_then(|h| Uuid::parse_str(h).ok()).unwrap_or(fresh)
+        }
+    };
+    app.store.claim_passkey_handle(&handle.to_string(), &user.email).await?;
+    Ok(handle)
+}
+
+/// `POST /authentication_factors/passkey`: creation options for a new passkey, bound to the
+/// caller's session.
+pub async fn start_enrolment(app: &App, principal: &Principal, now: Epoch) -> Result<serde_json::Value, DomainError> {
+    let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
+    crate::app::proof::require_step_up(&user, principal)?;
+    let handle = passkey_handle(app, &user).await?;
+    let started = relying_party(app)?.start_registration(handle, &user.email, &passkeys_of(&user))?;
+    let id = Ceremony::of_session(CeremonyKind::Enrolment, &principal.session.session_id);
+    begin(app, id, CeremonyKind::Enrolment, Some(&user.user_id), started, now).await
+}
+
+/// `POST /authentication_factors/passkey/verify`: the browser's new credential. Spends the
+/// session's step-up when the account has a second factor, and is announced.
+pub async fn finish_enrolment(
+    app: &App,
+    ctx: &Ctx,
+    principal: &Principal,
+    credential: &serde_json::Value,
+    now: Epoch,
+) -> Result<String, DomainError> {
+    let session = &principal.session;
+    let id = Ceremony::of_session(CeremonyKind::Enrolment, &session.session_id);
+    let ceremony = take(app, &id, CeremonyKind::Enrolment, Some(&session.user_id), now)
+        .await?
+        .ok_or(DomainError::Refused(Rule::StateInvalid))?;
+    let passkey = relying_party(app)?.finish_registration(credential, &ceremony.state).map_err(rejected)?;
+    let credential_id = crate::passkeys::credential_id(passkey.cred_id());
+    let user = crate::app::accounts::load_user(app, &session.email).await?;
+    let enrolled = passkey_event(app, ctx, principal, EventType::FactorEnrolled, &credential_id)?;
+    let factor = PasskeyFactor { credential_id: credential_id.clone(), passkey, created_at: now, last_used_at: None };
+    let (before, _) = crate::app::proof::noticed(
+        app,
+        &user,
+        crate::app::proof::change_factors(app, principal, &[enrolled], |u| {
+            if u.passkeys.iter().any(|p| p.credential_id == factor.credential_id) {
+                return Err(DomainError::Refused(Rule::ChannelAlreadyRegistered));
+            }
+            u.passkeys.push(factor.clone());
+            Ok(())
+        }),
+    )
+    .await?;
+    crate::app::proof::announce_change(app, &before, "a passkey was enrolled").await?;
+    tracing::info!(user_id = %session.user_id, "passkey enrolled");
+    Ok(credential_id)
+}
+
+/// `DELETE /authentication_factors/passkey/{credentialId}`: as any factor change.
+pub async fn remove(app: &App, ctx: &Ctx, principal: &Principal, credential_id: &str) -> Result<(), DomainError> {
+    let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
+    if !user.passkeys.iter().any(|p| p.credential_id == credential_id) {
+        return Err(DomainError::NotFound);
+    }
+    crate::app::proof::require_step_up(&user, principal)?;
+    let removed = passkey_event(app, ctx, principal, EventType::FactorRemoved, credential_id)?;
+    let (before, _) = crate::app::proof::noticed(
+        app,
+        &user,
+        crate::app::proof::change_factors(app, principal, &[removed], |u| {
+            let at =
+                u.passkeys.iter().position(|p| p.credential_id == credential_id).ok_or(DomainError::NotFound)?;
+            u.passkeys.remove(at);
+            Ok(())
+        }),
+    )
+    .await?;
+    crate::app::proof::announce_change(app, &before, "a passkey was removed").await?;
+    Ok(())
+}
+
+/// `POST /stepup/challenges/passkey`: request options listing the account's passkeys, bound to
+/// the caller's session.
+pub async fn start_step_up(app: &App, principal: &Principal, now: Epoch) -> Result<serde_json::Value, DomainError> {
+    let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
+    if user.passkeys.is_empty() {
+        return Err(DomainError::Refused(Rule::ChannelNotRegistered));
+    }
+    let started = relying_party(app)?.start_assertion(&passkeys_of(&user))?;
+    let id = Ceremony::of_session(CeremonyKind::StepUp, &principal.session.session_id);
+    begin(app, id, CeremonyKind::StepUp, Some(&user.user_id), started, now).await
+}
+
+/// `POST /stepup/challenges/passkey/verify`: the assertion; the session becomes `STEPPED_UP`.
+/// An attempt is reserved before anything is checked: a wrong, replayed or foreign assertion
+/// is a failure toward the lockout, like a wrong code.
+pub async fn finish_step_up(
+    app: &App,
+    ctx: &Ctx,
+    principal: &Principal,
+    credential: &serde_json::Value,
+    now: Epoch,
+) -> Result<(), DomainError> {
+    let session = &principal.session;
+    let (user, stored) = app.store.load_login(&session.email, now).await?;
+    let user = user.ok_or(DomainError::Unauthenticated("The session has ended."))?;
+    let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), &user.email, stored, now).await?;
+    let id = Ceremony::of_session(CeremonyKind::StepUp, &session.session_id);
+    let checked = match take(app, &id, CeremonyKind::StepUp, Some(&user.user_id), now).await? {
+        Some(ceremony) => relying_party(app)?.finish_assertion(credential, &ceremony.state).map_err(rejected),
+        None => Err(rejected("no live step-up challenge for this session (answered already, or expired)")),
+    };
+    let advanced = match checked {
+        Ok(asserted) => record_use(app, &user.email, &asserted, now).await,
+        Err(e) => Err(e),
+    };
+    if let Err(refused) = advanced {
+        let failed = step_up_event(app, principal, EventType::StepUpFailed)?.from(crate::app::events::origin(ctx));
+        app.store.record_events(&[failed]).await?;
+        return Err(lockout::failed(&reserved, refused, now));
+    }
+    lockout::succeeded(app.store.as_ref(), &user.email).await?;
+    let succeeded = step_up_event(app, principal, EventType::StepUpSucceeded)?.from(crate::app::events::origin(ctx));
+    match app.store.set_session_status(&session.session_id, crate::model::SessionStatus::SteppedUp, now, &[succeeded]).await
+    {
+        Ok(()) => {}
+        Err(crate::store::StoreError::Conflict) => return Err(DomainError::Unauthenticated("The session has ended.")),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(user_id = %session.user_id, "session stepped up by a passkey");
+    Ok(())
+}
+
+/// Moves the stored passkey to the assertion's counter and backup state, refusing a counter
+/// that does not move forward (a cloned authenticator): checked again on the account as it is
+/// when written, so two assertions racing cannot both pass on one counter.
+async fn record_use(app: &App, email: &str, asserted: &Asserted, now: Epoch) -> Result<User, DomainError> {
+    crate::app::accounts::update_user_with(app, email, |u| {
+        let factor = u
+            .passkeys
+            .iter_mut()
+            .find(|p| p.credential_id == asserted.credential_id)
+            .ok_or_else(|| rejected("the credential is not the account's (any more)"))?;
+        if !crate::passkeys::advance(&mut factor.passkey, asserted) {
+            return Err(rejected("the sign counter did not move forward: a cloned authenticator?"));
+        }
+        factor.last_used_at = Some(now);
+        Ok(())
+    })
+    .await
+}
+
+/// `POST /login_with_passkey/options` and `/auth/login/passkey/options`: a login attempt, its
+/// id and request options that name no credential (the browser offers the user's passkeys).
+pub async fn start_login(app: &App, now: Epoch) -> Result<(String, serde_json::Value), DomainError> {
+    let started = relying_party(app)?.start_discoverable()?;
+    let id = crate::crypto::random_token_id()?;
+    let options = begin(app, id.clone(), CeremonyKind::Login, None, started, now).await?;
+    Ok((id, options))
+}
+
+/// The second half of a passkey login: the account whose passkey signed the challenge of
+/// attempt `challenge_id`, with the user verified. An unknown credential takes the path of a
+/// wrong one (an attempt reserved on a decoy counter, a failure recorded on a decoy trail), so
+/// neither the answer nor its time tells the two apart. A blocked account is refused, a locked
+/// one too (423): a lock stops every way in.
+pub async fn login(
+    app: &App,
+    ctx: &Ctx,
+    challenge_id: &str,
+    credential: &serde_json::Value,
+    now: Epoch,
+) -> Result<User, DomainError> {
+    let ceremony = take(app, challenge_id, CeremonyKind::Login, None, now).await?;
+    let rp = relying_party(app)?;
+    let (handle, credential_id) = rp.identify(credential).map_err(|_| DomainError::BadCredentials)?;
+    let owner = app.store.passkey_owner(&handle.to_string()).await?;
+    // The counter (and trail) a failure is charged to: the account's, or a decoy's.
+    let key = owner.clone().unwrap_or_else(|| format!("passkey#{handle}"));
+    let (user, stored) = app.store.load_login(&key, now).await?;
+    let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), &key, stored, now).await?;
+    let user = user.filter(|u| owner.is_some() && u.passkey_handle.as_deref() == Some(&handle.to_string()));
+    let factor = user.as_ref().and_then(|u| u.passkeys.iter().find(|p| p.credential_id == credential_id));
+    let checked = match (ceremony, factor) {
+        (Some(c), Some(f)) => rp.finish_discoverable(credential, &c.state, &f.passkey).map_err(rejected),
+        (None, _) => Err(rejected("no live login attempt of that id")),
+        (_, None) => Err(rejected("no account holds that credential")),
+    };
+    let verified = match (checked, &user) {
+        (Ok(asserted), Some(u)) => record_use(app, &u.email, &asserted, now).await,
+        (Ok(_), None) => Err(DomainError::BadCredentials),
+        (Err(e), _) => Err(e),
+    };
+    match verified {
+        Ok(user) if user.blocked => Err(DomainError::Blocked),
+        Ok(user) => Ok(user),
+        Err(_) => {
+            let owner_id = match &user {
+                Some(u) => u.user_id.clone(),
+                None => crate::domain::events::decoy_user_id(&key),
+            };
+            let refused = lockout::failed(&reserved, DomainError::BadCredentials, now);
+            let mut events =
+                vec![crate::app::events::by(app, ctx, EventType::LoginFailed, &owner_id)?.with("method", PASSKEY)];
+            if matches!(refused, DomainError::Locked { .. }) {
+                events.push(
+                    crate::app::events::by(app, ctx, EventType::AccountLocked, &owner_id)?
+                        .with("lockedForSeconds", app.config.lockout_secs),
+                );
+            }
+            app.store.record_events(&events).await?;
+            Err(refused)
+        }
+    }
+}
+
+/// A passkey factor's event, in the session (and from where) that changed it.
+fn passkey_event(
+    app: &App,
+    ctx: &Ctx,
+    principal: &Principal,
+    kind: EventType,
+    credential_id: &str,
+) -> Result<SecurityEvent, DomainError> {
+    Ok(crate::app::events::by(app, ctx, kind, &principal.session.user_id)?
+        .session(&principal.session.session_id)
+        .with("type", PASSKEY)
+        .with("channel", PASSKEY)
+        .with("credentialId", credential_id))
+}
+
+fn step_up_event(app: &App, principal: &Principal, kind: EventType) -> Result<SecurityEvent, DomainError> {
+    Ok(crate::app::events::event(app, kind, &principal.session.user_id)?
+        .session(&principal.session.session_id)
+        .with("channel", PASSKEY))
+}

@@ -1,0 +1,63 @@
+//! WebAuthn ceremonies and passkey user handles in DynamoDB.
+
+use super::*;
+
+fn ceremony_key(id: &str) -> Item {
+    key(format!("CEREMONY#{id}"), "CEREMONY")
+}
+
+#[async_trait]
+impl CeremonyStore for DynamoStore {
+    async fn put_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()> {
+        let item = encode(ceremony, format!("CEREMONY#{}", ceremony.id), "CEREMONY", Some(ceremony.expires_at))?;
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(ceremony_key(id)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(classify)?;
+        match out.attributes {
+            Some(mut item) if !item.is_empty() => {
+                item.remove(TTL_ATTRIBUTE);
+                decode(item).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn claim_passkey_handle(&self, handle: &str, email: &str) -> StoreResult<()> {
+        let mut item = key(format!("PASSKEY#{handle}"), "OWNER");
+        item.insert("email".to_owned(), s(email));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK) OR email = :email")
+            .expression_attribute_values(":email", s(email))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn passkey_owner(&self, handle: &str) -> StoreResult<Option<String>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("PASSKEY#{handle}"), "OWNER")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.item.and_then(|i| i.get("email").and_then(|v| v.as_s().ok()).cloned()))
+    }
+}

@@ -1,0 +1,31 @@
+//! WebAuthn ceremonies and passkey user handles in the memory store.
+
+use super::*;
+
+#[async_trait]
+impl CeremonyStore for MemoryStore {
+    async fn put_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()> {
+        self.lock()?.ceremonies.insert(ceremony.id.clone(), ceremony.clone());
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>> {
+        Ok(self.lock()?.ceremonies.remove(id))
+    }
+
+    async fn claim_passkey_handle(&self, handle: &str, email: &str) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        match t.passkey_handles.get(handle) {
+            Some(owner) if owner != email => Err(StoreError::Conflict),
+            Some(_) => Ok(()),
+            None => {
+                t.passkey_handles.insert(handle.to_owned(), email.to_owned());
+                Ok(())
+            }
+        }
+    }
+
+    async fn passkey_owner(&self, handle: &str) -> StoreResult<Option<String>> {
+        Ok(self.lock()?.passkey_handles.get(handle).cloned())
+    }
+}
