@@ -14,6 +14,7 @@ mod hardening;
 mod iam;
 mod key_lifecycle;
 mod lifecycle;
+mod passkeys;
 mod security_events;
 mod store_contract;
 mod surface1;

@@ -20,6 +20,8 @@ use shared::store::{DynamoStore, MemoryStore, Store};
 use shared::testing::{CountingKeys, DynamoCallLog, FlakySender, ProbeSenders, ProbeStore};
 use tower::ServiceExt;
 
+pub mod passkey;
+
 /// When the tests' clock starts: the real time at the first call, rounded down to the minute,
 /// then moved by hand. It must be near the real time, because DynamoDB Local, like DynamoDB,
 /// deletes items whose TTL attribute is in the past.

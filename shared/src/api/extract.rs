@@ -187,6 +187,42 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
+/// The `{credentialId}` of a path (a passkey's credential id).
+pub struct CredentialIdParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for CredentialIdParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        path_param(parts, "credentialId").await.map(CredentialIdParam).ok_or(ApiError::NoRoute)
+    }
+}
+
+/// The `{challengeId}` of a path (a login by push).
+pub struct ChallengeIdParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ChallengeIdParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        path_param(parts, "challengeId").await.map(ChallengeIdParam).ok_or(ApiError::NoRoute)
+    }
+}
+
+/// The `x-poll-token` header of a login by push.
+pub struct PollToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PollToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        header(parts, "x-poll-token")
+            .filter(|t| (16..=128).contains(&t.len()))
+            .map(|t| PollToken(t.to_owned()))
+            .ok_or(ApiError::malformed("INVALID_POLL_TOKEN", "The x-poll-token header must hold the poll token."))
+    }
+}
+
 /// The `x-otp` header: six digits, nothing else.
 pub struct XOtp(pub String);
 

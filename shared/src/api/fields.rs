@@ -56,6 +56,27 @@ impl Fields {
         }
     }
 
+    /// A JSON object at `path`, as it is: a structure another library reads (a WebAuthn
+    /// credential), which answers for its own contents.
+    pub fn object(&mut self, path: &str) -> Option<serde_json::Value> {
+        match self.lookup(path) {
+            Some(v @ serde_json::Value::Object(_)) => Some(v.clone()),
+            Some(_) => {
+                self.error(path, FieldErrorKind::Regex, &["object"]);
+                None
+            }
+            None => {
+                self.error(path, FieldErrorKind::Required, &[]);
+                None
+            }
+        }
+    }
+
+    /// The whole body, as it is: a structure another library reads (a WebAuthn credential).
+    pub fn whole(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.map.clone())
+    }
+
     /// A secret string (a password) at `path`, which never shows in a `Debug` or a log line.
     pub fn secret(&mut self, path: &str, min: usize, max: usize) -> Option<SecretString> {
         self.string(path, min, max).map(SecretString::from)

@@ -46,7 +46,8 @@ pub mod prelude {
     pub use crate::api::error::{ApiError, FieldErrorKind};
     pub use crate::api::extract::{
         Access, AccessOrIdCaller, AccessOrPasswordUpdate, AnyCaller, AppState, Auth, AuthOrAccess, Body, Caller,
-        IdCaller, MaybeXOtp, OptionalBody, OtpChannel, PathId, PushChannel, StepUpChannel, XOtp,
+        ChallengeIdParam, CredentialIdParam, IdCaller, MaybeXOtp, OptionalBody, OtpChannel, PathId, PollToken,
+        PushChannel, StepUpChannel, XOtp,
     };
     pub use crate::api::fields::Fields;
     pub use crate::api::{Answer, json, no_content, ok};

@@ -183,6 +183,55 @@ pub const VERIFY_EMAIL: &[Route] =
 pub const LIST_SECURITY_EVENTS: &[Route] =
     &[route!(One GET "/security_events" => "list-security-events", s1::list_security_events::handle)];
 
+/// `functions/enrol-passkey-factor`.
+pub const ENROL_PASSKEY_FACTOR: &[Route] =
+    &[route!(One POST "/authentication_factors/passkey" => "enrol-passkey-factor", s1::enrol_passkey_factor::handle)];
+
+/// `functions/verify-passkey-factor`.
+pub const VERIFY_PASSKEY_FACTOR: &[Route] = &[
+    route!(One POST "/authentication_factors/passkey/verify" => "verify-passkey-factor", s1::verify_passkey_factor::handle),
+];
+
+/// `functions/remove-passkey-factor`.
+pub const REMOVE_PASSKEY_FACTOR: &[Route] = &[
+    route!(One DELETE "/authentication_factors/passkey/{credentialId}" => "remove-passkey-factor", s1::remove_passkey_factor::handle),
+];
+
+/// `functions/stepup-passkey`.
+pub const STEPUP_PASSKEY: &[Route] =
+    &[route!(One POST "/stepup/challenges/passkey" => "stepup-passkey", s1::stepup_passkey::handle)];
+
+/// `functions/stepup-passkey-verify`.
+pub const STEPUP_PASSKEY_VERIFY: &[Route] =
+    &[route!(One POST "/stepup/challenges/passkey/verify" => "stepup-passkey-verify", s1::stepup_passkey_verify::handle)];
+
+/// `functions/login-with-passkey-options`.
+pub const LOGIN_WITH_PASSKEY_OPTIONS: &[Route] = &[
+    route!(One POST "/login_with_passkey/options" => "login-with-passkey-options", s1::login_with_passkey_options::handle),
+];
+
+/// `functions/login-with-passkey`.
+pub const LOGIN_WITH_PASSKEY: &[Route] =
+    &[route!(One POST "/login_with_passkey" => "login-with-passkey", s1::login_with_passkey::handle)];
+
+/// `functions/auth-login-passkey-options`.
+pub const AUTH_LOGIN_PASSKEY_OPTIONS: &[Route] = &[
+    route!(Two POST "/auth/login/passkey/options" => "auth-login-passkey-options", s2::auth_login_passkey_options::handle),
+];
+
+/// `functions/auth-login-passkey`.
+pub const AUTH_LOGIN_PASSKEY: &[Route] =
+    &[route!(Two POST "/auth/login/passkey" => "auth-login-passkey", s2::auth_login_passkey::handle)];
+
+/// `functions/login-via-biometrics`.
+pub const LOGIN_VIA_BIOMETRICS: &[Route] =
+    &[route!(One POST "/login_via_biometrics" => "login-via-biometrics", s1::login_via_biometrics::handle)];
+
+/// `functions/login-via-biometrics-status`.
+pub const LOGIN_VIA_BIOMETRICS_STATUS: &[Route] = &[
+    route!(One GET "/login_via_biometrics/{challengeId}" => "login-via-biometrics-status", s1::login_via_biometrics_status::handle),
+];
+
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[
     REGISTER,
@@ -221,6 +270,17 @@ pub const FUNCTIONS: &[&[Route]] = &[
     SEND_EMAIL_VERIFICATION,
     VERIFY_EMAIL,
     LIST_SECURITY_EVENTS,
+    ENROL_PASSKEY_FACTOR,
+    VERIFY_PASSKEY_FACTOR,
+    REMOVE_PASSKEY_FACTOR,
+    STEPUP_PASSKEY,
+    STEPUP_PASSKEY_VERIFY,
+    LOGIN_WITH_PASSKEY_OPTIONS,
+    LOGIN_WITH_PASSKEY,
+    AUTH_LOGIN_PASSKEY_OPTIONS,
+    AUTH_LOGIN_PASSKEY,
+    LOGIN_VIA_BIOMETRICS,
+    LOGIN_VIA_BIOMETRICS_STATUS,
 ];
 
 /// Every route.

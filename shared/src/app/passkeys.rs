@@ -239,7 +239,7 @@ pub async fn start_login(app: &App, now: Epoch) -> Result<(String, serde_json::V
 }
 
 /// The second half of a passkey login: the account whose passkey signed the challenge of
-/// attempt `challenge_id`, with the user verified. An unknown credential takes the path of a
+/// attempt `challenge_id`, with the user verified. The attempt is spent by the first answer. An unknown credential takes the path of a
 /// wrong one (an attempt reserved on a decoy counter, a failure recorded on a decoy trail), so
 /// neither the answer nor its time tells the two apart. A blocked account is refused, a locked
 /// one too (423): a lock stops every way in.
@@ -250,7 +250,13 @@ pub async fn login(
     credential: &serde_json::Value,
     now: Epoch,
 ) -> Result<User, DomainError> {
-    let ceremony = take(app, challenge_id, CeremonyKind::Login, None, now).await?;
+    // Without a live attempt nothing is checked, nor counted: only the attempt's own answer
+    // (whoever took it first) reserves a lockout attempt, so racing replays of one assertion
+    // cannot lock the account under the login they replay.
+    let ceremony = take(app, challenge_id, CeremonyKind::Login, None, now)
+        .await?
+        .ok_or_else(|| rejected("no live login attempt of that id"))
+        .map_err(|_| DomainError::BadCredentials)?;
     let rp = relying_party(app)?;
     let (handle, credential_id) = rp.identify(credential).map_err(|_| DomainError::BadCredentials)?;
     let owner = app.store.passkey_owner(&handle.to_string()).await?;
@@ -260,10 +266,9 @@ pub async fn login(
     let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), &key, stored, now).await?;
     let user = user.filter(|u| owner.is_some() && u.passkey_handle.as_deref() == Some(&handle.to_string()));
     let factor = user.as_ref().and_then(|u| u.passkeys.iter().find(|p| p.credential_id == credential_id));
-    let checked = match (ceremony, factor) {
-        (Some(c), Some(f)) => rp.finish_discoverable(credential, &c.state, &f.passkey).map_err(rejected),
-        (None, _) => Err(rejected("no live login attempt of that id")),
-        (_, None) => Err(rejected("no account holds that credential")),
+    let checked = match factor {
+        Some(f) => rp.finish_discoverable(credential, &ceremony.state, &f.passkey).map_err(rejected),
+        None => Err(rejected("no account holds that credential")),
     };
     let verified = match (checked, &user) {
         (Ok(asserted), Some(u)) => record_use(app, &u.email, &asserted, now).await,

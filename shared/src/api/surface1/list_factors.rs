@@ -1,4 +1,5 @@
-//! `GET /authentication_factors`: the account's enrolled factors and their status.
+//! `GET /authentication_factors`: the account's enrolled factors and their status; each
+//! passkey is one, named by its credential id.
 
 use crate::api::prelude::*;
 
@@ -9,6 +10,19 @@ pub async fn handle(State(app): State<AppState>, Caller(principal, _): Caller<Ac
         .factors
         .iter()
         .map(|f| serde_json::json!({ "type": f.kind, "channel": f.channel, "status": f.status }))
+        .chain(user.passkeys.iter().map(|p| {
+            let (_, backup_eligible, backed_up) = crate::passkeys::flags(&p.passkey);
+            serde_json::json!({
+                "type": "PASSKEY",
+                "channel": "PASSKEY",
+                "status": "ACTIVE",
+                "credentialId": p.credential_id,
+                "createdAt": p.created_at,
+                "lastUsedAt": p.last_used_at,
+                "backupEligible": backup_eligible,
+                "backedUp": backed_up,
+            })
+        }))
         .collect();
     Ok(ok(&serde_json::json!({ "factors": factors })))
 }

@@ -4,6 +4,8 @@
 pub mod add_sms_method;
 pub mod add_totp_method;
 pub mod auth_login;
+pub mod auth_login_passkey;
+pub mod auth_login_passkey_options;
 pub mod auth_logout;
 pub mod auth_me;
 pub mod auth_refresh;
