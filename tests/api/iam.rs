@@ -376,6 +376,81 @@ async fn exercise(t: &TestApp) {
     want!(t.get("/security_events", Some(&c_id)).await, 200);
     want!(t.get("/security_events?cursor=nope", Some(&c_id)).await, 400);
 
+    // Passkeys: enrolled, a step-up and its replay, logins on both surfaces (and a replay of
+    // each against a fresh attempt), the removal.
+    {
+        use integration_tests::passkey::SoftAuthenticator;
+        const SITE: &str = "http://localhost:3000";
+        let p = "iam-passkey@example.com";
+        t.register(p).await;
+        let access = t.access_token(&token(&t.login(p, PASSWORD).await, "token")).await;
+        let mut key = SoftAuthenticator::new();
+        let options = t.post("/authentication_factors/passkey", Some(&access), json!({})).await;
+        want!(options, 200);
+        let credential = key.create(SITE, &options.body).await;
+        let id = credential["id"].as_str().unwrap_or_default().to_owned();
+        want!(t.post("/authentication_factors/passkey/verify", Some(&access), credential).await, 204);
+        for replay in [false, true] {
+            let options = t.post("/stepup/challenges/passkey", Some(&access), json!({})).await;
+            want!(options, 200);
+            let assertion = key.get(SITE, &options.body).await;
+            want!(t.post("/stepup/challenges/passkey/verify", Some(&access), assertion.clone()).await, 204);
+            if replay {
+                want!(t.post("/stepup/challenges/passkey/verify", Some(&access), assertion).await, 409);
+            }
+        }
+        want!(t.delete(&format!("/authentication_factors/passkey/{id}"), Some(&access)).await, 204);
+        // Another authenticator (the first still holds the removed credential, and offers it).
+        let mut key = SoftAuthenticator::new();
+        let options = t.post("/authentication_factors/passkey", Some(&access), json!({})).await;
+        let credential = key.create(SITE, &options.body).await;
+        want!(t.post("/authentication_factors/passkey/verify", Some(&access), credential).await, 204);
+        for (start, finish, refused) in [
+            ("/login_with_passkey/options", "/login_with_passkey", 403),
+            ("/auth/login/passkey/options", "/auth/login/passkey", 403),
+        ] {
+            let attempt = t.post(start, None, json!({})).await;
+            want!(attempt, 200);
+            let assertion = key.get(SITE, &json!({"publicKey": attempt.body["publicKey"]})).await;
+            let login = json!({"challengeId": attempt.body["challengeId"], "credential": assertion.clone()});
+            want!(t.post(finish, None, login).await, 200);
+            let attempt = t.post(start, None, json!({})).await;
+            let replay = json!({"challengeId": attempt.body["challengeId"], "credential": assertion});
+            want!(t.post(finish, None, replay).await, refused);
+        }
+    }
+    // Login by push: asked for, polled, approved on the device, claimed; and an address without
+    // a device.
+    {
+        let p = "iam-push-login@example.com";
+        t.register(p).await;
+        let access = t.access_token(&token(&t.login(p, PASSWORD).await, "token")).await;
+        let device = integration_tests::Device::new(11);
+        want!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await, 200);
+        want!(t.post("/login_via_biometrics", None, json!({"email": "nobody@example.com"})).await, 200);
+        let started = t.post("/login_via_biometrics", None, json!({"email": p})).await;
+        want!(started, 200);
+        let (id, poll_token) = (token(&started, "challengeId"), token(&started, "pollToken"));
+        let poll = || {
+            let mut req = integration_tests::request(
+                lambda_http::http::Method::GET,
+                &format!("/login_via_biometrics/{id}"),
+                None,
+                None,
+            );
+            req.headers_mut().insert("x-poll-token", poll_token.parse().unwrap());
+            t.call(req)
+        };
+        want!(poll().await, 200);
+        let approve = json!({"signature": device.sign(&format!("{id}:approve"))});
+        want!(t.post(&format!("/stepup/challenges/push/BIOMETRIC/{id}/approve"), None, approve).await, 204);
+        let claimed = poll().await;
+        want!(claimed, 200);
+        if !claimed.body["token"].is_string() {
+            off.push(format!("the approved login by push was not handed out: {}", claimed.body));
+        }
+    }
+
     // The operator's actions, as the Admin function is invoked.
     for action in shared::app::admin::Action::ALL.map(shared::app::admin::Action::name) {
         let event = json!({"action": action, "email": c});

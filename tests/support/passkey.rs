@@ -112,7 +112,8 @@ impl SoftAuthenticator {
             Authenticator::new(Aaguid::new_empty(), Keys::default(), Person, passkey_crypto::AvailableBackend);
         // A counting authenticator, so that a counter turned back shows.
         authenticator.set_make_credentials_with_signature_counter(true);
-        SoftAuthenticator { client: Client::new(authenticator) }
+        // The local API runs on http://localhost, which browsers allow as a secure context too.
+        SoftAuthenticator { client: Client::new(authenticator).allows_insecure_localhost(true) }
     }
 
     /// `navigator.credentials.create(options)` on a page of `origin`; `options` as the
