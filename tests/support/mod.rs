@@ -606,6 +606,47 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         }
         _ => {}
     }
+    // Passkeys: a registration answering the session's enrolment options; an assertion
+    // answering a step-up or a login attempt; a credential enrolled (and the session stepped
+    // up, so that it may be removed).
+    let mut passkey = passkey::SoftAuthenticator::new();
+    let (mut registration, mut assertion, mut credential_id, mut login_attempt) =
+        (Value::Null, Value::Null, String::new(), String::new());
+    const SITE: &str = "http://localhost:3000";
+    if function.contains("passkey") && !function.ends_with("-options") {
+        let options = t.post("/authentication_factors/passkey", Some(&access), serde_json::json!({})).await.body;
+        registration = passkey.create(SITE, &options).await;
+        credential_id = registration["id"].as_str().unwrap().to_owned();
+        if function != "verify-passkey-factor" {
+            let r = t.post("/authentication_factors/passkey/verify", Some(&access), registration.clone()).await;
+            assert_eq!(r.status, 204, "{}", r.body);
+        }
+        if function == "remove-passkey-factor" || function == "stepup-passkey-verify" {
+            let options = t.post("/stepup/challenges/passkey", Some(&access), serde_json::json!({})).await.body;
+            assertion = passkey.get(SITE, &options).await;
+        }
+        if function == "remove-passkey-factor" {
+            let r = t.post("/stepup/challenges/passkey/verify", Some(&access), assertion.clone()).await;
+            assert_eq!(r.status, 204, "{}", r.body);
+        }
+        if function.contains("login") {
+            let r = t.post("/login_with_passkey/options", None, serde_json::json!({})).await.body;
+            login_attempt = r["challengeId"].as_str().unwrap().to_owned();
+            assertion = passkey.get(SITE, &serde_json::json!({"publicKey": r["publicKey"]})).await;
+        }
+    }
+    let mut poll_token = String::new();
+    if function == "login-via-biometrics-status" {
+        assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
+        let r = t.post("/login_via_biometrics", None, serde_json::json!({"email": "jane@example.com"})).await.body;
+        challenge = r["challengeId"].as_str().unwrap().to_owned();
+        poll_token = r["pollToken"].as_str().unwrap().to_owned();
+    }
+    // A JSON value inside the event's body, which is itself a JSON string.
+    let inside_body = |v: &Value| {
+        let text = serde_json::to_string(&v.to_string()).unwrap();
+        text[1..text.len() - 1].to_owned()
+    };
     // The refresh family of the surface-2 login: a login the caller can end.
     let family: String = refresh.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
     let raw = raw
@@ -618,7 +659,12 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         .replace("<DEVICE_PUBLIC_KEY>", &device.public_key())
         .replace("<CHALLENGE_ID>", &challenge)
         .replace("<SESSION_ID>", &family)
-        .replace("<SIGNATURE>", &device.sign(&format!("{challenge}:approve")));
+        .replace("<SIGNATURE>", &device.sign(&format!("{challenge}:approve")))
+        .replace("<PASSKEY_REGISTRATION>", &inside_body(&registration))
+        .replace("<PASSKEY_ASSERTION>", &inside_body(&assertion))
+        .replace("<PASSKEY_CHALLENGE_ID>", &login_attempt)
+        .replace("<CREDENTIAL_ID>", &credential_id)
+        .replace("<POLL_TOKEN>", &poll_token);
     (t, raw)
 }
 
