@@ -613,7 +613,7 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
     let (mut registration, mut assertion, mut credential_id, mut login_attempt) =
         (Value::Null, Value::Null, String::new(), String::new());
     const SITE: &str = "http://localhost:3000";
-    if function.contains("passkey") && !function.ends_with("-options") {
+    if function.contains("passkey") && !function.ends_with("-options") && function != "enrol-passkey-factor" {
         let options = t.post("/authentication_factors/passkey", Some(&access), serde_json::json!({})).await.body;
         registration = passkey.create(SITE, &options).await;
         credential_id = registration["id"].as_str().unwrap().to_owned();
@@ -641,6 +641,10 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         let r = t.post("/login_via_biometrics", None, serde_json::json!({"email": "jane@example.com"})).await.body;
         challenge = r["challengeId"].as_str().unwrap().to_owned();
         poll_token = r["pollToken"].as_str().unwrap().to_owned();
+        // Approved on the device: the poll hands out the login.
+        let approve = serde_json::json!({"signature": device.sign(&format!("{challenge}:approve"))});
+        let path = format!("/stepup/challenges/push/BIOMETRIC/{challenge}/approve");
+        assert_eq!(t.post(&path, None, approve).await.status, 204);
     }
     // A JSON value inside the event's body, which is itself a JSON string.
     let inside_body = |v: &Value| {
