@@ -612,7 +612,40 @@ def scenario(run):
     status = run.http("stepup-push-status", 200, fill={"ACCESS_TOKEN": push_access, "CHALLENGE_ID": challenge})["status"]
     if status != "APPROVED":
         raise Failure("stepup-push-status", f"an approved challenge is {status}, expected APPROVED")
+    # Login by push: asked for, pending, approved on the device, claimed once by the poll.
+    started = run.http("login-via-biometrics", 200, body={"email": "push@example.com"}, keys=["challengeId", "pollToken"])
+    poll_fill = {"CHALLENGE_ID": started["challengeId"], "POLL_TOKEN": started["pollToken"]}
+    if run.http("login-via-biometrics-status", 200, fill=poll_fill)["status"] != "PENDING":
+        raise Failure("login-via-biometrics-status", "a fresh login by push is not PENDING")
+    signature = base64.b64encode(device.sign(f"{started['challengeId']}:approve".encode())).decode()
+    run.http("stepup-push-answer", 204, fill={"CHALLENGE_ID": started["challengeId"], "SIGNATURE": signature})
+    claimed = run.http("login-via-biometrics-status", 200, fill=poll_fill, keys=["status", "token", "tokenType"])
+    run.http("list-identities", 200, fill={"AUTH_TOKEN": claimed["token"]})
+    if "token" in run.http("login-via-biometrics-status", 200, fill=poll_fill):
+        raise Failure("login-via-biometrics-status", "the login was handed out twice")
     run.http("remove-push-factor", 204, fill={"ACCESS_TOKEN": push_access})
+
+    # Passkeys: each binary against the real table and its policy. The whole ceremonies, with
+    # a software authenticator, run in tests/api/passkeys.rs (both stores) and in Chromium
+    # (tests/browser); here a credential that is not one is refused where it is read.
+    run.http("register", 201, body=register_body("passkey@example.com"))
+    _, _, pk_access = tokens("passkey@example.com")
+    created = run.http("enrol-passkey-factor", 200, fill={"ACCESS_TOKEN": pk_access}, keys=["publicKey"])
+    if created["publicKey"]["authenticatorSelection"]["userVerification"] != "required":
+        raise Failure("enrol-passkey-factor", "user verification is not required")
+    bogus = {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"clientDataJSON": "e30", "attestationObject": "oA"}}
+    run.http("verify-passkey-factor", 409, fill={"ACCESS_TOKEN": pk_access}, body=bogus)
+    run.http("verify-passkey-factor", 409, fill={"ACCESS_TOKEN": pk_access}, body=bogus)  # the challenge was spent
+    run.http("remove-passkey-factor", 404, fill={"ACCESS_TOKEN": pk_access, "CREDENTIAL_ID": "AAAA"})
+    run.http("stepup-passkey", 409, fill={"ACCESS_TOKEN": pk_access})
+    run.http("stepup-passkey-verify", 409, fill={"ACCESS_TOKEN": pk_access}, body=bogus)
+    for options, finish in (("login-with-passkey-options", "login-with-passkey"), ("auth-login-passkey-options", "auth-login-passkey")):
+        attempt = run.http(options, 200, keys=["challengeId", "publicKey"])
+        if attempt["publicKey"].get("allowCredentials"):
+            raise Failure(options, "a discoverable login names credentials")
+        assertion = {"id": "AAAA", "rawId": "AAAA", "type": "public-key",
+                     "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA", "userHandle": "AAAAAAAAAAAAAAAAAAAAAA"}}
+        run.http(finish, 403, body={"challengeId": attempt["challengeId"], "credential": assertion})
 
     run.http("register", 201, body=register_body("password@example.com"))
     _, _, pw_access = tokens("password@example.com")
