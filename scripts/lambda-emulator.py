@@ -627,7 +627,7 @@ def scenario(run):
 
     # Passkeys: each binary against the real table and its policy. The whole ceremonies, with
     # a software authenticator, run in tests/api/passkeys.rs (both stores) and in Chromium
-    # (tests/browser); here a credential that is not one is refused where it is read.
+    # (not yet in a browser); here a credential that is not one is refused where it is read.
     run.http("register", 201, body=register_body("passkey@example.com"))
     _, _, pk_access = tokens("passkey@example.com")
     created = run.http("enrol-passkey-factor", 200, fill={"ACCESS_TOKEN": pk_access}, keys=["publicKey"])

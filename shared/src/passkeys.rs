@@ -7,11 +7,11 @@
 
 use std::time::Duration;
 
+use webauthn_rs::prelude::Credential;
 use webauthn_rs::prelude::{
     AuthenticationResult, CredentialID, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
     PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
 };
-use webauthn_rs::prelude::Credential;
 use webauthn_rs_proto::ResidentKeyRequirement;
 
 use crate::config::{Config, ConfigError};
@@ -79,12 +79,7 @@ impl RelyingParty {
     /// Enrolment: options for a new passkey of the account `handle` (its WebAuthn user id),
     /// excluding the ones it has. A resident (discoverable) credential is required, so that
     /// every passkey can also log in without naming the account.
-    pub fn start_registration(
-        &self,
-        handle: Uuid,
-        name: &str,
-        existing: &[Passkey],
-    ) -> Result<Started, DomainError> {
+    pub fn start_registration(&self, handle: Uuid, name: &str, existing: &[Passkey]) -> Result<Started, DomainError> {
         let exclude: Vec<CredentialID> = existing.iter().map(|p| p.cred_id().clone()).collect();
         let (mut options, state) = self
             .webauthn
@@ -174,11 +169,7 @@ fn started(options: &impl serde::Serialize, state: &impl serde::Serialize) -> Re
 }
 
 fn asserted(result: AuthenticationResult) -> Asserted {
-    Asserted {
-        credential_id: credential_id(result.cred_id()),
-        counter: result.counter(),
-        result,
-    }
+    Asserted { credential_id: credential_id(result.cred_id()), counter: result.counter(), result }
 }
 
 /// A stored passkey's counter and backup flags, as last verified.

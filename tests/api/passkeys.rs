@@ -91,12 +91,16 @@ async fn a_passkey_is_enrolled_steps_up_and_logs_in_on_both_surfaces(b: Backend)
 
     let factors = t.get("/authentication_factors", Some(&access)).await.body["factors"].clone();
     let passkey = factors.as_array().unwrap().iter().find(|f| f["type"] == "PASSKEY").expect("a passkey factor");
-    assert_eq!((&passkey["channel"], &passkey["status"], &passkey["credentialId"]), (&json!("PASSKEY"), &json!("ACTIVE"), &json!(id)));
+    assert_eq!(
+        (&passkey["channel"], &passkey["status"], &passkey["credentialId"]),
+        (&json!("PASSKEY"), &json!("ACTIVE"), &json!(id))
+    );
 
     // Step-up: the options list the account's credential only; the session becomes STEPPED_UP,
     // which lets it enrol another passkey (a change of factors).
     let options = t.post(STEP_UP, Some(&access), json!({})).await;
-    let allowed: Vec<_> = options.body["publicKey"]["allowCredentials"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect();
+    let allowed: Vec<_> =
+        options.body["publicKey"]["allowCredentials"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect();
     assert_eq!(allowed, vec![json!(id)]);
     assert_eq!(t.post(ENROL, Some(&access), json!({})).await.status, 409, "no step-up yet");
     let assertion = key.get(SITE, &options.body).await;
@@ -360,12 +364,7 @@ async fn a_blocked_account_cannot_log_in_with_its_passkey(b: Backend) {
 const PUSH_LOGIN: &str = "/login_via_biometrics";
 
 async fn poll(t: &TestApp, id: &str, token: &str) -> integration_tests::Reply {
-    let req = integration_tests::request(
-        lambda_http::http::Method::GET,
-        &format!("{PUSH_LOGIN}/{id}"),
-        None,
-        None,
-    );
+    let req = integration_tests::request(lambda_http::http::Method::GET, &format!("{PUSH_LOGIN}/{id}"), None, None);
     let (mut parts, body) = req.into_parts();
     parts.headers.insert("x-poll-token", token.parse().unwrap());
     t.call(lambda_http::Request::from_parts(parts, body)).await
@@ -392,11 +391,15 @@ async fn a_login_by_push_is_approved_on_the_device_and_claimed_once(b: Backend) 
     let pushes = t.push.sent().len();
     let r = t.post_from("198.51.100.7", PUSH_LOGIN, None, json!({"email": "jane@example.com"})).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let (id, token) = (r.body["challengeId"].as_str().unwrap().to_owned(), r.body["pollToken"].as_str().unwrap().to_owned());
+    let (id, token) =
+        (r.body["challengeId"].as_str().unwrap().to_owned(), r.body["pollToken"].as_str().unwrap().to_owned());
     assert!(token.len() >= 22, "at least 128 bits");
     let push = t.push.sent().last().unwrap().clone();
     assert_eq!(t.push.sent().len(), pushes + 1);
-    assert_eq!((push.payload["type"].as_str(), push.payload["challengeId"].as_str()), (Some("LOGIN"), Some(id.as_str())));
+    assert_eq!(
+        (push.payload["type"].as_str(), push.payload["challengeId"].as_str()),
+        (Some("LOGIN"), Some(id.as_str()))
+    );
     assert_eq!(push.payload["sourceIp"], "198.51.100.7", "the asking device's context");
     assert_eq!(poll(&t, &id, &token).await.body, json!({"status": "PENDING"}));
     assert_eq!(poll(&t, &id, "a-wrong-poll-token-of-some-length").await.status, 404);
@@ -421,7 +424,10 @@ async fn a_login_by_push_is_approved_on_the_device_and_claimed_once(b: Backend) 
     // STEPPED_UP: it may remove the device at once.
     assert_eq!(t.delete("/authentication_factors/push/BIOMETRIC", Some(&access)).await.status, 204);
     let trail = t.get("/security_events?limit=50", Some(&access)).await.body["events"].clone();
-    assert!(trail.as_array().unwrap().iter().any(|e| e["type"] == "LOGIN_SUCCEEDED" && e["details"]["method"] == "PUSH"), "{trail}");
+    assert!(
+        trail.as_array().unwrap().iter().any(|e| e["type"] == "LOGIN_SUCCEEDED" && e["details"]["method"] == "PUSH"),
+        "{trail}"
+    );
 }
 
 async fn rejected_and_expired_logins_by_push_log_nobody_in(b: Backend) {
@@ -429,7 +435,8 @@ async fn rejected_and_expired_logins_by_push_log_nobody_in(b: Backend) {
     let device = with_device(&t, "jane@example.com").await;
     let start = || t.post(PUSH_LOGIN, None, json!({"email": "jane@example.com"}));
     let r = start().await;
-    let (id, token) = (r.body["challengeId"].as_str().unwrap().to_owned(), r.body["pollToken"].as_str().unwrap().to_owned());
+    let (id, token) =
+        (r.body["challengeId"].as_str().unwrap().to_owned(), r.body["pollToken"].as_str().unwrap().to_owned());
     let (path, signed) = answer(&device, &id, false);
     assert_eq!(t.post(&path, None, signed).await.status, 204);
     assert_eq!(poll(&t, &id, &token).await.body, json!({"status": "REJECTED"}));
@@ -437,7 +444,8 @@ async fn rejected_and_expired_logins_by_push_log_nobody_in(b: Backend) {
     let (path, signed) = answer(&device, &id, true);
     assert_eq!(t.post(&path, None, signed).await.status, 409);
     let r = start().await;
-    let (id, token) = (r.body["challengeId"].as_str().unwrap().to_owned(), r.body["pollToken"].as_str().unwrap().to_owned());
+    let (id, token) =
+        (r.body["challengeId"].as_str().unwrap().to_owned(), r.body["pollToken"].as_str().unwrap().to_owned());
     t.clock.advance(shared::app::push_step_up::PUSH_TTL_SECS);
     assert_eq!(poll(&t, &id, &token).await.body, json!({"status": "EXPIRED"}));
     let (path, signed) = answer(&device, &id, true);

@@ -637,7 +637,10 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
     }
     let mut poll_token = String::new();
     if function == "login-via-biometrics-status" {
-        assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
+        assert_eq!(
+            t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status,
+            200
+        );
         let r = t.post("/login_via_biometrics", None, serde_json::json!({"email": "jane@example.com"})).await.body;
         challenge = r["challengeId"].as_str().unwrap().to_owned();
         poll_token = r["pollToken"].as_str().unwrap().to_owned();

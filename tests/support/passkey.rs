@@ -8,10 +8,10 @@ use passkey_authenticator::{
     Authenticator, CredentialStore, DiscoverabilitySupport, StoreInfo, UiHint, UserCheck, UserValidationMethod,
 };
 use passkey_client::{Client, DefaultClientData};
+use passkey_types::Passkey;
 use passkey_types::ctap2::make_credential::{Options, PublicKeyCredentialRpEntity, PublicKeyCredentialUserEntity};
 use passkey_types::ctap2::{Aaguid, Ctap2Error, StatusCode};
 use passkey_types::webauthn::{CredentialCreationOptions, CredentialRequestOptions, PublicKeyCredentialDescriptor};
-use passkey_types::Passkey;
 use serde_json::Value;
 
 /// The relying party the passkey tests configure: a registrable domain, as in production.

@@ -202,8 +202,9 @@ pub const STEPUP_PASSKEY: &[Route] =
     &[route!(One POST "/stepup/challenges/passkey" => "stepup-passkey", s1::stepup_passkey::handle)];
 
 /// `functions/stepup-passkey-verify`.
-pub const STEPUP_PASSKEY_VERIFY: &[Route] =
-    &[route!(One POST "/stepup/challenges/passkey/verify" => "stepup-passkey-verify", s1::stepup_passkey_verify::handle)];
+pub const STEPUP_PASSKEY_VERIFY: &[Route] = &[
+    route!(One POST "/stepup/challenges/passkey/verify" => "stepup-passkey-verify", s1::stepup_passkey_verify::handle),
+];
 
 /// `functions/login-with-passkey-options`.
 pub const LOGIN_WITH_PASSKEY_OPTIONS: &[Route] = &[

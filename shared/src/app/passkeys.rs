@@ -147,8 +147,7 @@ pub async fn remove(app: &App, ctx: &Ctx, principal: &Principal, credential_id: 
         app,
         &user,
         crate::app::proof::change_factors(app, principal, &[removed], |u| {
-            let at =
-                u.passkeys.iter().position(|p| p.credential_id == credential_id).ok_or(DomainError::NotFound)?;
+            let at = u.passkeys.iter().position(|p| p.credential_id == credential_id).ok_or(DomainError::NotFound)?;
             u.passkeys.remove(at);
             Ok(())
         }),
@@ -200,7 +199,10 @@ pub async fn finish_step_up(
     }
     lockout::succeeded(app.store.as_ref(), &user.email).await?;
     let succeeded = step_up_event(app, principal, EventType::StepUpSucceeded)?.from(crate::app::events::origin(ctx));
-    match app.store.set_session_status(&session.session_id, crate::model::SessionStatus::SteppedUp, now, &[succeeded]).await
+    match app
+        .store
+        .set_session_status(&session.session_id, crate::model::SessionStatus::SteppedUp, now, &[succeeded])
+        .await
     {
         Ok(()) => {}
         Err(crate::store::StoreError::Conflict) => return Err(DomainError::Unauthenticated("The session has ended.")),

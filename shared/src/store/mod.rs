@@ -326,7 +326,7 @@ impl<T> Store for T where
 /// The ports, to bring their methods into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccountStore, CeremonyStore, CodeStore, EventStore, Events, LockoutStore, PushStore, RateStore, RefreshStore, SessionStore,
-        Store,
+        AccountStore, CeremonyStore, CodeStore, EventStore, Events, LockoutStore, PushStore, RateStore, RefreshStore,
+        SessionStore, Store,
     };
 }

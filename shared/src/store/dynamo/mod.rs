@@ -60,8 +60,7 @@ const QUERY: &str = "dynamodb:Query";
 pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
     Some(match method {
         "get_user" | "load_lockout" | "get_session" | "get_code" | "get_push_challenge" | "get_rate_counter"
-        | "get_refresh"
-        | "passkey_owner" => &[GET],
+        | "get_refresh" | "passkey_owner" => &[GET],
         "create_user"
         | "update_user"
         | "record_events"
@@ -79,7 +78,11 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         | "rotate_refresh"
         | "retry_refresh"
         | "claim_push_login" => &[UPDATE],
-        "clear_lockout" | "consume_code" | "delete_code" | "cancel_push_challenge" | "release_cooldown"
+        "clear_lockout"
+        | "consume_code"
+        | "delete_code"
+        | "cancel_push_challenge"
+        | "release_cooldown"
         | "take_ceremony" => &[DELETE],
         "load_login" | "list_sessions" | "list_refresh" | "list_events" => &[QUERY],
         // The change, with its events' puts in the same transaction (an update alone if none).
