@@ -463,16 +463,16 @@ class Emulator:
 def event(binary, fill=None, body=None):
     """events/<binary>.json with its placeholders filled (all of them, or the run fails) and,
     for the set-up calls, another body."""
-    raw = open(os.path.join(ROOT, "events", f"{binary}.json")).read()
+    doc = json.load(open(os.path.join(ROOT, "events", f"{binary}.json")))
+    if body is not None:  # before the check: a body given replaces the event's placeholders too
+        doc["body"] = json.dumps(body)
+    raw = json.dumps(doc)
     for key, value in (fill or {}).items():
         raw = raw.replace(f"<{key}>", value)
     left = re.findall(r"<[A-Z_]+>", raw)
     if left:
         raise Failure(binary, f"events/{binary}.json: placeholders left unfilled: {left}")
-    doc = json.loads(raw)
-    if body is not None:
-        doc["body"] = json.dumps(body)
-    return doc
+    return json.loads(raw)
 
 
 class Run:
@@ -627,7 +627,7 @@ def scenario(run):
 
     # Passkeys: each binary against the real table and its policy. The whole ceremonies, with
     # a software authenticator, run in tests/api/passkeys.rs (both stores) and in Chromium
-    # (not yet in a browser); here a credential that is not one is refused where it is read.
+    # (tests/browser); here a credential that is not one is refused where it is read.
     run.http("register", 201, body=register_body("passkey@example.com"))
     _, _, pk_access = tokens("passkey@example.com")
     created = run.http("enrol-passkey-factor", 200, fill={"ACCESS_TOKEN": pk_access}, keys=["publicKey"])

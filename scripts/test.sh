@@ -42,6 +42,12 @@ if [ "$status" -eq 0 ]; then
   [ "${PIPESTATUS[0]}" -eq 0 ] && echo "test result: ok. 1 passed; 0 failed; 0 ignored (smoke.sh against local-api)" >>"$log" \
     || { echo "test result: FAILED. 0 passed; 1 failed; 0 ignored (smoke.sh against local-api)" >>"$log"; status=1; }
 fi
+# The passkey demo page in headless Chromium with a virtual authenticator (scripts/browser-test.sh
+# prints its own test result line).
+if [ "$status" -eq 0 ]; then
+  scripts/browser-test.sh 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
 # Every Lambda binary as deployed, under cargo-lambda's Lambda emulator, answering its events with
 # the environment and policy template.yaml gives it, against DynamoDB Local and moto.
 if [ "$status" -eq 0 ]; then

@@ -58,6 +58,9 @@ pub struct Config {
     pub webauthn_rp_id: String,
     /// The web origins whose pages may run passkey ceremonies (each within the RP id).
     pub webauthn_origins: Vec<String>,
+    /// `local-api` also serves `GET /demo/passkeys`, a page that runs every passkey ceremony
+    /// in a real browser: for local runs and the browser test only.
+    pub demo_pages: bool,
 }
 
 /// Request budgets; each is a count per window.
@@ -156,6 +159,7 @@ impl Config {
                 .map(|o| o.trim().trim_end_matches('/').to_owned())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            demo_pages: boolean(env, "AUTH_DEMO_PAGES", false)?,
         };
         // An authenticator app's label is `issuer:account`: a colon would break every enrolment.
         if config.totp_issuer.contains(':') || config.totp_issuer.len() > 64 {

@@ -12,8 +12,9 @@ use crate::api::extract::AppState;
 use crate::api::layers;
 use crate::api::routes::{self, Api};
 
-/// Every route; `GET /_bench/hello` (the baseline of `make bench`) and the operator's
-/// `POST /_admin/{action}` only when the settings ask (otherwise they are ordinary 404s).
+/// Every route; `GET /_bench/hello` (the baseline of `make bench`), the operator's
+/// `POST /_admin/{action}` and the passkey demo page `GET /demo/passkeys` only when the settings
+/// ask (otherwise they are ordinary 404s).
 pub fn router(app: AppState) -> Api {
     let mut extra = Router::new();
     if app.config.bench_hello {
@@ -23,8 +24,15 @@ pub fn router(app: AppState) -> Api {
         let admin = post(crate::api::admin::local).layer(axum::middleware::map_request(layers::operation("admin")));
         extra = extra.route("/_admin/{action}", admin);
     }
+    if app.config.demo_pages {
+        let page = get(|| async { axum::response::Html(PASSKEYS_DEMO) });
+        extra = extra.route("/demo/passkeys", page.layer(axum::middleware::map_request(layers::operation("demo"))));
+    }
     routes::before_routing(routes::router_with(app, routes::routes(), extra))
 }
+
+/// The passkey demo page: plain HTML and script, served from the binary.
+const PASSKEYS_DEMO: &str = include_str!("demo/passkeys.html");
 
 /// Serves until the task is dropped or the listener fails.
 pub async fn serve(app: AppState, listener: TcpListener) -> std::io::Result<()> {
