@@ -25,7 +25,8 @@ out=$(mktemp)
 AUTH_STORE=memory AUTH_DEMO_PAGES=true PORT=$port AUTH_WEBAUTHN_RP_ID=localhost AUTH_WEBAUTHN_ORIGINS="http://localhost:$port" \
   "$CARGO_TARGET_DIR/debug/local-api" >"$out" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
+# `|| true`: under `set -e` the killed server's status from `wait` would become the script's.
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/jwks.json" && break
   kill -0 $pid 2>/dev/null || { echo "local-api exited; its log:"; cat "$out"; exit 1; }

@@ -172,6 +172,23 @@ fn asserted(result: AuthenticationResult) -> Asserted {
     Asserted { credential_id: credential_id(result.cred_id()), counter: result.counter(), result }
 }
 
+/// A passkey no authenticator holds (its private key was thrown away when it was made): what an
+/// unknown credential is checked against, so that its answer takes a wrong one's time.
+const DECOY_PASSKEY: &str = include_str!("passkeys/decoy.json");
+
+/// The decoy passkey under the credential id `id` (base64url), as presented: the library then
+/// runs every check of a known credential, up to the signature, which fails. `None` only if
+/// the decoy does not parse (a unit test below keeps it parsing).
+pub fn decoy_for(id: &str) -> Option<Passkey> {
+    static DECOY: std::sync::OnceLock<Option<Passkey>> = std::sync::OnceLock::new();
+    let decoy = DECOY.get_or_init(|| serde_json::from_str(DECOY_PASSKEY).ok()).clone()?;
+    let mut credential = Credential::from(decoy);
+    if let Some(raw) = crate::crypto::b64url_decode(id) {
+        credential.cred_id = raw;
+    }
+    Some(Passkey::from(credential))
+}
+
 /// A stored passkey's counter and backup flags, as last verified.
 pub fn flags(passkey: &Passkey) -> (u32, bool, bool) {
     let credential = Credential::from(passkey.clone());
@@ -198,6 +215,12 @@ mod tests {
         c.webauthn_rp_id = rp_id.to_owned();
         c.webauthn_origins = origins.iter().map(|o| o.to_string()).collect();
         c
+    }
+
+    #[test]
+    fn the_decoy_parses_and_takes_the_id_presented() {
+        let decoy = decoy_for("AQID").unwrap();
+        assert_eq!(decoy.cred_id().as_slice(), &[1u8, 2, 3][..]);
     }
 
     #[test]

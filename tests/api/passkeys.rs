@@ -492,6 +492,106 @@ async fn locked_accounts_are_refused_and_pushes_are_budgeted(b: Backend) {
     assert_eq!(r.status, 423, "{}", r.body);
 }
 
+// ------------------------------------------------------------------ the attack review's findings
+
+/// Finding 1: the operator's `remove_factors` removes passkeys too (with their events), and
+/// frees their credential ids.
+async fn remove_factors_removes_passkeys(b: Backend) {
+    let t = app(b).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    let mut key = SoftAuthenticator::new();
+    let id = enrol(&t, &access, &mut key).await;
+    let r = shared::api::admin::invoke(&t.app, json!({"action": "remove_factors", "email": "jane@example.com"}))
+        .await
+        .unwrap();
+    assert_eq!(r["changed"]["removedFactors"][0]["credentialId"], json!(id), "{r}");
+    let (_, access) = t.session_tokens("jane@example.com").await;
+    assert!(t.get("/authentication_factors", Some(&access)).await.body["factors"].as_array().unwrap().is_empty());
+    assert_eq!(login_with(&t, 1, &mut key).await.status, 403);
+    assert_eq!(login_with(&t, 2, &mut key).await.status, 403);
+    let owner = t.app.store.passkey_owner(&shared::app::passkeys::credential_name(&id)).await.unwrap();
+    assert_eq!(owner, None, "the credential id is free again");
+    // With no factor left, the password alone may enrol again.
+    enrol(&t, &access, &mut SoftAuthenticator::new()).await;
+}
+
+/// Finding 6: a credential id is one account's; a second account cannot enrol it.
+async fn a_credential_id_belongs_to_one_account(b: Backend) {
+    let t = app(b).await;
+    let (_, mallory) = t.tokens("mallory@example.com").await;
+    let mut key = SoftAuthenticator::new();
+    let options = t.post(ENROL, Some(&mallory), json!({})).await.body;
+    let credential = key.create(SITE, &options).await;
+    // The same id, already Jane's (as a forged registration would present it).
+    let name = shared::app::passkeys::credential_name(credential["id"].as_str().unwrap());
+    t.app.store.claim_passkey_name(&name, "jane@example.com").await.unwrap();
+    let r = t.post(ENROL_VERIFY, Some(&mallory), credential).await;
+    assert_eq!((r.status, r.body["errorCode"].as_str()), (409, Some("PASSKEY_REJECTED")), "{}", r.body);
+    assert!(t.get("/authentication_factors", Some(&mallory)).await.body["factors"].as_array().unwrap().is_empty());
+}
+
+/// Finding 2: an approved login by push that nobody collected yet is a login like any other:
+/// ending the account's logins ends it, and the poll hands nothing out.
+async fn ending_every_login_ends_an_uncollected_push_login(b: Backend) {
+    let t = TestApp::new(b).await;
+    let device = with_device(&t, "jane@example.com").await;
+    for end in ["revoke_others", "operator", "password"] {
+        let r = t.post(PUSH_LOGIN, None, json!({"email": "jane@example.com"})).await;
+        let (id, token) =
+            (r.body["challengeId"].as_str().unwrap().to_owned(), r.body["pollToken"].as_str().unwrap().to_owned());
+        let (path, signed) = answer(&device, &id, true);
+        assert_eq!(t.post(&path, None, signed).await.status, 204);
+        let (_, access) = t.session_tokens("jane@example.com").await;
+        match end {
+            "revoke_others" => {
+                assert_eq!(t.post("/sessions/revoke_others", Some(&access), json!({})).await.status, 204)
+            }
+            "password" => {
+                integration_tests::step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+                let change = json!({"oldPassword": {"value": PASSWORD}, "newPassword": {"value": "violet tugboat harmonica 42"}});
+                assert_eq!(t.post("/passwords/update", Some(&access), change).await.status, 200);
+            }
+            _ => {
+                let event = json!({"action": "end_sessions", "email": "jane@example.com"});
+                shared::api::admin::invoke(&t.app, event).await.unwrap();
+            }
+        }
+        let polled = poll(&t, &id, &token).await;
+        assert!(polled.body["token"].is_null(), "{end}: {}", polled.body);
+        assert_eq!(polled.body["status"], "EXPIRED", "{end}");
+    }
+}
+
+/// Findings 3 and 7: a challenge asked for an address without an account, or without a
+/// device, is answered like a wrong signature (403), whoever answers: no 404 tells which
+/// addresses exist, and a device enrolled since cannot approve it.
+async fn decoy_push_logins_answer_like_wrong_signatures(b: Backend) {
+    let t = TestApp::new(b).await;
+    let device = with_device(&t, "jane@example.com").await;
+    let (_, later) = t.tokens("later@example.com").await;
+    let mut answers = Vec::new();
+    for email in ["jane@example.com", "nobody@example.com", "later@example.com"] {
+        let r = t.post(PUSH_LOGIN, None, json!({"email": email})).await;
+        let id = r.body["challengeId"].as_str().unwrap().to_owned();
+        let path = format!("/stepup/challenges/push/BIOMETRIC/{id}/approve");
+        let forged = t.post(&path, None, json!({"signature": Device::new(99).sign(&format!("{id}:approve"))})).await;
+        answers.push((forged.status, forged.body));
+        if email == "later@example.com" {
+            // The owner enrols a device afterwards; its genuine approval still approves nothing.
+            let late = Device::new(6);
+            let enrolled = t.post("/authentication_factors/push/BIOMETRIC", Some(&later), late.enrolment()).await;
+            assert_eq!(enrolled.status, 200);
+            let (path, signed) = answer(&late, &id, true);
+            assert_eq!(t.post(&path, None, signed).await.status, 403);
+            let token = r.body["pollToken"].as_str().unwrap();
+            assert_eq!(poll(&t, &id, token).await.body, json!({"status": "PENDING"}));
+        }
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 403);
+    let _ = device;
+}
+
 on_both_stores!(
     a_passkey_is_enrolled_steps_up_and_logs_in_on_both_surfaces,
     more_passkeys_need_a_step_up_and_each_is_removable,
@@ -507,4 +607,8 @@ on_both_stores!(
     rejected_and_expired_logins_by_push_log_nobody_in,
     any_address_gets_a_challenge_and_only_owners_get_a_push,
     locked_accounts_are_refused_and_pushes_are_budgeted,
+    remove_factors_removes_passkeys,
+    a_credential_id_belongs_to_one_account,
+    ending_every_login_ends_an_uncollected_push_login,
+    decoy_push_logins_answer_like_wrong_signatures,
 );

@@ -115,6 +115,14 @@ async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
             .with("by", "OPERATOR");
         events.push(event);
     }
+    for p in &before.passkeys {
+        let event = crate::app::events::event(app, EventType::FactorRemoved, &before.user_id)?
+            .with("type", "PASSKEY")
+            .with("channel", "PASSKEY")
+            .with("credentialId", p.credential_id.as_str())
+            .with("by", "OPERATOR");
+        events.push(event);
+    }
     for (method, had) in [("SMS", before.mfa.phone_verified_at.is_some()), ("TOTP", before.mfa.totp.is_some())] {
         if had {
             let event = crate::app::events::event(app, EventType::FactorRemoved, &before.user_id)?
@@ -125,22 +133,33 @@ async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
     }
     crate::app::accounts::update_user_reporting(app, email, &events, |u| {
         // The events name what was read: anything added meanwhile is left for another call.
-        if u.factors != before.factors || u.mfa != before.mfa {
+        if u.factors != before.factors || u.mfa != before.mfa || u.passkeys != before.passkeys {
             return Err(DomainError::kept_changing("the account's factors changed meanwhile"));
         }
         u.factors.clear();
+        u.passkeys.clear();
         u.mfa = Mfa { email_verified_at: u.mfa.email_verified_at, ..Mfa::default() };
         Ok(())
     })
     .await?;
-    let factors: Vec<Value> =
-        before.factors.iter().map(|f| json!({ "type": f.kind, "channel": f.channel, "status": f.status })).collect();
+    let factors: Vec<Value> = before
+        .factors
+        .iter()
+        .map(|f| json!({ "type": f.kind, "channel": f.channel, "status": f.status }))
+        .chain(before.passkeys.iter().map(
+            |p| json!({ "type": "PASSKEY", "channel": "PASSKEY", "status": "ACTIVE", "credentialId": p.credential_id }),
+        ))
+        .collect();
     let mut methods = Vec::new();
     if before.mfa.phone_verified_at.is_some() {
         methods.push("SMS");
     }
     if before.mfa.totp.is_some() {
         methods.push("TOTP");
+    }
+    for p in &before.passkeys {
+        let name = crate::app::passkeys::credential_name(&p.credential_id);
+        app.store.release_passkey_name(&name, &before.email).await?;
     }
     crate::app::proof::announce_change(app, &before, "every authentication factor was removed by support").await?;
     for endpoint in before.factors.iter().filter_map(|f| f.device.as_ref()).map(|d| &d.endpoint) {

@@ -69,6 +69,17 @@ fn passkeys_of(user: &User) -> Vec<Passkey> {
     user.passkeys.iter().map(|p| p.passkey.clone()).collect()
 }
 
+/// The store's name of a user handle, claimed by its account.
+fn handle_name(handle: &Uuid) -> String {
+    format!("HANDLE#{handle}")
+}
+
+/// The store's name of a credential id, claimed by the account that enrolled it: one account
+/// per credential.
+pub fn credential_name(credential_id: &str) -> String {
+    format!("CREDENTIAL#{credential_id}")
+}
+
 /// The account's WebAuthn user id, given to it (and recorded as naming it) at its first
 /// enrolment: a random UUID, so the authenticator holds nothing personal.
 async fn passkey_handle(app: &App, user: &User) -> Result<Uuid, DomainError> {
@@ -84,7 +95,7 @@ async fn passkey_handle(app: &App, user: &User) -> Result<Uuid, DomainError> {
             saved.passkey_handle.as_deref().and_then(|h| Uuid::parse_str(h).ok()).unwrap_or(fresh)
         }
     };
-    app.store.claim_passkey_handle(&handle.to_string(), &user.email).await?;
+    app.store.claim_passkey_name(&handle_name(&handle), &user.email).await?;
     Ok(handle)
 }
 
@@ -116,9 +127,16 @@ pub async fn finish_enrolment(
     let passkey = relying_party(app)?.finish_registration(credential, &ceremony.state).map_err(rejected)?;
     let credential_id = crate::passkeys::credential_id(passkey.cred_id());
     let user = crate::app::accounts::load_user(app, &session.email).await?;
+    // A credential id is one account's (WebAuthn §7.1, step 22): claimed before it is added.
+    let name = credential_name(&credential_id);
+    match app.store.claim_passkey_name(&name, &user.email).await {
+        Ok(()) => {}
+        Err(crate::store::StoreError::Conflict) => return Err(rejected("the credential id is another account's")),
+        Err(e) => return Err(e.into()),
+    }
     let enrolled = passkey_event(app, ctx, principal, EventType::FactorEnrolled, &credential_id)?;
     let factor = PasskeyFactor { credential_id: credential_id.clone(), passkey, created_at: now, last_used_at: None };
-    let (before, _) = crate::app::proof::noticed(
+    let changed = crate::app::proof::noticed(
         app,
         &user,
         crate::app::proof::change_factors(app, principal, &[enrolled], |u| {
@@ -129,7 +147,18 @@ pub async fn finish_enrolment(
             Ok(())
         }),
     )
-    .await?;
+    .await;
+    let (before, _) = match changed {
+        Ok(changed) => changed,
+        Err(refused) => {
+            // Not added: the id is free again (unless the account holds it already).
+            let current = crate::app::accounts::load_user(app, &session.email).await?;
+            if !current.passkeys.iter().any(|p| p.credential_id == credential_id) {
+                app.store.release_passkey_name(&name, &user.email).await?;
+            }
+            return Err(refused);
+        }
+    };
     crate::app::proof::announce_change(app, &before, "a passkey was enrolled").await?;
     tracing::info!(user_id = %session.user_id, "passkey enrolled");
     Ok(credential_id)
@@ -153,6 +182,7 @@ pub async fn remove(app: &App, ctx: &Ctx, principal: &Principal, credential_id: 
         }),
     )
     .await?;
+    app.store.release_passkey_name(&credential_name(credential_id), &user.email).await?;
     crate::app::proof::announce_change(app, &before, "a passkey was removed").await?;
     Ok(())
 }
@@ -261,7 +291,7 @@ pub async fn login(
         .map_err(|_| DomainError::BadCredentials)?;
     let rp = relying_party(app)?;
     let (handle, credential_id) = rp.identify(credential).map_err(|_| DomainError::BadCredentials)?;
-    let owner = app.store.passkey_owner(&handle.to_string()).await?;
+    let owner = app.store.passkey_owner(&handle_name(&handle)).await?;
     // The counter (and trail) a failure is charged to: the account's, or a decoy's.
     let key = owner.clone().unwrap_or_else(|| format!("passkey#{handle}"));
     let (user, stored) = app.store.load_login(&key, now).await?;
@@ -270,7 +300,14 @@ pub async fn login(
     let factor = user.as_ref().and_then(|u| u.passkeys.iter().find(|p| p.credential_id == credential_id));
     let checked = match factor {
         Some(f) => rp.finish_discoverable(credential, &ceremony.state, &f.passkey).map_err(rejected),
-        None => Err(rejected("no account holds that credential")),
+        // The same checks, signature included, against a decoy key: the time must not tell an
+        // unknown credential from a wrong one.
+        None => {
+            if let Some(decoy) = crate::passkeys::decoy_for(&credential_id) {
+                let _ = rp.finish_discoverable(credential, &ceremony.state, &decoy);
+            }
+            Err(rejected("no account holds that credential"))
+        }
     };
     let verified = match (checked, &user) {
         (Ok(asserted), Some(u)) => record_use(app, &u.email, &asserted, now).await,

@@ -12,6 +12,7 @@ use crate::crypto;
 use crate::domain::Epoch;
 use crate::domain::email::Email;
 use crate::domain::error::DomainError;
+use crate::model::User;
 use crate::model::{FactorChannel, FactorStatus, PushChallenge, PushLogin, PushStatus, RequestOrigin};
 
 /// How long after its deadline an approved login may still be claimed by a poll.
@@ -61,6 +62,10 @@ async fn start_now(app: &App, ctx: &Ctx, email: &Email, now: Epoch) -> Result<St
             poll_token_hash: crypto::sha256_b64url(poll_token.as_bytes()),
             decoy: device.is_none(),
             claimed: false,
+            session_id: crate::app::sessions::new_session_id(match (&user, &device) {
+                (Some(u), Some(_)) => &u.user_id,
+                _ => "decoy",
+            })?,
         }),
     };
     let charged = limits::charge(app, &limits::push_login_budgets(app, ctx, email.as_str())).await?;
@@ -91,7 +96,7 @@ pub struct Polled {
 }
 
 /// `GET /login_via_biometrics/{challengeId}` with its poll token: a wrong token finds nothing.
-pub async fn poll(app: &App, ctx: &Ctx, id: &str, poll_token: &str, now: Epoch) -> Result<Polled, DomainError> {
+pub async fn poll(app: &App, id: &str, poll_token: &str, now: Epoch) -> Result<Polled, DomainError> {
     let challenge = app.store.get_push_challenge(id).await?.ok_or(DomainError::NotFound)?;
     let login = challenge.login.as_ref().ok_or(DomainError::NotFound)?;
     let presented = crypto::sha256_b64url(poll_token.as_bytes());
@@ -112,9 +117,31 @@ pub async fn poll(app: &App, ctx: &Ctx, id: &str, poll_token: &str, now: Epoch) 
     if user.blocked {
         return Err(DomainError::Blocked);
     }
+    // The session the approval opened, if it still stands: ending the account's logins (a
+    // password change or reset, "log out everywhere", an operator) since then ended it too.
+    let session = app.store.get_session(&login.session_id).await?.filter(|s| s.is_alive(None, now));
+    let Some(session) = session else {
+        return Ok(Polled { status: PushStatus::Expired, login: None });
+    };
     if !app.store.claim_push_login(id).await? {
         return Ok(Polled { status, login: None });
     }
-    let opened = crate::app::sessions::open_by(app, ctx, user, Proof::Push).await?;
+    let opened = crate::app::sessions::handed_out(app, session, user)?;
     Ok(Polled { status, login: Some(opened) })
+}
+
+/// The device approved login `challenge` of `user`: the session opens now, in the name and
+/// with the context of the device that asked, and waits for the poll to collect it.
+pub async fn approved(app: &App, ctx: &Ctx, challenge: &PushChallenge, user: User) -> Result<(), DomainError> {
+    let Some(login) = &challenge.login else { return Ok(()) };
+    if user.blocked {
+        return Ok(());
+    }
+    let asker = Ctx {
+        request_ref: ctx.request_ref.clone(),
+        source_ip: challenge.requested_by.source_ip.clone(),
+        user_agent: challenge.requested_by.user_agent.clone(),
+    };
+    crate::app::sessions::start(app, &asker, user, Proof::Push, Some(login.session_id.clone())).await?;
+    Ok(())
 }

@@ -127,7 +127,17 @@ pub async fn answer(
 ) -> Result<(), DomainError> {
     let challenge =
         app.store.get_push_challenge(id).await?.filter(|c| c.channel == channel).ok_or(DomainError::NotFound)?;
-    let user = app.store.get_user(&challenge.email).await?.ok_or(DomainError::NotFound)?;
+    let user = app.store.get_user(&challenge.email).await?;
+    // A login by push asked for an address without an account or a device (a decoy) is
+    // answered like a wrong signature: the answer must not tell whether the address has an
+    // account, and a device enrolled since cannot approve it.
+    let bad_signature = || DomainError::Denied("The signature is not valid.");
+    if let Some(login) = &challenge.login
+        && (login.decoy || user.as_ref().is_none_or(|u| u.user_id != challenge.user_id))
+    {
+        return Err(bad_signature());
+    }
+    let user = user.ok_or(DomainError::NotFound)?;
     let key = user
         .factor(channel)
         .and_then(|f| f.device.as_ref())
@@ -159,5 +169,8 @@ pub async fn answer(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(user_id = %challenge.user_id, approved = approve, "push challenge answered");
+    if approve && challenge.login.is_some() {
+        crate::app::push_login::approved(app, ctx, &challenge, user).await?;
+    }
     Ok(())
 }

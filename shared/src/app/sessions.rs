@@ -157,13 +157,34 @@ impl Proof {
 /// a short password-update one when the password has expired. Records the login on the
 /// account and clears its failed-login counter in the same write.
 pub async fn open(app: &App, ctx: &Ctx, user: User) -> Result<Opened, DomainError> {
-    open_by(app, ctx, user, Proof::Password).await
+    open_by(app, ctx, user, Proof::Password, None).await
 }
 
 /// Opens a surface-1 session for a user who proved themselves by `proof`. A login without the
 /// password (a passkey, a push) opens a `STEPPED_UP` AUTH session: it proved more than the
 /// password, and an expired password, which it did not use, does not stand in its way.
-pub async fn open_by(app: &App, ctx: &Ctx, user: User, proof: Proof) -> Result<Opened, DomainError> {
+/// `session_id`: the id the session takes, when it was named beforehand (a login by push names
+/// it when it is asked for); otherwise a fresh one.
+pub async fn open_by(
+    app: &App,
+    ctx: &Ctx,
+    user: User,
+    proof: Proof,
+    session_id: Option<String>,
+) -> Result<Opened, DomainError> {
+    let (session, user) = start(app, ctx, user, proof, session_id).await?;
+    handed_out(app, session, user)
+}
+
+/// [`open_by`] without the token: the session is stored (and the login recorded) for a token
+/// handed out later ([`handed_out`]), by a function that holds no signing key.
+pub async fn start(
+    app: &App,
+    ctx: &Ctx,
+    user: User,
+    proof: Proof,
+    session_id: Option<String>,
+) -> Result<(Session, User), DomainError> {
     let now = app.now();
     let by_password = proof == Proof::Password;
     let kind = if by_password && password_is_expired(app, &user) { TokenType::PasswordUpdate } else { TokenType::Auth };
@@ -178,7 +199,10 @@ pub async fn open_by(app: &App, ctx: &Ctx, user: User, proof: Proof) -> Result<O
         .map(|i| i.id.clone())
         .ok_or_else(|| DomainError::internal("account without identity"))?;
     let session = Session {
-        session_id: format!("{}.{}", user.user_id, crypto::random_token_id()?),
+        session_id: match session_id {
+            Some(id) => id,
+            None => new_session_id(&user.user_id)?,
+        },
         user_id: user.user_id.clone(),
         email: user.email.clone(),
         kind,
@@ -205,10 +229,27 @@ pub async fn open_by(app: &App, ctx: &Ctx, user: User, proof: Proof) -> Result<O
         async move { app.store.open_session(session, &u, std::slice::from_ref(login)).await }
     })
     .await?;
-    let claims = SessionClaims { sid: session.session_id.clone(), typ: kind, gid: None, iat: now, exp: absolute };
-    let token = token::issue_session_token(&app.keys(), &claims).map_err(DomainError::Internal)?;
     tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");
-    Ok(Opened { token, kind, session, user: saved })
+    Ok((session, saved))
+}
+
+/// A new session id of the account `user_id`: `<userId>.<128 random bits>`.
+pub fn new_session_id(user_id: &str) -> Result<String, DomainError> {
+    Ok(format!("{user_id}.{}", crypto::random_token_id()?))
+}
+
+/// An open session with a token for it (its kind, its absolute end).
+pub fn handed_out(app: &App, session: Session, user: User) -> Result<Opened, DomainError> {
+    let kind = session.kind;
+    let claims = SessionClaims {
+        sid: session.session_id.clone(),
+        typ: kind,
+        gid: None,
+        iat: app.now(),
+        exp: session.absolute_expires_at,
+    };
+    let token = token::issue_session_token(&app.keys(), &claims).map_err(DomainError::Internal)?;
+    Ok(Opened { token, kind, session, user })
 }
 
 /// Saves the login's date and device on the account with `write` (which also stores the new

@@ -69,6 +69,10 @@ pub struct PushLogin {
     /// The approved login was handed out (once).
     #[serde(default)]
     pub claimed: bool,
+    /// The session an approval opens (named when the login is asked for): ending the account's
+    /// logins before the poll collects it ends this one too.
+    #[serde(default)]
+    pub session_id: String,
 }
 
 /// The device a request came from, as the edge saw it.

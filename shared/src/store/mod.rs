@@ -223,12 +223,16 @@ pub trait CeremonyStore: Send + Sync {
     /// many answers race. Expired ones are returned too: the caller judges.
     async fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>>;
 
-    /// Records that the WebAuthn user handle `handle` names the account `email`; `Conflict`
-    /// when it names another.
-    async fn claim_passkey_handle(&self, handle: &str, email: &str) -> StoreResult<()>;
+    /// Records that `name` (a WebAuthn user handle, `HANDLE#<uuid>`, or a credential id,
+    /// `CREDENTIAL#<id>`) is the account `email`'s; `Conflict` when it is another's. A
+    /// credential id belongs to one account only (WebAuthn §7.1, step 22).
+    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<()>;
 
-    /// The account e-mail the user handle `handle` names.
-    async fn passkey_owner(&self, handle: &str) -> StoreResult<Option<String>>;
+    /// Gives `name` up, if it is still `email`'s.
+    async fn release_passkey_name(&self, name: &str, email: &str) -> StoreResult<()>;
+
+    /// The account e-mail `name` is claimed by.
+    async fn passkey_owner(&self, name: &str) -> StoreResult<Option<String>>;
 }
 
 /// Rate and budget counters per window, and cooldown claims.

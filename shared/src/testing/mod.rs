@@ -220,8 +220,9 @@ probe_store! {
     CeremonyStore {
         fn put_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()>;
         fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>>;
-        fn claim_passkey_handle(&self, handle: &str, email: &str) -> StoreResult<()>;
-        fn passkey_owner(&self, handle: &str) -> StoreResult<Option<String>>;
+        fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<()>;
+        fn release_passkey_name(&self, name: &str, email: &str) -> StoreResult<()>;
+        fn passkey_owner(&self, name: &str) -> StoreResult<Option<String>>;
     }
     RateStore {
         fn hit_rate_counter(&self, key: &str, window_end: Epoch) -> StoreResult<u64>;

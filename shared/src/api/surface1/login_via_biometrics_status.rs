@@ -6,12 +6,11 @@ use crate::api::prelude::*;
 
 pub async fn handle(
     State(app): State<AppState>,
-    ctx: Ctx,
     ChallengeIdParam(id): ChallengeIdParam,
     PollToken(token): PollToken,
 ) -> Answer {
     let app: &App = &app;
-    let polled = crate::app::push_login::poll(app, &ctx, &id, &token, app.now()).await?;
+    let polled = crate::app::push_login::poll(app, &id, &token, app.now()).await?;
     let mut body = match &polled.login {
         Some(opened) => super::login_with_password::token_body(opened),
         None => serde_json::json!({}),

@@ -15,6 +15,6 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
         return Err(DomainError::BadCredentials.into());
     };
     let user = crate::app::passkeys::login(app, &ctx, &challenge_id, &credential, app.now()).await?;
-    let opened = crate::app::sessions::open_by(app, &ctx, user, crate::app::sessions::Proof::Passkey).await?;
+    let opened = crate::app::sessions::open_by(app, &ctx, user, crate::app::sessions::Proof::Passkey, None).await?;
     Ok(ok(&super::login_with_password::token_body(&opened)))
 }

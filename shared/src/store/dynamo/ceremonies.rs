@@ -33,8 +33,8 @@ impl CeremonyStore for DynamoStore {
         }
     }
 
-    async fn claim_passkey_handle(&self, handle: &str, email: &str) -> StoreResult<()> {
-        let mut item = key(format!("PASSKEY#{handle}"), "OWNER");
+    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<()> {
+        let mut item = key(format!("PASSKEY#{name}"), "OWNER");
         item.insert("email".to_owned(), s(email));
         self.client
             .put_item()
@@ -48,12 +48,29 @@ impl CeremonyStore for DynamoStore {
         Ok(())
     }
 
-    async fn passkey_owner(&self, handle: &str) -> StoreResult<Option<String>> {
+    async fn release_passkey_name(&self, name: &str, email: &str) -> StoreResult<()> {
+        let released = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("PASSKEY#{name}"), "OWNER")))
+            .condition_expression("email = :email")
+            .expression_attribute_values(":email", s(email))
+            .send()
+            .await
+            .map_err(classify);
+        match released {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn passkey_owner(&self, name: &str) -> StoreResult<Option<String>> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key(format!("PASSKEY#{handle}"), "OWNER")))
+            .set_key(Some(key(format!("PASSKEY#{name}"), "OWNER")))
             .consistent_read(true)
             .send()
             .await

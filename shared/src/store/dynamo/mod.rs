@@ -16,7 +16,7 @@
 //! | refresh family  | `USER#<userId>`    | `REFRESH#<familyId>`  |
 //! | security event  | `USER#<userId>`    | `EVENT#<at>#<id>`     |
 //! | WebAuthn ceremony | `CEREMONY#<id>`  | `CEREMONY`            |
-//! | passkey owner   | `PASSKEY#<handle>` | `OWNER`               |
+//! | passkey owner   | `PASSKEY#HANDLE#<uuid>`, `PASSKEY#CREDENTIAL#<id>` | `OWNER` |
 
 use std::collections::HashMap;
 
@@ -69,7 +69,7 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         | "claim_cooldown"
         | "create_push_challenge"
         | "put_ceremony"
-        | "claim_passkey_handle" => &[PUT],
+        | "claim_passkey_name" => &[PUT],
         "touch_session"
         | "add_grant"
         | "spend_code_try"
@@ -83,7 +83,8 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         | "delete_code"
         | "cancel_push_challenge"
         | "release_cooldown"
-        | "take_ceremony" => &[DELETE],
+        | "take_ceremony"
+        | "release_passkey_name" => &[DELETE],
         "load_login" | "list_sessions" | "list_refresh" | "list_events" => &[QUERY],
         // The change, with its events' puts in the same transaction (an update alone if none).
         "end_session" | "revoke_session" | "revoke_refresh" | "set_session_status" => &[UPDATE, PUT],

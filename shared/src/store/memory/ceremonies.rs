@@ -13,19 +13,27 @@ impl CeremonyStore for MemoryStore {
         Ok(self.lock()?.ceremonies.remove(id))
     }
 
-    async fn claim_passkey_handle(&self, handle: &str, email: &str) -> StoreResult<()> {
+    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<()> {
         let mut t = self.lock()?;
-        match t.passkey_handles.get(handle) {
+        match t.passkey_names.get(name) {
             Some(owner) if owner != email => Err(StoreError::Conflict),
             Some(_) => Ok(()),
             None => {
-                t.passkey_handles.insert(handle.to_owned(), email.to_owned());
+                t.passkey_names.insert(name.to_owned(), email.to_owned());
                 Ok(())
             }
         }
     }
 
-    async fn passkey_owner(&self, handle: &str) -> StoreResult<Option<String>> {
-        Ok(self.lock()?.passkey_handles.get(handle).cloned())
+    async fn release_passkey_name(&self, name: &str, email: &str) -> StoreResult<()> {
+        let mut t = self.lock()?;
+        if t.passkey_names.get(name).is_some_and(|owner| owner == email) {
+            t.passkey_names.remove(name);
+        }
+        Ok(())
+    }
+
+    async fn passkey_owner(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(self.lock()?.passkey_names.get(name).cloned())
     }
 }

@@ -35,8 +35,8 @@ struct Tables {
     cooldowns: HashMap<String, Epoch>,
     /// ceremony id → a WebAuthn ceremony's first half.
     ceremonies: HashMap<String, Ceremony>,
-    /// WebAuthn user handle → account e-mail.
-    passkey_handles: HashMap<String, String>,
+    /// WebAuthn user handle or credential id (`HANDLE#…`, `CREDENTIAL#…`) → account e-mail.
+    passkey_names: HashMap<String, String>,
     /// (user id, trail key) → event: the accounts' trails.
     events: std::collections::BTreeMap<(String, String), SecurityEvent>,
 }
