@@ -176,17 +176,33 @@ fn asserted(result: AuthenticationResult) -> Asserted {
 /// unknown credential is checked against, so that its answer takes a wrong one's time.
 const DECOY_PASSKEY: &str = include_str!("passkeys/decoy.json");
 
-/// The decoy passkey under the credential id `id` (base64url), as presented: the library then
-/// runs every check of a known credential, up to the signature, which fails. `None` only if
+/// The decoy passkey under the credential id `id` (base64url) and the backup flags of the
+/// `presented` credential: the library then runs every check of a known credential, up to the
+/// signature, which fails. Taking the presented flags matters: a stored credential whose
+/// backup-eligible flag differs is refused before its signature is checked, so a decoy with
+/// flags of its own would answer faster or slower than the account's passkey. `None` only if
 /// the decoy does not parse (a unit test below keeps it parsing).
-pub fn decoy_for(id: &str) -> Option<Passkey> {
+pub fn decoy_for(id: &str, presented: &serde_json::Value) -> Option<Passkey> {
     static DECOY: std::sync::OnceLock<Option<Passkey>> = std::sync::OnceLock::new();
     let decoy = DECOY.get_or_init(|| serde_json::from_str(DECOY_PASSKEY).ok()).clone()?;
     let mut credential = Credential::from(decoy);
     if let Some(raw) = crate::crypto::b64url_decode(id) {
         credential.cred_id = raw;
     }
+    if let Some((eligible, backed_up)) = backup_flags(presented) {
+        credential.backup_eligible = eligible;
+        credential.backup_state = backed_up;
+    }
     Some(Passkey::from(credential))
+}
+
+/// The backup-eligible and backed-up flags (BE, BS) of an assertion's authenticator data: its
+/// fixed header is the RP id hash (32 bytes), then the flags byte (WebAuthn §6.1). No CBOR is
+/// read here; the library parses the whole structure when it checks the assertion.
+fn backup_flags(presented: &serde_json::Value) -> Option<(bool, bool)> {
+    let data = presented.get("response")?.get("authenticatorData")?.as_str()?;
+    let flags = *crate::crypto::b64url_decode(data)?.get(32)?;
+    Some((flags & 0x08 != 0, flags & 0x10 != 0))
 }
 
 /// A stored passkey's counter and backup flags, as last verified.
@@ -219,8 +235,19 @@ mod tests {
 
     #[test]
     fn the_decoy_parses_and_takes_the_id_presented() {
-        let decoy = decoy_for("AQID").unwrap();
+        let decoy = decoy_for("AQID", &serde_json::json!({})).unwrap();
         assert_eq!(decoy.cred_id().as_slice(), &[1u8, 2, 3][..]);
+    }
+
+    #[test]
+    fn the_decoy_takes_the_presented_backup_flags() {
+        for (flags, want) in [(0x05u8, (false, false)), (0x0d, (true, false)), (0x1d, (true, true))] {
+            let mut data = vec![0u8; 37];
+            data[32] = flags;
+            let presented = serde_json::json!({"response": {"authenticatorData": crate::crypto::b64url(&data)}});
+            let decoy = Credential::from(decoy_for("AQID", &presented).unwrap());
+            assert_eq!((decoy.backup_eligible, decoy.backup_state), want, "flags {flags:#x}");
+        }
     }
 
     #[test]

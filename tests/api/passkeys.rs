@@ -592,7 +592,114 @@ async fn decoy_push_logins_answer_like_wrong_signatures(b: Backend) {
     let _ = device;
 }
 
+// ------------------------------------------------------------- the second review's findings
+
+/// Finding 1: a challenge is taken once however many answers race, on DynamoDB too (whose
+/// unconditional deletes may each return the item): an authenticator without a counter, whose
+/// one assertion nothing else stops, logs in once; and the racing copies count nothing.
+async fn racing_copies_of_a_counterless_assertion_log_in_once(b: Backend) {
+    let t = Arc::new(app(b).await);
+    let (_, access) = t.tokens("jane@example.com").await;
+    let mut key = SoftAuthenticator::counterless();
+    enrol(&t, &access, &mut key).await;
+    for round in 0..3 {
+        let (id, options) = login_options(&t, 1).await;
+        let assertion = key.get(SITE, &options).await;
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let (t, id, assertion) = (Arc::clone(&t), id.clone(), assertion.clone());
+                tokio::spawn(
+                    async move { passkey_login(&t, if i % 2 == 0 { 1 } else { 2 }, &id, &assertion).await.status },
+                )
+            })
+            .collect();
+        let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "round {round}: {statuses:?}");
+    }
+    assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 200, "the replays locked nobody out");
+    // The port itself: of many takes of one ceremony at once, one gets it.
+    for round in 0..5 {
+        let ceremony = shared::model::Ceremony {
+            id: format!("race-{round}"),
+            kind: shared::model::CeremonyKind::Login,
+            user_id: None,
+            state: "{}".into(),
+            created_at: t.app.now(),
+            expires_at: t.app.now() + 300,
+        };
+        t.app.store.put_ceremony(&ceremony).await.unwrap();
+        let takes: Vec<_> = (0..16)
+            .map(|_| {
+                let (t, id) = (Arc::clone(&t), ceremony.id.clone());
+                tokio::spawn(async move {
+                    t.app.store.take_ceremony(&id, shared::model::CeremonyKind::Login).await.unwrap().is_some()
+                })
+            })
+            .collect();
+        let taken = futures::future::join_all(takes).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+        assert_eq!(taken, 1, "round {round}");
+    }
+}
+
+/// Finding 2: a login by push asked before a lock is not approved during it, and the lock
+/// stands: the device's approval answers 423, the poll hands nothing out, the password is
+/// still refused.
+async fn a_lock_stops_a_login_by_push_asked_before_it(b: Backend) {
+    let t = TestApp::new(b).await;
+    let device = with_device(&t, "jane@example.com").await;
+    let r = t.post(PUSH_LOGIN, None, json!({"email": "jane@example.com"})).await;
+    let (id, token) = (r.body["challengeId"].as_str().unwrap(), r.body["pollToken"].as_str().unwrap());
+    for _ in 0..5 {
+        t.login("jane@example.com", "wrong").await;
+    }
+    let (path, signed) = answer(&device, id, true);
+    let approved = t.post(&path, None, signed).await;
+    assert_eq!(approved.status, 423, "{}", approved.body);
+    let polled = poll(&t, id, token).await;
+    assert!(polled.body["token"].is_null(), "{}", polled.body);
+    assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 423, "the lock stands");
+}
+
+/// Finding 4: a login answer naming another kind of ceremony (a session's step-up, by its
+/// predictable id) takes nothing: the owner's step-up still passes.
+async fn a_login_cannot_spend_a_sessions_ceremony(b: Backend) {
+    let t = app(b).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    let mut key = SoftAuthenticator::new();
+    enrol(&t, &access, &mut key).await;
+    let options = t.post(STEP_UP, Some(&access), json!({})).await.body;
+    let sid = jwt_claims(&access)["sid"].as_str().unwrap().to_owned();
+    let assertion = key.get(SITE, &options).await;
+    for surface in [1, 2] {
+        let r = passkey_login(&t, surface, &format!("StepUp#{sid}"), &assertion).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+    }
+    assert_eq!(t.post(STEP_UP_VERIFY, Some(&access), assertion).await.status, 204);
+}
+
+/// Finding 5: an enrolment goes on only with a claim it made itself, and gives back only that:
+/// a claim held already (a racing enrolment of the same id, even of the same account) refuses
+/// it and is left standing.
+async fn an_enrolment_gives_back_only_its_own_claim(b: Backend) {
+    let t = app(b).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    let mut key = SoftAuthenticator::new();
+    let options = t.post(ENROL, Some(&access), json!({})).await.body;
+    let credential = key.create(SITE, &options).await;
+    let name = shared::app::passkeys::credential_name(credential["id"].as_str().unwrap());
+    assert!(t.app.store.claim_passkey_name(&name, "jane@example.com").await.unwrap(), "a new claim");
+    assert!(!t.app.store.claim_passkey_name(&name, "jane@example.com").await.unwrap(), "held by the same account");
+    let r = t.post(ENROL_VERIFY, Some(&access), credential).await;
+    assert_eq!((r.status, r.body["errorCode"].as_str()), (409, Some("PASSKEY_REJECTED")), "{}", r.body);
+    let owner = t.app.store.passkey_owner(&name).await.unwrap();
+    assert_eq!(owner.as_deref(), Some("jane@example.com"), "the other attempt's claim stands");
+}
+
 on_both_stores!(
+    racing_copies_of_a_counterless_assertion_log_in_once,
+    a_lock_stops_a_login_by_push_asked_before_it,
+    a_login_cannot_spend_a_sessions_ceremony,
+    an_enrolment_gives_back_only_its_own_claim,
     a_passkey_is_enrolled_steps_up_and_logs_in_on_both_surfaces,
     more_passkeys_need_a_step_up_and_each_is_removable,
     another_origin_rp_id_or_no_user_verification_is_refused,

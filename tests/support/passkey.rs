@@ -108,10 +108,20 @@ impl Default for SoftAuthenticator {
 
 impl SoftAuthenticator {
     pub fn new() -> Self {
+        Self::with_counter(true)
+    }
+
+    /// An authenticator that keeps no sign counter (always 0), as synced passkeys do: nothing
+    /// but the challenge stops its assertion from being used twice.
+    pub fn counterless() -> Self {
+        Self::with_counter(false)
+    }
+
+    fn with_counter(counting: bool) -> Self {
         let mut authenticator =
             Authenticator::new(Aaguid::new_empty(), Keys::default(), Person, passkey_crypto::AvailableBackend);
-        // A counting authenticator, so that a counter turned back shows.
-        authenticator.set_make_credentials_with_signature_counter(true);
+        // A counting authenticator by default, so that a counter turned back shows.
+        authenticator.set_make_credentials_with_signature_counter(counting);
         // The local API runs on http://localhost, which browsers allow as a secure context too.
         SoftAuthenticator { client: Client::new(authenticator).allows_insecure_localhost(true) }
     }

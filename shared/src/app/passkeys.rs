@@ -60,7 +60,7 @@ async fn take(
 ) -> Result<Option<Ceremony>, DomainError> {
     Ok(app
         .store
-        .take_ceremony(id)
+        .take_ceremony(id, kind)
         .await?
         .filter(|c| c.kind == kind && c.is_alive(now) && c.user_id.as_deref() == user_id))
 }
@@ -129,8 +129,11 @@ pub async fn finish_enrolment(
     let user = crate::app::accounts::load_user(app, &session.email).await?;
     // A credential id is one account's (WebAuthn §7.1, step 22): claimed before it is added.
     let name = credential_name(&credential_id);
+    // Only a claim made here goes on: a second enrolment of the same id racing this one (even
+    // of this account) is refused, so the claim is this attempt's to give back if it fails.
     match app.store.claim_passkey_name(&name, &user.email).await {
-        Ok(()) => {}
+        Ok(true) => {}
+        Ok(false) => return Err(rejected("the credential id is claimed already")),
         Err(crate::store::StoreError::Conflict) => return Err(rejected("the credential id is another account's")),
         Err(e) => return Err(e.into()),
     }
@@ -151,7 +154,7 @@ pub async fn finish_enrolment(
     let (before, _) = match changed {
         Ok(changed) => changed,
         Err(refused) => {
-            // Not added: the id is free again (unless the account holds it already).
+            // Not added: the id is free again (unless the change was written after all).
             let current = crate::app::accounts::load_user(app, &session.email).await?;
             if !current.passkeys.iter().any(|p| p.credential_id == credential_id) {
                 app.store.release_passkey_name(&name, &user.email).await?;
@@ -303,7 +306,7 @@ pub async fn login(
         // The same checks, signature included, against a decoy key: the time must not tell an
         // unknown credential from a wrong one.
         None => {
-            if let Some(decoy) = crate::passkeys::decoy_for(&credential_id) {
+            if let Some(decoy) = crate::passkeys::decoy_for(&credential_id, credential) {
                 let _ = rp.finish_discoverable(credential, &ceremony.state, &decoy);
             }
             Err(rejected("no account holds that credential"))

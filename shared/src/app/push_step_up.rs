@@ -149,6 +149,13 @@ pub async fn answer(
     if challenge.status_at(now) != PushStatus::Pending {
         return Err(Rule::StateInvalid.into());
     }
+    // A lock stops every way in: a login by push asked before the lock is not approved during
+    // it (423 to the device; the challenge stays pending and expires), and its session never
+    // opens, so the lock stands.
+    if approve && challenge.login.is_some() {
+        let stored = app.store.load_lockout(&challenge.email).await?;
+        crate::app::lockout::refuse_if_locked(&stored, now)?;
+    }
     let status = if approve { PushStatus::Approved } else { PushStatus::Rejected };
     // Where the device answered from.
     // A login by push reports its login when it is claimed, and a rejection as a failed login.

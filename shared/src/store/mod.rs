@@ -11,7 +11,8 @@ use crate::clock::Epoch;
 use crate::domain::error::{BoxError, DomainError};
 use crate::domain::events::SecurityEvent;
 use crate::model::{
-    Ceremony, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
+    Ceremony, CeremonyKind, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session,
+    SessionStatus, User,
 };
 
 pub mod dynamo;
@@ -219,14 +220,17 @@ pub trait CeremonyStore: Send + Sync {
     /// that starts again gets a fresh challenge; the old one is dead).
     async fn put_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()>;
 
-    /// Removes and returns ceremony `id` in one write: a challenge is answered once, however
-    /// many answers race. Expired ones are returned too: the caller judges.
-    async fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>>;
+    /// Removes and returns ceremony `id` if it is of `kind`, in one conditional write: a
+    /// challenge is answered once however many answers race (exactly one gets it), and an
+    /// answer of another kind leaves it standing. Expired ones are returned too: the caller
+    /// judges.
+    async fn take_ceremony(&self, id: &str, kind: CeremonyKind) -> StoreResult<Option<Ceremony>>;
 
     /// Records that `name` (a WebAuthn user handle, `HANDLE#<uuid>`, or a credential id,
-    /// `CREDENTIAL#<id>`) is the account `email`'s; `Conflict` when it is another's. A
-    /// credential id belongs to one account only (WebAuthn §7.1, step 22).
-    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<()>;
+    /// `CREDENTIAL#<id>`) is the account `email`'s: `true` when this call made the claim,
+    /// `false` when the account held it already, `Conflict` when it is another's. A credential
+    /// id belongs to one account only (WebAuthn §7.1, step 22).
+    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<bool>;
 
     /// Gives `name` up, if it is still `email`'s.
     async fn release_passkey_name(&self, name: &str, email: &str) -> StoreResult<()>;

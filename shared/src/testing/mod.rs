@@ -14,8 +14,8 @@ use crate::domain::events::SecurityEvent;
 use crate::email::EmailSender;
 use crate::keys::{KeySet, KeySource};
 use crate::model::{
-    Ceremony, CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshFamily, Session,
-    SessionStatus, User,
+    Ceremony, CeremonyKind, CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshFamily,
+    Session, SessionStatus, User,
 };
 use crate::push::PushSender;
 use crate::sms::SmsSender;
@@ -219,8 +219,8 @@ probe_store! {
     }
     CeremonyStore {
         fn put_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()>;
-        fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>>;
-        fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<()>;
+        fn take_ceremony(&self, id: &str, kind: CeremonyKind) -> StoreResult<Option<Ceremony>>;
+        fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<bool>;
         fn release_passkey_name(&self, name: &str, email: &str) -> StoreResult<()>;
         fn passkey_owner(&self, name: &str) -> StoreResult<Option<String>>;
     }

@@ -14,16 +14,28 @@ impl CeremonyStore for DynamoStore {
         Ok(())
     }
 
-    async fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>> {
-        let out = self
+    async fn take_ceremony(&self, id: &str, kind: CeremonyKind) -> StoreResult<Option<Ceremony>> {
+        // The condition is what makes the take single: concurrent unconditional deletes may
+        // each return the old item (DynamoDB Local does), a conditional one succeeds once.
+        let kind = serde_json::to_value(kind).map_err(|e| StoreError::Other(e.into()))?;
+        let kind = kind.as_str().ok_or_else(|| StoreError::Other("a ceremony kind is a string".into()))?;
+        let taken = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(ceremony_key(id)))
+            .condition_expression("attribute_exists(PK) AND #kind = :kind")
+            .expression_attribute_names("#kind", "kind")
+            .expression_attribute_values(":kind", s(kind))
             .return_values(ReturnValue::AllOld)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(classify);
+        let out = match taken {
+            Ok(out) => out,
+            Err(StoreError::Conflict) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         match out.attributes {
             Some(mut item) if !item.is_empty() => {
                 item.remove(TTL_ATTRIBUTE);
@@ -33,19 +45,27 @@ impl CeremonyStore for DynamoStore {
         }
     }
 
-    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<()> {
+    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<bool> {
         let mut item = key(format!("PASSKEY#{name}"), "OWNER");
         item.insert("email".to_owned(), s(email));
-        self.client
+        let claimed = self
+            .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK) OR email = :email")
-            .expression_attribute_values(":email", s(email))
+            .condition_expression("attribute_not_exists(PK)")
             .send()
             .await
-            .map_err(classify)?;
-        Ok(())
+            .map_err(classify);
+        match claimed {
+            Ok(_) => Ok(true),
+            // Held already: by this account (nothing to do) or by another.
+            Err(StoreError::Conflict) => match self.passkey_owner(name).await? {
+                Some(owner) if owner == email => Ok(false),
+                _ => Err(StoreError::Conflict),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     async fn release_passkey_name(&self, name: &str, email: &str) -> StoreResult<()> {

@@ -37,7 +37,8 @@ use crate::clock::Epoch;
 use crate::domain::error::BoxError;
 use crate::domain::events::SecurityEvent;
 use crate::model::{
-    Ceremony, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
+    Ceremony, CeremonyKind, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session,
+    SessionStatus, User,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -68,8 +69,9 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         | "put_code"
         | "claim_cooldown"
         | "create_push_challenge"
-        | "put_ceremony"
-        | "claim_passkey_name" => &[PUT],
+        | "put_ceremony" => &[PUT],
+        // A claim that finds the name held reads whose it is.
+        "claim_passkey_name" => &[PUT, GET],
         "touch_session"
         | "add_grant"
         | "spend_code_try"

@@ -9,18 +9,22 @@ impl CeremonyStore for MemoryStore {
         Ok(())
     }
 
-    async fn take_ceremony(&self, id: &str) -> StoreResult<Option<Ceremony>> {
-        Ok(self.lock()?.ceremonies.remove(id))
+    async fn take_ceremony(&self, id: &str, kind: CeremonyKind) -> StoreResult<Option<Ceremony>> {
+        let mut t = self.lock()?;
+        if t.ceremonies.get(id).is_some_and(|c| c.kind == kind) {
+            return Ok(t.ceremonies.remove(id));
+        }
+        Ok(None)
     }
 
-    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<()> {
+    async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<bool> {
         let mut t = self.lock()?;
         match t.passkey_names.get(name) {
             Some(owner) if owner != email => Err(StoreError::Conflict),
-            Some(_) => Ok(()),
+            Some(_) => Ok(false),
             None => {
                 t.passkey_names.insert(name.to_owned(), email.to_owned());
-                Ok(())
+                Ok(true)
             }
         }
     }

@@ -13,7 +13,8 @@ use crate::crypto::constant_time_eq;
 use crate::domain::codes as code_rules;
 use crate::domain::events::SecurityEvent;
 use crate::model::{
-    Ceremony, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session, SessionStatus, User,
+    Ceremony, CeremonyKind, CodeChallenge, Grant, Lockout, PushChallenge, PushStatus, RefreshFamily, Session,
+    SessionStatus, User,
 };
 
 #[derive(Default)]
