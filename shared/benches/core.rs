@@ -80,7 +80,7 @@ fn benches(c: &mut Criterion) {
     .unwrap();
     rt.block_on(async {
         store.create_user(&user).await.unwrap();
-        store.open_session(&session, &user, &[]).await.unwrap();
+        store.open_session(&session, &user, shared::store::FailedLogins::Clear, &[]).await.unwrap();
     });
     c.bench_function("session check (memory store touch)", |b| {
         b.to_async(&rt).iter(|| async { store.touch_session(black_box("1.s"), None, 10, 310).await.unwrap() })

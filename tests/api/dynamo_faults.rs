@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::error::{
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use shared::api::ApiError;
 use shared::model::{IdentityId, IdentityType, Session, SessionStatus, User};
-use shared::store::{DynamoStore, StoreError};
+use shared::store::{DynamoStore, FailedLogins, StoreError};
 use shared::token::TokenType;
 
 /// Error metadata as the service sends it: the code and message travel in the response.
@@ -115,9 +115,18 @@ async fn a_cancelled_transaction_is_a_conflict_or_a_retry_by_its_reason() {
     });
     let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, &[&failed_condition, &contended, &throttled]);
     let store = DynamoStore::new(client, "t");
-    assert!(matches!(store.open_session(&session(), &user(), &[]).await, Err(StoreError::Conflict)));
-    assert!(matches!(store.open_session(&session(), &user(), &[]).await, Err(StoreError::Unavailable(_))));
-    assert!(matches!(store.open_session(&session(), &user(), &[]).await, Err(StoreError::Unavailable(_))));
+    assert!(matches!(
+        store.open_session(&session(), &user(), FailedLogins::Clear, &[]).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        store.open_session(&session(), &user(), FailedLogins::Clear, &[]).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.open_session(&session(), &user(), FailedLogins::Clear, &[]).await,
+        Err(StoreError::Unavailable(_))
+    ));
 }
 
 #[tokio::test]

@@ -695,7 +695,68 @@ async fn an_enrolment_gives_back_only_its_own_claim(b: Backend) {
     assert_eq!(owner.as_deref(), Some("jane@example.com"), "the other attempt's claim stands");
 }
 
+/// Finding 3, again: the time of a refusal depends on the credential (a registered one's key
+/// type and backup flag are checked before its signature; an unknown one's decoy is ES256), so
+/// every refused passkey login answers no sooner than the uniform floor: unknown, wrong, and
+/// a registered credential presented with its backup-eligible flag flipped.
+async fn refused_passkey_logins_answer_no_sooner_than_the_floor(b: Backend) {
+    let t = app(b).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    let mut key = SoftAuthenticator::new();
+    enrol(&t, &access, &mut key).await;
+    // A credential created for the site but never enrolled.
+    let mut stranger = SoftAuthenticator::new();
+    let options = t.post(ENROL, Some(&t.tokens("bob@example.com").await.1), json!({})).await.body;
+    stranger.create(SITE, &options).await;
+    for (case, surface) in [("unknown", 1), ("wrong", 2), ("flag flipped", 1)] {
+        let (id, options) = login_options(&t, surface).await;
+        let credential = match case {
+            "unknown" => stranger.get(SITE, &options).await,
+            "wrong" => {
+                let mut c = key.get(SITE, &options).await;
+                c["response"]["signature"] = json!("AAAA");
+                c
+            }
+            _ => {
+                let mut c = key.get(SITE, &options).await;
+                let data = c["response"]["authenticatorData"].as_str().unwrap();
+                let mut data = shared::crypto::b64url_decode(data).unwrap();
+                data[32] ^= 0x08;
+                c["response"]["authenticatorData"] = json!(shared::crypto::b64url(&data));
+                c
+            }
+        };
+        let started = std::time::Instant::now();
+        let r = passkey_login(&t, surface, &id, &credential).await;
+        assert_eq!(r.status, 403, "{case}: {}", r.body);
+        assert!(started.elapsed() >= shared::app::mailbox::UNIFORM_ANSWER, "{case} answered early");
+    }
+    // A success is not held back.
+    assert_eq!(login_with(&t, 1, &mut key).await.status, 200);
+}
+
+/// The second review's N1: a lock written after a login by push was approved stands (the
+/// approval's session does not clear the counter), and the poll then refuses.
+async fn a_lock_after_the_approval_stands(b: Backend) {
+    let t = TestApp::new(b).await;
+    let device = with_device(&t, "jane@example.com").await;
+    let r = t.post(PUSH_LOGIN, None, json!({"email": "jane@example.com"})).await;
+    let (id, token) = (r.body["challengeId"].as_str().unwrap(), r.body["pollToken"].as_str().unwrap());
+    for _ in 0..4 {
+        t.login("jane@example.com", "wrong").await;
+    }
+    let (path, signed) = answer(&device, id, true);
+    assert_eq!(t.post(&path, None, signed).await.status, 204);
+    assert_eq!(t.login("jane@example.com", "wrong").await.status, 423, "the fifth failure locks");
+    let polled = poll(&t, id, token).await;
+    assert_eq!(polled.status, 423, "{}", polled.body);
+    assert!(polled.body["token"].is_null());
+    assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 423, "the lock stands");
+}
+
 on_both_stores!(
+    refused_passkey_logins_answer_no_sooner_than_the_floor,
+    a_lock_after_the_approval_stands,
     racing_copies_of_a_counterless_assertion_log_in_once,
     a_lock_stops_a_login_by_push_asked_before_it,
     a_login_cannot_spend_a_sessions_ceremony,

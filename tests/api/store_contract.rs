@@ -8,7 +8,7 @@ use std::sync::Arc;
 use integration_tests::{Backend, fresh_store, on_both_stores, t0};
 use shared::domain::lockout::{Lockout, LockoutPolicy};
 use shared::model::{CodeChallenge, Grant, IdentityId, IdentityType, Session, SessionStatus, User};
-use shared::store::{Store, StoreError, StoredLockout};
+use shared::store::{FailedLogins, Store, StoreError, StoredLockout};
 use shared::token::TokenType;
 
 fn user(email: &str, id: &str) -> User {
@@ -185,7 +185,7 @@ async fn opening_a_session_is_one_atomic_write(b: Backend) {
     let s = session(&u, "a", t0());
     let mut logged_in = u.clone();
     logged_in.last_login_at = Some(t0());
-    let saved = store.open_session(&s, &logged_in, &[]).await.unwrap();
+    let saved = store.open_session(&s, &logged_in, FailedLogins::Clear, &[]).await.unwrap();
     assert_eq!(saved.version, 2);
     assert_eq!(saved.last_login_at, Some(t0()));
     let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
@@ -195,10 +195,20 @@ async fn opening_a_session_is_one_atomic_write(b: Backend) {
     // With a stale account version nothing is written: no session, no cleared counter.
     store.save_lockout(&u.email, None, &POLICY.reserve(Lockout::default(), t0()).unwrap()).await.unwrap();
     let stale = session(&u, "b", t0());
-    assert!(matches!(store.open_session(&stale, &logged_in, &[]).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.open_session(&stale, &logged_in, FailedLogins::Clear, &[]).await,
+        Err(StoreError::Conflict)
+    ));
     assert!(store.touch_session(&stale.session_id, None, t0(), t0() + 300).await.unwrap().is_none());
     let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
     assert_eq!(lockout.state.failures, 1);
+
+    // A login by push keeps the counter (a lock written since its approval must stand).
+    let pushed = session(&u, "c", t0());
+    store.open_session(&pushed, &saved, FailedLogins::Keep, &[]).await.unwrap();
+    assert!(store.touch_session(&pushed.session_id, None, t0(), t0() + 300).await.unwrap().is_some());
+    let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
+    assert_eq!(lockout.state.failures, 1, "kept");
 }
 
 async fn sessions_slide_expire_and_revoke(b: Backend) {
@@ -206,7 +216,7 @@ async fn sessions_slide_expire_and_revoke(b: Backend) {
     let u = user("ada@example.com", "1");
     store.create_user(&u).await.unwrap();
     let s = session(&u, "a", t0());
-    store.open_session(&s, &u, &[]).await.unwrap();
+    store.open_session(&s, &u, FailedLogins::Clear, &[]).await.unwrap();
     let id = &s.session_id;
     // Alive until the idle expiry, and each touch pushes it.
     let touched = store.touch_session(id, None, t0() + 299, t0() + 599).await.unwrap().unwrap();
@@ -219,11 +229,11 @@ async fn sessions_slide_expire_and_revoke(b: Backend) {
     // The absolute end holds whatever the idle expiry says.
     let s2 = session(&u, "b", t0());
     let mut u2 = store.get_user(&u.email).await.unwrap().unwrap();
-    u2 = store.open_session(&s2, &u2, &[]).await.unwrap();
+    u2 = store.open_session(&s2, &u2, FailedLogins::Clear, &[]).await.unwrap();
     assert!(store.touch_session(&s2.session_id, None, t0() + 3600, t0() + 3900).await.unwrap().is_none());
     // Revocation.
     let s3 = session(&u, "c", t0());
-    store.open_session(&s3, &u2, &[]).await.unwrap();
+    store.open_session(&s3, &u2, FailedLogins::Clear, &[]).await.unwrap();
     store.revoke_session(&s3.session_id, &[]).await.unwrap();
     store.revoke_session(&s3.session_id, &[]).await.unwrap();
     assert!(store.touch_session(&s3.session_id, None, t0(), t0() + 300).await.unwrap().is_none());
@@ -235,7 +245,7 @@ async fn grants_live_on_their_own_and_die_with_the_session(b: Backend) {
     let u = user("ada@example.com", "1");
     store.create_user(&u).await.unwrap();
     let s = session(&u, "a", t0());
-    store.open_session(&s, &u, &[]).await.unwrap();
+    store.open_session(&s, &u, FailedLogins::Clear, &[]).await.unwrap();
     let grant =
         Grant { identity: IdentityId { kind: IdentityType::Corporate, id: "9".into() }, idle_expires_at: t0() + 100 };
     store.add_grant(&s.session_id, "g1", &grant, &[], t0()).await.unwrap();
@@ -265,9 +275,9 @@ async fn a_users_live_sessions_are_listed_and_no_one_elses(b: Backend) {
     let other = user("bob@example.com", "2");
     store.create_user(&other).await.unwrap();
     for s in ["a", "b", "c"] {
-        u = store.open_session(&session(&u, s, t0()), &u, &[]).await.unwrap();
+        u = store.open_session(&session(&u, s, t0()), &u, FailedLogins::Clear, &[]).await.unwrap();
     }
-    store.open_session(&session(&other, "z", t0()), &other, &[]).await.unwrap();
+    store.open_session(&session(&other, "z", t0()), &other, FailedLogins::Clear, &[]).await.unwrap();
     store.revoke_session("1.a", &[]).await.unwrap();
     let mut ids: Vec<String> = store.list_sessions("1").await.unwrap().into_iter().map(|s| s.session_id).collect();
     ids.sort();

@@ -274,11 +274,32 @@ pub async fn start_login(app: &App, now: Epoch) -> Result<(String, serde_json::V
 }
 
 /// The second half of a passkey login: the account whose passkey signed the challenge of
-/// attempt `challenge_id`, with the user verified. The attempt is spent by the first answer. An unknown credential takes the path of a
-/// wrong one (an attempt reserved on a decoy counter, a failure recorded on a decoy trail), so
-/// neither the answer nor its time tells the two apart. A blocked account is refused, a locked
-/// one too (423): a lock stops every way in.
+/// attempt `challenge_id`, with the user verified. The attempt is spent by the first answer.
+/// An unknown credential takes the path of a wrong one (an attempt reserved on a decoy
+/// counter, a failure recorded on a decoy trail), and every refusal takes
+/// [`crate::app::mailbox::UNIFORM_ANSWER`] at least, so neither the answer nor its time tells
+/// the two apart. A blocked account is refused, a locked one too (423): a lock stops every
+/// way in.
 pub async fn login(
+    app: &App,
+    ctx: &Ctx,
+    challenge_id: &str,
+    credential: &serde_json::Value,
+    now: Epoch,
+) -> Result<User, DomainError> {
+    // A refusal answers no sooner than a fixed time after the request began: the work behind
+    // it depends on the credential (a registered one's key type and backup flag are checked
+    // before, or instead of, its signature; an unknown one's decoy is ES256), which the time
+    // would otherwise tell. A success is not held back: it shows itself anyway.
+    let deadline = tokio::time::Instant::now() + crate::app::mailbox::UNIFORM_ANSWER;
+    let result = login_now(app, ctx, challenge_id, credential, now).await;
+    if result.is_err() {
+        tokio::time::sleep_until(deadline).await;
+    }
+    result
+}
+
+async fn login_now(
     app: &App,
     ctx: &Ctx,
     challenge_id: &str,

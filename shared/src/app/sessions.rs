@@ -13,7 +13,7 @@ use crate::domain::error::DomainError;
 use crate::domain::events::{EventType, Origin};
 use crate::model::{Session, SessionStatus, User};
 use crate::password;
-use crate::store::StoreError;
+use crate::store::{FailedLogins, StoreError};
 use crate::token::{self, SessionClaims, TokenType};
 
 /// Checks an email and password against the account and its lockout. One attempt is reserved
@@ -224,9 +224,11 @@ pub async fn start(
     if !by_password {
         login = login.with("method", proof.name());
     }
+    // A login by push proves the device, not the secrets whose failures the counter holds.
+    let failed = if proof == Proof::Push { FailedLogins::Keep } else { FailedLogins::Clear };
     let saved = record_login(app, ctx, user, |u| {
         let (session, login) = (&session, &login);
-        async move { app.store.open_session(session, &u, std::slice::from_ref(login)).await }
+        async move { app.store.open_session(session, &u, failed, std::slice::from_ref(login)).await }
     })
     .await?;
     tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");

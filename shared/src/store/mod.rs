@@ -103,12 +103,29 @@ pub trait LockoutStore: Send + Sync {
     async fn clear_lockout(&self, email: &str) -> StoreResult<()>;
 }
 
+/// What opening a session does to the account's failed-login counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedLogins {
+    /// A login that checked a secret clears it (its own attempt was reserved on it first).
+    Clear,
+    /// A login by push leaves it: its approval was checked against a lock read earlier, and
+    /// a lock written since must stand (its poll then refuses with 423).
+    Keep,
+}
+
 /// Surface-1 sessions and their ACCESS grants.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     /// In one atomic write: stores the new session, saves `user` (conditional on its version,
-    /// as [`AccountStore::update_user`]) and clears the failed-login counter.
-    async fn open_session(&self, session: &Session, user: &User, events: Events<'_>) -> StoreResult<User>;
+    /// as [`AccountStore::update_user`]) and, as `failed` says, clears the failed-login
+    /// counter.
+    async fn open_session(
+        &self,
+        session: &Session,
+        user: &User,
+        failed: FailedLogins,
+        events: Events<'_>,
+    ) -> StoreResult<User>;
 
     /// Slides the idle expiry of the session (or of its ACCESS grant `grant`) to `new_idle`,
     /// if it is alive at `now`. `None` when it is missing, revoked or expired.

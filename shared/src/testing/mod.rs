@@ -20,7 +20,7 @@ use crate::model::{
 use crate::push::PushSender;
 use crate::sms::SmsSender;
 use crate::store::prelude::*;
-use crate::store::{StoreError, StoreResult, StoredLockout};
+use crate::store::{FailedLogins, StoreError, StoreResult, StoredLockout};
 
 mod ledger;
 pub use ledger::{DynamoCallLog, FUNCTION, Ledger, ProbeSenders, current_function};
@@ -194,7 +194,7 @@ probe_store! {
         fn clear_lockout(&self, email: &str) -> StoreResult<()>;
     }
     SessionStore {
-        fn open_session(&self, session: &Session, user: &User, events: Events<'_>) -> StoreResult<User>;
+        fn open_session(&self, session: &Session, user: &User, failed: FailedLogins, events: Events<'_>) -> StoreResult<User>;
         fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
         fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
         fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;

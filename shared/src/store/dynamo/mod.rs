@@ -32,7 +32,7 @@ use serde::de::DeserializeOwned;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::prelude::*;
-use super::{StoreError, StoreResult, StoredLockout};
+use super::{FailedLogins, StoreError, StoreResult, StoredLockout};
 use crate::clock::Epoch;
 use crate::domain::error::BoxError;
 use crate::domain::events::SecurityEvent;
@@ -295,8 +295,14 @@ impl DynamoStore {
     }
 
     /// A login's one atomic write: the new item (a session or a refresh token), the account
-    /// saved at its next version, and the failed-login counter cleared.
-    async fn write_login(&self, new_item: Item, user: &User, events: Events<'_>) -> StoreResult<User> {
+    /// saved at its next version, and the failed-login counter cleared if `failed` says so.
+    async fn write_login(
+        &self,
+        new_item: Item,
+        user: &User,
+        failed: FailedLogins,
+        events: Events<'_>,
+    ) -> StoreResult<User> {
         let (put_user, next) = self.put_user(user)?;
         let put_new = Put::builder()
             .table_name(&self.table)
@@ -309,11 +315,11 @@ impl DynamoStore {
             .set_key(Some(key(account_pk(&user.email), "LOCKOUT")))
             .build()
             .map_err(|e| StoreError::Other(e.into()))?;
-        let items = vec![
-            TransactWriteItem::builder().put(put_new).build(),
-            TransactWriteItem::builder().put(put_user).build(),
-            TransactWriteItem::builder().delete(clear_lockout).build(),
-        ];
+        let mut items =
+            vec![TransactWriteItem::builder().put(put_new).build(), TransactWriteItem::builder().put(put_user).build()];
+        if failed == FailedLogins::Clear {
+            items.push(TransactWriteItem::builder().delete(clear_lockout).build());
+        }
         self.transact_with_events(items, events).await?;
         Ok(next)
     }

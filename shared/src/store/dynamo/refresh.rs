@@ -47,7 +47,7 @@ impl RefreshStore for DynamoStore {
     async fn open_refresh(&self, family: &RefreshFamily, user: &User, events: Events<'_>) -> StoreResult<User> {
         let mut item = encode(family, String::new(), "", Some(family.expires_at))?;
         item.extend(family_key(&family.family_id)?);
-        self.write_login(item, user, events).await
+        self.write_login(item, user, FailedLogins::Clear, events).await
     }
 
     async fn get_refresh(&self, family_id: &str) -> StoreResult<Option<RefreshFamily>> {

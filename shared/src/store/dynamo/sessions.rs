@@ -4,10 +4,16 @@ use super::*;
 
 #[async_trait]
 impl SessionStore for DynamoStore {
-    async fn open_session(&self, session: &Session, user: &User, events: Events<'_>) -> StoreResult<User> {
+    async fn open_session(
+        &self,
+        session: &Session,
+        user: &User,
+        failed: FailedLogins,
+        events: Events<'_>,
+    ) -> StoreResult<User> {
         let mut item = encode(session, String::new(), "", Some(session.absolute_expires_at))?;
         item.extend(session_key(&session.session_id)?);
-        self.write_login(item, user, events).await
+        self.write_login(item, user, failed, events).await
     }
 
     async fn touch_session(

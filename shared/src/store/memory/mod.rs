@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::prelude::*;
-use super::{StoreError, StoreResult, StoredLockout};
+use super::{FailedLogins, StoreError, StoreResult, StoredLockout};
 use crate::clock::Epoch;
 use crate::crypto::constant_time_eq;
 use crate::domain::codes as code_rules;

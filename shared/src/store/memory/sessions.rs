@@ -4,11 +4,19 @@ use super::*;
 
 #[async_trait]
 impl SessionStore for MemoryStore {
-    async fn open_session(&self, session: &Session, user: &User, events: Events<'_>) -> StoreResult<User> {
+    async fn open_session(
+        &self,
+        session: &Session,
+        user: &User,
+        failed: FailedLogins,
+        events: Events<'_>,
+    ) -> StoreResult<User> {
         let mut t = self.lock()?;
         let saved = cas_user(&mut t, user)?;
         t.sessions.insert(session.session_id.clone(), session.clone());
-        t.lockouts.remove(&user.email);
+        if failed == FailedLogins::Clear {
+            t.lockouts.remove(&user.email);
+        }
         t.put_events(events);
         Ok(saved)
     }
