@@ -20,18 +20,10 @@ if ! cmp -s tests/browser/package-lock.json "$tools/package-lock.json" 2>/dev/nu
 fi
 cp tests/browser/passkeys.mjs "$tools/"
 cargo build -q --locked -p local-api
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-out=$(mktemp)
-AUTH_STORE=memory AUTH_DEMO_PAGES=true PORT=$port AUTH_WEBAUTHN_RP_ID=localhost AUTH_WEBAUTHN_ORIGINS="http://localhost:$port" \
-  "$CARGO_TARGET_DIR/debug/local-api" >"$out" 2>&1 &
-pid=$!
-# `|| true`: under `set -e` the killed server's status from `wait` would become the script's.
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$out"' EXIT
-for _ in $(seq 1 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/jwks.json" && break
-  kill -0 $pid 2>/dev/null || { echo "local-api exited; its log:"; cat "$out"; exit 1; }
-  sleep 0.1
-done
+. scripts/local-api.sh
+port=$(free_port)
+start_local_api "$port" AUTH_STORE=memory AUTH_DEMO_PAGES=true AUTH_WEBAUTHN_RP_ID=localhost \
+  AUTH_WEBAUTHN_ORIGINS="http://localhost:$port"
 screenshot=${1:-}
 [ -n "$screenshot" ] && screenshot=$(realpath -m "$screenshot")
-node "$tools/passkeys.mjs" "http://localhost:$port" $screenshot || { echo "local-api's log:"; tail -n 20 "$out"; exit 1; }
+node "$tools/passkeys.mjs" "http://localhost:$port" $screenshot || { echo "local-api's log:"; tail -n 20 "$local_api_log"; exit 1; }

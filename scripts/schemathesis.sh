@@ -13,18 +13,14 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install -q 'schemathesis>=4.3,<5' >&2
 fi
 cargo build -q -p local-api
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-log=$(mktemp)
+. scripts/local-api.sh
+port=$(free_port)
 # Generous limits: the fuzzer is one client and must not mostly meet 429s (they are documented).
-PORT=$port AUTH_RATE_PER_IP_PER_MINUTE=1000000 AUTH_RATE_PER_ACCOUNT_PER_MINUTE=1000000 \
+start_local_api "$port" AUTH_RATE_PER_IP_PER_MINUTE=1000000 AUTH_RATE_PER_ACCOUNT_PER_MINUTE=1000000 \
   AUTH_SMS_PER_PHONE_PER_HOUR=1000000 AUTH_SMS_PER_ACCOUNT_PER_DAY=1000000 AUTH_LOCKOUT_THRESHOLD=1000000 \
   AUTH_SMS_PER_IP_PER_HOUR=1000000 AUTH_SMS_GLOBAL_PER_DAY=1000000 AUTH_EMAIL_PER_ADDRESS_PER_DAY=1000000 \
-  AUTH_PUSH_PER_ACCOUNT_PER_10_MINUTES=1000000 \
-  "$CARGO_TARGET_DIR/debug/local-api" >"$log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
+  AUTH_PUSH_PER_ACCOUNT_PER_10_MINUTES=1000000
 api=http://127.0.0.1:$port
-for _ in $(seq 1 100); do curl -s -o /dev/null "$api/.well-known/jwks.json" && break; sleep 0.1; done
 J='content-type: application/json'
 curl -sf "$api/users" -H "$J" -d '{"email":"fuzz@example.com","password":{"value":"correct horse battery staple"},"name":"Fuzz","mobile":{"countryCode":"+44","number":"7400123456"}}' >/dev/null
 auth=$(curl -sf "$api/login_with_password" -H "$J" -d '{"email":"fuzz@example.com","password":{"value":"correct horse battery staple"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

@@ -6,21 +6,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/auth-target}
 trap 'scripts/test-services.sh stop' EXIT INT TERM
+. scripts/local-api.sh
 
 # local-api on a free port, scripts/smoke.sh against it, local-api stopped whatever happened.
 smoke_local() (
   cargo build -q --locked -p local-api || exit 1
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  out=$(mktemp)
-  AUTH_STORE=memory PORT=$port "$CARGO_TARGET_DIR/debug/local-api" >"$out" 2>&1 &
-  pid=$!
-  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
-  for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/jwks.json" && break
-    kill -0 $pid 2>/dev/null || { echo "local-api exited; its log:"; cat "$out"; exit 1; }
-    sleep 0.1
-  done
-  scripts/smoke.sh "http://127.0.0.1:$port" || { echo "local-api's log:"; tail -n 20 "$out"; exit 1; }
+  port=$(free_port)
+  start_local_api "$port" AUTH_STORE=memory || exit 1
+  scripts/smoke.sh "http://127.0.0.1:$port" || { echo "local-api's log:"; tail -n 20 "$local_api_log"; exit 1; }
 )
 env_lines=$(scripts/test-services.sh start) || { echo "could not start the test services" >&2; exit 1; }
 eval "$env_lines"

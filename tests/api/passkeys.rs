@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use integration_tests::passkey::{ORIGINS, RP_ID, SoftAuthenticator, for_rp_id, without_user_verification};
-use integration_tests::{Backend, Device, PASSWORD, TestApp, on_both_stores};
+use integration_tests::{Backend, Device, PASSWORD, TestApp, at_once, on_both_stores};
 use serde_json::{Value, json};
 
 const ENROL: &str = "/authentication_factors/passkey";
@@ -65,6 +65,23 @@ async fn login_with(t: &TestApp, surface: u8, key: &mut SoftAuthenticator) -> in
     let (id, options) = login_options(t, surface).await;
     let assertion = key.get(SITE, &options).await;
     passkey_login(t, surface, &id, &assertion).await
+}
+
+/// An authenticator holding a credential created for the site but never enrolled.
+async fn unenrolled(t: &TestApp) -> SoftAuthenticator {
+    let mut stranger = SoftAuthenticator::new();
+    let options = t.post(ENROL, Some(&t.tokens("bob@example.com").await.1), json!({})).await.body;
+    stranger.create(SITE, &options).await;
+    stranger
+}
+
+/// The same login assertion `n` times at once, on alternate surfaces; their statuses.
+async fn racing_logins(t: &Arc<TestApp>, challenge_id: &str, assertion: &Value, n: usize) -> Vec<u16> {
+    at_once(n, |i| {
+        let (t, id, assertion) = (Arc::clone(t), challenge_id.to_owned(), assertion.clone());
+        async move { passkey_login(&t, if i % 2 == 0 { 1 } else { 2 }, &id, &assertion).await.status }
+    })
+    .await
 }
 
 fn jwt_claims(token: &str) -> Value {
@@ -280,10 +297,7 @@ async fn unknown_credentials_answer_like_wrong_ones(b: Backend) {
     let (_, access) = t.tokens("jane@example.com").await;
     let mut key = SoftAuthenticator::new();
     enrol(&t, &access, &mut key).await;
-    // A credential created for the site but never enrolled.
-    let mut stranger = SoftAuthenticator::new();
-    let options = t.post(ENROL, Some(&t.tokens("bob@example.com").await.1), json!({})).await.body;
-    stranger.create(SITE, &options).await;
+    let mut stranger = unenrolled(&t).await;
     let (id, options) = login_options(&t, 1).await;
     let unknown = passkey_login(&t, 1, &id, &stranger.get(SITE, &options).await).await;
     // Jane's credential with its signature broken.
@@ -311,26 +325,17 @@ async fn concurrent_answers_to_one_challenge_pass_once(b: Backend) {
     let mut key = SoftAuthenticator::new();
     enrol(&t, &access, &mut key).await;
     let (id, options) = login_options(&t, 1).await;
-    let assertion = key.get(SITE, &options).await;
-    let tasks: Vec<_> = (0..8)
-        .map(|i| {
-            let (t, id, assertion) = (Arc::clone(&t), id.clone(), assertion.clone());
-            tokio::spawn(async move { passkey_login(&t, if i % 2 == 0 { 1 } else { 2 }, &id, &assertion).await.status })
-        })
-        .collect();
-    let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let statuses = racing_logins(&t, &id, &key.get(SITE, &options).await, 8).await;
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     // One step-up assertion, four times at once (below the lockout threshold, which replays
     // count toward): one step-up.
     let options = t.post(STEP_UP, Some(&access), json!({})).await.body;
     let assertion = key.get(SITE, &options).await;
-    let tasks: Vec<_> = (0..4)
-        .map(|_| {
-            let (t, access, assertion) = (Arc::clone(&t), access.clone(), assertion.clone());
-            tokio::spawn(async move { t.post(STEP_UP_VERIFY, Some(&access), assertion).await.status })
-        })
-        .collect();
-    let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let statuses = at_once(4, |_| {
+        let (t, access, assertion) = (Arc::clone(&t), access.clone(), assertion.clone());
+        async move { t.post(STEP_UP_VERIFY, Some(&access), assertion).await.status }
+    })
+    .await;
     assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
 }
 
@@ -407,13 +412,11 @@ async fn a_login_by_push_is_approved_on_the_device_and_claimed_once(b: Backend) 
     let (path, signed) = answer(&device, &id, true);
     assert_eq!(t.post(&path, None, signed).await.status, 204);
     // Ten polls at once: one gets the login.
-    let tasks: Vec<_> = (0..10)
-        .map(|_| {
-            let (t, id, token) = (Arc::clone(&t), id.clone(), token.clone());
-            tokio::spawn(async move { poll(&t, &id, &token).await.body })
-        })
-        .collect();
-    let bodies: Vec<Value> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let bodies = at_once(10, |_| {
+        let (t, id, token) = (Arc::clone(&t), id.clone(), token.clone());
+        async move { poll(&t, &id, &token).await.body }
+    })
+    .await;
     let logins: Vec<&Value> = bodies.iter().filter(|b| b["token"].is_string()).collect();
     assert_eq!(logins.len(), 1, "{bodies:?}");
     assert!(bodies.iter().all(|b| b["status"] == "APPROVED"));
@@ -604,16 +607,7 @@ async fn racing_copies_of_a_counterless_assertion_log_in_once(b: Backend) {
     enrol(&t, &access, &mut key).await;
     for round in 0..3 {
         let (id, options) = login_options(&t, 1).await;
-        let assertion = key.get(SITE, &options).await;
-        let tasks: Vec<_> = (0..12)
-            .map(|i| {
-                let (t, id, assertion) = (Arc::clone(&t), id.clone(), assertion.clone());
-                tokio::spawn(
-                    async move { passkey_login(&t, if i % 2 == 0 { 1 } else { 2 }, &id, &assertion).await.status },
-                )
-            })
-            .collect();
-        let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+        let statuses = racing_logins(&t, &id, &key.get(SITE, &options).await, 12).await;
         assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "round {round}: {statuses:?}");
     }
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 200, "the replays locked nobody out");
@@ -628,16 +622,12 @@ async fn racing_copies_of_a_counterless_assertion_log_in_once(b: Backend) {
             expires_at: t.app.now() + 300,
         };
         t.app.store.put_ceremony(&ceremony).await.unwrap();
-        let takes: Vec<_> = (0..16)
-            .map(|_| {
-                let (t, id) = (Arc::clone(&t), ceremony.id.clone());
-                tokio::spawn(async move {
-                    t.app.store.take_ceremony(&id, shared::model::CeremonyKind::Login).await.unwrap().is_some()
-                })
-            })
-            .collect();
-        let taken = futures::future::join_all(takes).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
-        assert_eq!(taken, 1, "round {round}");
+        let takes = at_once(16, |_| {
+            let (t, id) = (Arc::clone(&t), ceremony.id.clone());
+            async move { t.app.store.take_ceremony(&id, shared::model::CeremonyKind::Login).await.unwrap().is_some() }
+        })
+        .await;
+        assert_eq!(takes.iter().filter(|taken| **taken).count(), 1, "round {round}");
     }
 }
 
@@ -704,10 +694,7 @@ async fn refused_passkey_logins_answer_no_sooner_than_the_floor(b: Backend) {
     let (_, access) = t.tokens("jane@example.com").await;
     let mut key = SoftAuthenticator::new();
     enrol(&t, &access, &mut key).await;
-    // A credential created for the site but never enrolled.
-    let mut stranger = SoftAuthenticator::new();
-    let options = t.post(ENROL, Some(&t.tokens("bob@example.com").await.1), json!({})).await.body;
-    stranger.create(SITE, &options).await;
+    let mut stranger = unenrolled(&t).await;
     for (case, surface) in [("unknown", 1), ("wrong", 2), ("flag flipped", 1)] {
         let (id, options) = login_options(&t, surface).await;
         let credential = match case {

@@ -524,15 +524,24 @@ pub async fn enrol_sms(t: &TestApp, access: &str) {
     t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
 }
 
+/// `n` tasks at once, each on its own tokio task, the `i`th made by `task(i)`; their outputs,
+/// in order.
+pub async fn at_once<T, Fut>(n: usize, task: impl Fn(usize) -> Fut) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(task(i))).collect();
+    futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect()
+}
+
 /// `n` wrong-password logins for `email` at once; their statuses.
 pub async fn concurrent_wrong_logins(t: &Arc<TestApp>, email: &'static str, n: usize) -> Vec<u16> {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            let t = Arc::clone(t);
-            tokio::spawn(async move { t.login(email, "wrong").await.status })
-        })
-        .collect();
-    futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect()
+    at_once(n, |_| {
+        let t = Arc::clone(t);
+        async move { t.login(email, "wrong").await.status }
+    })
+    .await
 }
 
 /// The functions that API Gateway does not route to: their events are not HTTP requests.

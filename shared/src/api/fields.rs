@@ -3,6 +3,7 @@
 
 use crate::api::error::{ApiError, FieldErrorKind, InvalidField};
 use crate::domain::email::Email;
+use crate::domain::error::DomainError;
 use secrecy::SecretString;
 
 /// Reads fields out of a JSON object and collects every problem, so a client learns all that is
@@ -122,4 +123,17 @@ pub fn email_field(fields: &mut Fields, path: &str) -> Option<Email> {
         fields.error(path, FieldErrorKind::Regex, &["email"]);
     }
     email
+}
+
+/// A passkey login's body, `{"challengeId", "credential"}`, as both surfaces read it: the
+/// seeds' 400 for a field missing or malformed, and a wrong credential's answer for fields
+/// that are there but unusable.
+pub fn passkey_login(mut fields: Fields) -> Result<(String, serde_json::Value), ApiError> {
+    let challenge_id = fields.string("challengeId", 1, 64);
+    let credential = fields.object("credential");
+    fields.finish()?;
+    match (challenge_id, credential) {
+        (Some(challenge_id), Some(credential)) => Ok((challenge_id, credential)),
+        _ => Err(DomainError::BadCredentials.into()),
+    }
 }

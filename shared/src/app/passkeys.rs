@@ -12,7 +12,7 @@ use crate::app::{App, Ctx, lockout};
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
 use crate::domain::events::{EventType, SecurityEvent};
-use crate::model::{Ceremony, CeremonyKind, PasskeyFactor, User};
+use crate::model::{Ceremony, CeremonyKind, PasskeyFactor, Session, User};
 use crate::passkeys::{Asserted, CEREMONY_SECS, RelyingParty, Started};
 
 /// A factor's type and channel in `GET /authentication_factors` and in events.
@@ -28,19 +28,42 @@ fn rejected(reason: impl std::fmt::Display) -> DomainError {
     DomainError::Refused(Rule::PasskeyRejected)
 }
 
-/// Stores the first half of a ceremony and answers its options.
+/// What a ceremony is bound to: a session (enrolment and step-up: one ceremony per session
+/// and kind, of the session's account), or a login attempt (its random id; no account yet).
+#[derive(Clone, Copy)]
+enum Bound<'a> {
+    Session(&'a Session),
+    Attempt(&'a str),
+}
+
+impl Bound<'_> {
+    fn id(self, kind: CeremonyKind) -> String {
+        match self {
+            Bound::Session(session) => Ceremony::of_session(kind, &session.session_id),
+            Bound::Attempt(id) => id.to_owned(),
+        }
+    }
+
+    fn user_id(self) -> Option<String> {
+        match self {
+            Bound::Session(session) => Some(session.user_id.clone()),
+            Bound::Attempt(_) => None,
+        }
+    }
+}
+
+/// Stores the first half of a ceremony of `kind` bound to `bound` and answers its options.
 async fn begin(
     app: &App,
-    id: String,
     kind: CeremonyKind,
-    user_id: Option<&str>,
+    bound: Bound<'_>,
     started: Started,
     now: Epoch,
 ) -> Result<serde_json::Value, DomainError> {
     let ceremony = Ceremony {
-        id,
+        id: bound.id(kind),
         kind,
-        user_id: user_id.map(str::to_owned),
+        user_id: bound.user_id(),
         state: started.state,
         created_at: now,
         expires_at: now + CEREMONY_SECS,
@@ -49,20 +72,15 @@ async fn begin(
     Ok(started.options)
 }
 
-/// Takes the ceremony `id` (whatever comes of this answer, it is spent) if it is alive at
-/// `now`, of `kind`, and of `user_id` where it names one.
-async fn take(
-    app: &App,
-    id: &str,
-    kind: CeremonyKind,
-    user_id: Option<&str>,
-    now: Epoch,
-) -> Result<Option<Ceremony>, DomainError> {
+/// Takes the ceremony of `kind` bound to `bound` (whatever comes of this answer, it is spent)
+/// if it is alive at `now` and of the account `bound` names, if it names one.
+async fn take(app: &App, kind: CeremonyKind, bound: Bound<'_>, now: Epoch) -> Result<Option<Ceremony>, DomainError> {
+    let user_id = bound.user_id();
     Ok(app
         .store
-        .take_ceremony(id, kind)
+        .take_ceremony(&bound.id(kind), kind)
         .await?
-        .filter(|c| c.kind == kind && c.is_alive(now) && c.user_id.as_deref() == user_id))
+        .filter(|c| c.kind == kind && c.is_alive(now) && c.user_id == user_id))
 }
 
 fn passkeys_of(user: &User) -> Vec<Passkey> {
@@ -106,8 +124,7 @@ pub async fn start_enrolment(app: &App, principal: &Principal, now: Epoch) -> Re
     crate::app::proof::require_step_up(&user, principal)?;
     let handle = passkey_handle(app, &user).await?;
     let started = relying_party(app)?.start_registration(handle, &user.email, &passkeys_of(&user))?;
-    let id = Ceremony::of_session(CeremonyKind::Enrolment, &principal.session.session_id);
-    begin(app, id, CeremonyKind::Enrolment, Some(&user.user_id), started, now).await
+    begin(app, CeremonyKind::Enrolment, Bound::Session(&principal.session), started, now).await
 }
 
 /// `POST /authentication_factors/passkey/verify`: the browser's new credential. Spends the
@@ -120,8 +137,7 @@ pub async fn finish_enrolment(
     now: Epoch,
 ) -> Result<String, DomainError> {
     let session = &principal.session;
-    let id = Ceremony::of_session(CeremonyKind::Enrolment, &session.session_id);
-    let ceremony = take(app, &id, CeremonyKind::Enrolment, Some(&session.user_id), now)
+    let ceremony = take(app, CeremonyKind::Enrolment, Bound::Session(session), now)
         .await?
         .ok_or(DomainError::Refused(Rule::StateInvalid))?;
     let passkey = relying_party(app)?.finish_registration(credential, &ceremony.state).map_err(rejected)?;
@@ -198,8 +214,7 @@ pub async fn start_step_up(app: &App, principal: &Principal, now: Epoch) -> Resu
         return Err(DomainError::Refused(Rule::ChannelNotRegistered));
     }
     let started = relying_party(app)?.start_assertion(&passkeys_of(&user))?;
-    let id = Ceremony::of_session(CeremonyKind::StepUp, &principal.session.session_id);
-    begin(app, id, CeremonyKind::StepUp, Some(&user.user_id), started, now).await
+    begin(app, CeremonyKind::StepUp, Bound::Session(&principal.session), started, now).await
 }
 
 /// `POST /stepup/challenges/passkey/verify`: the assertion; the session becomes `STEPPED_UP`.
@@ -216,8 +231,7 @@ pub async fn finish_step_up(
     let (user, stored) = app.store.load_login(&session.email, now).await?;
     let user = user.ok_or(DomainError::Unauthenticated("The session has ended."))?;
     let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), &user.email, stored, now).await?;
-    let id = Ceremony::of_session(CeremonyKind::StepUp, &session.session_id);
-    let checked = match take(app, &id, CeremonyKind::StepUp, Some(&user.user_id), now).await? {
+    let checked = match take(app, CeremonyKind::StepUp, Bound::Session(session), now).await? {
         Some(ceremony) => relying_party(app)?.finish_assertion(credential, &ceremony.state).map_err(rejected),
         None => Err(rejected("no live step-up challenge for this session (answered already, or expired)")),
     };
@@ -269,7 +283,7 @@ async fn record_use(app: &App, email: &str, asserted: &Asserted, now: Epoch) -> 
 pub async fn start_login(app: &App, now: Epoch) -> Result<(String, serde_json::Value), DomainError> {
     let started = relying_party(app)?.start_discoverable()?;
     let id = crate::crypto::random_token_id()?;
-    let options = begin(app, id.clone(), CeremonyKind::Login, None, started, now).await?;
+    let options = begin(app, CeremonyKind::Login, Bound::Attempt(&id), started, now).await?;
     Ok((id, options))
 }
 
@@ -309,7 +323,7 @@ async fn login_now(
     // Without a live attempt nothing is checked, nor counted: only the attempt's own answer
     // (whoever took it first) reserves a lockout attempt, so racing replays of one assertion
     // cannot lock the account under the login they replay.
-    let ceremony = take(app, challenge_id, CeremonyKind::Login, None, now)
+    let ceremony = take(app, CeremonyKind::Login, Bound::Attempt(challenge_id), now)
         .await?
         .ok_or_else(|| rejected("no live login attempt of that id"))
         .map_err(|_| DomainError::BadCredentials)?;

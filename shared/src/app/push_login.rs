@@ -71,20 +71,7 @@ async fn start_now(app: &App, ctx: &Ctx, email: &Email, now: Epoch) -> Result<St
     let charged = limits::charge(app, &limits::push_login_budgets(app, ctx, email.as_str())).await?;
     app.store.create_push_challenge(&challenge, now).await?;
     if let Some(endpoint) = device {
-        let payload = serde_json::json!({
-            "type": "LOGIN",
-            "challengeId": challenge.id,
-            "channel": challenge.channel,
-            "expiresAt": challenge.expires_at,
-            "requestedAt": challenge.created_at,
-            "userAgent": challenge.requested_by.user_agent,
-            "sourceIp": challenge.requested_by.source_ip,
-        });
-        if let Err(source) = app.push.send(&endpoint, &payload).await {
-            app.store.cancel_push_challenge(&challenge).await?;
-            limits::refund(app, &charged).await;
-            return Err(DomainError::Unavailable { retry_after: 5, source });
-        }
+        crate::app::push_step_up::notify_device(app, &endpoint, &challenge, "LOGIN", &charged).await?;
     }
     Ok(Started { challenge_id: id, poll_token })
 }

@@ -63,24 +63,38 @@ pub async fn start(
             return Err(refused);
         }
     };
+    notify_device(app, &endpoint, &challenge, "STEP_UP", &charged).await?;
+    // The push went out: that is the start (the challenge's own write came before the send).
+    let started = challenge_event(app, &challenge, EventType::StepUpStarted)?.from(crate::app::events::origin(ctx));
+    app.store.record_events(&[started]).await?;
+    Ok(challenge)
+}
+
+/// Sends `challenge` (a `kind` of push: `STEP_UP` or `LOGIN`) to the device at `endpoint`,
+/// with the asking device's context. A push that does not go out cancels its challenge and
+/// gives the budget `charged` for it back: 503, nothing spent.
+pub(crate) async fn notify_device(
+    app: &App,
+    endpoint: &str,
+    challenge: &PushChallenge,
+    kind: &str,
+    charged: &limits::Charged,
+) -> Result<(), DomainError> {
     let payload = serde_json::json!({
-        "type": "STEP_UP",
+        "type": kind,
         "challengeId": challenge.id,
-        "channel": channel,
+        "channel": challenge.channel,
         "expiresAt": challenge.expires_at,
         "requestedAt": challenge.created_at,
         "userAgent": challenge.requested_by.user_agent,
         "sourceIp": challenge.requested_by.source_ip,
     });
-    if let Err(source) = app.push.send(&endpoint, &payload).await {
-        app.store.cancel_push_challenge(&challenge).await?;
-        limits::refund(app, &charged).await;
+    if let Err(source) = app.push.send(endpoint, &payload).await {
+        app.store.cancel_push_challenge(challenge).await?;
+        limits::refund(app, charged).await;
         return Err(DomainError::Unavailable { retry_after: 5, source });
     }
-    // The push went out: that is the start (the challenge's own write came before the send).
-    let started = challenge_event(app, &challenge, EventType::StepUpStarted)?.from(crate::app::events::origin(ctx));
-    app.store.record_events(&[started]).await?;
-    Ok(challenge)
+    Ok(())
 }
 
 /// The caller's session's challenge `id` (another session's is as good as missing). The first

@@ -7,13 +7,7 @@ use crate::api::prelude::*;
 pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, ApiError>) -> Answer {
     let app: &App = &app;
     crate::app::limits::per_ip(app, &ctx, "login").await?;
-    let Body(mut f) = body?;
-    let challenge_id = f.string("challengeId", 1, 64);
-    let credential = f.object("credential");
-    f.finish()?;
-    let (Some(challenge_id), Some(credential)) = (challenge_id, credential) else {
-        return Err(DomainError::BadCredentials.into());
-    };
+    let (challenge_id, credential) = crate::api::fields::passkey_login(body?.0)?;
     let user = crate::app::passkeys::login(app, &ctx, &challenge_id, &credential, app.now()).await?;
     let opened = crate::app::sessions::open_by(app, &ctx, user, crate::app::sessions::Proof::Passkey, None).await?;
     Ok(ok(&super::login_with_password::token_body(&opened)))

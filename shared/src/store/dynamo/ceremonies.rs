@@ -6,6 +6,11 @@ fn ceremony_key(id: &str) -> Item {
     key(format!("CEREMONY#{id}"), "CEREMONY")
 }
 
+/// The item that says which account a passkey name (a user handle, a credential id) is.
+fn owner_key(name: &str) -> Item {
+    key(format!("PASSKEY#{name}"), "OWNER")
+}
+
 #[async_trait]
 impl CeremonyStore for DynamoStore {
     async fn put_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()> {
@@ -46,7 +51,7 @@ impl CeremonyStore for DynamoStore {
     }
 
     async fn claim_passkey_name(&self, name: &str, email: &str) -> StoreResult<bool> {
-        let mut item = key(format!("PASSKEY#{name}"), "OWNER");
+        let mut item = owner_key(name);
         item.insert("email".to_owned(), s(email));
         let claimed = self
             .client
@@ -73,7 +78,7 @@ impl CeremonyStore for DynamoStore {
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(format!("PASSKEY#{name}"), "OWNER")))
+            .set_key(Some(owner_key(name)))
             .condition_expression("email = :email")
             .expression_attribute_values(":email", s(email))
             .send()
@@ -90,7 +95,7 @@ impl CeremonyStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key(format!("PASSKEY#{name}"), "OWNER")))
+            .set_key(Some(owner_key(name)))
             .consistent_read(true)
             .send()
             .await
