@@ -32,6 +32,17 @@ pub(crate) async fn uniform<T>(work: impl std::future::Future<Output = T>) -> T 
     result
 }
 
+/// Runs `work`, answering a refusal no sooner than [`UNIFORM_ANSWER`] after it began; a
+/// success is not held back (where it shows itself anyway, as a login does).
+pub(crate) async fn uniform_refusals<T, E>(work: impl std::future::Future<Output = Result<T, E>>) -> Result<T, E> {
+    let deadline = tokio::time::Instant::now() + UNIFORM_ANSWER;
+    let result = work.await;
+    if result.is_err() {
+        tokio::time::sleep_until(deadline).await;
+    }
+    result
+}
+
 /// The account a mailbox flow acts on, if the address has one that is not blocked.
 async fn account(app: &App, email: &Email) -> Result<Option<User>, DomainError> {
     Ok(app.store.get_user(email.as_str()).await?.filter(|u| !u.blocked))

@@ -301,16 +301,10 @@ pub async fn login(
     credential: &serde_json::Value,
     now: Epoch,
 ) -> Result<User, DomainError> {
-    // A refusal answers no sooner than a fixed time after the request began: the work behind
-    // it depends on the credential (a registered one's key type and backup flag are checked
-    // before, or instead of, its signature; an unknown one's decoy is ES256), which the time
-    // would otherwise tell. A success is not held back: it shows itself anyway.
-    let deadline = tokio::time::Instant::now() + crate::app::mailbox::UNIFORM_ANSWER;
-    let result = login_now(app, ctx, challenge_id, credential, now).await;
-    if result.is_err() {
-        tokio::time::sleep_until(deadline).await;
-    }
-    result
+    // The work behind a refusal depends on the credential (a registered one's key type and
+    // backup flag are checked before, or instead of, its signature; an unknown one's decoy is
+    // ES256), which the time would otherwise tell.
+    crate::app::mailbox::uniform_refusals(login_now(app, ctx, challenge_id, credential, now)).await
 }
 
 async fn login_now(
