@@ -47,6 +47,7 @@ fn session() -> Session {
         last_used_at: None,
         user_agent: String::new(),
         source_ip: String::new(),
+        anchored: false,
     }
 }
 

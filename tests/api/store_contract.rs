@@ -31,6 +31,7 @@ fn session(u: &User, suffix: &str, now: i64) -> Session {
         last_used_at: None,
         user_agent: String::new(),
         source_ip: String::new(),
+        anchored: false,
     }
 }
 
@@ -255,7 +256,7 @@ async fn grants_live_on_their_own_and_die_with_the_session(b: Backend) {
     assert!(store.touch_session(&s.session_id, Some("g2"), t0() + 50, t0() + 150).await.unwrap().is_none());
     assert!(store.touch_session(&s.session_id, Some("g1"), t0() + 150, t0() + 250).await.unwrap().is_none());
 
-    store.set_session_status(&s.session_id, SessionStatus::SteppedUp, t0(), &[]).await.unwrap();
+    store.set_session_status(&s.session_id, SessionStatus::SteppedUp, false, t0(), &[]).await.unwrap();
     let seen = store.touch_session(&s.session_id, None, t0() + 1, t0() + 300).await.unwrap().unwrap();
     assert_eq!(seen.status, SessionStatus::SteppedUp);
 

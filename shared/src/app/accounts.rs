@@ -85,8 +85,10 @@ where
     F: FnMut(&mut User) -> Result<(), DomainError>,
 {
     for _ in 0..5 {
-        let mut user = load_user(app, email).await?;
+        let before = load_user(app, email).await?;
+        let mut user = before.clone();
         change(&mut user)?;
+        unreported(&before, &user, events)?;
         match app.store.update_user(&user, events).await {
             Ok(saved) => return Ok(saved),
             Err(StoreError::Conflict) => continue,
@@ -94,6 +96,16 @@ where
         }
     }
     Err(DomainError::kept_changing("the account kept changing"))
+}
+
+/// Refuses a change of how the account proves itself that reports nothing: every such change
+/// writes its event in the same atomic write ([`User::proves_differently_from`]). A refusal
+/// here is a bug of the use case, never the caller's doing.
+pub fn unreported(before: &User, after: &User, events: Events<'_>) -> Result<(), DomainError> {
+    if events.is_empty() && after.proves_differently_from(before) {
+        return Err(DomainError::internal("a change of how the account proves itself reports no event"));
+    }
+    Ok(())
 }
 
 /// More identities than this on one account is a sign of abuse, not of a real user.

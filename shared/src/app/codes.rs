@@ -202,11 +202,14 @@ fn purpose_kind(p: &CodePurpose) -> &'static str {
 /// attempt against the account (the challenge's try is spent).
 pub async fn check_code(
     app: &App,
-    user_id: &str,
+    check: lockout::Check,
+    who: lockout::Who,
     email: &str,
     purpose: &CodePurpose,
     typed: &str,
 ) -> Result<CodeCheck, DomainError> {
+    let user_id = who.user_id.clone();
+    let user_id = user_id.as_str();
     let now = app.now();
     let stored = app.store.load_lockout(email).await?;
     lockout::refuse_if_locked(&stored, now)?;
@@ -215,7 +218,7 @@ pub async fn check_code(
         Ok(spent) => spent,
         Err(unspendable) => return Ok(unspendable),
     };
-    let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), email, stored, now).await?;
+    let attempt = lockout::attempt(app, check, who, email, stored, now).await?;
     // A malformed code is a wrong try like any other.
     match compare(&mut spent, otp::normalize(typed).as_deref()) {
         CodeCheck::Accepted => {
@@ -226,9 +229,10 @@ pub async fn check_code(
             lockout::succeeded(app.store.as_ref(), email).await?;
             Ok(CodeCheck::Accepted)
         }
-        wrong => match reserved.check(now) {
-            Err(l) => Err(DomainError::Locked { retry_after: l.retry_after(now) }),
-            Ok(()) => Ok(wrong),
+        // Compared and wrong: the failure is recorded (and the lock, if this one caused it).
+        wrong => match attempt.failed(app, DomainError::CodeRejected(wrong.clone()), now).await {
+            DomainError::CodeRejected(_) => Ok(wrong),
+            other => Err(other),
         },
     }
 }

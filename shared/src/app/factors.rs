@@ -35,6 +35,7 @@ pub async fn enrol_sms(app: &App, ctx: &Ctx, principal: &Principal, channel: Fac
                     channel,
                     status: FactorStatus::PendingVerification,
                     device: None,
+                    anchored: false,
                 });
             }
             Ok(())
@@ -72,7 +73,11 @@ pub async fn verify_sms(
     // The code proves the number it was sent to, which must still be the account's.
     let mobile = user.mobile.clone().ok_or(DomainError::Refused(Rule::StateInvalid))?;
     let purpose = CodePurpose::sms_factor(&mobile.e164());
-    let outcome = challenge::check_code(app, &user.user_id, &user.email, &purpose, code).await?;
+    let who = crate::app::lockout::Who::new(&user.user_id, ctx)
+        .session(&principal.session.session_id)
+        .with("channel", "SMS");
+    let check = crate::app::lockout::Check::EnrolmentCode;
+    let outcome = challenge::check_code(app, check, who, &user.email, &purpose, code).await?;
     if outcome != CodeCheck::Accepted {
         return Err(DomainError::CodeRejected(outcome));
     }
@@ -133,6 +138,7 @@ pub async fn enrol_push(
                 channel,
                 status: FactorStatus::Active,
                 device: Some(device.clone()),
+                anchored: false,
             });
             Ok(())
         }),
@@ -178,6 +184,23 @@ pub async fn remove_push(
         }
     }
     Ok(())
+}
+
+/// After `stripped` was removed from the account `email`: push devices' SNS endpoints are
+/// deleted and passkeys' credential ids released. Best effort, logged: the account no longer
+/// holds them either way.
+pub async fn forget_removed(app: &App, email: &str, stripped: &crate::model::Stripped) {
+    for endpoint in stripped.factors.iter().filter_map(|f| f.device.as_ref()).map(|d| &d.endpoint) {
+        if let Err(e) = app.push.unregister(endpoint).await {
+            tracing::warn!(error = %e, "could not delete the SNS endpoint of a removed device");
+        }
+    }
+    for id in &stripped.passkeys {
+        let name = crate::app::passkeys::credential_name(id);
+        if let Err(e) = app.store.release_passkey_name(&name, email).await {
+            tracing::warn!(error = %e, "could not release a removed passkey's credential id");
+        }
+    }
 }
 
 /// A factor's event, in the session (and from where) that changed it.

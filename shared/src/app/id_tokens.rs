@@ -218,8 +218,8 @@ pub async fn open_family(
     .await?;
     let amr: &[&str] = match proof {
         Proof::Password => &["pwd"],
-        Proof::Passkey => &["hwk", "user"],
-        Proof::Push => &["swk", "user"],
+        Proof::Passkey { .. } => &["hwk", "user"],
+        Proof::Push { .. } => &["swk", "user"],
     };
     let id_token = id_token(app, &saved, &family.family_id, amr)?;
     tracing::info!(user_id = %saved.user_id, "surface-2 login");

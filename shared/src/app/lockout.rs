@@ -4,9 +4,11 @@
 //! many requests arrive at once, at most `threshold` checks run per lock window. Each function
 //! takes only the port and the time it uses.
 
+use crate::app::{App, Ctx};
 use crate::config::Config;
 use crate::domain::Epoch;
 use crate::domain::error::DomainError;
+use crate::domain::events::{EventType, Origin, SecurityEvent};
 use crate::domain::lockout::{Lockout, LockoutPolicy};
 use crate::store::{LockoutStore, StoreError, StoredLockout};
 
@@ -24,50 +26,241 @@ pub fn refuse_if_locked(stored: &StoredLockout, now: Epoch) -> Result<(), Domain
     stored.state.check(now).map_err(|l| DomainError::Locked { retry_after: l.retry_after(now) })
 }
 
-/// Reserves one attempt for `email`, starting from `stored` as just read. Returns the counter
-/// as stored with this attempt counted: if the check then fails and the counter is locked,
-/// the answer is 423. `Err(Locked)` when the account is locked before the check runs.
-pub async fn reserve(
+/// How long a reservation waits for room (attempts in flight to end) before answering 503.
+const WAIT_FOR_ROOM: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reserves one attempt for `email`, starting from `stored` as just read: the counter as stored
+/// with this attempt in flight. `Err(Locked)` when the account is locked before the check runs.
+/// While the failures and the attempts in flight fill the threshold, it waits for room (those
+/// attempts end within an Argon2 verification or so), re-reading the counter; right answers
+/// arriving all at once are therefore never refused as locked, only a little delayed.
+async fn reserve(
     store: &dyn LockoutStore,
     policy: LockoutPolicy,
     email: &str,
     mut stored: StoredLockout,
     now: Epoch,
 ) -> Result<Lockout, DomainError> {
-    for round in 0..MAX_ROUNDS {
-        let next =
-            policy.reserve(stored.state, now).map_err(|l| DomainError::Locked { retry_after: l.retry_after(now) })?;
+    let deadline = tokio::time::Instant::now() + WAIT_FOR_ROOM;
+    let mut round = 0usize;
+    loop {
+        let locked = |l: crate::domain::lockout::Locked| DomainError::Locked { retry_after: l.retry_after(now) };
+        stored.state.check(now).map_err(locked)?;
+        let wait = if policy.has_room(stored.state, now) {
+            let next = policy.reserve(stored.state, now).map_err(locked)?;
+            match store.save_lockout(email, stored.version, &next).await {
+                Ok(()) => return Ok(next),
+                Err(StoreError::Conflict) => round > 4,
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            true
+        };
+        round += 1;
+        if round > MAX_ROUNDS || tokio::time::Instant::now() >= deadline {
+            return Err(DomainError::Unavailable {
+                retry_after: 1,
+                source: "the failed-attempt counter kept changing".into(),
+            });
+        }
+        if wait {
+            // No room yet, or a wide burst: spread the retries a little so they stop colliding.
+            let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 8)).unwrap_or(4);
+            tokio::time::sleep(std::time::Duration::from_millis(2 + jitter)).await;
+        }
+        stored = store.load_lockout(email).await?;
+    }
+}
+
+/// Counts a failure of an attempt reserved on `email`'s counter, with a conditional write on
+/// the state read (retried on a lost race); returns the counter as stored, and whether this
+/// failure is the one that locked it.
+async fn count_failure(
+    store: &dyn LockoutStore,
+    policy: LockoutPolicy,
+    email: &str,
+    now: Epoch,
+) -> Result<(Lockout, bool), DomainError> {
+    for _ in 0..MAX_ROUNDS {
+        let stored = store.load_lockout(email).await?;
+        if stored.state.is_locked(now) {
+            // Locked by another failure meanwhile: nothing more to count.
+            return Ok((stored.state, false));
+        }
+        let next = policy.failed(stored.state, now);
         match store.save_lockout(email, stored.version, &next).await {
             Ok(()) => {
                 if next.is_locked(now) {
                     tracing::warn!("account locked after consecutive failed attempts");
                 }
-                return Ok(next);
+                return Ok((next, next.is_locked(now)));
             }
-            Err(StoreError::Conflict) => {
-                if round > 4 {
-                    // A wide burst: spread the retries a little so they stop colliding.
-                    let jitter = crate::crypto::random_bytes::<1>().map(|b| u64::from(b[0] % 4)).unwrap_or(1);
-                    tokio::time::sleep(std::time::Duration::from_millis(1 + jitter)).await;
-                }
-                stored = store.load_lockout(email).await?;
-            }
+            Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }
     }
     Err(DomainError::Unavailable { retry_after: 1, source: "the failed-attempt counter kept changing".into() })
 }
 
-/// The answer to a check that failed after its attempt was reserved: 423 when that attempt
-/// locked the account, otherwise `wrong`.
-pub fn failed(reserved: &Lockout, wrong: DomainError, now: Epoch) -> DomainError {
-    match reserved.check(now) {
-        Err(l) => DomainError::Locked { retry_after: l.retry_after(now) },
-        Ok(()) => wrong,
-    }
-}
-
 /// A check succeeded: the counter starts again from zero.
 pub async fn succeeded(store: &dyn LockoutStore, email: &str) -> Result<(), DomainError> {
     store.clear_lockout(email).await.map_err(Into::into)
+}
+
+/// Every check that spends a lockout attempt, named by the path that runs it. A failure of
+/// any of them is recorded by [`Attempt::failed`] (the one place: the failure's event, with
+/// `check` naming the path, and `ACCOUNT_LOCKED` when it reached the threshold); the store-level
+/// [`reserve`] is this module's alone, so a new path cannot spend attempts unrecorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The password of a login (either surface).
+    LoginPassword,
+    /// A passkey assertion of a login (either surface).
+    LoginPasskey,
+    /// The old password of `/passwords/update`.
+    PasswordUpdate,
+    /// A step-up code, by SMS or e-mail (surface 1).
+    StepUpCode,
+    /// A passkey assertion of a step-up (surface 1).
+    StepUpPasskey,
+    /// A code enrolling or validating a factor or method: the surface-1 SMS factor, the
+    /// surface-2 phone or e-mail.
+    EnrolmentCode,
+    /// An SMS or e-mail code in `x-otp`, proving a surface-2 change.
+    OtpCode,
+    /// A TOTP code: in `x-otp`, validating the secret, or removing it.
+    Totp,
+}
+
+impl Check {
+    pub const ALL: [Check; 8] = [
+        Check::LoginPassword,
+        Check::LoginPasskey,
+        Check::PasswordUpdate,
+        Check::StepUpCode,
+        Check::StepUpPasskey,
+        Check::EnrolmentCode,
+        Check::OtpCode,
+        Check::Totp,
+    ];
+
+    /// Its name in the failure's `check` detail.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::LoginPassword => "LOGIN_PASSWORD",
+            Check::LoginPasskey => "LOGIN_PASSKEY",
+            Check::PasswordUpdate => "PASSWORD_UPDATE",
+            Check::StepUpCode => "STEP_UP_CODE",
+            Check::StepUpPasskey => "STEP_UP_PASSKEY",
+            Check::EnrolmentCode => "ENROLMENT_CODE",
+            Check::OtpCode => "OTP_CODE",
+            Check::Totp => "TOTP",
+        }
+    }
+
+    /// The event a failure of it is recorded as.
+    pub fn failure(self) -> EventType {
+        match self {
+            Check::LoginPassword | Check::LoginPasskey => EventType::LoginFailed,
+            Check::StepUpCode | Check::StepUpPasskey => EventType::StepUpFailed,
+            _ => EventType::VerificationFailed,
+        }
+    }
+}
+
+/// Whose attempt a check spends, for the record of its failure: the account (or, for an
+/// address or credential without one, a decoy trail nobody reads), the session or family it
+/// ran in, where the request came from, and details of the path (a channel, a method).
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub user_id: String,
+    pub session_id: Option<String>,
+    pub origin: Option<Origin>,
+    pub details: Vec<(&'static str, serde_json::Value)>,
+}
+
+impl Who {
+    pub fn new(user_id: &str, ctx: &Ctx) -> Self {
+        Who {
+            user_id: user_id.to_owned(),
+            session_id: None,
+            origin: Some(crate::app::events::origin(ctx)),
+            details: Vec::new(),
+        }
+    }
+
+    pub fn session(mut self, session_id: &str) -> Self {
+        self.session_id = Some(session_id.to_owned());
+        self
+    }
+
+    pub fn with(mut self, key: &'static str, value: impl Into<serde_json::Value>) -> Self {
+        self.details.push((key, value.into()));
+        self
+    }
+}
+
+/// An attempt reserved for one check (see [`attempt`]).
+pub struct Attempt {
+    pub reserved: Lockout,
+    check: Check,
+    who: Who,
+    email: String,
+}
+
+/// Reserves one attempt of `email`'s counter (read as `stored`) for `check`, by `who`.
+pub async fn attempt(
+    app: &App,
+    check: Check,
+    who: Who,
+    email: &str,
+    stored: StoredLockout,
+    now: Epoch,
+) -> Result<Attempt, DomainError> {
+    let reserved = reserve(app.store.as_ref(), policy(&app.config), email, stored, now).await?;
+    Ok(Attempt { reserved, check, who, email: email.to_owned() })
+}
+
+impl Attempt {
+    /// The check failed: counts the failure, records it (and the lock, when this failure
+    /// reached the threshold) on the trail, and answers 423 when the account is locked by now,
+    /// otherwise `wrong`.
+    pub async fn failed(self, app: &App, wrong: DomainError, now: Epoch) -> DomainError {
+        let (counted, locked) = match count_failure(app.store.as_ref(), policy(&app.config), &self.email, now).await {
+            Ok(counted) => counted,
+            Err(e) => return e,
+        };
+        let answer = match counted.check(now) {
+            Err(l) => DomainError::Locked { retry_after: l.retry_after(now) },
+            Ok(()) => wrong,
+        };
+        match self.record(app, locked) {
+            Ok(events) => {
+                if let Err(e) = app.store.record_events(&events).await {
+                    return e.into();
+                }
+            }
+            Err(e) => return e,
+        }
+        answer
+    }
+
+    fn record(&self, app: &App, locked: bool) -> Result<Vec<SecurityEvent>, DomainError> {
+        let who = &self.who;
+        let stamp = |mut e: SecurityEvent| {
+            e.session_id.clone_from(&who.session_id);
+            e.origin.clone_from(&who.origin);
+            e.with("check", self.check.name())
+        };
+        let mut failure = stamp(crate::app::events::event(app, self.check.failure(), &who.user_id)?);
+        for (k, v) in &who.details {
+            failure = failure.with(k, v.clone());
+        }
+        let mut events = vec![failure];
+        if locked {
+            let lock = crate::app::events::event(app, EventType::AccountLocked, &who.user_id)?;
+            events.push(stamp(lock).with("lockedForSeconds", app.config.lockout_secs));
+        }
+        Ok(events)
+    }
 }

@@ -84,10 +84,12 @@ pub async fn start_password_reset(app: &App, ctx: &Ctx, email: &Email) -> Result
 }
 
 /// `lost_password/resume`: with the mailed nonce, replaces the password (policy and history
-/// apply), ends every session and refresh family, clears the failed-login lock (the nonce is
-/// checked even while the account is locked), keeps every factor, announces the change and
-/// opens a session. A wrong, used, expired or dead nonce, and an unknown address, all answer
-/// `NONCE_INVALID`.
+/// apply), ends every session, refresh family and pending login by push, clears the
+/// failed-login lock (the nonce is checked even while the account is locked), removes every
+/// way in that is not anchored to the mailbox (what whoever held only the password could have
+/// planted: [`User::strip_unanchored`]) and keeps the rest, announces the change on the
+/// channels that remain and opens a session. A wrong, used, expired or dead nonce, and an
+/// unknown address, all answer `NONCE_INVALID`.
 pub async fn resume_password_reset(
     app: &App,
     ctx: &Ctx,
@@ -117,15 +119,18 @@ pub async fn resume_password_reset(
         .await?;
         let (new_hash, notice) = checked.map_err(|_| invalid())?;
         let event = crate::app::events::by(app, ctx, EventType::PasswordReset, &user.user_id)?;
-        let saved = match crate::app::passwords::replace_password(app, user.clone(), new_hash, None, event, now).await {
-            Ok(saved) => saved,
+        let replaced = crate::app::passwords::replace_password(app, user.clone(), new_hash, None, event, true, now);
+        let (saved, stripped) = match replaced.await {
+            Ok(replaced) => replaced,
             Err(e) => {
                 crate::app::limits::refund(app, &notice).await;
                 return Err(e);
             }
         };
         crate::app::lockout::succeeded(app.store.as_ref(), &saved.email).await?;
-        crate::app::proof::announce_change(app, &user, "the password was reset").await?;
+        crate::app::factors::forget_removed(app, &saved.email, &stripped).await;
+        // Only to what remains: a device the reset removed hears nothing of it.
+        crate::app::proof::announce_change(app, &saved, "the password was reset").await?;
         tracing::info!(user_id = %saved.user_id, "password reset through the mailbox");
         crate::app::sessions::open(app, ctx, saved).await
     })

@@ -33,12 +33,17 @@ impl Method {
 
 /// Creates a TOTP secret for the account (to be validated by a first code); returns the account
 /// and the raw secret, shown this once.
-pub async fn add_totp(app: &App, user: &User, x_otp: Option<&str>) -> Result<(User, Vec<u8>), DomainError> {
+pub async fn add_totp(
+    app: &App,
+    ctx: &Ctx,
+    user: &User,
+    x_otp: Option<&str>,
+) -> Result<(User, Vec<u8>), DomainError> {
     let already = || DomainError::Refused(Rule::TotpSecretAlreadyValidated);
     if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
         return Err(already());
     }
-    crate::app::proof::require_otp(app, x_otp, user).await?;
+    let anchored = crate::app::proof::require_otp(app, ctx, x_otp, user).await?;
     let secret = crypto::random_bytes::<{ totp::SECRET_BYTES }>()?;
     let keys = app.keys();
     let data = &keys.data()?.current;
@@ -48,9 +53,11 @@ pub async fn add_totp(app: &App, user: &User, x_otp: Option<&str>) -> Result<(Us
         verified_at: None,
         last_step: None,
         unproven: !user.has_second_factor(),
+        anchored,
     };
     let unproven = sealed.unproven;
-    let saved = crate::app::accounts::update_user_with(app, &user.email, |u| {
+    let added = [method_event(app, ctx, user, EventType::FactorEnrolled, "TOTP")?.with("status", "PENDING_VERIFICATION")];
+    let saved = crate::app::accounts::update_user_reporting(app, &user.email, &added, |u| {
         if u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
             return Err(already());
         }
@@ -76,16 +83,17 @@ pub async fn set_phone(
     if user.mfa.phone_verified_at.is_some() {
         return Err(DomainError::Refused(Rule::PhoneAlreadyValidated));
     }
-    crate::app::proof::require_otp(app, x_otp, user).await?;
+    let anchored = crate::app::proof::require_otp(app, ctx, x_otp, user).await?;
     // Set without proof only while the account has no second factor: remembered, so that the
     // number can no longer be validated once it has one.
     let unproven = !user.has_second_factor();
     let to = mobile.e164();
     // The code goes out first: within the cooldown, or past a budget, nothing changes.
     let purpose = if unproven { CodePurpose::sms_method_first(&to) } else { CodePurpose::sms_method(&to) };
+    let set = [method_event(app, ctx, user, EventType::FactorEnrolled, "SMS")?.with("status", "PENDING_VERIFICATION")];
     let change = async {
         challenge::send_code(app, ctx, &user.user_id, &purpose, Delivery::Sms { to_e164: &to }).await?;
-        crate::app::accounts::update_user_with(app, &user.email, |u| {
+        crate::app::accounts::update_user_reporting(app, &user.email, &set, |u| {
             if u.mfa.phone_verified_at.is_some() {
                 return Err(DomainError::Refused(Rule::PhoneAlreadyValidated));
             }
@@ -95,6 +103,7 @@ pub async fn set_phone(
             }
             u.mobile = Some(mobile.clone());
             u.mfa.phone_unproven = unproven;
+            u.mfa.phone_anchored = anchored;
             Ok(())
         })
         .await
@@ -110,7 +119,7 @@ pub async fn remove_totp(app: &App, ctx: &Ctx, user: &User, code: &str) -> Resul
         return Err(DomainError::Refused(Rule::TotpSecretNotConfigured));
     }
     let removed = [method_event(app, ctx, user, EventType::FactorRemoved, "TOTP")?];
-    let removal = crate::app::totp_check::accept_totp(app, &user.email, code, &removed, |u| {
+    let removal = crate::app::totp_check::accept_totp(app, ctx, &user.email, code, &removed, |u| {
         u.mfa.totp = None;
         Ok(())
     });
@@ -144,7 +153,7 @@ pub async fn send_code(
     // one sent before it had one is of another purpose, void since.
     let first = !validated && !user.has_second_factor();
     if !validated && !first {
-        crate::app::proof::require_otp(app, x_otp, user).await?;
+        crate::app::proof::require_otp(app, ctx, x_otp, user).await?;
     }
     let purpose = match (channel, &phone) {
         ("SMS", Some(e164)) if first => CodePurpose::sms_method_first(e164),
@@ -178,7 +187,7 @@ pub async fn validate(
                 Some(_) => {}
             }
             let enrolled = [method_event(app, ctx, user, EventType::FactorEnrolled, "TOTP")?];
-            let validation = crate::app::totp_check::accept_totp(app, &user.email, code, &enrolled, |u| {
+            let validation = crate::app::totp_check::accept_totp(app, ctx, &user.email, code, &enrolled, |u| {
                 let completable =
                     u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_none() && u.may_complete(t.unproven));
                 if !completable {
@@ -210,7 +219,9 @@ pub async fn validate(
                 _ => CodePurpose::email_method_first(),
             };
             let first_factor = !user.has_second_factor();
-            let outcome = challenge::check_code(app, &user.user_id, &user.email, &purpose, code).await?;
+            let who = crate::app::lockout::Who::new(&user.user_id, ctx).with("method", channel);
+            let check = crate::app::lockout::Check::EnrolmentCode;
+            let outcome = challenge::check_code(app, check, who, &user.email, &purpose, code).await?;
             if outcome != CodeCheck::Accepted {
                 return Err(DomainError::CodeRejected(outcome));
             }
@@ -237,7 +248,13 @@ pub async fn validate(
                                 channel: FactorChannel::Sms,
                                 status: FactorStatus::Active,
                                 device: None,
+                                anchored: false,
                             }),
+                        }
+                        // Anchored as the number was set (on proof, or not).
+                        let anchored = u.mfa.phone_anchored;
+                        if let Some(f) = u.factor_mut(FactorChannel::Sms) {
+                            f.anchored = anchored;
                         }
                     } else {
                         if first_factor && u.has_second_factor() {

@@ -4,6 +4,7 @@
 //! makes that session `STEPPED_UP`.
 
 use crate::app::codes::{self as challenge, Delivery};
+use crate::app::lockout::{Check, Who};
 use crate::app::principal::Principal;
 use crate::app::{App, Ctx};
 use crate::domain::Epoch;
@@ -52,13 +53,16 @@ fn step_up_event(
     kind: EventType,
     channel: StepUpChannel,
 ) -> Result<crate::domain::events::SecurityEvent, DomainError> {
-    let name = match channel {
-        StepUpChannel::Sms => "SMS",
-        StepUpChannel::Email => "EMAIL",
-    };
     Ok(crate::app::events::event(app, kind, &principal.session.user_id)?
         .session(&principal.session.session_id)
-        .with("channel", name))
+        .with("channel", channel_name(channel)))
+}
+
+fn channel_name(channel: StepUpChannel) -> &'static str {
+    match channel {
+        StepUpChannel::Sms => "SMS",
+        StepUpChannel::Email => "EMAIL",
+    }
 }
 
 /// Steps the caller's session up with the code it received by `channel`. An e-mailed code
@@ -74,28 +78,24 @@ pub async fn verify(
 ) -> Result<(), DomainError> {
     let session = &principal.session;
     let by_email = channel == StepUpChannel::Email;
-    if by_email && !crate::app::accounts::load_user(app, &session.email).await?.email_may_prove() {
+    let user = crate::app::accounts::load_user(app, &session.email).await?;
+    if by_email && !user.email_may_prove() {
         return Err(DomainError::Refused(Rule::ChannelNotRegistered));
     }
+    // The mailbox anchors itself; an SMS factor is anchored as it was enrolled.
+    let anchored = by_email || user.factor_anchored(FactorChannel::Sms);
     let purpose = CodePurpose::StepUp { session_id: session.session_id.clone(), by_email };
-    match challenge::check_code(app, &session.user_id, &session.email, &purpose, code).await {
-        Ok(CodeCheck::Accepted) => {}
-        // A wrong or expired code (or the lock it caused): the failure is the change, recorded
-        // on its own.
-        // A try spent and compared, wrong: that failure is the change, recorded on its own.
-        // Refusals that compared nothing (a lock, a dead, expired or missing challenge) record
-        // nothing: whoever holds a token cannot flood the trail with them.
-        Ok(refused @ CodeCheck::Wrong { .. }) => {
-            let failed = step_up_event(app, principal, EventType::StepUpFailed, channel)?;
-            app.store.record_events(&[failed.from(crate::app::events::origin(ctx))]).await?;
-            return Err(DomainError::CodeRejected(refused));
-        }
-        Ok(refused) => return Err(DomainError::CodeRejected(refused)),
-        Err(e) => return Err(e),
+    // A try spent and compared, wrong, is recorded by the check itself; refusals that compared
+    // nothing (a lock, a dead, expired or missing challenge) record nothing: whoever holds a
+    // token cannot flood the trail with them.
+    let who = Who::new(&session.user_id, ctx).session(&session.session_id).with("channel", channel_name(channel));
+    match challenge::check_code(app, Check::StepUpCode, who, &session.email, &purpose, code).await? {
+        CodeCheck::Accepted => {}
+        refused => return Err(DomainError::CodeRejected(refused)),
     }
     let succeeded =
         step_up_event(app, principal, EventType::StepUpSucceeded, channel)?.from(crate::app::events::origin(ctx));
-    match app.store.set_session_status(&session.session_id, SessionStatus::SteppedUp, now, &[succeeded]).await {
+    match app.store.set_session_status(&session.session_id, SessionStatus::SteppedUp, anchored, now, &[succeeded]).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(DomainError::Unauthenticated("The session has ended.")),
         Err(e) => return Err(e.into()),

@@ -8,6 +8,7 @@
 use webauthn_rs::prelude::{Passkey, Uuid};
 
 use crate::app::principal::Principal;
+use crate::app::sessions::Proof;
 use crate::app::{App, Ctx, lockout};
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
@@ -154,7 +155,14 @@ pub async fn finish_enrolment(
         Err(e) => return Err(e.into()),
     }
     let enrolled = passkey_event(app, ctx, principal, EventType::FactorEnrolled, &credential_id)?;
-    let factor = PasskeyFactor { credential_id: credential_id.clone(), passkey, created_at: now, last_used_at: None };
+    // Anchored or not by the change that adds it (`proof::change_factors`).
+    let factor = PasskeyFactor {
+        credential_id: credential_id.clone(),
+        passkey,
+        created_at: now,
+        last_used_at: None,
+        anchored: false,
+    };
     let changed = crate::app::proof::noticed(
         app,
         &user,
@@ -230,25 +238,27 @@ pub async fn finish_step_up(
     let session = &principal.session;
     let (user, stored) = app.store.load_login(&session.email, now).await?;
     let user = user.ok_or(DomainError::Unauthenticated("The session has ended."))?;
-    let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), &user.email, stored, now).await?;
+    let who = lockout::Who::new(&user.user_id, ctx).session(&session.session_id).with("channel", PASSKEY);
+    let attempt = lockout::attempt(app, lockout::Check::StepUpPasskey, who, &user.email, stored, now).await?;
     let checked = match take(app, CeremonyKind::StepUp, Bound::Session(session), now).await? {
         Some(ceremony) => relying_party(app)?.finish_assertion(credential, &ceremony.state).map_err(rejected),
         None => Err(rejected("no live step-up challenge for this session (answered already, or expired)")),
     };
     let advanced = match checked {
-        Ok(asserted) => record_use(app, &user.email, &asserted, now).await,
+        Ok(asserted) => {
+            record_use(app, &user.email, &asserted, now).await.map(|u| u.passkey_anchored(&asserted.credential_id))
+        }
         Err(e) => Err(e),
     };
-    if let Err(refused) = advanced {
-        let failed = step_up_event(app, principal, EventType::StepUpFailed)?.from(crate::app::events::origin(ctx));
-        app.store.record_events(&[failed]).await?;
-        return Err(lockout::failed(&reserved, refused, now));
-    }
+    let anchored = match advanced {
+        Ok(anchored) => anchored,
+        Err(refused) => return Err(attempt.failed(app, refused, now).await),
+    };
     lockout::succeeded(app.store.as_ref(), &user.email).await?;
     let succeeded = step_up_event(app, principal, EventType::StepUpSucceeded)?.from(crate::app::events::origin(ctx));
     match app
         .store
-        .set_session_status(&session.session_id, crate::model::SessionStatus::SteppedUp, now, &[succeeded])
+        .set_session_status(&session.session_id, crate::model::SessionStatus::SteppedUp, anchored, now, &[succeeded])
         .await
     {
         Ok(()) => {}
@@ -300,7 +310,7 @@ pub async fn login(
     challenge_id: &str,
     credential: &serde_json::Value,
     now: Epoch,
-) -> Result<User, DomainError> {
+) -> Result<(User, Proof), DomainError> {
     // The work behind a refusal depends on the credential (a registered one's key type and
     // backup flag are checked before, or instead of, its signature; an unknown one's decoy is
     // ES256), which the time would otherwise tell.
@@ -313,7 +323,7 @@ async fn login_now(
     challenge_id: &str,
     credential: &serde_json::Value,
     now: Epoch,
-) -> Result<User, DomainError> {
+) -> Result<(User, Proof), DomainError> {
     // Without a live attempt nothing is checked, nor counted: only the attempt's own answer
     // (whoever took it first) reserves a lockout attempt, so racing replays of one assertion
     // cannot lock the account under the login they replay.
@@ -327,8 +337,13 @@ async fn login_now(
     // The counter (and trail) a failure is charged to: the account's, or a decoy's.
     let key = owner.clone().unwrap_or_else(|| format!("passkey#{handle}"));
     let (user, stored) = app.store.load_login(&key, now).await?;
-    let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), &key, stored, now).await?;
     let user = user.filter(|u| owner.is_some() && u.passkey_handle.as_deref() == Some(&handle.to_string()));
+    let owner_id = match &user {
+        Some(u) => u.user_id.clone(),
+        None => crate::domain::events::decoy_user_id(&key),
+    };
+    let who = lockout::Who::new(&owner_id, ctx).with("method", PASSKEY);
+    let attempt = lockout::attempt(app, lockout::Check::LoginPasskey, who, &key, stored, now).await?;
     let factor = user.as_ref().and_then(|u| u.passkeys.iter().find(|p| p.credential_id == credential_id));
     let checked = match factor {
         Some(f) => rp.finish_discoverable(credential, &ceremony.state, &f.passkey).map_err(rejected),
@@ -348,24 +363,11 @@ async fn login_now(
     };
     match verified {
         Ok(user) if user.blocked => Err(DomainError::Blocked),
-        Ok(user) => Ok(user),
-        Err(_) => {
-            let owner_id = match &user {
-                Some(u) => u.user_id.clone(),
-                None => crate::domain::events::decoy_user_id(&key),
-            };
-            let refused = lockout::failed(&reserved, DomainError::BadCredentials, now);
-            let mut events =
-                vec![crate::app::events::by(app, ctx, EventType::LoginFailed, &owner_id)?.with("method", PASSKEY)];
-            if matches!(refused, DomainError::Locked { .. }) {
-                events.push(
-                    crate::app::events::by(app, ctx, EventType::AccountLocked, &owner_id)?
-                        .with("lockedForSeconds", app.config.lockout_secs),
-                );
-            }
-            app.store.record_events(&events).await?;
-            Err(refused)
+        Ok(user) => {
+            let anchored = user.passkey_anchored(&credential_id);
+            Ok((user, Proof::Passkey { anchored }))
         }
+        Err(_) => Err(attempt.failed(app, DomainError::BadCredentials, now).await),
     }
 }
 

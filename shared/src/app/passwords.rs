@@ -13,7 +13,7 @@ use crate::app::{App, Ctx};
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
 use crate::domain::events::{EventType, SecurityEvent};
-use crate::model::User;
+use crate::model::{Stripped, User};
 use crate::password;
 use crate::store::StoreError;
 use crate::token::TokenType;
@@ -40,10 +40,10 @@ pub async fn change_password(
     if principal.token_type == TokenType::Access {
         crate::app::proof::require_step_up(&user, principal)?;
     }
-    let reserved =
-        lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), &session.email, stored, now).await?;
+    let who = lockout::Who::new(&user.user_id, ctx).session(&session.session_id);
+    let attempt = lockout::attempt(app, lockout::Check::PasswordUpdate, who, &session.email, stored, now).await?;
     if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
-        return Err(crate::app::lockout::failed(&reserved, Rule::PasswordIncorrect.into(), now));
+        return Err(attempt.failed(app, Rule::PasswordIncorrect.into(), now).await);
     }
     // The old password was right: that check is over, whatever the new one turns out to be.
     lockout::succeeded(app.store.as_ref(), &user.email).await?;
@@ -53,9 +53,9 @@ pub async fn change_password(
     let before = user.clone();
     let event = crate::app::events::by(app, ctx, EventType::PasswordChanged, &user.user_id)?
         .session(&principal.session.session_id);
-    let change = replace_password(app, user, new_hash, Some(before.credentials_version), event, now);
+    let change = replace_password(app, user, new_hash, Some(before.credentials_version), event, false, now);
     // Announced like any change of how the account proves itself, and never silently.
-    let saved = crate::app::proof::noticed(app, &before, change).await?;
+    let (saved, _) = crate::app::proof::noticed(app, &before, change).await?;
     crate::app::proof::announce_change(app, &before, "the password was changed").await?;
     crate::app::sessions::open(app, ctx, saved).await
 }
@@ -79,21 +79,26 @@ pub async fn hash_unless_recent(user: &User, new: SecretString) -> Result<String
     new_hash.map_err(DomainError::Internal)
 }
 
-/// Replaces the account's password with `new_hash`. Every login of the account (sessions and
-/// refresh families) ends *before* the password changes, and the change is written only if the
-/// account is still at the version read after they ended: every login bumps that version, so a
-/// login opened meanwhile makes the write fail and the round start again. A write that fails
-/// midway leaves the old password in place, never a changed password with old logins alive.
+/// Replaces the account's password with `new_hash`, bumping its credentials version. Every
+/// login of the account (sessions and refresh families) ends before the change is written, and
+/// again right after it: a login records itself only while the credentials version it verified
+/// is still the account's ([`crate::store::SessionStore::open_session`]), so one that landed
+/// in between is ended by the second sweep and none can land after. Logins bump no version of
+/// the account, so however many arrive the change never waits for a quiet moment. A write
+/// that fails midway leaves the old password in place with its logins ended.
 /// With `verified_version` (the credentials version the caller's old password was checked
 /// under), a password changed meanwhile by someone else refuses with `PASSWORD_INCORRECT`.
+/// With `strip` (a reset, which proved the mailbox), every way in that is not anchored to the
+/// mailbox is removed in the same write ([`User::strip_unanchored`]), each removal reported.
 pub async fn replace_password(
     app: &App,
     mut user: User,
     new_hash: String,
     verified_version: Option<u64>,
     event: SecurityEvent,
+    strip: bool,
     now: Epoch,
-) -> Result<User, DomainError> {
+) -> Result<(User, Stripped), DomainError> {
     let reason = event.kind.name();
     for round in 0..12 {
         if round == 0
@@ -115,15 +120,22 @@ pub async fn replace_password(
             crate::app::sessions::revoke_sessions(app, &user.user_id, None, &reason, event.origin.as_ref()).await?;
         crate::app::sessions::end_step_ups(app, &user.user_id).await?;
         let mut next = user.clone();
+        let stripped = if strip { next.strip_unanchored() } else { Stripped::default() };
+        let mut events = vec![event.clone()];
+        events.extend(removal_events(app, &event, &stripped)?);
         next.password_history.insert(0, std::mem::replace(&mut next.password_hash, new_hash.clone()));
         next.password_history.truncate(HISTORY - 1);
         next.password_changed_at = now;
         next.password_expired = false;
         next.credentials_version += 1;
-        match app.store.update_user(&next, std::slice::from_ref(&event)).await {
+        match app.store.update_user(&next, &events).await {
             Ok(saved) => {
-                tracing::info!(user_id = %saved.user_id, ended_sessions = ended, "password changed");
-                return Ok(saved);
+                // Logins that verified the old password between the first sweep and the write.
+                let late =
+                    crate::app::sessions::revoke_sessions(app, &user.user_id, None, &reason, event.origin.as_ref())
+                        .await?;
+                tracing::info!(user_id = %saved.user_id, ended_sessions = ended + late, "password changed");
+                return Ok((saved, stripped));
             }
             Err(StoreError::Conflict) => {
                 user = crate::app::accounts::load_user(app, &user.email).await?;
@@ -136,4 +148,30 @@ pub async fn replace_password(
         }
     }
     Err(DomainError::Unavailable { retry_after: 1, source: "account changed during password update".into() })
+}
+
+/// A `FACTOR_REMOVED` event for each way in a reset removed, reported with the reset's origin.
+fn removal_events(app: &App, reset: &SecurityEvent, stripped: &Stripped) -> Result<Vec<SecurityEvent>, DomainError> {
+    let removed = |kind: serde_json::Value, channel: serde_json::Value| -> Result<SecurityEvent, DomainError> {
+        let mut e = crate::app::events::event(app, EventType::FactorRemoved, &reset.user_id)?
+            .with("type", kind)
+            .with("channel", channel)
+            .with("reason", "NOT_ANCHORED_TO_MAILBOX");
+        e.origin = reset.origin.clone();
+        Ok(e)
+    };
+    let mut events = Vec::new();
+    for f in &stripped.factors {
+        events.push(removed(serde_json::json!(f.kind), serde_json::json!(f.channel))?);
+    }
+    for id in &stripped.passkeys {
+        events.push(removed("PASSKEY".into(), "PASSKEY".into())?.with("credentialId", id.as_str()));
+    }
+    if stripped.totp {
+        events.push(removed("TOTP".into(), "TOTP".into())?.with("surface", 2));
+    }
+    if stripped.phone {
+        events.push(removed("SMS".into(), "SMS".into())?.with("surface", 2));
+    }
+    Ok(events)
 }

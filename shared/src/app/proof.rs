@@ -6,8 +6,8 @@
 //! Every change is announced over the channels the account had before it, and ends every
 //! step-up of the account.
 
-use crate::app::App;
 use crate::app::codes as challenge;
+use crate::app::{App, Ctx};
 use crate::app::principal::Principal;
 use crate::domain::error::DomainError;
 use crate::model::{CodeCheck, CodePurpose, FactorStatus, SessionStatus, User};
@@ -36,6 +36,7 @@ where
 {
     let session_id = principal.session.session_id.as_str();
     let mut stepped_up = principal.session.status == SessionStatus::SteppedUp;
+    let mut anchored = principal.session.anchored;
     for _ in 0..5 {
         let before = crate::app::accounts::load_user(app, &principal.session.email).await?;
         let needs_proof = before.has_second_factor();
@@ -44,6 +45,10 @@ where
         }
         let mut next = before.clone();
         change(&mut next)?;
+        // What this change adds is anchored to the mailbox only if its proof was: with the
+        // password alone (no second factor yet), never.
+        next.anchor_new_proofs(&before, needs_proof && anchored);
+        crate::app::accounts::unreported(&before, &next, events)?;
         let written = if needs_proof {
             app.store.update_user_spending_step_up(&next, session_id, app.now(), events).await
         } else {
@@ -55,6 +60,7 @@ where
             Err(StoreError::Conflict) => {
                 let session = app.store.get_session(session_id).await?;
                 let now = app.now();
+                anchored = session.as_ref().is_some_and(|s| s.anchored);
                 stepped_up = session
                     .is_some_and(|s| s.status == SessionStatus::SteppedUp && !s.revoked && now < s.absolute_expires_at);
             }
@@ -66,17 +72,19 @@ where
 
 /// Surface 2: the `x-otp` header must hold a current code of a validated method: the TOTP
 /// code, or the code last sent by `GET /auth/otp/code` to the validated phone or e-mail. Each
-/// code checked counts toward the lockout, as any code check does.
-pub async fn require_otp(app: &App, x_otp: Option<&str>, user: &User) -> Result<(), DomainError> {
+/// code checked counts toward the lockout, as any code check does. Answers whether the proof
+/// is anchored to the mailbox (the method that proved is, or it was the e-mail itself): never
+/// for an account with no second factor, which proved nothing beyond the password.
+pub async fn require_otp(app: &App, ctx: &Ctx, x_otp: Option<&str>, user: &User) -> Result<bool, DomainError> {
     if !user.has_second_factor() {
-        return Ok(());
+        return Ok(false);
     }
     let Some(code) = x_otp.and_then(crate::otp::normalize) else {
         return Err(DomainError::OtpRequired);
     };
     if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
-        match crate::app::totp_check::accept_totp(app, &user.email, &code, &[], |_| Ok(())).await {
-            Ok(_) => return Ok(()),
+        match crate::app::totp_check::accept_totp(app, ctx, &user.email, &code, &[], |_| Ok(())).await {
+            Ok(_) => return Ok(user.mfa.totp.as_ref().is_some_and(|t| t.anchored)),
             // A wrong code, or TOTP checks spent for now: an SMS or e-mail code may still prove.
             Err(DomainError::TotpRejected | DomainError::RateLimited { .. }) => {}
             Err(e) => return Err(e),
@@ -92,8 +100,10 @@ pub async fn require_otp(app: &App, x_otp: Option<&str>, user: &User) -> Result<
             ("SMS", None) => continue,
             _ => CodePurpose::email_method(),
         };
-        if challenge::check_code(app, &user.user_id, &user.email, &purpose, &code).await? == CodeCheck::Accepted {
-            return Ok(());
+        let who = crate::app::lockout::Who::new(&user.user_id, ctx).with("method", channel);
+        let check = crate::app::lockout::Check::OtpCode;
+        if challenge::check_code(app, check, who, &user.email, &purpose, &code).await? == CodeCheck::Accepted {
+            return Ok(channel == "EMAIL" || user.mfa.phone_anchored);
         }
     }
     Err(DomainError::OtpRequired)

@@ -66,7 +66,9 @@ async fn start_now(app: &App, ctx: &Ctx, email: &Email, now: Epoch) -> Result<St
                 (Some(u), Some(_)) => &u.user_id,
                 _ => "decoy",
             })?,
+            credentials_version: user.as_ref().map_or(0, |u| u.credentials_version),
         }),
+        anchored: user.as_ref().is_some_and(|u| u.factor_anchored(FactorChannel::Biometric)),
     };
     let charged = limits::charge(app, &limits::push_login_budgets(app, ctx, email.as_str())).await?;
     app.store.create_push_challenge(&challenge, now).await?;
@@ -101,6 +103,10 @@ pub async fn poll(app: &App, id: &str, poll_token: &str, now: Epoch) -> Result<P
     let (user, stored) = app.store.load_login(&challenge.email, now).await?;
     lockout::refuse_if_locked(&stored, now)?;
     let user = user.filter(|u| u.user_id == challenge.user_id).ok_or(DomainError::NotFound)?;
+    // A password change or reset since the login was asked ends it, approved or not.
+    if user.credentials_version != login.credentials_version {
+        return Ok(Polled { status: PushStatus::Expired, login: None });
+    }
     if user.blocked {
         return Err(DomainError::Blocked);
     }
@@ -129,6 +135,7 @@ pub async fn approved(app: &App, ctx: &Ctx, challenge: &PushChallenge, user: Use
         source_ip: challenge.requested_by.source_ip.clone(),
         user_agent: challenge.requested_by.user_agent.clone(),
     };
-    crate::app::sessions::start(app, &asker, user, Proof::Push, Some(login.session_id.clone())).await?;
+    let proof = Proof::Push { anchored: challenge.anchored };
+    crate::app::sessions::start(app, &asker, user, proof, Some(login.session_id.clone())).await?;
     Ok(())
 }

@@ -49,6 +49,7 @@ pub async fn start(
         expires_at: now + PUSH_TTL_SECS,
         requested_by: RequestOrigin { user_agent: ctx.user_agent.clone(), source_ip: ctx.source_ip.clone() },
         login: None,
+        anchored: user.factor_anchored(channel),
     };
     // One in flight per session first: a refused start spends no budget.
     match app.store.create_push_challenge(&challenge, now).await {
@@ -146,8 +147,11 @@ pub async fn answer(
     // answered like a wrong signature: the answer must not tell whether the address has an
     // account, and a device enrolled since cannot approve it.
     let bad_signature = || DomainError::Denied("The signature is not valid.");
+    // Nor does a login asked before the password last changed or was reset survive that.
     if let Some(login) = &challenge.login
-        && (login.decoy || user.as_ref().is_none_or(|u| u.user_id != challenge.user_id))
+        && (login.decoy
+            || user.as_ref().is_none_or(|u| u.user_id != challenge.user_id)
+            || user.as_ref().is_some_and(|u| u.credentials_version != login.credentials_version))
     {
         return Err(bad_signature());
     }

@@ -26,43 +26,21 @@ pub async fn check_password(app: &App, ctx: &Ctx, email: &Email, password: Secre
     let now = app.now();
     let email = email.as_str();
     let (user, lockout) = app.store.load_login(email, now).await?;
-    let reserved = lockout::reserve(app.store.as_ref(), lockout::policy(&app.config), email, lockout, now).await?;
+    // A failure is recorded on the account's trail; an unknown e-mail's on a decoy trail nobody
+    // reads and nothing publishes ([`crate::domain::events::is_decoy`]), by the same write: the
+    // answer's time must not tell the two apart.
+    let owner = match &user {
+        Some(u) => u.user_id.clone(),
+        None => crate::domain::events::decoy_user_id(email),
+    };
+    let who = lockout::Who::new(&owner, ctx);
+    let attempt = lockout::attempt(app, lockout::Check::LoginPassword, who, email, lockout, now).await?;
     let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match user {
         Some(user) if matches && user.blocked => Err(DomainError::Blocked),
         Some(user) if matches => Ok(user),
-        user => {
-            let refused = lockout::failed(&reserved, DomainError::BadCredentials, now);
-            let locked = matches!(refused, DomainError::Locked { .. });
-            failed_login_events(app, ctx, user.as_ref(), email, locked).await?;
-            Err(refused)
-        }
+        _ => Err(attempt.failed(app, DomainError::BadCredentials, now).await),
     }
-}
-
-/// Records a failed login of an account (and the lock it caused): the failure itself is the
-/// change, so these are written on their own, after the check. An unknown e-mail has no
-/// account and no trail, but the same write is made for it, to a decoy trail nobody reads and
-/// nothing publishes ([`crate::domain::events::is_decoy`]): the answer's time must not tell
-/// the two apart.
-async fn failed_login_events(
-    app: &App,
-    ctx: &Ctx,
-    user: Option<&User>,
-    email: &str,
-    locked: bool,
-) -> Result<(), DomainError> {
-    let owner = match user {
-        Some(u) => u.user_id.clone(),
-        None => crate::domain::events::decoy_user_id(email),
-    };
-    let mut events = vec![crate::app::events::by(app, ctx, EventType::LoginFailed, &owner)?];
-    if locked {
-        let lock = crate::app::events::by(app, ctx, EventType::AccountLocked, &owner)?
-            .with("lockedForSeconds", app.config.lockout_secs);
-        events.push(lock);
-    }
-    app.store.record_events(&events).await.map_err(Into::into)
 }
 
 /// Ends the step-up of every live session of the account: after a change of how the account
@@ -72,7 +50,7 @@ pub async fn end_step_ups(app: &App, user_id: &str) -> Result<usize, DomainError
     let mut ended = 0;
     for s in app.store.list_sessions(user_id).await? {
         if s.status == SessionStatus::SteppedUp && now < s.absolute_expires_at {
-            match app.store.set_session_status(&s.session_id, SessionStatus::Standard, now, &[]).await {
+            match app.store.set_session_status(&s.session_id, SessionStatus::Standard, false, now, &[]).await {
                 Ok(()) | Err(StoreError::Conflict) => ended += 1,
                 Err(e) => return Err(e.into()),
             }
@@ -136,10 +114,11 @@ pub struct Opened {
 pub enum Proof {
     /// The password: one factor.
     Password,
-    /// A passkey with the user verified: two factors at once.
-    Passkey,
+    /// A passkey with the user verified: two factors at once; `anchored` as the passkey is
+    /// ([`crate::model::Factor::anchored`]), and so is the session it opens.
+    Passkey { anchored: bool },
     /// An approval signed by the enrolled device, whose app verifies its user.
-    Push,
+    Push { anchored: bool },
 }
 
 impl Proof {
@@ -147,8 +126,16 @@ impl Proof {
     pub fn name(self) -> &'static str {
         match self {
             Proof::Password => "PASSWORD",
-            Proof::Passkey => "PASSKEY",
-            Proof::Push => "PUSH",
+            Proof::Passkey { .. } => "PASSKEY",
+            Proof::Push { .. } => "PUSH",
+        }
+    }
+
+    /// Whether what it proves leads back to the mailbox.
+    pub fn anchored(self) -> bool {
+        match self {
+            Proof::Password => false,
+            Proof::Passkey { anchored } | Proof::Push { anchored } => anchored,
         }
     }
 }
@@ -216,6 +203,7 @@ pub async fn start(
         last_used_at: Some(now),
         user_agent: ctx.user_agent.clone(),
         source_ip: ctx.source_ip.clone(),
+        anchored: proof.anchored(),
     };
     let mut login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
         .session(&session.session_id)
@@ -225,7 +213,7 @@ pub async fn start(
         login = login.with("method", proof.name());
     }
     // A login by push proves the device, not the secrets whose failures the counter holds.
-    let failed = if proof == Proof::Push { FailedLogins::Keep } else { FailedLogins::Clear };
+    let failed = if matches!(proof, Proof::Push { .. }) { FailedLogins::Keep } else { FailedLogins::Clear };
     let saved = record_login(app, ctx, user, |u| {
         let (session, login) = (&session, &login);
         async move { app.store.open_session(session, &u, failed, std::slice::from_ref(login)).await }

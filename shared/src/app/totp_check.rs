@@ -17,6 +17,7 @@ use crate::store::Events;
 /// same write.
 pub async fn accept_totp<F>(
     app: &App,
+    ctx: &crate::app::Ctx,
     email: &str,
     code: &str,
     events: Events<'_>,
@@ -36,9 +37,8 @@ where
         None => app.keys(),
     };
     crate::app::limits::totp_budget(app, &user.user_id).await?;
-    let reserved =
-        crate::app::lockout::reserve(app.store.as_ref(), crate::app::lockout::policy(&app.config), email, stored, now)
-            .await?;
+    let who = crate::app::lockout::Who::new(&user.user_id, ctx).with("method", "TOTP");
+    let attempt = crate::app::lockout::attempt(app, crate::app::lockout::Check::Totp, who, email, stored, now).await?;
     let result = update_user_reporting(app, email, events, |u| {
         let user_id = u.user_id.clone();
         let t = u.mfa.totp.as_mut().ok_or(crate::domain::error::Rule::TotpSecretNotConfigured)?;
@@ -60,7 +60,7 @@ where
             crate::app::lockout::succeeded(app.store.as_ref(), email).await?;
             Ok(saved)
         }
-        Err(wrong @ DomainError::TotpRejected) => Err(crate::app::lockout::failed(&reserved, wrong, now)),
+        Err(wrong @ DomainError::TotpRejected) => Err(attempt.failed(app, wrong, now).await),
         Err(e) => Err(e),
     }
 }

@@ -33,10 +33,13 @@ pub enum EventType {
     RefreshTokenReused,
     AccountBlocked,
     AccountUnblocked,
+    /// A secret checked off the login and step-up paths was wrong (the old password of a
+    /// change, a code enrolling or validating a factor or method, an `x-otp`, a TOTP code).
+    VerificationFailed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 19] = [
+    pub const ALL: [EventType; 20] = [
         EventType::LoginSucceeded,
         EventType::LoginFailed,
         EventType::AccountLocked,
@@ -56,6 +59,7 @@ impl EventType {
         EventType::RefreshTokenReused,
         EventType::AccountBlocked,
         EventType::AccountUnblocked,
+        EventType::VerificationFailed,
     ];
 
     /// The wire name, `LOGIN_SUCCEEDED`.

@@ -3,11 +3,15 @@
 //! "reserve an attempt at `now`" and "an attempt succeeded". Stores only persist what these
 //! functions decide, with a conditional write on the version they read.
 //!
-//! An attempt is *reserved* before the secret is checked, so however many requests arrive at
-//! once, at most `threshold` checks run per lock window, and the one that reaches the threshold
-//! locks the account in the same write. A reservation is refused while the account is locked,
-//! so nothing that happens during a lock extends it; once a lock has ended the counter starts
-//! again from zero, and `threshold` more failures lock it again, every time.
+//! An attempt is *reserved* before the secret is checked (it is in flight until it fails or
+//! succeeds), and no reservation is granted while the failures and the attempts in flight
+//! together reach `threshold`: however many requests arrive at once, at most `threshold`
+//! checks run per lock window. Only a failure counts toward the lock, and the one that reaches
+//! the threshold locks the account: attempts in flight never do, so right passwords arriving
+//! all at once never lock it (past the threshold they wait for room, they are not refused). A
+//! reservation is refused while the account is locked, so nothing that happens during a lock
+//! extends it; once a lock has ended the counter starts again from zero, and `threshold` more
+//! failures lock it again, every time.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,11 +24,21 @@ pub struct LockoutPolicy {
     pub duration_secs: i64,
 }
 
-/// Consecutive failed (or in-flight) attempts of an account.
+/// How long an attempt stays in flight at most: one whose request died (a crash, a time-out)
+/// stops taking room after this.
+pub const IN_FLIGHT_SECS: Epoch = 10;
+
+/// Consecutive failed attempts of an account, and its attempts in flight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Lockout {
     pub failures: u32,
+    /// Attempts reserved and not yet failed or succeeded.
+    #[serde(default)]
+    pub in_flight: u32,
+    /// After this, the attempts in flight are forgotten (their requests died).
+    #[serde(default)]
+    pub in_flight_until: Epoch,
     /// While `now < locked_until`, every attempt is refused. 0: never locked in this window.
     pub locked_until: Epoch,
     /// After this the counter is forgotten (the TTL, also checked in code).
@@ -49,10 +63,16 @@ impl Lockout {
         now < self.locked_until
     }
 
-    /// The counter as it stands at `now`: a forgotten one, or one whose lock has ended, is zero.
+    /// The counter as it stands at `now`: a forgotten one, or one whose lock has ended, is zero;
+    /// attempts in flight past their time are forgotten.
     pub fn current(self, now: Epoch) -> Lockout {
         let lock_ended = self.locked_until != 0 && now >= self.locked_until;
-        if now >= self.expires_at || lock_ended { Lockout::default() } else { self }
+        let mut current = if now >= self.expires_at || lock_ended { Lockout::default() } else { self };
+        if now >= self.in_flight_until {
+            current.in_flight = 0;
+            current.in_flight_until = 0;
+        }
+        current
     }
 
     /// `Err` while locked at `now`.
@@ -62,15 +82,46 @@ impl Lockout {
 }
 
 impl LockoutPolicy {
+    /// Whether an attempt may be reserved at `now`: the failures and the attempts in flight
+    /// together are below the threshold. (When not, and not locked, the caller waits for
+    /// the attempts in flight to end.)
+    pub fn has_room(&self, state: Lockout, now: Epoch) -> bool {
+        let current = state.current(now);
+        current.failures.saturating_add(current.in_flight) < self.threshold.max(1)
+    }
+
     /// Reserves one attempt at `now`: the state to store before the secret is checked, or
-    /// `Locked` (and nothing to store) while the account is locked. The reservation counts as a
-    /// failure until [`LockoutPolicy::succeeded`] clears it; the one that reaches the threshold
-    /// starts the lock.
+    /// `Locked` (and nothing to store) while the account is locked. The caller reserves only
+    /// while [`LockoutPolicy::has_room`]. The attempt is in flight until
+    /// [`LockoutPolicy::failed`] counts it or [`LockoutPolicy::succeeded`] clears the counter.
     pub fn reserve(&self, state: Lockout, now: Epoch) -> Result<Lockout, Locked> {
         state.check(now)?;
-        let failures = state.current(now).failures.saturating_add(1);
+        let current = state.current(now);
+        Ok(Lockout {
+            failures: current.failures,
+            in_flight: current.in_flight.saturating_add(1),
+            in_flight_until: now + IN_FLIGHT_SECS,
+            locked_until: 0,
+            expires_at: now + self.duration_secs,
+        })
+    }
+
+    /// A reserved attempt failed at `now`: it is no longer in flight and counts as a failure;
+    /// the failure that reaches the threshold starts the lock.
+    pub fn failed(&self, state: Lockout, now: Epoch) -> Lockout {
+        let current = state.current(now);
+        if current.is_locked(now) {
+            return current;
+        }
+        let failures = current.failures.saturating_add(1);
         let locked_until = if failures >= self.threshold.max(1) { now + self.duration_secs } else { 0 };
-        Ok(Lockout { failures, locked_until, expires_at: now + self.duration_secs })
+        Lockout {
+            failures,
+            in_flight: current.in_flight.saturating_sub(1),
+            in_flight_until: current.in_flight_until,
+            locked_until,
+            expires_at: now + self.duration_secs,
+        }
     }
 
     /// The state after a check that succeeded: nothing counted.
@@ -85,8 +136,40 @@ mod tests {
 
     const P: LockoutPolicy = LockoutPolicy { threshold: 5, duration_secs: 1800 };
 
+    /// One whole failed attempt: reserved, then failed.
     fn fail(p: &LockoutPolicy, s: Lockout, now: Epoch) -> Result<Lockout, Locked> {
-        p.reserve(s, now)
+        p.reserve(s, now).map(|r| p.failed(r, now))
+    }
+
+    #[test]
+    fn attempts_in_flight_take_room_but_never_lock() {
+        let mut s = Lockout::default();
+        for i in 0..5 {
+            assert!(P.has_room(s, 100), "room for the {}th", i + 1);
+            s = P.reserve(s, 100).unwrap();
+            assert!(!s.is_locked(100), "in flight never locks");
+        }
+        assert!(!P.has_room(s, 100), "five in flight fill the threshold");
+        assert_eq!(s.in_flight, 5);
+        // Right answers clear; a wrong one counts.
+        let s2 = P.failed(s, 101);
+        assert_eq!((s2.failures, s2.in_flight), (1, 4));
+        assert!(!P.has_room(s2, 101));
+        assert!(P.has_room(s, 100 + IN_FLIGHT_SECS), "attempts whose requests died stop taking room");
+        assert!(P.has_room(P.succeeded(), 100));
+    }
+
+    #[test]
+    fn five_in_flight_failing_lock_once() {
+        let mut s = Lockout::default();
+        for _ in 0..5 {
+            s = P.reserve(s, 0).unwrap();
+        }
+        for i in 1..=5 {
+            s = P.failed(s, 1);
+            assert_eq!(s.is_locked(1), i == 5);
+        }
+        assert_eq!(P.failed(s, 2).locked_until, s.locked_until, "a failure during the lock does not extend it");
     }
 
     #[test]
@@ -135,7 +218,7 @@ mod tests {
     #[test]
     fn a_stale_state_written_during_a_lock_does_not_disable_the_next_one() {
         // The state the attack review produced: a counter living past its lock.
-        let s = Lockout { failures: 9, locked_until: 1000, expires_at: 5000 };
+        let s = Lockout { failures: 9, locked_until: 1000, expires_at: 5000, ..Lockout::default() };
         let mut s = s;
         for i in 1..=5 {
             s = fail(&P, s, 1000 + i).unwrap();
@@ -168,7 +251,7 @@ mod tests {
         assert!(fail(&one, Lockout::default(), 0).unwrap().is_locked(0), "threshold 1 locks at once");
         let zero = LockoutPolicy { threshold: 0, duration_secs: 60 };
         assert!(fail(&zero, Lockout::default(), 0).unwrap().is_locked(0), "0 is treated as 1");
-        let max = Lockout { failures: u32::MAX, locked_until: 0, expires_at: 100 };
+        let max = Lockout { failures: u32::MAX, locked_until: 0, expires_at: 100, ..Lockout::default() };
         assert_eq!(fail(&P, max, 0).unwrap().failures, u32::MAX, "saturates");
         assert_eq!(Locked { until: 10 }.retry_after(10), 1);
         assert_eq!(Locked { until: 10 }.retry_after(4), 6);
@@ -185,7 +268,7 @@ mod tests {
             for (s, now, granted) in &histories {
                 for dt in [0, 1, 5, 10] {
                     let at = now + dt;
-                    match p.reserve(*s, at) {
+                    match fail(&p, *s, at) {
                         Ok(n) => {
                             let mut g = granted.clone();
                             g.push(at);

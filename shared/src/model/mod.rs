@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Epoch;
 use crate::token::TokenType;
 
+mod anchoring;
 mod passkey;
 mod push;
 pub use crate::domain::refresh::RefreshFamily;
+pub use anchoring::Stripped;
 pub use passkey::{Ceremony, CeremonyKind, PasskeyFactor};
 pub use push::{PushChallenge, PushDevice, PushLogin, PushPlatform, PushStatus, RequestOrigin};
 
@@ -207,6 +209,10 @@ pub struct Session {
     pub user_agent: String,
     #[serde(default)]
     pub source_ip: String,
+    /// Its `STEPPED_UP` status (or its passwordless login) was proven by something anchored to
+    /// the mailbox (see [`Factor::anchored`]): what it enrols is anchored too.
+    #[serde(default)]
+    pub anchored: bool,
 }
 
 impl Session {
@@ -277,6 +283,11 @@ pub struct Factor {
     pub status: FactorStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<PushDevice>,
+    /// Enrolled with proof of the mailbox: while the e-mail was verified, under a step-up that
+    /// was itself anchored. A lost-password reset (which proves the mailbox) removes every way
+    /// in that is not: whoever held only the password cannot have planted one that survives.
+    #[serde(default)]
+    pub anchored: bool,
 }
 
 /// What a one-time code is for; one live code per purpose and user.
@@ -354,6 +365,10 @@ pub struct Mfa {
     /// factor (so without proof): once the account has one, it can no longer be validated.
     #[serde(default)]
     pub phone_unproven: bool,
+    /// The phone was set (surface 2) or validated (surface 1) with proof anchored to the
+    /// mailbox (see [`Factor::anchored`]).
+    #[serde(default)]
+    pub phone_anchored: bool,
 }
 
 /// A TOTP secret, encrypted at rest (AES-256-GCM under the data key of generation `kid`).
@@ -371,6 +386,9 @@ pub struct TotpSecret {
     /// one, this secret can no longer be validated.
     #[serde(default)]
     pub unproven: bool,
+    /// Added with proof anchored to the mailbox (see [`Factor::anchored`]).
+    #[serde(default)]
+    pub anchored: bool,
 }
 
 impl std::fmt::Debug for TotpSecret {

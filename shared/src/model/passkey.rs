@@ -18,6 +18,9 @@ pub struct PasskeyFactor {
     pub created_at: Epoch,
     #[serde(default)]
     pub last_used_at: Option<Epoch>,
+    /// Enrolled with proof anchored to the mailbox (see [`super::Factor::anchored`]).
+    #[serde(default)]
+    pub anchored: bool,
 }
 
 impl PartialEq for PasskeyFactor {
@@ -25,6 +28,7 @@ impl PartialEq for PasskeyFactor {
         self.credential_id == other.credential_id
             && self.created_at == other.created_at
             && self.last_used_at == other.last_used_at
+            && self.anchored == other.anchored
             && crate::passkeys::flags(&self.passkey) == crate::passkeys::flags(&other.passkey)
     }
 }

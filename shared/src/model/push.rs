@@ -55,6 +55,10 @@ pub struct PushChallenge {
     /// approval steps nothing up; the poller claims the login once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<PushLogin>,
+    /// The device asked is anchored to the mailbox ([`super::Factor::anchored`]): so is the
+    /// step-up (or login) its approval gives.
+    #[serde(default)]
+    pub anchored: bool,
 }
 
 /// A login by push: who may poll it, and whether its login was handed out.
@@ -73,6 +77,10 @@ pub struct PushLogin {
     /// logins before the poll collects it ends this one too.
     #[serde(default)]
     pub session_id: String,
+    /// The account's credentials version when the login was asked for: a password change or
+    /// reset since makes it unanswerable (no pending login survives them).
+    #[serde(default)]
+    pub credentials_version: u64,
 }
 
 /// The device a request came from, as the edge saw it.

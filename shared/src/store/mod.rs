@@ -116,9 +116,12 @@ pub enum FailedLogins {
 /// Surface-1 sessions and their ACCESS grants.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// In one atomic write: stores the new session, saves `user` (conditional on its version,
-    /// as [`AccountStore::update_user`]) and, as `failed` says, clears the failed-login
-    /// counter.
+    /// In one atomic write: stores the new session, records the login on the account (its
+    /// last login and device, from `user`) while the account's credentials version is still
+    /// `user`'s and it is not blocked (`Conflict` otherwise) and, as `failed` says, clears the
+    /// failed-login counter. It bumps no version: a login never makes another write of the
+    /// account retry (a password change needs no quiet moment), and a password changed since
+    /// the check refuses it.
     async fn open_session(
         &self,
         session: &Session,
@@ -152,11 +155,13 @@ pub trait SessionStore: Send + Sync {
         now: Epoch,
     ) -> StoreResult<()>;
 
-    /// Changes the step-up status of a live session; `Conflict` when it is no longer alive.
+    /// Changes the step-up status of a live session, and whether that step-up is anchored to
+    /// the mailbox ([`Session::anchored`]); `Conflict` when it is no longer alive.
     async fn set_session_status(
         &self,
         session_id: &str,
         status: SessionStatus,
+        anchored: bool,
         now: Epoch,
         events: Events<'_>,
     ) -> StoreResult<()>;
@@ -212,7 +217,7 @@ pub trait PushStore: Send + Sync {
     async fn get_push_challenge(&self, id: &str) -> StoreResult<Option<PushChallenge>>;
 
     /// Settles a pending, unexpired challenge; an approval steps its session up in the same
-    /// atomic write. `Conflict` when it is no longer pending or the session is gone.
+    /// atomic write, anchored as the challenge's device is ([`PushChallenge::anchored`]). `Conflict` when it is no longer pending or the session is gone.
     async fn answer_push_challenge(
         &self,
         challenge: &PushChallenge,
@@ -281,8 +286,9 @@ pub trait RateStore: Send + Sync {
 /// which generation of each family refreshes next.
 #[async_trait]
 pub trait RefreshStore: Send + Sync {
-    /// In one atomic write: stores a new family, saves `user` (conditional on its version)
-    /// and clears the failed-login counter: the surface-2 twin of [`SessionStore::open_session`].
+    /// In one atomic write: stores a new family, records the login on the account as
+    /// [`SessionStore::open_session`] does, and clears the failed-login counter: its surface-2
+    /// twin.
     async fn open_refresh(&self, family: &RefreshFamily, user: &User, events: Events<'_>) -> StoreResult<User>;
 
     /// The family as stored (revoked and expired ones included), or `None`.

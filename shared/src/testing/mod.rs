@@ -198,7 +198,7 @@ probe_store! {
         fn touch_session(&self, session_id: &str, grant: Option<&str>, now: Epoch, new_idle: Epoch) -> StoreResult<Option<Session>>;
         fn get_session(&self, session_id: &str) -> StoreResult<Option<Session>>;
         fn add_grant(&self, session_id: &str, grant_id: &str, grant: &Grant, expired: &[String], now: Epoch) -> StoreResult<()>;
-        fn set_session_status(&self, session_id: &str, status: SessionStatus, now: Epoch, events: Events<'_>) -> StoreResult<()>;
+        fn set_session_status(&self, session_id: &str, status: SessionStatus, anchored: bool, now: Epoch, events: Events<'_>) -> StoreResult<()>;
         fn end_session(&self, session_id: &str, now: Epoch, events: Events<'_>) -> StoreResult<bool>;
         fn revoke_session(&self, session_id: &str, events: Events<'_>) -> StoreResult<bool>;
         fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;

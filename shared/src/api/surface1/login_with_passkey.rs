@@ -8,7 +8,7 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     let app: &App = &app;
     crate::app::limits::per_ip(app, &ctx, "login").await?;
     let (challenge_id, credential) = crate::api::fields::passkey_login(body?.0)?;
-    let user = crate::app::passkeys::login(app, &ctx, &challenge_id, &credential, app.now()).await?;
-    let opened = crate::app::sessions::open_by(app, &ctx, user, crate::app::sessions::Proof::Passkey, None).await?;
+    let (user, proof) = crate::app::passkeys::login(app, &ctx, &challenge_id, &credential, app.now()).await?;
+    let opened = crate::app::sessions::open_by(app, &ctx, user, proof, None).await?;
     Ok(ok(&super::login_with_password::token_body(&opened)))
 }

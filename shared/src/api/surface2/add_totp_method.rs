@@ -9,12 +9,13 @@ use crate::{profile, totp};
 /// The body is optional (`{}` or nothing), but when present it must be JSON.
 pub async fn handle(
     State(app): State<AppState>,
+    ctx: Ctx,
     IdCaller { user, lockout, .. }: IdCaller,
     MaybeXOtp(x_otp): MaybeXOtp,
     _: OptionalBody,
 ) -> Answer {
     let app: &App = &app;
-    let (saved, secret) = crate::app::methods::add_totp(app, &user, x_otp.as_deref()).await?;
+    let (saved, secret) = crate::app::methods::add_totp(app, &ctx, &user, x_otp.as_deref()).await?;
     let p = totp::provisioning(&secret, &saved.email, &app.config.totp_issuer).map_err(DomainError::Internal)?;
     let mut body = profile::profile(&saved, &lockout, app.now());
     if let Some(map) = body.as_object_mut() {

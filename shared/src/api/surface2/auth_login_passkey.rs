@@ -8,8 +8,7 @@ pub async fn handle(State(app): State<AppState>, ctx: Ctx, body: Result<Body, Ap
     crate::app::limits::per_ip(app, &ctx, "login").await?;
     let (challenge_id, credential) = crate::api::fields::passkey_login(body?.0)?;
     let now = app.now();
-    let user = crate::app::passkeys::login(app, &ctx, &challenge_id, &credential, now).await?;
-    let (id_token, refresh_token) =
-        crate::app::id_tokens::open_family(app, &ctx, user, crate::app::sessions::Proof::Passkey, now).await?;
+    let (user, proof) = crate::app::passkeys::login(app, &ctx, &challenge_id, &credential, now).await?;
+    let (id_token, refresh_token) = crate::app::id_tokens::open_family(app, &ctx, user, proof, now).await?;
     Ok(ok(&serde_json::json!({ "idToken": id_token, "refreshToken": refresh_token })))
 }

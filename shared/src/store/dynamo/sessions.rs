@@ -83,23 +83,26 @@ impl SessionStore for DynamoStore {
         &self,
         session_id: &str,
         status: SessionStatus,
+        anchored: bool,
         now: Epoch,
         events: Events<'_>,
     ) -> StoreResult<()> {
         let value =
             serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value(status).map_err(|e| StoreError::Other(e.into()))?;
+        let anchored = AttributeValue::Bool(anchored && status == SessionStatus::SteppedUp);
+        let set = "SET #s = :s, anchored = :a";
         if events.is_empty() {
-            return self
-                .update_live_session(session_id, "SET #s = :s", &[("#s", "status")], vec![(":s", value)], now)
-                .await;
+            let values = vec![(":s", value), (":a", anchored)];
+            return self.update_live_session(session_id, set, &[("#s", "status")], values, now).await;
         }
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(session_key(session_id)?))
-            .update_expression("SET #s = :s")
+            .update_expression(set)
             .condition_expression("attribute_exists(PK) AND revoked = :false AND absoluteExpiresAt > :now")
             .expression_attribute_names("#s", "status")
             .expression_attribute_values(":s", value)
+            .expression_attribute_values(":a", anchored)
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now))
             .build()

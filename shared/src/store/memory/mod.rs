@@ -87,6 +87,20 @@ fn cas_user(t: &mut Tables, user: &User) -> StoreResult<User> {
     }
 }
 
+/// A login's change to the account: its last login, only while the password it verified is
+/// still the account's (same credentials version) and it is not blocked. It bumps no version:
+/// logins never make another write of the account retry, nor wait for one.
+fn login_user(t: &mut Tables, user: &User) -> StoreResult<User> {
+    match t.users.get_mut(&user.email) {
+        Some(current) if current.credentials_version == user.credentials_version && !current.blocked => {
+            current.last_login_at = user.last_login_at;
+            current.last_login_device.clone_from(&user.last_login_device);
+            Ok(current.clone())
+        }
+        _ => Err(StoreError::Conflict),
+    }
+}
+
 mod accounts;
 mod ceremonies;
 mod codes;

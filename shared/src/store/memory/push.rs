@@ -42,6 +42,7 @@ impl PushStore for MemoryStore {
             && let Some(s) = t.sessions.get_mut(&challenge.session_id)
         {
             s.status = SessionStatus::SteppedUp;
+            s.anchored = challenge.anchored;
         }
         if let Some(c) = t.push.get_mut(&challenge.id) {
             c.status = status;

@@ -16,7 +16,7 @@ impl RefreshStore for MemoryStore {
         if t.refresh.contains_key(&family.family_id) {
             return Err(StoreError::Conflict);
         }
-        let saved = cas_user(&mut t, user)?;
+        let saved = login_user(&mut t, user)?;
         t.refresh.insert(family.family_id.clone(), family.clone());
         t.lockouts.remove(&user.email);
         t.put_events(events);

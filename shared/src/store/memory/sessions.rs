@@ -12,7 +12,7 @@ impl SessionStore for MemoryStore {
         events: Events<'_>,
     ) -> StoreResult<User> {
         let mut t = self.lock()?;
-        let saved = cas_user(&mut t, user)?;
+        let saved = login_user(&mut t, user)?;
         t.sessions.insert(session.session_id.clone(), session.clone());
         if failed == FailedLogins::Clear {
             t.lockouts.remove(&user.email);
@@ -76,6 +76,7 @@ impl SessionStore for MemoryStore {
         &self,
         session_id: &str,
         status: SessionStatus,
+        anchored: bool,
         now: Epoch,
         events: Events<'_>,
     ) -> StoreResult<()> {
@@ -83,6 +84,7 @@ impl SessionStore for MemoryStore {
         match t.sessions.get_mut(session_id) {
             Some(s) if !s.revoked && now < s.absolute_expires_at => {
                 s.status = status;
+                s.anchored = anchored && status == SessionStatus::SteppedUp;
                 t.put_events(events);
                 Ok(())
             }
