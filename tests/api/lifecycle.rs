@@ -37,7 +37,16 @@ async fn a_forgotten_password_is_reset_through_the_mailbox(b: Backend) {
     let t = TestApp::new(b).await;
     let (auth, access) = t.tokens("jane@example.com").await;
     let (id_token, refresh_token) = t.id_login_tokens("jane@example.com").await;
-    // A push factor, which the reset must keep.
+    // A push factor enrolled with proof of the mailbox (the e-mail verified, a step-up by it),
+    // which the reset must keep.
+    assert_eq!(t.post(SEND, None, json!({"email": "jane@example.com"})).await.status, 204);
+    let verified = t.post(VERIFY, None, json!({"email": "jane@example.com", "verificationCode": "123456"})).await;
+    assert_eq!(verified.status, 204, "{}", verified.body);
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(&access), json!({})).await.status, 204);
+    let step =
+        t.post("/stepup/challenges/otp/EMAIL/verify", Some(&access), json!({"verificationCode": "123456"})).await;
+    assert_eq!(step.status, 204, "{}", step.body);
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
     let device = Device::new(9);
     assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
     assert_eq!(t.post(START, None, json!({"email": "jane@example.com"})).await.status, 204);
@@ -58,7 +67,7 @@ async fn a_forgotten_password_is_reset_through_the_mailbox(b: Backend) {
     assert_eq!(t.post(REFRESH, None, refresh(&refresh_token)).await.status, 403);
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 403);
     let access = t.access_token(&s(&t.login("jane@example.com", NEW).await.body, "token")).await;
-    // The factors are unchanged: a reset never removes MFA.
+    // The factors are unchanged: a reset never removes a factor anchored to the mailbox.
     let factors = t.get("/authentication_factors", Some(&access)).await.body;
     assert!(factors.to_string().contains("BIOMETRIC"), "{factors}");
     // The nonce is single-use.

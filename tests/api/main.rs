@@ -11,6 +11,7 @@ mod configuration;
 mod dynamo_faults;
 mod edge;
 mod events;
+mod failures;
 mod hardening;
 mod iam;
 mod key_lifecycle;

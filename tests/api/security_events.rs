@@ -266,7 +266,10 @@ async fn surface_two_method_changes_are_reported(b: Backend) {
             .count()
     };
     assert_eq!(of("FACTOR_ENROLLED", "EMAIL"), 1, "{events:?}");
-    assert_eq!(of("FACTOR_ENROLLED", "TOTP"), 1, "{events:?}");
+    // The secret added (pending its first code), then validated.
+    assert_eq!(of("FACTOR_ENROLLED", "TOTP"), 2, "{events:?}");
+    let pending = |e: &&Value| e["type"] == "FACTOR_ENROLLED" && e["details"]["status"] == "PENDING_VERIFICATION";
+    assert_eq!(events.iter().filter(pending).count(), 1, "{events:?}");
     assert_eq!(of("FACTOR_REMOVED", "TOTP"), 1, "{events:?}");
     assert_eq!(types(&events).iter().filter(|s| *s == "EMAIL_VERIFIED").count(), 1);
 }
@@ -447,6 +450,9 @@ async fn every_type_of_event_arrives_on_eventbridge() {
     push_approved_rejected_and_expired(&t, &access, &device).await;
     let access = t.access_token(&auth).await;
     step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+    // A wrong old password: a failed check off the login path.
+    let wrong = json!({"oldPassword": {"value": "not the password"}, "newPassword": {"value": "a whole new phrase"}});
+    assert_eq!(t.post("/passwords/update", Some(&access), wrong).await.status, 409);
     let change = json!({"oldPassword": {"value": NEW}, "newPassword": {"value": "yet another long passphrase"}});
     let auth = t.post("/passwords/update", Some(&access), change).await.body["token"].as_str().unwrap().to_owned();
     let access = t.access_token(&auth).await;

@@ -55,10 +55,16 @@ async fn users_are_unique_by_email_and_written_by_version(b: Backend) {
 const POLICY: LockoutPolicy = LockoutPolicy { threshold: 3, duration_secs: 1800 };
 
 /// The use case's loop, written out: read, let the state machine decide, write conditionally.
+/// One whole failed attempt as the state machine decides it: reserved, then failed.
+fn failure(policy: LockoutPolicy, state: Lockout, now: i64) -> Result<Lockout, shared::domain::lockout::Locked> {
+    policy.reserve(state, now).map(|r| policy.failed(r, now))
+}
+
+/// A failed attempt stored with the conditional write, retried on a lost race.
 async fn reserve(store: &dyn Store, email: &str, policy: LockoutPolicy, now: i64) -> Result<Lockout, i64> {
     loop {
         let stored = store.load_lockout(email).await.unwrap();
-        let next = policy.reserve(stored.state, now).map_err(|l| l.until)?;
+        let next = failure(policy, stored.state, now).map_err(|l| l.until)?;
         match store.save_lockout(email, stored.version, &next).await {
             Ok(()) => return Ok(next),
             Err(StoreError::Conflict) => continue,
@@ -72,14 +78,14 @@ async fn lockout_writes_are_conditional_on_the_version_read(b: Backend) {
     let email = "ada@example.com";
     store.create_user(&user(email, "1")).await.unwrap();
     assert_eq!(store.load_lockout(email).await.unwrap(), StoredLockout::default());
-    let one = POLICY.reserve(Lockout::default(), t0()).unwrap();
+    let one = failure(POLICY, Lockout::default(), t0()).unwrap();
     store.save_lockout(email, None, &one).await.unwrap();
     assert!(matches!(store.save_lockout(email, None, &one).await, Err(StoreError::Conflict)), "it exists now");
     let (found, stored) = store.load_login(email, t0()).await.unwrap();
     assert!(found.is_some());
     assert_eq!(stored.state, one);
     let v = stored.version;
-    let two = POLICY.reserve(one, t0()).unwrap();
+    let two = failure(POLICY, one, t0()).unwrap();
     store.save_lockout(email, v, &two).await.unwrap();
     assert!(matches!(store.save_lockout(email, v, &two).await, Err(StoreError::Conflict)), "a stale version loses");
     assert_eq!(store.load_lockout(email).await.unwrap().state.failures, 2);
@@ -182,19 +188,24 @@ async fn opening_a_session_is_one_atomic_write(b: Backend) {
     let store = fresh_store(b).await;
     let u = user("ada@example.com", "1");
     store.create_user(&u).await.unwrap();
-    store.save_lockout(&u.email, None, &POLICY.reserve(Lockout::default(), t0()).unwrap()).await.unwrap();
+    store.save_lockout(&u.email, None, &failure(POLICY, Lockout::default(), t0()).unwrap()).await.unwrap();
     let s = session(&u, "a", t0());
     let mut logged_in = u.clone();
     logged_in.last_login_at = Some(t0());
     let saved = store.open_session(&s, &logged_in, FailedLogins::Clear, &[]).await.unwrap();
-    assert_eq!(saved.version, 2);
+    assert_eq!(saved.version, 1, "a login bumps no version: it never makes another write retry");
+    assert_eq!(store.get_user(&u.email).await.unwrap().unwrap().last_login_at, Some(t0()));
     assert_eq!(saved.last_login_at, Some(t0()));
     let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
     assert_eq!(lockout, StoredLockout::default(), "a login clears the failure count");
     assert_eq!(store.touch_session(&s.session_id, None, t0(), t0() + 300).await.unwrap().unwrap().user_id, "1");
 
-    // With a stale account version nothing is written: no session, no cleared counter.
-    store.save_lockout(&u.email, None, &POLICY.reserve(Lockout::default(), t0()).unwrap()).await.unwrap();
+    // With a stale credentials version (the password changed since it was verified) nothing is
+    // written: no session, no cleared counter.
+    let mut changed = saved.clone();
+    changed.credentials_version += 1;
+    store.update_user(&changed, &[]).await.unwrap();
+    store.save_lockout(&u.email, None, &failure(POLICY, Lockout::default(), t0()).unwrap()).await.unwrap();
     let stale = session(&u, "b", t0());
     assert!(matches!(
         store.open_session(&stale, &logged_in, FailedLogins::Clear, &[]).await,
@@ -206,7 +217,8 @@ async fn opening_a_session_is_one_atomic_write(b: Backend) {
 
     // A login by push keeps the counter (a lock written since its approval must stand).
     let pushed = session(&u, "c", t0());
-    store.open_session(&pushed, &saved, FailedLogins::Keep, &[]).await.unwrap();
+    let current = store.get_user(&u.email).await.unwrap().unwrap();
+    store.open_session(&pushed, &current, FailedLogins::Keep, &[]).await.unwrap();
     assert!(store.touch_session(&pushed.session_id, None, t0(), t0() + 300).await.unwrap().is_some());
     let (_, lockout) = store.load_login(&u.email, t0()).await.unwrap();
     assert_eq!(lockout.state.failures, 1, "kept");

@@ -73,9 +73,8 @@ pub async fn verify_sms(
     // The code proves the number it was sent to, which must still be the account's.
     let mobile = user.mobile.clone().ok_or(DomainError::Refused(Rule::StateInvalid))?;
     let purpose = CodePurpose::sms_factor(&mobile.e164());
-    let who = crate::app::lockout::Who::new(&user.user_id, ctx)
-        .session(&principal.session.session_id)
-        .with("channel", "SMS");
+    let who =
+        crate::app::lockout::Who::new(&user.user_id, ctx).session(&principal.session.session_id).with("channel", "SMS");
     let check = crate::app::lockout::Check::EnrolmentCode;
     let outcome = challenge::check_code(app, check, who, &user.email, &purpose, code).await?;
     if outcome != CodeCheck::Accepted {

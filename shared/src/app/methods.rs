@@ -33,12 +33,7 @@ impl Method {
 
 /// Creates a TOTP secret for the account (to be validated by a first code); returns the account
 /// and the raw secret, shown this once.
-pub async fn add_totp(
-    app: &App,
-    ctx: &Ctx,
-    user: &User,
-    x_otp: Option<&str>,
-) -> Result<(User, Vec<u8>), DomainError> {
+pub async fn add_totp(app: &App, ctx: &Ctx, user: &User, x_otp: Option<&str>) -> Result<(User, Vec<u8>), DomainError> {
     let already = || DomainError::Refused(Rule::TotpSecretAlreadyValidated);
     if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
         return Err(already());
@@ -56,7 +51,8 @@ pub async fn add_totp(
         anchored,
     };
     let unproven = sealed.unproven;
-    let added = [method_event(app, ctx, user, EventType::FactorEnrolled, "TOTP")?.with("status", "PENDING_VERIFICATION")];
+    let added =
+        [method_event(app, ctx, user, EventType::FactorEnrolled, "TOTP")?.with("status", "PENDING_VERIFICATION")];
     let saved = crate::app::accounts::update_user_reporting(app, &user.email, &added, |u| {
         if u.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
             return Err(already());

@@ -95,7 +95,8 @@ pub async fn verify(
     }
     let succeeded =
         step_up_event(app, principal, EventType::StepUpSucceeded, channel)?.from(crate::app::events::origin(ctx));
-    match app.store.set_session_status(&session.session_id, SessionStatus::SteppedUp, anchored, now, &[succeeded]).await {
+    match app.store.set_session_status(&session.session_id, SessionStatus::SteppedUp, anchored, now, &[succeeded]).await
+    {
         Ok(()) => {}
         Err(StoreError::Conflict) => return Err(DomainError::Unauthenticated("The session has ended.")),
         Err(e) => return Err(e.into()),

@@ -7,8 +7,8 @@
 //! step-up of the account.
 
 use crate::app::codes as challenge;
-use crate::app::{App, Ctx};
 use crate::app::principal::Principal;
+use crate::app::{App, Ctx};
 use crate::domain::error::DomainError;
 use crate::model::{CodeCheck, CodePurpose, FactorStatus, SessionStatus, User};
 use crate::store::{Events, StoreError};

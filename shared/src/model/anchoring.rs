@@ -34,7 +34,8 @@ impl User {
     /// proves itself, so nothing added escapes the rule.
     pub fn anchor_new_proofs(&mut self, before: &User, anchored: bool) {
         for f in &mut self.factors {
-            let had = before.factor(f.channel).is_some_and(|b| b.status == FactorStatus::Active && b.device == f.device);
+            let had =
+                before.factor(f.channel).is_some_and(|b| b.status == FactorStatus::Active && b.device == f.device);
             if f.status == FactorStatus::Active && !had {
                 f.anchored = anchored;
             }
@@ -61,7 +62,8 @@ impl User {
         let (kept, removed): (Vec<_>, Vec<_>) = std::mem::take(&mut self.factors).into_iter().partition(|f| f.anchored);
         self.factors = kept;
         stripped.factors = removed;
-        let (kept, removed): (Vec<_>, Vec<_>) = std::mem::take(&mut self.passkeys).into_iter().partition(|p| p.anchored);
+        let (kept, removed): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.passkeys).into_iter().partition(|p| p.anchored);
         self.passkeys = kept;
         stripped.passkeys = removed.into_iter().map(|p| p.credential_id).collect();
         if self.mfa.totp.as_ref().is_some_and(|t| !t.anchored) {

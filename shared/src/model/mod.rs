@@ -123,9 +123,6 @@ impl User {
         self.factor(channel).is_some_and(|f| f.status == FactorStatus::Active)
     }
 
-    /// Whether the account can already prove itself with something beyond the password: an
-    /// ACTIVE surface-1 factor, or a validated surface-2 method (phone, e-mail, TOTP). While it
-    /// can, changing how it proves itself needs that proof (ASVS 5.0 V6.4, V7.5).
     /// Whether a pending enrolment added without proof (`unproven`) may still be completed: only
     /// while the account still has no second factor. Otherwise a holder of the password who
     /// started one early could finish it after the owner secured the account.
@@ -133,6 +130,9 @@ impl User {
         !(unproven && self.has_second_factor())
     }
 
+    /// Whether the account can already prove itself with something beyond the password: an
+    /// ACTIVE surface-1 factor, a passkey, or a validated surface-2 method (phone, e-mail, TOTP).
+    /// While it can, changing how it proves itself needs that proof (ASVS 5.0 V6.4, V7.5).
     pub fn has_second_factor(&self) -> bool {
         self.has_factor_besides_email() || self.mfa.email_verified_at.is_some()
     }
@@ -209,8 +209,7 @@ pub struct Session {
     pub user_agent: String,
     #[serde(default)]
     pub source_ip: String,
-    /// Its `STEPPED_UP` status (or its passwordless login) was proven by something anchored to
-    /// the mailbox (see [`Factor::anchored`]): what it enrols is anchored too.
+    /// Its step-up (or passwordless login) is anchored to the mailbox ([`Factor::anchored`]).
     #[serde(default)]
     pub anchored: bool,
 }
@@ -365,8 +364,7 @@ pub struct Mfa {
     /// factor (so without proof): once the account has one, it can no longer be validated.
     #[serde(default)]
     pub phone_unproven: bool,
-    /// The phone was set (surface 2) or validated (surface 1) with proof anchored to the
-    /// mailbox (see [`Factor::anchored`]).
+    /// The phone was set or validated with proof anchored to the mailbox ([`Factor::anchored`]).
     #[serde(default)]
     pub phone_anchored: bool,
 }

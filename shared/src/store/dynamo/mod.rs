@@ -93,7 +93,7 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         // Account and a session's step-up in one transaction.
         "update_user_spending_step_up" => &[PUT, UPDATE],
         // New session or refresh token, account, and the counter cleared, in one transaction.
-        "open_session" | "open_refresh" => &[PUT, DELETE],
+        "open_session" | "open_refresh" => &[PUT, UPDATE, DELETE],
         // Settle the challenge, free its session's slot, step the session up.
         "answer_push_challenge" => &[UPDATE, DELETE, PUT],
         _ => return None,
@@ -294,53 +294,6 @@ impl DynamoStore {
         out.item.map(decode).transpose()
     }
 
-    /// A login's one atomic write: the new item (a session or a refresh token), the account
-    /// saved at its next version, and the failed-login counter cleared if `failed` says so.
-    async fn write_login(
-        &self,
-        new_item: Item,
-        user: &User,
-        failed: FailedLogins,
-        events: Events<'_>,
-    ) -> StoreResult<User> {
-        // The account's last login, only while the verified password is still its password and
-        // it is not blocked; no version bump, so a login never makes another write retry.
-        let login = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(account_pk(&user.email), "PROFILE")))
-            .update_expression("SET lastLoginAt = :at, lastLoginDevice = :device")
-            .condition_expression("credentialsVersion = :cv AND (attribute_not_exists(blocked) OR blocked = :false)")
-            .expression_attribute_values(":at", user.last_login_at.map_or(AttributeValue::Null(true), n))
-            .expression_attribute_values(
-                ":device",
-                user.last_login_device.as_ref().map_or(AttributeValue::Null(true), |d| s(d)),
-            )
-            .expression_attribute_values(":cv", n(user.credentials_version))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .build()
-            .map_err(|e| StoreError::Other(e.into()))?;
-        let put_new = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(new_item))
-            .condition_expression("attribute_not_exists(PK)")
-            .build()
-            .map_err(|e| StoreError::Other(e.into()))?;
-        let clear_lockout = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(account_pk(&user.email), "LOCKOUT")))
-            .build()
-            .map_err(|e| StoreError::Other(e.into()))?;
-        let mut items = vec![
-            TransactWriteItem::builder().put(put_new).build(),
-            TransactWriteItem::builder().update(login).build(),
-        ];
-        if failed == FailedLogins::Clear {
-            items.push(TransactWriteItem::builder().delete(clear_lockout).build());
-        }
-        self.transact_with_events(items, events).await?;
-        Ok(user.clone())
-    }
-
     /// Every unrevoked item of the user's partition whose sort key starts with `prefix`
     /// (sessions, refresh families), in one query per page.
     async fn list_unrevoked<T: DeserializeOwned>(&self, user_id: &str, prefix: &str) -> StoreResult<Vec<T>> {
@@ -404,6 +357,7 @@ mod ceremonies;
 mod codes;
 mod events;
 mod lockouts;
+mod logins;
 mod push;
 mod rates;
 mod refresh;

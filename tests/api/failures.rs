@@ -1,0 +1,215 @@
+//! Every check that spends a lockout attempt, attacked on both stores: each path's failures
+//! reach the lockout and the trail by the same road (the failure's event naming the path, and
+//! `ACCOUNT_LOCKED` once, from the failure that locked); right passwords arriving all at once
+//! never lock the account; a password change needs no quiet moment, however many logins with
+//! the old password race it, and none of them outlives it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use integration_tests::passkey::{ORIGINS, RP_ID, SoftAuthenticator};
+use integration_tests::{Backend, PASSWORD, TestApp, at_once, on_both_stores};
+use lambda_http::http::Method;
+use serde_json::{Value, json};
+use shared::app::lockout::Check;
+
+const EMAIL: &str = "jane@example.com";
+const EVIL: &str = "https://evil.example.com";
+
+async fn app(b: Backend) -> TestApp {
+    TestApp::with_config(b, |c| {
+        c.webauthn_rp_id = RP_ID.to_owned();
+        c.webauthn_origins = ORIGINS.iter().map(|o| o.to_string()).collect();
+    })
+    .await
+}
+
+async fn enrol_passkey(t: &TestApp, access: &str) -> SoftAuthenticator {
+    let mut key = SoftAuthenticator::new();
+    let options = t.post("/authentication_factors/passkey", Some(access), json!({})).await.body;
+    let credential = key.create(ORIGINS[0], &options).await;
+    assert_eq!(t.post("/authentication_factors/passkey/verify", Some(access), credential).await.status, 204);
+    key
+}
+
+/// Makes the account ready for `check`'s path, then tries it five times with a wrong secret;
+/// returns the statuses. The match is exhaustive: a new path that spends lockout attempts
+/// cannot be added without its attack here.
+async fn five_wrong(t: &TestApp, access: &str, id_token: &str, check: Check) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    match check {
+        Check::LoginPassword => {
+            for i in 0..5 {
+                let r = if i % 2 == 0 {
+                    t.login(EMAIL, "not the password").await
+                } else {
+                    t.id_login(EMAIL, "not the password").await
+                };
+                statuses.push(r.status);
+            }
+        }
+        Check::PasswordUpdate => {
+            for _ in 0..5 {
+                let body = json!({"oldPassword": {"value": "not the password"}, "newPassword": {"value": "violet tugboat harmonica 42"}});
+                statuses.push(t.post("/passwords/update", Some(access), body).await.status);
+            }
+        }
+        Check::StepUpCode => {
+            integration_tests::enrol_sms(t, access).await;
+            t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+            assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(access), json!({})).await.status, 204);
+            for _ in 0..5 {
+                let body = json!({"verificationCode": "000000"});
+                statuses.push(t.post("/stepup/challenges/otp/SMS/verify", Some(access), body).await.status);
+            }
+        }
+        Check::EnrolmentCode => {
+            assert_eq!(t.post("/authentication_factors/otp/SMS", Some(access), json!({})).await.status, 204);
+            for _ in 0..5 {
+                let body = json!({"verificationCode": "000000"});
+                statuses.push(t.post("/authentication_factors/otp/SMS/verify", Some(access), body).await.status);
+            }
+        }
+        Check::StepUpPasskey => {
+            let mut key = enrol_passkey(t, access).await;
+            for _ in 0..5 {
+                let options = t.post("/stepup/challenges/passkey", Some(access), json!({})).await.body;
+                let assertion = key.get(EVIL, &options).await;
+                statuses.push(t.post("/stepup/challenges/passkey/verify", Some(access), assertion).await.status);
+            }
+        }
+        Check::LoginPasskey => {
+            let mut key = enrol_passkey(t, access).await;
+            for i in 0..5 {
+                let (options, login) = if i % 2 == 0 {
+                    ("/login_with_passkey/options", "/login_with_passkey")
+                } else {
+                    ("/auth/login/passkey/options", "/auth/login/passkey")
+                };
+                let r = t.post(options, None, json!({})).await.body;
+                let assertion = key.get(EVIL, &json!({ "publicKey": r["publicKey"] })).await;
+                let body = json!({ "challengeId": r["challengeId"], "credential": assertion });
+                statuses.push(t.post(login, None, body).await.status);
+            }
+        }
+        Check::OtpCode => {
+            // The e-mail validated as the account's one method: an x-otp is then an e-mailed code.
+            assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(id_token)).await.status, 200);
+            let body = Some(json!({"channel": "EMAIL"}));
+            assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", id_token, "123456", body).await.status, 200);
+            t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+            assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(id_token)).await.status, 200);
+            for _ in 0..5 {
+                let r = t.with_otp(Method::POST, "/auth/otp/methods/totp", id_token, "000000", Some(json!({}))).await;
+                statuses.push(r.status);
+            }
+        }
+        Check::Totp => {
+            let secret = t.add_totp(id_token).await;
+            let code = t.totp_code(&secret, 0);
+            let body = Some(json!({"channel": "TOTP"}));
+            assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", id_token, &code, body).await.status, 200);
+            for _ in 0..5 {
+                statuses
+                    .push(t.with_otp(Method::DELETE, "/auth/otp/methods/totp", id_token, "000000", None).await.status);
+            }
+        }
+    }
+    statuses
+}
+
+async fn every_path_that_spends_attempts_records_its_failures_and_the_lock(b: Backend) {
+    for check in Check::ALL {
+        let t = app(b).await;
+        let (_, access) = t.tokens(EMAIL).await;
+        let (id_token, _) = t.id_login_tokens(EMAIL).await;
+        let statuses = five_wrong(&t, &access, &id_token, check).await;
+        assert!(statuses[..4].iter().all(|s| *s != 423), "{check:?}: {statuses:?}");
+        assert_eq!(statuses[4], 423, "{check:?}: the fifth failure locks: {statuses:?}");
+        assert_eq!(t.login(EMAIL, PASSWORD).await.status, 423, "{check:?}: locked for everyone");
+        let events =
+            t.get("/security_events?limit=100", Some(&access)).await.body["events"].as_array().unwrap().clone();
+        let named =
+            |kind: &str| events.iter().filter(|e| e["type"] == kind && e["details"]["check"] == check.name()).count();
+        let failure = check.failure().name();
+        assert_eq!(named(&failure), 5, "{check:?}: five {failure} naming the path: {events:?}");
+        assert_eq!(named("ACCOUNT_LOCKED"), 1, "{check:?}: one ACCOUNT_LOCKED naming the path: {events:?}");
+    }
+}
+
+/// Only the lockout module reserves attempts or writes the counter: no use case can spend an
+/// attempt without its failure being recorded.
+#[test]
+fn no_use_case_writes_the_failed_attempt_counter_but_the_lockout() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src/app");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "lockout.rs") {
+            continue;
+        }
+        let code = std::fs::read_to_string(&path).unwrap();
+        for word in ["save_lockout(", "lockout::reserve(", ".reserve(", "policy.failed("] {
+            assert!(!code.contains(word), "{} calls {word}: attempts go through lockout::attempt", path.display());
+        }
+    }
+}
+
+/// Twenty right passwords at once, on both surfaces: all log in, and the account is not locked.
+async fn right_passwords_all_at_once_never_lock_the_account(b: Backend) {
+    let t = Arc::new(app(b).await);
+    t.register(EMAIL).await;
+    let statuses = at_once(20, |i| {
+        let t = Arc::clone(&t);
+        async move {
+            if i % 2 == 0 { t.login(EMAIL, PASSWORD).await.status } else { t.id_login(EMAIL, PASSWORD).await.status }
+        }
+    })
+    .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(t.login(EMAIL, PASSWORD).await.status, 200);
+    let (_, stored) = t.app.store.load_login(EMAIL, t.clock_now()).await.unwrap();
+    assert!(!stored.state.is_locked(t.clock_now()));
+}
+
+/// A stream of right logins with the old password does not hold a password change back, and no
+/// login they opened (either surface) outlives it.
+async fn a_password_change_needs_no_quiet_moment_and_no_racing_login_outlives_it(b: Backend) {
+    let t = Arc::new(app(b).await);
+    let (_, access) = t.tokens(EMAIL).await;
+    let change = {
+        let t = Arc::clone(&t);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            let body =
+                json!({"oldPassword": {"value": PASSWORD}, "newPassword": {"value": "violet tugboat harmonica 42"}});
+            t.post("/passwords/update", Some(&access), body).await
+        })
+    };
+    let logins: Vec<Value> = at_once(24, |i| {
+        let t = Arc::clone(&t);
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(5 * (i as u64 % 12))).await;
+            let r = if i % 2 == 0 { t.login(EMAIL, PASSWORD).await } else { t.id_login(EMAIL, PASSWORD).await };
+            json!({"status": r.status, "body": r.body})
+        }
+    })
+    .await;
+    let changed = change.await.unwrap();
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    for login in logins.iter().filter(|l| l["status"] == 200) {
+        let body = &login["body"];
+        let dead = match (body["token"].as_str(), body["idToken"].as_str()) {
+            (Some(auth), _) => t.get("/identities", Some(auth)).await.status == 401,
+            (_, Some(id)) => t.get("/auth/me", Some(id)).await.status == 403,
+            _ => panic!("{body}"),
+        };
+        assert!(dead, "a login with the old password outlived the change: {body}");
+    }
+    assert!(logins.iter().all(|l| l["status"] == 200 || l["status"] == 401 || l["status"] == 403), "{logins:?}");
+}
+
+on_both_stores!(
+    every_path_that_spends_attempts_records_its_failures_and_the_lock,
+    right_passwords_all_at_once_never_lock_the_account,
+    a_password_change_needs_no_quiet_moment_and_no_racing_login_outlives_it,
+);
