@@ -58,6 +58,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             request_ref: header(parts, REQUEST_REF).unwrap_or("unavailable").to_owned(),
             source_ip,
             user_agent: header(parts, USER_AGENT).unwrap_or("unknown").chars().take(512).collect(),
+            login: None,
         })
     }
 }

@@ -14,6 +14,7 @@ use crate::model::{CodeCheck, CodePurpose, Factor, FactorChannel, FactorStatus, 
 
 /// Starts enrolling the SMS factor: a code goes to the account's mobile.
 pub async fn enrol_sms(app: &App, ctx: &Ctx, principal: &Principal, channel: FactorChannel) -> Result<(), DomainError> {
+    let ctx = &ctx.clone().spending_as(principal.spender());
     let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
     if user.has_active(channel) {
         return Err(DomainError::Refused(Rule::ChannelAlreadyRegistered));

@@ -47,6 +47,11 @@ pub async fn authenticate(app: &App, token: &str) -> Result<(IdClaims, User, Loc
     Ok((claims, user, lockout.state))
 }
 
+/// The login an idToken's request spends the account's budgets from: its refresh family.
+pub fn spender(claims: &token::IdClaims) -> crate::app::limits::Spender {
+    crate::app::limits::Spender { login: claims.sid.clone().unwrap_or_default(), proven: false }
+}
+
 const INVALID_REFRESH: &str = "The refresh token is invalid, expired or revoked.";
 
 /// A surface-2 idToken for the account, of the refresh family `family_id`.
@@ -217,7 +222,7 @@ pub async fn open_family(
     })
     .await?;
     let amr: &[&str] = match proof {
-        Proof::Password => &["pwd"],
+        Proof::Password | Proof::Reset => &["pwd"],
         Proof::Passkey { .. } => &["hwk", "user"],
         Proof::Push { .. } => &["swk", "user"],
     };

@@ -93,6 +93,33 @@ pub async fn refund(app: &App, charged: &Charged) {
     }
 }
 
+/// The login a request spends an account's budgets from: a surface-1 session or a surface-2
+/// refresh family. `proven`: it has proven a second factor (a `STEPPED_UP` session, which a
+/// passkey or push login is from the start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spender {
+    pub login: String,
+    pub proven: bool,
+}
+
+/// An account's budget `key` of `limit` per `window_secs`, as the logins of the account share
+/// it, so that a holder of the password cannot spend it all and keep the owner from proving
+/// themselves (stepping up, an `x-otp`): one login spends at most a third of it; logins that
+/// have proven nothing beyond the password together at most the limit less a reserve of a
+/// third, which only a login that has proven a second factor may spend. Without a login (no
+/// caller to tell apart) the whole limit applies, as before.
+pub fn shared_budget(ctx: &Ctx, key: String, limit: u32, window_secs: i64) -> Vec<Budget> {
+    let Some(spender) = &ctx.login else { return vec![Budget::sliding(key, limit, window_secs)] };
+    let share = limit.div_ceil(3).max(1);
+    let reserve = (limit / 3).min(limit.saturating_sub(1));
+    let pool = if spender.proven { limit } else { limit - reserve };
+    let login = crate::crypto::sha256_b64url(spender.login.as_bytes());
+    vec![
+        Budget::sliding(format!("{key}@{}", &login[..22]), share, window_secs),
+        Budget::sliding(key, pool, window_secs),
+    ]
+}
+
 /// Security notices per address per day (their own budget, beside the codes'): an address
 /// someone registered without owning it receives a bounded number. Charged before the change
 /// a notice announces, which waits (429) when the budget is spent.
@@ -132,9 +159,10 @@ pub fn code_budgets(app: &App, ctx: &Ctx, user_id: &str, sms_to: Option<&str>, e
     let mut budgets = vec![Budget::fixed(format!("user:send-code:{user_id}"), limits.per_account_per_minute, 60)];
     if let Some(to) = sms_to {
         let number = crate::crypto::sha256_b64url(to.as_bytes());
+        let per_phone = format!("sms-phone:{number}:{user_id}");
+        budgets.extend(shared_budget(ctx, per_phone, limits.sms_per_phone_per_hour, HOUR));
+        budgets.extend(shared_budget(ctx, format!("sms-user:{user_id}"), limits.sms_per_account_per_day, DAY));
         budgets.extend([
-            Budget::sliding(format!("sms-phone:{number}:{user_id}"), limits.sms_per_phone_per_hour, HOUR),
-            Budget::sliding(format!("sms-user:{user_id}"), limits.sms_per_account_per_day, DAY),
             Budget::sliding(format!("sms-ip:{}", ctx.source_ip), limits.sms_per_ip_per_hour, HOUR),
             Budget::sliding("sms-global".to_owned(), limits.sms_global_per_day, DAY),
         ]);
@@ -169,11 +197,12 @@ pub fn sms_destination(app: &App, to_e164: &str) -> Result<(), DomainError> {
     }
 }
 
-/// Push challenges per account per 10 minutes, whatever session asks; charged only for a
-/// challenge that was really created (and given back if its push cannot be sent).
-pub async fn push_budget(app: &App, user_id: &str) -> Result<Charged, DomainError> {
+/// Push challenges per account per 10 minutes, shared by its logins ([`shared_budget`]);
+/// charged only for a challenge that was really created (and given back if its push cannot be
+/// sent).
+pub async fn push_budget(app: &App, ctx: &Ctx, user_id: &str) -> Result<Charged, DomainError> {
     let limit = app.config.rate_limit.push_per_account_per_10_minutes;
-    charge(app, &[Budget::sliding(format!("push-user:{user_id}"), limit, 600)]).await
+    charge(app, &shared_budget(ctx, format!("push-user:{user_id}"), limit, 600)).await
 }
 
 /// Login pushes (`/login_via_biometrics`), which anyone naming an address can ask for: per
@@ -190,10 +219,11 @@ pub fn push_login_budgets(app: &App, ctx: &Ctx, email: &str) -> Vec<Budget> {
 
 /// TOTP checks per account per lockout period, on top of the lockout: a successful password
 /// login clears the lockout counter but not this, so a holder of the password cannot buy an
-/// endless series of TOTP guesses by logging in between them.
-pub async fn totp_budget(app: &App, user_id: &str) -> Result<(), DomainError> {
+/// endless series of TOTP guesses by logging in between them. Shared by the account's logins
+/// ([`shared_budget`]).
+pub async fn totp_budget(app: &App, ctx: &Ctx, user_id: &str) -> Result<(), DomainError> {
     let window = app.config.lockout_secs;
-    charge(app, &[Budget::sliding(format!("totp:{user_id}"), TOTP_CHECKS_PER_WINDOW, window)]).await.map(drop)
+    charge(app, &shared_budget(ctx, format!("totp:{user_id}"), TOTP_CHECKS_PER_WINDOW, window)).await.map(drop)
 }
 
 /// TOTP codes checked per account per lockout period (30 minutes by default).

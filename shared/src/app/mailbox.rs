@@ -132,7 +132,7 @@ pub async fn resume_password_reset(
         // Only to what remains: a device the reset removed hears nothing of it.
         crate::app::proof::announce_change(app, &saved, "the password was reset").await?;
         tracing::info!(user_id = %saved.user_id, "password reset through the mailbox");
-        crate::app::sessions::open(app, ctx, saved).await
+        crate::app::sessions::open_by(app, ctx, saved, crate::app::sessions::Proof::Reset, None).await
     })
     .await
 }

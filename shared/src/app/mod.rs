@@ -57,4 +57,15 @@ pub struct Ctx {
     pub request_ref: String,
     pub source_ip: String,
     pub user_agent: String,
+    /// The login the request runs in, once the edge authenticated it: the account's budgets
+    /// are shared between its logins ([`limits::Spender`]).
+    pub login: Option<limits::Spender>,
+}
+
+impl Ctx {
+    /// This request's context, spending as `login`.
+    pub fn spending_as(mut self, login: limits::Spender) -> Self {
+        self.login = Some(login);
+        self
+    }
 }

@@ -22,6 +22,7 @@ pub enum StepUpChannel {
 
 /// Sends a step-up code to the enrolled mobile, or to the verified address.
 pub async fn start(app: &App, ctx: &Ctx, principal: &Principal, channel: StepUpChannel) -> Result<(), DomainError> {
+    let ctx = &ctx.clone().spending_as(principal.spender());
     let user = crate::app::accounts::load_user(app, &principal.session.email).await?;
     let not_registered = || DomainError::Refused(Rule::ChannelNotRegistered);
     let by_email = channel == StepUpChannel::Email;

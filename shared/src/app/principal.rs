@@ -15,6 +15,15 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The login this caller spends the account's budgets from: its session, proven while it
+    /// is `STEPPED_UP` or anchored to the mailbox (opened by a reset).
+    pub fn spender(&self) -> crate::app::limits::Spender {
+        crate::app::limits::Spender {
+            login: self.session.session_id.clone(),
+            proven: self.session.status == crate::model::SessionStatus::SteppedUp || self.session.anchored,
+        }
+    }
+
     /// The identity the token acts for: an ACCESS token's grant, else the login identity.
     pub fn identity(&self) -> &IdentityId {
         self.grant_id

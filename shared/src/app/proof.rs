@@ -45,9 +45,10 @@ where
         }
         let mut next = before.clone();
         change(&mut next)?;
-        // What this change adds is anchored to the mailbox only if its proof was: with the
-        // password alone (no second factor yet), never.
-        next.anchor_new_proofs(&before, needs_proof && anchored);
+        // What this change adds is anchored to the mailbox only if its proof was: the step-up
+        // it spends, or, with no second factor to step up with, the session itself (one opened
+        // by the lost-password reset proved the mailbox; one opened by the password alone, never).
+        next.anchor_new_proofs(&before, anchored);
         crate::app::accounts::unreported(&before, &next, events)?;
         let written = if needs_proof {
             app.store.update_user_spending_step_up(&next, session_id, app.now(), events).await

@@ -31,6 +31,7 @@ pub async fn start(
     now: Epoch,
 ) -> Result<PushChallenge, DomainError> {
     let session = &principal.session;
+    let ctx = &ctx.clone().spending_as(principal.spender());
     let user = crate::app::accounts::load_user(app, &session.email).await?;
     let endpoint = user
         .factor(channel)
@@ -57,7 +58,7 @@ pub async fn start(
         Err(StoreError::Conflict) => return Err(DomainError::Refused(Rule::StateInvalid)),
         Err(e) => return Err(e.into()),
     }
-    let charged = match limits::push_budget(app, &user.user_id).await {
+    let charged = match limits::push_budget(app, ctx, &user.user_id).await {
         Ok(charged) => charged,
         Err(refused) => {
             app.store.cancel_push_challenge(&challenge).await?;

@@ -114,6 +114,10 @@ pub struct Opened {
 pub enum Proof {
     /// The password: one factor.
     Password,
+    /// A new password, set right after proving the mailbox (the lost-password reset): a
+    /// password login whose session is anchored to the mailbox (it spends budgets as a proven
+    /// login does: [`crate::app::limits::shared_budget`]).
+    Reset,
     /// A passkey with the user verified: two factors at once; `anchored` as the passkey is
     /// ([`crate::model::Factor::anchored`]), and so is the session it opens.
     Passkey { anchored: bool },
@@ -126,6 +130,7 @@ impl Proof {
     pub fn name(self) -> &'static str {
         match self {
             Proof::Password => "PASSWORD",
+            Proof::Reset => "PASSWORD_RESET",
             Proof::Passkey { .. } => "PASSKEY",
             Proof::Push { .. } => "PUSH",
         }
@@ -135,6 +140,7 @@ impl Proof {
     pub fn anchored(self) -> bool {
         match self {
             Proof::Password => false,
+            Proof::Reset => true,
             Proof::Passkey { anchored } | Proof::Push { anchored } => anchored,
         }
     }
@@ -173,7 +179,7 @@ pub async fn start(
     session_id: Option<String>,
 ) -> Result<(Session, User), DomainError> {
     let now = app.now();
-    let by_password = proof == Proof::Password;
+    let by_password = matches!(proof, Proof::Password | Proof::Reset);
     let kind = if by_password && password_is_expired(app, &user) { TokenType::PasswordUpdate } else { TokenType::Auth };
     let status = if by_password { SessionStatus::Standard } else { SessionStatus::SteppedUp };
     let absolute = match kind {

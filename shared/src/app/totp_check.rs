@@ -36,7 +36,7 @@ where
         Some(t) => app.data_keys_with(&t.kid).await?,
         None => app.keys(),
     };
-    crate::app::limits::totp_budget(app, &user.user_id).await?;
+    crate::app::limits::totp_budget(app, ctx, &user.user_id).await?;
     let who = crate::app::lockout::Who::new(&user.user_id, ctx).with("method", "TOTP");
     let attempt = crate::app::lockout::attempt(app, crate::app::lockout::Check::Totp, who, email, stored, now).await?;
     let result = update_user_reporting(app, email, events, |u| {

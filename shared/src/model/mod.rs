@@ -209,7 +209,8 @@ pub struct Session {
     pub user_agent: String,
     #[serde(default)]
     pub source_ip: String,
-    /// Its step-up (or passwordless login) is anchored to the mailbox ([`Factor::anchored`]).
+    /// Proven by something anchored to the mailbox ([`Factor::anchored`]): its step-up, its
+    /// passwordless login, or the lost-password reset that opened it.
     #[serde(default)]
     pub anchored: bool,
 }
