@@ -351,6 +351,82 @@ async fn strangers_cannot_spend_the_owners_mail_budget_nor_kill_the_owners_nonce
     assert_eq!(t.post(RESUME, None, resume("jane@example.com", &nonce, NEW)).await.status, 200);
 }
 
+/// The code and the reference (if any) of the last verification e-mail to `to`.
+fn verification_mail(t: &TestApp, to: &str) -> (String, Option<String>) {
+    let mail = t.email.sent().into_iter().rfind(|m| m.to == to && m.subject == "Verify your e-mail address").unwrap();
+    let words: Vec<&str> = mail.body.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let code = words.iter().find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit())).unwrap().to_string();
+    let reference = words.windows(2).find(|w| w[0] == "reference").map(|w| w[1].to_owned());
+    (code, reference)
+}
+
+/// Strangers' guesses at the owner's pending e-mail verification code, however many, spend
+/// none of its tries: a try that does not name the challenge by the reference its e-mail
+/// carries spends nothing. Named, the tries stay bounded (five). And an address with an
+/// account answers every such try exactly as one without.
+async fn strangers_cannot_kill_the_owners_verification_code(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.sandbox = false).await;
+    t.register("jane@example.com").await;
+    let stranger = "198.51.100.7";
+    let verify = |email: &str, code: &str, reference: Option<&str>| {
+        let mut body = json!({ "email": email, "verificationCode": code });
+        if let Some(r) = reference {
+            body["reference"] = json!(r);
+        }
+        body
+    };
+    let answer = |r: &integration_tests::Reply| (r.status, r.body.to_string());
+    let invalid = (409, json!({"errorCode": "VERIFICATION_CODE_INVALID"}).to_string());
+    assert_eq!(t.post(SEND, None, json!({"email": "jane@example.com"})).await.status, 204);
+    let (code, reference) = verification_mail(&t, "jane@example.com");
+    let wrong = |i: u32| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
+    for i in 0..6 {
+        // Without a reference, with another one, with the code's own digits as one.
+        let named = [None, Some("ZZZZZZZZZZ"), Some(code.as_str())];
+        for named in named.into_iter().take(if i == 0 { 3 } else { 2 }) {
+            let r = t.post_from(stranger, VERIFY, None, verify("jane@example.com", &wrong(i), named)).await;
+            assert_eq!(answer(&r), invalid, "{named:?}");
+        }
+    }
+    let r = t.post(VERIFY, None, verify("jane@example.com", &code, reference.as_deref())).await;
+    assert_eq!(r.status, 204, "the owner's code was killed: {}", r.body);
+    let user = t.app.store.get_user("jane@example.com").await.unwrap().unwrap();
+    assert!(user.mfa.email_verified_at.is_some());
+
+    // Named by its reference (case aside), a code still has five tries.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.post(SEND, None, json!({"email": "jane@example.com"})).await.status, 204);
+    let (code, reference) = verification_mail(&t, "jane@example.com");
+    let reference = reference.unwrap().to_lowercase();
+    let wrong = |i: u32| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
+    for i in 0..4 {
+        let r = t.post_from(stranger, VERIFY, None, verify("jane@example.com", &wrong(i), Some(&reference))).await;
+        assert_eq!(answer(&r), invalid);
+    }
+    let last = t.post_from(stranger, VERIFY, None, verify("jane@example.com", &wrong(4), Some(&reference))).await;
+    assert_eq!((last.status, last.body["errorCode"].as_str()), (409, Some("CHALLENGE_LIMIT_EXCEEDED")));
+    let dead = t.post(VERIFY, None, verify("jane@example.com", &code, Some(&reference))).await;
+    assert_eq!(dead.status, 409, "{}", dead.body);
+
+    // A stranger cannot tell an account by these answers: the same for an address without one.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    let mut answers = Vec::new();
+    for email in ["jane@example.com", "nobody@example.com"] {
+        assert_eq!(t.post_from(stranger, SEND, None, json!({ "email": email })).await.status, 204);
+        let mut seen = Vec::new();
+        for (i, named) in [None, Some("ZZZZZZZZZZ")].into_iter().cycle().take(7).enumerate() {
+            let started = std::time::Instant::now();
+            let r = t.post_from(stranger, VERIFY, None, verify(email, &format!("{i:06}"), named)).await;
+            assert!(started.elapsed() >= shared::app::mailbox::UNIFORM_ANSWER, "answered early");
+            seen.push(answer(&r));
+        }
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(answers[0].iter().all(|a| *a == invalid), "{answers:?}");
+    assert!(t.email.sent().iter().all(|m| m.to != "nobody@example.com"), "a decoy was mailed");
+}
+
 // ------------------------------------------------------------------ refresh rotation
 
 async fn refresh_rotates_and_a_replay_ends_the_family(b: Backend) {
@@ -612,6 +688,7 @@ on_both_stores!(
     the_mailbox_alone_cannot_get_around_another_factor,
     an_email_step_up_code_proves_nothing_once_another_factor_exists,
     strangers_cannot_spend_the_owners_mail_budget_nor_kill_the_owners_nonce,
+    strangers_cannot_kill_the_owners_verification_code,
     refresh_rotates_and_a_replay_ends_the_family,
     a_lost_answer_is_retried_once_within_the_grace,
     concurrent_refreshes_never_leave_two_live_successors,
