@@ -100,7 +100,7 @@ async fn every_operation_leaves_its_events_in_the_trail(b: Backend) {
     for e in &events {
         let by_operator = e["details"]["by"] == "OPERATOR"
             || ["ACCOUNT_BLOCKED", "ACCOUNT_UNBLOCKED", "STEP_UP_EXPIRED"].contains(&e["type"].as_str().unwrap())
-            || e["details"]["reason"] == "ACCOUNT_BLOCKED";
+            || ["ACCOUNT_BLOCKED", "PASSWORD_EXPIRED"].contains(&e["details"]["reason"].as_str().unwrap_or_default());
         if !by_operator {
             assert_eq!(e["userAgent"], "integration-tests/1.0", "no origin on {e}");
         }
