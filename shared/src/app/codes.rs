@@ -84,8 +84,7 @@ impl Letter {
              10 minutes: {nonce}\n\nIf this was not you, ignore this message: your password has not changed."
         );
         // The sandbox's nonce is a code: no locator.
-        let locator = (nonce.len() > otp::NONCE_LOCATOR_CHARS).then(|| otp::nonce_locator(&nonce)).flatten();
-        let locator = locator.map(str::to_owned);
+        let locator = otp::nonce_locator(&nonce).filter(|_| nonce.len() > otp::NONCE_LOCATOR_CHARS).map(str::to_owned);
         Ok(Letter { secret: nonce, locator, ttl_secs: otp::NONCE_TTL_SECS, subject: "Reset your password", body })
     }
 }
