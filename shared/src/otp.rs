@@ -26,6 +26,36 @@ pub fn generate_nonce(sandbox: bool) -> Result<String, crypto::RandomError> {
     if sandbox { Ok(SANDBOX_CODE.to_owned()) } else { crypto::random_bytes::<32>().map(|b| crypto::b64url(&b)) }
 }
 
+/// The locator of a password-reset nonce a try names: its first [`NONCE_LOCATOR_CHARS`]
+/// characters (see [`crate::model::CodeChallenge::locator`]).
+pub fn nonce_locator(nonce: &str) -> Option<&str> {
+    nonce.trim().get(..NONCE_LOCATOR_CHARS)
+}
+
+/// The characters of a verification code's reference: Crockford's base 32 (no I, L, O or U),
+/// easy to read from an e-mail and to type.
+const REFERENCE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The length of a verification code's reference: 50 random bits.
+pub const REFERENCE_CHARS: usize = 10;
+
+/// The reference an e-mailed verification code is named by, mailed beside it: a try that does
+/// not name it spends none of the code's tries, so a stranger, who never saw the e-mail,
+/// cannot use them up. `None` in the sandbox, whose code ([`SANDBOX_CODE`]) is tried alone.
+pub fn generate_reference(sandbox: bool) -> Result<Option<String>, crypto::RandomError> {
+    if sandbox {
+        return Ok(None);
+    }
+    // 256 is a multiple of 32: each character is uniform.
+    let bytes = crypto::random_bytes::<REFERENCE_CHARS>()?;
+    Ok(Some(bytes.iter().map(|b| char::from(REFERENCE_ALPHABET[usize::from(b % 32)])).collect()))
+}
+
+/// A reference as a person types it: case, spaces and dashes ignored.
+pub fn normalize_reference(input: &str) -> String {
+    input.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect()
+}
+
 pub fn generate(sandbox: bool) -> Result<String, crypto::RandomError> {
     if sandbox { Ok(SANDBOX_CODE.to_owned()) } else { crypto::random_digits(6) }
 }
@@ -69,5 +99,17 @@ mod tests {
         assert_eq!(normalize(" 123 456 "), Some("123456".into()));
         assert_eq!(normalize("12345"), None);
         assert_eq!(normalize("12345a"), None);
+    }
+
+    #[test]
+    fn references_are_ten_unambiguous_characters_and_typed_loosely() {
+        assert_eq!(generate_reference(true).unwrap(), None);
+        let r = generate_reference(false).unwrap().unwrap();
+        assert_eq!(r.len(), REFERENCE_CHARS);
+        assert!(r.bytes().all(|b| REFERENCE_ALPHABET.contains(&b)), "{r}");
+        assert_ne!(Some(r.clone()), generate_reference(false).unwrap());
+        assert_eq!(normalize_reference(&format!(" {}-{} ", &r[..5].to_lowercase(), &r[5..])), r);
+        assert_eq!(nonce_locator(" abcdefghijklmnop"), Some("abcdefghijk"));
+        assert_eq!(nonce_locator("123456"), None);
     }
 }

@@ -360,6 +360,82 @@ async fn strangers_cannot_spend_the_owners_mail_budget_nor_kill_the_owners_nonce
     assert_eq!(t.post(RESUME, None, resume("jane@example.com", &nonce, NEW)).await.status, 200);
 }
 
+/// The code and the reference (if any) of the last verification e-mail to `to`.
+fn verification_mail(t: &TestApp, to: &str) -> (String, Option<String>) {
+    let mail = t.email.sent().into_iter().rfind(|m| m.to == to && m.subject == "Verify your e-mail address").unwrap();
+    let words: Vec<&str> = mail.body.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let code = words.iter().find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit())).unwrap().to_string();
+    let reference = words.windows(2).find(|w| w[0] == "reference").map(|w| w[1].to_owned());
+    (code, reference)
+}
+
+/// Strangers' guesses at the owner's pending e-mail verification code, however many, spend
+/// none of its tries: a try that does not name the challenge by the reference its e-mail
+/// carries spends nothing. Named, the tries stay bounded (five). And an address with an
+/// account answers every such try exactly as one without.
+async fn strangers_cannot_kill_the_owners_verification_code(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.sandbox = false).await;
+    t.register("jane@example.com").await;
+    let stranger = "198.51.100.7";
+    let verify = |email: &str, code: &str, reference: Option<&str>| {
+        let mut body = json!({ "email": email, "verificationCode": code });
+        if let Some(r) = reference {
+            body["reference"] = json!(r);
+        }
+        body
+    };
+    let answer = |r: &integration_tests::Reply| (r.status, r.body.to_string());
+    let invalid = (409, json!({"errorCode": "VERIFICATION_CODE_INVALID"}).to_string());
+    assert_eq!(t.post(SEND, None, json!({"email": "jane@example.com"})).await.status, 204);
+    let (code, reference) = verification_mail(&t, "jane@example.com");
+    let wrong = |i: u32| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
+    for i in 0..6 {
+        // Without a reference, with another one, with the code's own digits as one.
+        let named = [None, Some("ZZZZZZZZZZ"), Some(code.as_str())];
+        for named in named.into_iter().take(if i == 0 { 3 } else { 2 }) {
+            let r = t.post_from(stranger, VERIFY, None, verify("jane@example.com", &wrong(i), named)).await;
+            assert_eq!(answer(&r), invalid, "{named:?}");
+        }
+    }
+    let r = t.post(VERIFY, None, verify("jane@example.com", &code, reference.as_deref())).await;
+    assert_eq!(r.status, 204, "the owner's code was killed: {}", r.body);
+    let user = t.app.store.get_user("jane@example.com").await.unwrap().unwrap();
+    assert!(user.mfa.email_verified_at.is_some());
+
+    // Named by its reference (case aside), a code still has five tries.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.post(SEND, None, json!({"email": "jane@example.com"})).await.status, 204);
+    let (code, reference) = verification_mail(&t, "jane@example.com");
+    let reference = reference.unwrap().to_lowercase();
+    let wrong = |i: u32| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
+    for i in 0..4 {
+        let r = t.post_from(stranger, VERIFY, None, verify("jane@example.com", &wrong(i), Some(&reference))).await;
+        assert_eq!(answer(&r), invalid);
+    }
+    let last = t.post_from(stranger, VERIFY, None, verify("jane@example.com", &wrong(4), Some(&reference))).await;
+    assert_eq!((last.status, last.body["errorCode"].as_str()), (409, Some("CHALLENGE_LIMIT_EXCEEDED")));
+    let dead = t.post(VERIFY, None, verify("jane@example.com", &code, Some(&reference))).await;
+    assert_eq!(dead.status, 409, "{}", dead.body);
+
+    // A stranger cannot tell an account by these answers: the same for an address without one.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    let mut answers = Vec::new();
+    for email in ["jane@example.com", "nobody@example.com"] {
+        assert_eq!(t.post_from(stranger, SEND, None, json!({ "email": email })).await.status, 204);
+        let mut seen = Vec::new();
+        for (i, named) in [None, Some("ZZZZZZZZZZ")].into_iter().cycle().take(7).enumerate() {
+            let started = std::time::Instant::now();
+            let r = t.post_from(stranger, VERIFY, None, verify(email, &format!("{i:06}"), named)).await;
+            assert!(started.elapsed() >= shared::app::mailbox::UNIFORM_ANSWER, "answered early");
+            seen.push(answer(&r));
+        }
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(answers[0].iter().all(|a| *a == invalid), "{answers:?}");
+    assert!(t.email.sent().iter().all(|m| m.to != "nobody@example.com"), "a decoy was mailed");
+}
+
 // ------------------------------------------------------------------ refresh rotation
 
 async fn refresh_rotates_and_a_replay_ends_the_family(b: Backend) {
@@ -581,6 +657,111 @@ async fn operator_actions_change_what_they_say(b: Backend) {
     assert_eq!(t.post("/_admin/unlock", None, json!({"email": "not an address"})).await.status, 400);
 }
 
+/// What an operator means by expiring a password: every login opened under it ends, on both
+/// surfaces, announced and recorded; the next login gets the temporary token.
+async fn expiring_a_password_ends_every_login_opened_under_it(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.admin_local = true).await;
+    let (auth, access) = t.tokens("jane@example.com").await;
+    let (id_token, refresh_token) = t.id_login_tokens("jane@example.com").await;
+    let mails = t.email.sent().len();
+    let r = t.post("/_admin/expire_password", None, json!({"email": "jane@example.com"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["changed"]["endedSessions"], 2, "{}", r.body);
+    assert_eq!(t.get("/identities", Some(&auth)).await.status, 401, "the AUTH token outlived the password");
+    assert_eq!(t.get("/security_events", Some(&access)).await.status, 401, "the ACCESS token outlived it");
+    assert_eq!(t.get("/auth/me", Some(&id_token)).await.status, 403, "the idToken outlived it");
+    assert_eq!(t.post(REFRESH, None, refresh(&refresh_token)).await.status, 403, "the refresh token outlived it");
+    let login = t.login("jane@example.com", PASSWORD).await;
+    assert_eq!(login.status, 409, "{}", login.body);
+    // Announced, and recorded: the expiry, and each login it ended.
+    assert!(t.email.sent()[mails..].iter().any(|m| m.to == "jane@example.com" && m.subject == "Security notice"));
+    let user = t.app.store.get_user("jane@example.com").await.unwrap().unwrap();
+    let events = t.app.store.list_events(&user.user_id, None, 100).await.unwrap();
+    let by_operator = |kind: &str| {
+        events
+            .iter()
+            .filter(|e| e.kind.name() == kind)
+            .filter(|e| e.details.get("by").or(e.details.get("reason")).is_some_and(|v| v != "OWNER"))
+            .count()
+    };
+    assert_eq!((by_operator("PASSWORD_EXPIRED"), by_operator("SESSION_REVOKED")), (1, 2), "{events:?}");
+    let reasons: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e.kind.name() == "SESSION_REVOKED").map(|e| &e.details["reason"]).collect();
+    assert!(reasons.iter().all(|r| *r == "PASSWORD_EXPIRED"), "{reasons:?}");
+}
+
+/// What an operator means by removing factors: no way to prove a second factor is left, on
+/// either surface. Push devices (their SNS endpoints deleted), the SMS factor, the phone's
+/// validation and its number, TOTP and the e-mail's verified mark all go, each recorded in the
+/// change's write and announced; no step-up is possible afterwards.
+async fn removing_factors_leaves_no_way_to_prove_a_second_factor(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.admin_local = true).await;
+    let (_, access) = t.tokens("jane@example.com").await;
+    // The e-mail verified (a second factor by itself), a push device, the SMS factor.
+    assert_eq!(t.post(SEND, None, json!({"email": "jane@example.com"})).await.status, 204);
+    let verify = json!({"email": "jane@example.com", "verificationCode": "123456"});
+    assert_eq!(t.post(VERIFY, None, verify).await.status, 204);
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(&access), json!({})).await.status, 204);
+    let step = json!({"verificationCode": "123456"});
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL/verify", Some(&access), step).await.status, 204);
+    let device = Device::new(9);
+    assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
+    step_up_by_push(&t, &access, "BIOMETRIC", &device).await;
+    integration_tests::enrol_sms(&t, &access).await;
+    // Surface 2's phone validated and a TOTP secret, as their flows leave them.
+    let mut user = t.app.store.get_user("jane@example.com").await.unwrap().unwrap();
+    let now = t.app.now();
+    user.mfa.phone_verified_at = Some(now);
+    user.mfa.totp = Some(shared::model::TotpSecret {
+        kid: "k".into(),
+        sealed: "sealed".into(),
+        verified_at: Some(now),
+        last_step: None,
+        unproven: false,
+    });
+    t.app.store.update_user(&user, &[]).await.unwrap();
+    let mails = t.email.sent().len();
+
+    let r = t.post("/_admin/remove_factors", None, json!({"email": "jane@example.com"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let changed = &r.body["changed"];
+    assert_eq!(changed["removedFactors"].as_array().unwrap().len(), 2, "{changed}");
+    assert_eq!(changed["removedMethods"], json!(["SMS", "TOTP", "EMAIL"]), "{changed}");
+    assert_eq!(changed["removedMobile"], true, "{changed}");
+    let user = t.app.store.get_user("jane@example.com").await.unwrap().unwrap();
+    assert!(!user.has_second_factor(), "{user:?}");
+    assert_eq!((user.mobile.is_none(), user.mfa.email_verified_at), (true, None), "the number or the mark stayed");
+    assert!(
+        t.senders.used_by_function().values().any(|used| used.contains("push.unregister")),
+        "the device's SNS endpoint was kept"
+    );
+    // No way to step up is left: not by e-mail, SMS or the removed device.
+    let (_, access) = t.session_tokens("jane@example.com").await;
+    for channel in ["otp/EMAIL", "otp/SMS", "push/BIOMETRIC"] {
+        let r = t.post(&format!("/stepup/challenges/{channel}"), Some(&access), json!({})).await;
+        assert_eq!((r.status, r.body["errorCode"].as_str()), (409, Some("CHANNEL_NOT_REGISTERED")), "{channel}");
+    }
+    let (id_token, _) = t.id_login_tokens("jane@example.com").await;
+    let me = t.get("/auth/me", Some(&id_token)).await.body;
+    assert_eq!(me["hasValidatedEmail"], false, "{me}");
+    // Announced, and recorded: one FACTOR_REMOVED per factor or method, by the operator.
+    assert!(t.email.sent()[mails..].iter().any(|m| m.to == "jane@example.com" && m.subject == "Security notice"));
+    let events = t.app.store.list_events(&user.user_id, None, 100).await.unwrap();
+    let mut removed: Vec<String> = events
+        .iter()
+        .filter(|e| e.kind.name() == "FACTOR_REMOVED" && e.details["by"] == "OPERATOR")
+        .map(|e| {
+            let d = &e.details;
+            d.get("channel").or(d.get("method")).and_then(Value::as_str).unwrap_or_default().to_owned()
+        })
+        .collect();
+    removed.sort();
+    assert_eq!(removed, vec!["BIOMETRIC", "EMAIL", "SMS", "SMS", "TOTP"], "{events:?}");
+    // With nothing left, the password alone may enrol a factor again (the owner's way back).
+    let device = Device::new(10);
+    assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&access), device.enrolment()).await.status, 200);
+}
+
 async fn without_the_variable_the_admin_path_is_an_ordinary_404(b: Backend) {
     let t = TestApp::new(b).await;
     t.register("jane@example.com").await;
@@ -621,6 +802,7 @@ on_both_stores!(
     the_mailbox_alone_cannot_get_around_another_factor,
     an_email_step_up_code_proves_nothing_once_another_factor_exists,
     strangers_cannot_spend_the_owners_mail_budget_nor_kill_the_owners_nonce,
+    strangers_cannot_kill_the_owners_verification_code,
     refresh_rotates_and_a_replay_ends_the_family,
     a_lost_answer_is_retried_once_within_the_grace,
     concurrent_refreshes_never_leave_two_live_successors,
@@ -628,6 +810,8 @@ on_both_stores!(
     logins_are_listed_and_ended_from_either_surface,
     revoke_others_keeps_only_the_callers_login,
     operator_actions_change_what_they_say,
+    expiring_a_password_ends_every_login_opened_under_it,
+    removing_factors_leaves_no_way_to_prove_a_second_factor,
     without_the_variable_the_admin_path_is_an_ordinary_404,
     the_admin_event_runs_its_action,
 );

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::domain::error::DomainError;
 use crate::domain::events::EventType;
-use crate::model::Mfa;
+use crate::model::{Mfa, User};
 
 /// What an operator can do to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,12 +17,15 @@ pub enum Action {
     Unblock,
     /// Lifts a failed-attempt lock (and forgets the count).
     Unlock,
-    /// The next login must change the password (the temporary password-update token).
+    /// The next login must change the password (the temporary password-update token), and
+    /// every session and refresh family opened under the old one ends now.
     ExpirePassword,
     /// Every session and refresh family ends.
     EndSessions,
-    /// Every surface-1 factor and surface-2 method (phone validation, TOTP) is removed, for a
-    /// user who lost them; the verified e-mail stays (it proves the address, not a device).
+    /// Every way to prove a second factor is removed, for a user who lost them: surface-1
+    /// factors (push devices with their SNS endpoints), passkeys (their credential ids freed),
+    /// TOTP, the phone (its validation and its number) and the e-mail's verified mark. The
+    /// address stays the account's: proving the mailbox again verifies it again.
     RemoveFactors,
     /// Changes nothing: the account's latest security events, for support.
     Events,
@@ -79,17 +82,7 @@ pub async fn run(app: &App, action: Action, email: &str) -> Result<Value, Domain
             }
             json!({ "wasLocked": was_locked, "failedAttemptsCleared": stored.version.is_some() })
         }
-        Action::ExpirePassword => {
-            let event =
-                crate::app::events::event(app, EventType::PasswordExpired, &user.user_id)?.with("by", "OPERATOR");
-            let events = if user.password_expired { Vec::new() } else { vec![event] };
-            crate::app::accounts::update_user_reporting(app, email, &events, |u| {
-                u.password_expired = true;
-                Ok(())
-            })
-            .await?;
-            json!({ "passwordExpired": true, "wasExpired": user.password_expired })
-        }
+        Action::ExpirePassword => expire_password(app, &user).await?,
         Action::EndSessions => {
             let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None, "OPERATOR", None).await?;
             json!({ "endedSessions": ended })
@@ -103,6 +96,25 @@ pub async fn run(app: &App, action: Action, email: &str) -> Result<Value, Domain
     };
     tracing::warn!(user_id = %user.user_id, action = ?action, "operator action");
     Ok(json!({ "action": action.name(), "email": email, "changed": changed }))
+}
+
+/// Expires the password, then ends every login opened under it (each a `SESSION_REVOKED`
+/// with reason `PASSWORD_EXPIRED`, in the write that ends it): after the flag, so that a login
+/// racing this gets the temporary token, and one that came before is ended here. Announced
+/// when anything changed.
+async fn expire_password(app: &App, user: &User) -> Result<Value, DomainError> {
+    let event = crate::app::events::event(app, EventType::PasswordExpired, &user.user_id)?.with("by", "OPERATOR");
+    let events = if user.password_expired { Vec::new() } else { vec![event] };
+    crate::app::accounts::update_user_reporting(app, &user.email, &events, |u| {
+        u.password_expired = true;
+        Ok(())
+    })
+    .await?;
+    let ended = crate::app::sessions::revoke_sessions(app, &user.user_id, None, "PASSWORD_EXPIRED", None).await?;
+    if !user.password_expired || ended > 0 {
+        crate::app::proof::announce_change(app, user, "the password was expired by support").await?;
+    }
+    Ok(json!({ "passwordExpired": true, "wasExpired": user.password_expired, "endedSessions": ended }))
 }
 
 async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
@@ -123,22 +135,27 @@ async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
             .with("by", "OPERATOR");
         events.push(event);
     }
-    for (method, had) in [("SMS", before.mfa.phone_verified_at.is_some()), ("TOTP", before.mfa.totp.is_some())] {
-        if had {
-            let event = crate::app::events::event(app, EventType::FactorRemoved, &before.user_id)?
-                .with("method", method)
-                .with("by", "OPERATOR");
-            events.push(event);
+    let methods = removed_methods(&before);
+    for method in &methods {
+        let mut event = crate::app::events::event(app, EventType::FactorRemoved, &before.user_id)?
+            .with("method", *method)
+            .with("by", "OPERATOR");
+        if *method == "SMS" {
+            // The number goes too, validated or not: no code can be sent to it any more.
+            event = event.with("validated", before.mfa.phone_verified_at.is_some());
         }
+        events.push(event);
     }
     crate::app::accounts::update_user_reporting(app, email, &events, |u| {
         // The events name what was read: anything added meanwhile is left for another call.
-        if u.factors != before.factors || u.mfa != before.mfa || u.passkeys != before.passkeys {
+        let same = u.factors == before.factors && u.mfa == before.mfa && u.passkeys == before.passkeys;
+        if !same || u.mobile != before.mobile {
             return Err(DomainError::kept_changing("the account's factors changed meanwhile"));
         }
         u.factors.clear();
         u.passkeys.clear();
-        u.mfa = Mfa { email_verified_at: u.mfa.email_verified_at, ..Mfa::default() };
+        u.mobile = None;
+        u.mfa = Mfa::default();
         Ok(())
     })
     .await?;
@@ -150,13 +167,6 @@ async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
             |p| json!({ "type": "PASSKEY", "channel": "PASSKEY", "status": "ACTIVE", "credentialId": p.credential_id }),
         ))
         .collect();
-    let mut methods = Vec::new();
-    if before.mfa.phone_verified_at.is_some() {
-        methods.push("SMS");
-    }
-    if before.mfa.totp.is_some() {
-        methods.push("TOTP");
-    }
     for p in &before.passkeys {
         let name = crate::app::passkeys::credential_name(&p.credential_id);
         app.store.release_passkey_name(&name, &before.email).await?;
@@ -167,5 +177,16 @@ async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
             tracing::warn!(error = %e, "could not delete the SNS endpoint of a removed device");
         }
     }
-    Ok(json!({ "removedFactors": factors, "removedMethods": methods }))
+    Ok(json!({ "removedFactors": factors, "removedMethods": methods, "removedMobile": before.mobile.is_some() }))
+}
+
+/// The surface-2 ways to prove a second factor `user` has: the phone (validated, or a number
+/// a code could be sent to), TOTP, and the verified e-mail.
+fn removed_methods(user: &User) -> Vec<&'static str> {
+    let has = [
+        ("SMS", user.mfa.phone_verified_at.is_some() || user.mobile.is_some()),
+        ("TOTP", user.mfa.totp.is_some()),
+        ("EMAIL", user.mfa.email_verified_at.is_some()),
+    ];
+    has.into_iter().filter(|(_, had)| *had).map(|(method, _)| method).collect()
 }

@@ -57,9 +57,22 @@ impl Letter {
         })
     }
 
-    /// A one-time code that proves an e-mail address.
+    /// A one-time code that proves an e-mail address, and the reference that names its
+    /// challenge (see [`otp::generate_reference`]; none in the sandbox).
     pub fn email_verification(app: &App) -> Result<Self, DomainError> {
-        Ok(Letter { subject: "Verify your e-mail address", ..Letter::code(app)? })
+        let code = otp::generate(app.config.sandbox)?;
+        let reference = otp::generate_reference(app.config.sandbox)?;
+        let with = reference.as_deref().map(|r| format!(", with the reference {r}")).unwrap_or_default();
+        let body = format!(
+            "Your code to verify this e-mail address is {code}{with}. It expires in 5 minutes. Never share it."
+        );
+        Ok(Letter {
+            secret: code,
+            locator: reference,
+            ttl_secs: otp::CODE_TTL_SECS,
+            subject: "Verify your e-mail address",
+            body,
+        })
     }
 
     /// A password-reset nonce: 256 random bits (the sandbox's is `123456`), valid
@@ -71,7 +84,7 @@ impl Letter {
              10 minutes: {nonce}\n\nIf this was not you, ignore this message: your password has not changed."
         );
         // The sandbox's nonce is a code: no locator.
-        let locator = (nonce.len() > otp::NONCE_LOCATOR_CHARS).then(|| nonce[..otp::NONCE_LOCATOR_CHARS].to_owned());
+        let locator = otp::nonce_locator(&nonce).filter(|_| nonce.len() > otp::NONCE_LOCATOR_CHARS).map(str::to_owned);
         Ok(Letter { secret: nonce, locator, ttl_secs: otp::NONCE_TTL_SECS, subject: "Reset your password", body })
     }
 }
@@ -278,15 +291,17 @@ fn compare(spent: &mut Spent, typed: Option<&str>) -> CodeCheck {
 /// verification code): one try spent and compared, and nothing else. No lockout attempt is
 /// reserved and a lock does not refuse it: proving the mailbox is the way out of a lock, and
 /// the answer must not differ for a locked account. Its own tries bound the guesses; a try
-/// that does not start with the challenge's locator spends none (see
-/// [`CodeChallenge::locator`]), so only whoever read the secret can use its tries up. An
-/// accepted challenge is not consumed yet: `then` runs first (it may still refuse, leaving the
-/// challenge alive), and only the one check that consumes it goes on to `finish`.
+/// that does not name the challenge's locator (`named`: a nonce's first characters, a code's
+/// mailed reference) spends none (see [`CodeChallenge::locator`]), so only whoever read the
+/// message can use its tries up. An accepted challenge is not consumed yet: `then` runs first
+/// (it may still refuse, leaving the challenge alive), and only the one check that consumes it
+/// goes on to `finish`.
 pub async fn check_mailbox_secret<T, Fut>(
     app: &App,
     user_id: &str,
     purpose: &CodePurpose,
     typed: &str,
+    named: Option<&str>,
     then: impl FnOnce() -> Fut,
 ) -> Result<Result<T, CodeCheck>, DomainError>
 where
@@ -294,9 +309,10 @@ where
 {
     let purpose_key = purpose.key();
     let typed = typed.trim();
-    // A try meant for another challenge (a stranger's guess at a long nonce) spends nothing.
+    // A try meant for another challenge (a stranger's guess, who never saw the message) spends
+    // nothing.
     match app.store.get_code(user_id, &purpose_key).await? {
-        Some(c) if !codes::meant_for(&c, typed) => return Ok(Err(CodeCheck::Missing)),
+        Some(c) if !codes::meant_for(&c, named) => return Ok(Err(CodeCheck::Missing)),
         _ => {}
     }
     let mut spent = match spend_try(app, user_id, &purpose_key, app.now()).await? {

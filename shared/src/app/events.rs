@@ -1,14 +1,23 @@
 //! Making security events ([`crate::domain::events`]) for the use cases: a fresh id, the
 //! time, the request's origin. The store commits them with their change.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::app::{App, Ctx};
 use crate::crypto;
 use crate::domain::error::DomainError;
-use crate::domain::events::{EventType, Origin, SecurityEvent};
+use crate::domain::events::{EventType, Origin, SecurityEvent, ordered_id};
 
-/// An event of `kind` for the account `user_id`, now.
+/// Counts the events this process makes: of two made in the same millisecond, the later one
+/// has the higher count, so the trail keeps them in order.
+static MADE: AtomicU64 = AtomicU64::new(0);
+
+/// An event of `kind` for the account `user_id`, now (to the millisecond).
 pub fn event(app: &App, kind: EventType, user_id: &str) -> Result<SecurityEvent, DomainError> {
-    Ok(SecurityEvent::new(crypto::random_token_id()?, kind, app.now(), user_id))
+    let ms = app.clock.now_ms();
+    let seq = MADE.fetch_add(1, Ordering::SeqCst);
+    let id = ordered_id(ms, seq, &crypto::random_token_id()?);
+    Ok(SecurityEvent::new(id, kind, 0, user_id).at_ms(ms))
 }
 
 /// An event of `kind` for `user_id`, caused by the request `ctx`.
@@ -26,6 +35,7 @@ pub fn view(e: &SecurityEvent) -> serde_json::Value {
         "id": e.id,
         "type": e.kind,
         "at": crate::profile::iso8601(e.at),
+        "atMs": e.millis(),
         "sessionId": e.session_id,
         "userAgent": e.origin.as_ref().map(|o| &o.user_agent),
         "sourceIp": e.origin.as_ref().map(|o| &o.source_ip),
@@ -33,7 +43,8 @@ pub fn view(e: &SecurityEvent) -> serde_json::Value {
     })
 }
 
-/// The trail of the account `user_id`: newest first, `limit` at most, older than the cursor
+/// The trail of the account `user_id`: newest first (in the order they happened: see
+/// [`crate::domain::events::ordered_id`]), `limit` at most, older than the cursor
 /// (the trail key of the last event of the previous page); events older than the trail's
 /// 90 days (which the store's TTL deletes late) are not shown. Returns the page and the
 /// cursor of the next one, `None` on the last page (one more event is read to know).

@@ -104,7 +104,8 @@ pub async fn resume_password_reset(
         let invalid = || DomainError::Refused(Rule::NonceInvalid);
         let user = app.store.get_user(email.as_str()).await?.ok_or_else(invalid)?;
         let purpose = CodePurpose::PasswordReset;
-        let checked = challenge::check_mailbox_secret(app, &user.user_id, &purpose, nonce, || async {
+        let named = crate::otp::nonce_locator(nonce);
+        let checked = challenge::check_mailbox_secret(app, &user.user_id, &purpose, nonce, named, || async {
             // The nonce proved the mailbox: only now may the answer depend on the account.
             crate::app::accounts::refuse_blocked(&user)?;
             password::check_policy(new.expose_secret(), &[&user.email, &user.name])
@@ -152,15 +153,27 @@ pub async fn send_email_verification(app: &App, ctx: &Ctx, email: &Email) -> Res
     .await
 }
 
-/// `verification/email/verify`: the code marks the account's e-mail verified, on both
-/// surfaces. An unknown address answers as a known one (its decoy challenge is checked).
-pub async fn verify_email(app: &App, ctx: &Ctx, email: &Email, code: &str, now: Epoch) -> Result<(), DomainError> {
+/// `verification/email/verify`: the code, with the reference its e-mail gave (see
+/// [`crate::otp::generate_reference`]), marks the account's e-mail verified, on both surfaces.
+/// A try without that reference spends none of the code's tries. An unknown address answers as
+/// a known one (its decoy challenge is checked).
+pub async fn verify_email(
+    app: &App,
+    ctx: &Ctx,
+    email: &Email,
+    code: &str,
+    reference: Option<&str>,
+    now: Epoch,
+) -> Result<(), DomainError> {
     uniform(async {
         let user = account(app, email).await?;
         let user_id = user.as_ref().map(|u| u.user_id.clone()).unwrap_or_else(|| decoy_user_id(email));
         let typed = crate::otp::normalize(code).unwrap_or_default();
+        let named = reference.map(crate::otp::normalize_reference);
         let purpose = CodePurpose::EmailVerification;
-        let checked = challenge::check_mailbox_secret(app, &user_id, &purpose, &typed, || async { Ok(()) }).await?;
+        let checked =
+            challenge::check_mailbox_secret(app, &user_id, &purpose, &typed, named.as_deref(), || async { Ok(()) })
+                .await?;
         let rejected = |check| match check {
             CodeCheck::Missing | CodeCheck::Accepted => CodeCheck::Wrong { attempts: 0 },
             other => other,

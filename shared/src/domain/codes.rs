@@ -22,17 +22,22 @@ pub struct CodeChallenge {
     /// under the then-current key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    /// The first characters of a long secret (a reset nonce), kept to tell which challenge a
-    /// try is meant for: a try whose secret does not start with them spends nothing, so a
-    /// stranger who never saw the secret cannot use up its tries. `None` for codes.
+    /// What a try must name to be meant for this challenge, from the message that carried the
+    /// secret: a reset nonce's first characters, or the reference mailed beside an e-mail
+    /// verification code. A try that does not name it spends nothing, so a stranger who never
+    /// saw the message cannot use up its tries. `None` for the codes of signed-in flows (and
+    /// in the sandbox): any try spends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locator: Option<String>,
 }
 
-/// Whether `typed` may spend a try of `challenge`: it starts with the challenge's locator, if
-/// the challenge has one.
-pub fn meant_for(challenge: &CodeChallenge, typed: &str) -> bool {
-    challenge.locator.as_deref().is_none_or(|l| typed.starts_with(l))
+/// Whether a try that names `named` (the locator it carries, if any) may spend a try of
+/// `challenge`: it names the challenge's locator, if the challenge has one.
+pub fn meant_for(challenge: &CodeChallenge, named: Option<&str>) -> bool {
+    match challenge.locator.as_deref() {
+        None => true,
+        Some(l) => named.is_some_and(|n| constant_time_eq(n.as_bytes(), l.as_bytes())),
+    }
 }
 
 /// How checking a one-time code went.
@@ -106,6 +111,17 @@ mod tests {
         assert_eq!(judge(&challenge(1), "wrong", 5), CodeCheck::Wrong { attempts: 1 });
         assert_eq!(judge(&challenge(4), "wrong", 5), CodeCheck::Wrong { attempts: 4 });
         assert_eq!(judge(&challenge(5), "wrong", 5), CodeCheck::LimitReached);
+    }
+
+    #[test]
+    fn a_challenge_with_a_locator_is_meant_only_for_tries_that_name_it() {
+        let plain = challenge(0);
+        assert!(meant_for(&plain, None) && meant_for(&plain, Some("anything")));
+        let named = CodeChallenge { locator: Some("K7QF2MZ9XP".into()), ..challenge(0) };
+        assert!(meant_for(&named, Some("K7QF2MZ9XP")));
+        for other in [None, Some(""), Some("K7QF2MZ9X"), Some("K7QF2MZ9XPQ"), Some("k7qf2mz9xp")] {
+            assert!(!meant_for(&named, other), "{other:?}");
+        }
     }
 
     #[test]

@@ -91,11 +91,16 @@ pub struct Origin {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityEvent {
-    /// Unique and stable: consumers de-duplicate deliveries by it.
+    /// Unique and stable: consumers de-duplicate deliveries by it. Made by [`ordered_id`], so
+    /// that an account's events of the same second sort in the order they happened.
     pub id: String,
     #[serde(rename = "type")]
     pub kind: EventType,
+    /// The second it happened.
     pub at: Epoch,
+    /// The millisecond it happened (within `at`); `None` in events stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<i64>,
     pub user_id: String,
     /// The surface-1 session or surface-2 refresh family concerned, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +116,28 @@ pub struct SecurityEvent {
 impl SecurityEvent {
     /// An event of `kind` for `user_id` at `at`, with id `id` (random, from the caller).
     pub fn new(id: String, kind: EventType, at: Epoch, user_id: &str) -> Self {
-        SecurityEvent { id, kind, at, user_id: user_id.to_owned(), session_id: None, origin: None, details: Map::new() }
+        SecurityEvent {
+            id,
+            kind,
+            at,
+            at_ms: None,
+            user_id: user_id.to_owned(),
+            session_id: None,
+            origin: None,
+            details: Map::new(),
+        }
+    }
+
+    /// The event at the millisecond `at_ms` (its second is `at`).
+    pub fn at_ms(mut self, at_ms: i64) -> Self {
+        self.at = at_ms.div_euclid(1000);
+        self.at_ms = Some(at_ms);
+        self
+    }
+
+    /// When it happened, in milliseconds (to the second for an event stored without them).
+    pub fn millis(&self) -> i64 {
+        self.at_ms.unwrap_or(self.at.saturating_mul(1000))
     }
 
     pub fn session(mut self, session_id: &str) -> Self {
@@ -134,10 +160,19 @@ impl SecurityEvent {
         self.at + TRAIL_SECS
     }
 
-    /// The sort key of the event in its account's trail: newest last, unique.
+    /// The sort key of the event in its account's trail: newest last, unique. Within a second,
+    /// the [`ordered_id`] orders events (earlier ids, random, in no set order).
     pub fn trail_key(&self) -> String {
         format!("{:012}#{}", self.at, self.id)
     }
+}
+
+/// An event id that sorts, as a string, in the order events happened: the millisecond (13
+/// digits), then `seq` (16 hex digits: a counter of the process that made the event, which
+/// orders its events of one millisecond, so a session's own events keep their order), then
+/// `random` (unique across processes, whose events of one millisecond have no other order).
+pub fn ordered_id(at_ms: i64, seq: u64, random: &str) -> String {
+    format!("{:013}{seq:016x}{random}", at_ms.max(0))
 }
 
 #[cfg(test)]
@@ -157,5 +192,27 @@ mod tests {
         let a = SecurityEvent::new("b".into(), EventType::Logout, 99, "1");
         let b = SecurityEvent::new("a".into(), EventType::Logout, 100, "1");
         assert!(a.trail_key() < b.trail_key());
+    }
+
+    /// Within a second: by the millisecond, then by the process's counter, whatever the random
+    /// part says; and a key of the old kind (a random id) keeps its place among the seconds.
+    #[test]
+    fn trail_keys_of_one_second_sort_by_millisecond_then_counter() {
+        let at = |ms: i64, seq: u64, random: &str| {
+            SecurityEvent::new(ordered_id(ms, seq, random), EventType::Logout, 0, "1").at_ms(ms)
+        };
+        let order = [
+            at(1_700_000_000_000, 7, "zzz"),
+            at(1_700_000_000_000, 8, "AAA"),
+            at(1_700_000_000_000, 0x10, "---"),
+            at(1_700_000_000_001, 2, "zzz"),
+            at(1_700_000_000_999, 1, "zzz"),
+            at(1_700_000_001_000, 0, "zzz"),
+        ];
+        let keys: Vec<String> = order.iter().map(SecurityEvent::trail_key).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        assert_eq!(order[4].at, 1_700_000_000);
+        let old = SecurityEvent::new("zzzz".into(), EventType::Logout, 1_700_000_000, "1");
+        assert!(keys[5] > old.trail_key() && old.trail_key() > format!("{:012}#", 1_699_999_999));
     }
 }

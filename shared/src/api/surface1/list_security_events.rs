@@ -38,7 +38,7 @@ pub async fn handle(
 /// separator), nothing else.
 fn trail_key(c: &str) -> Option<String> {
     let (at, id) = c.split_once('.')?;
-    let valid = c.len() <= 64
+    let valid = c.len() <= 96
         && at.len() == 12
         && at.bytes().all(|b| b.is_ascii_digit())
         && !id.is_empty()
