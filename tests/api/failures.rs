@@ -15,11 +15,16 @@ use shared::app::lockout::Check;
 
 const EMAIL: &str = "jane@example.com";
 const EVIL: &str = "https://evil.example.com";
+/// Below the default, so that one login's share of the TOTP budget (a third of ten checks)
+/// reaches it: a login with the password clears the counter, so a lock by TOTP codes must come
+/// from one login.
+const THRESHOLD: usize = 3;
 
 async fn app(b: Backend) -> TestApp {
     TestApp::with_config(b, |c| {
         c.webauthn_rp_id = RP_ID.to_owned();
         c.webauthn_origins = ORIGINS.iter().map(|o| o.to_string()).collect();
+        c.lockout_threshold = THRESHOLD as u32;
     })
     .await
 }
@@ -32,14 +37,14 @@ async fn enrol_passkey(t: &TestApp, access: &str) -> SoftAuthenticator {
     key
 }
 
-/// Makes the account ready for `check`'s path, then tries it five times with a wrong secret;
+/// Makes the account ready for `check`'s path, then tries it `THRESHOLD` times with a wrong secret;
 /// returns the statuses. The match is exhaustive: a new path that spends lockout attempts
 /// cannot be added without its attack here.
-async fn five_wrong(t: &TestApp, access: &str, id_token: &str, check: Check) -> Vec<u16> {
+async fn wrong_until_locked(t: &TestApp, access: &str, id_token: &str, check: Check) -> Vec<u16> {
     let mut statuses = Vec::new();
     match check {
         Check::LoginPassword => {
-            for i in 0..5 {
+            for i in 0..THRESHOLD {
                 let r = if i % 2 == 0 {
                     t.login(EMAIL, "not the password").await
                 } else {
@@ -49,7 +54,7 @@ async fn five_wrong(t: &TestApp, access: &str, id_token: &str, check: Check) -> 
             }
         }
         Check::PasswordUpdate => {
-            for _ in 0..5 {
+            for _ in 0..THRESHOLD {
                 let body = json!({"oldPassword": {"value": "not the password"}, "newPassword": {"value": "violet tugboat harmonica 42"}});
                 statuses.push(t.post("/passwords/update", Some(access), body).await.status);
             }
@@ -58,21 +63,21 @@ async fn five_wrong(t: &TestApp, access: &str, id_token: &str, check: Check) -> 
             integration_tests::enrol_sms(t, access).await;
             t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
             assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(access), json!({})).await.status, 204);
-            for _ in 0..5 {
+            for _ in 0..THRESHOLD {
                 let body = json!({"verificationCode": "000000"});
                 statuses.push(t.post("/stepup/challenges/otp/SMS/verify", Some(access), body).await.status);
             }
         }
         Check::EnrolmentCode => {
             assert_eq!(t.post("/authentication_factors/otp/SMS", Some(access), json!({})).await.status, 204);
-            for _ in 0..5 {
+            for _ in 0..THRESHOLD {
                 let body = json!({"verificationCode": "000000"});
                 statuses.push(t.post("/authentication_factors/otp/SMS/verify", Some(access), body).await.status);
             }
         }
         Check::StepUpPasskey => {
             let mut key = enrol_passkey(t, access).await;
-            for _ in 0..5 {
+            for _ in 0..THRESHOLD {
                 let options = t.post("/stepup/challenges/passkey", Some(access), json!({})).await.body;
                 let assertion = key.get(EVIL, &options).await;
                 statuses.push(t.post("/stepup/challenges/passkey/verify", Some(access), assertion).await.status);
@@ -80,7 +85,7 @@ async fn five_wrong(t: &TestApp, access: &str, id_token: &str, check: Check) -> 
         }
         Check::LoginPasskey => {
             let mut key = enrol_passkey(t, access).await;
-            for i in 0..5 {
+            for i in 0..THRESHOLD {
                 let (options, login) = if i % 2 == 0 {
                     ("/login_with_passkey/options", "/login_with_passkey")
                 } else {
@@ -99,7 +104,7 @@ async fn five_wrong(t: &TestApp, access: &str, id_token: &str, check: Check) -> 
             assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", id_token, "123456", body).await.status, 200);
             t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
             assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(id_token)).await.status, 200);
-            for _ in 0..5 {
+            for _ in 0..THRESHOLD {
                 let r = t.with_otp(Method::POST, "/auth/otp/methods/totp", id_token, "000000", Some(json!({}))).await;
                 statuses.push(r.status);
             }
@@ -109,9 +114,9 @@ async fn five_wrong(t: &TestApp, access: &str, id_token: &str, check: Check) -> 
             let code = t.totp_code(&secret, 0);
             let body = Some(json!({"channel": "TOTP"}));
             assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", id_token, &code, body).await.status, 200);
-            for _ in 0..5 {
-                statuses
-                    .push(t.with_otp(Method::DELETE, "/auth/otp/methods/totp", id_token, "000000", None).await.status);
+            for _ in 0..THRESHOLD {
+                let r = t.with_otp(Method::DELETE, "/auth/otp/methods/totp", id_token, "000000", None).await;
+                statuses.push(r.status);
             }
         }
     }
@@ -123,16 +128,16 @@ async fn every_path_that_spends_attempts_records_its_failures_and_the_lock(b: Ba
         let t = app(b).await;
         let (_, access) = t.tokens(EMAIL).await;
         let (id_token, _) = t.id_login_tokens(EMAIL).await;
-        let statuses = five_wrong(&t, &access, &id_token, check).await;
-        assert!(statuses[..4].iter().all(|s| *s != 423), "{check:?}: {statuses:?}");
-        assert_eq!(statuses[4], 423, "{check:?}: the fifth failure locks: {statuses:?}");
+        let statuses = wrong_until_locked(&t, &access, &id_token, check).await;
+        assert!(statuses[..THRESHOLD - 1].iter().all(|s| *s != 423), "{check:?}: {statuses:?}");
+        assert_eq!(statuses[THRESHOLD - 1], 423, "{check:?}: the last failure locks: {statuses:?}");
         assert_eq!(t.login(EMAIL, PASSWORD).await.status, 423, "{check:?}: locked for everyone");
         let events =
             t.get("/security_events?limit=100", Some(&access)).await.body["events"].as_array().unwrap().clone();
         let named =
             |kind: &str| events.iter().filter(|e| e["type"] == kind && e["details"]["check"] == check.name()).count();
         let failure = check.failure().name();
-        assert_eq!(named(&failure), 5, "{check:?}: five {failure} naming the path: {events:?}");
+        assert_eq!(named(&failure), THRESHOLD, "{check:?}: every {failure} naming the path: {events:?}");
         assert_eq!(named("ACCOUNT_LOCKED"), 1, "{check:?}: one ACCOUNT_LOCKED naming the path: {events:?}");
     }
 }
@@ -208,7 +213,55 @@ async fn a_password_change_needs_no_quiet_moment_and_no_racing_login_outlives_it
     assert!(logins.iter().all(|l| l["status"] == 200 || l["status"] == 401 || l["status"] == 403), "{logins:?}");
 }
 
+/// A holder of the password asks for step-up codes from login after login: one login spends at
+/// most a third of the account's SMS ceiling, logins that proved nothing beyond the password at
+/// most two thirds together, and the rest stays for the owner's proven login (here the one the
+/// reset opens, which also ends the holder's logins).
+async fn logins_share_the_accounts_sms_budget_and_a_proven_login_keeps_a_reserve(b: Backend) {
+    let t = TestApp::with_config(b, |c| {
+        c.rate_limit.sms_per_account_per_day = 6;
+        c.rate_limit.sms_per_phone_per_hour = 100;
+    })
+    .await;
+    let (_, owner) = t.tokens(EMAIL).await;
+    // The owner's SMS factor, anchored to the mailbox (so the reset keeps it): one SMS.
+    assert_eq!(t.post("/users/verification/email/send", None, json!({ "email": EMAIL })).await.status, 204);
+    let verify = json!({"email": EMAIL, "verificationCode": "123456"});
+    assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(&owner), json!({})).await.status, 204);
+    let step = json!({"verificationCode": "123456"});
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL/verify", Some(&owner), step).await.status, 204);
+    integration_tests::enrol_sms(&t, &owner).await;
+    let ask = |access: String| {
+        let t = &t;
+        async move {
+            let status = t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status;
+            t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+            status
+        }
+    };
+    // Ceiling 6: a share of 2 per login, 4 for unproven logins together, a reserve of 2.
+    let (_, a1) = t.session_tokens(EMAIL).await;
+    let one_login = [ask(a1.clone()).await, ask(a1.clone()).await, ask(a1).await];
+    assert_eq!(one_login, [204, 204, 429], "one login spends at most its share");
+    let (_, a2) = t.session_tokens(EMAIL).await;
+    let (_, a3) = t.session_tokens(EMAIL).await;
+    let more = [ask(a2.clone()).await, ask(a2).await, ask(a3).await];
+    assert_eq!(more, [204, 429, 429], "unproven logins together stop short of the reserve");
+    // The owner proves the mailbox: the reset's login is proven, and steps up by SMS.
+    assert_eq!(t.post("/passwords/lost_password/start", None, json!({ "email": EMAIL })).await.status, 204);
+    let reset = json!({"email": EMAIL, "nonce": "123456", "newPassword": {"value": "violet tugboat harmonica 42"}});
+    let r = t.post("/passwords/lost_password/resume", None, reset).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let owner = t.access_token(r.body["token"].as_str().unwrap()).await;
+    assert_eq!(ask(owner.clone()).await, 204, "the reserve is the proven login's");
+    let verified =
+        t.post("/stepup/challenges/otp/SMS/verify", Some(&owner), json!({"verificationCode": "123456"})).await;
+    assert_eq!(verified.status, 204, "{}", verified.body);
+}
+
 on_both_stores!(
+    logins_share_the_accounts_sms_budget_and_a_proven_login_keeps_a_reserve,
     every_path_that_spends_attempts_records_its_failures_and_the_lock,
     right_passwords_all_at_once_never_lock_the_account,
     a_password_change_needs_no_quiet_moment_and_no_racing_login_outlives_it,

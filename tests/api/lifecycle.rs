@@ -718,6 +718,7 @@ async fn removing_factors_leaves_no_way_to_prove_a_second_factor(b: Backend) {
         verified_at: Some(now),
         last_step: None,
         unproven: false,
+        anchored: true,
     });
     t.app.store.update_user(&user, &[]).await.unwrap();
     let mails = t.email.sent().len();
