@@ -474,7 +474,12 @@ async fn the_publish_events_event_decodes_and_is_put() {
 async fn every_type_of_event_arrives_on_eventbridge() {
     use lambda_http::http::Method;
     use shared::domain::events::EventType;
-    let t = TestApp::with_config(Backend::Dynamo, |c| c.admin_local = true).await;
+    let t = TestApp::with_config(Backend::Dynamo, |c| {
+        c.admin_local = true;
+        // Pushes beyond one unproven login's part of the default budget.
+        c.rate_limit.push_per_account_per_10_minutes = 10;
+    })
+    .await;
     let email = "every@example.com";
     let (_, access) = t.tokens(email).await;
     // Failed logins, a lock, the operator's unlock, expiry, block and unblock.

@@ -470,6 +470,8 @@ async fn sms_per_phone_budget_stops_pumping(b: Backend) {
     let t = TestApp::with_config(b, |c| c.rate_limit.sms_per_phone_per_hour = 2).await;
     let (_, access) = t.tokens("jane@example.com").await;
     enrol_sms(&t, &access).await;
+    // Another login: one login's share of a budget of 2 is 1, spent by the enrolment.
+    let (_, access) = t.session_tokens("jane@example.com").await;
     assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
     t.clock.advance(16);
     let r = t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await;

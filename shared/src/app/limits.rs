@@ -102,21 +102,30 @@ pub struct Spender {
     pub proven: bool,
 }
 
+/// How an account's budget of `limit` is shared by its logins: `(share, reserve)`, what one
+/// login may spend (half, rounded up) and what only a proven login may spend (a quarter,
+/// rounded down): from a limit of 4 on, one login cannot spend what the others may.
+pub fn shares(limit: u32) -> (u32, u32) {
+    (limit.div_ceil(2).max(1), (limit / 4).min(limit.saturating_sub(1)))
+}
+
 /// An account's budget `key` of `limit` per `window_secs`, as the logins of the account share
 /// it, so that a holder of the password cannot spend it all and keep the owner from proving
-/// themselves (stepping up, an `x-otp`): one login spends at most a third of it; logins that
-/// have proven nothing beyond the password together at most the limit less a reserve of a
-/// third, which only a login that has proven a second factor may spend. Without a login (no
-/// caller to tell apart) the whole limit applies, as before.
+/// themselves (stepping up, an `x-otp`): a login that has proven nothing beyond the password
+/// spends at most its share, and all such logins together at most the limit less a reserve,
+/// which only a login that has proven a second factor (or the mailbox) may spend ([`shares`]);
+/// a proven login spends from the whole limit. Without a login (no caller to tell apart) the
+/// whole limit applies.
 pub fn shared_budget(ctx: &Ctx, key: String, limit: u32, window_secs: i64) -> Vec<Budget> {
     let Some(spender) = &ctx.login else { return vec![Budget::sliding(key, limit, window_secs)] };
-    let share = limit.div_ceil(3).max(1);
-    let reserve = (limit / 3).min(limit.saturating_sub(1));
-    let pool = if spender.proven { limit } else { limit - reserve };
+    if spender.proven {
+        return vec![Budget::sliding(key, limit, window_secs)];
+    }
+    let (share, reserve) = shares(limit);
     let login = crate::crypto::sha256_b64url(spender.login.as_bytes());
     vec![
         Budget::sliding(format!("{key}@{}", &login[..22]), share, window_secs),
-        Budget::sliding(key, pool, window_secs),
+        Budget::sliding(key, limit - reserve, window_secs),
     ]
 }
 

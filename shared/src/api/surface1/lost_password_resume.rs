@@ -1,6 +1,6 @@
 //! `POST /passwords/lost_password/resume`: the mailed nonce and a new password. The password is
-//! replaced, every other login of the account ends, its factors stay, a failed-login lock is
-//! cleared, and the answer carries an AUTH token as a login's does. 409 `NONCE_INVALID` for a
+//! replaced, every other login of the account ends, every way in that is not anchored to the
+//! mailbox is removed (the anchored ones stay), a failed-login lock is cleared, and the answer carries an AUTH token as a login's does. 409 `NONCE_INVALID` for a
 //! wrong, used or expired nonce (five wrong tries kill it), or the password policy's codes.
 
 use crate::api::prelude::*;
