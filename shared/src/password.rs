@@ -45,20 +45,35 @@ pub fn dummy_hash() -> &'static str {
 }
 
 pub async fn hash_blocking(password: SecretString) -> Result<String, DomainError> {
-    tokio::task::spawn_blocking(move || hash(password.expose_secret()))
-        .await
-        .map_err(DomainError::internal)?
-        .map_err(DomainError::Internal)
+    on_blocking_pool(move || hash(password.expose_secret())).await?.map_err(DomainError::Internal)
 }
 
 /// Verifies on the blocking pool; `None` as the hash verifies against [`dummy_hash`] and fails.
 pub async fn verify_blocking(password: SecretString, phc: Option<String>) -> Result<bool, DomainError> {
-    tokio::task::spawn_blocking(move || match phc {
+    on_blocking_pool(move || match phc {
         Some(phc) => verify(password.expose_secret(), &phc),
         None => {
             verify(password.expose_secret(), dummy_hash());
             false
         }
+    })
+    .await
+}
+
+/// Runs Argon2 work (`work`) on the blocking pool, at most two per core at once: each takes
+/// some 19 MiB, and a burst of logins (or of requests cancelled mid-check, whose work still
+/// runs) must queue rather than take the server's memory. The permit goes with the work, so a
+/// cancelled request's hash still holds its place until it ends.
+pub async fn on_blocking_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, DomainError> {
+    static PERMITS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        std::sync::Arc::new(tokio::sync::Semaphore::new(cores * 2))
+    });
+    let permit = std::sync::Arc::clone(permits).acquire_owned().await.map_err(DomainError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
     })
     .await
     .map_err(DomainError::internal)
@@ -67,6 +82,28 @@ pub async fn verify_blocking(password: SecretString, phc: Option<String>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn argon2_work_runs_at_most_two_per_core_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                tokio::spawn(on_blocking_pool(|| {
+                    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                    MOST.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    RUNNING.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        assert!(MOST.load(Ordering::SeqCst) <= cores * 2, "{} at once", MOST.load(Ordering::SeqCst));
+    }
 
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters_and_verify() {

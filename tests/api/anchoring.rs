@@ -221,7 +221,28 @@ async fn ways_in_anchored_to_the_mailbox_survive_the_reset_and_planted_chains_do
     assert_eq!(passkey_login(&t, 1, &mut chained).await.status, 403, "refused as a wrong credential");
 }
 
+/// A phone validated on surface 2 with a code sent on proof of the e-mail (the mailbox) is
+/// anchored, and survives the reset.
+async fn a_phone_validated_on_proof_of_the_mailbox_survives_the_reset(b: Backend) {
+    let t = app(b).await;
+    t.register("jane@example.com").await;
+    verify_email(&t, "jane@example.com").await;
+    let (id_token, _) = t.id_login_tokens("jane@example.com").await;
+    assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
+    let sent = t.with_otp(Method::GET, "/auth/otp/code?method=SMS", &id_token, "123456", None).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let body = Some(json!({"channel": "SMS"}));
+    let validated = t.with_otp(Method::POST, "/auth/otp/code", &id_token, "123456", body).await;
+    assert_eq!(validated.status, 200, "{}", validated.body);
+    let owner = reset(&t, "jane@example.com").await;
+    let factors = t.get("/authentication_factors", Some(&owner)).await.body;
+    assert_eq!(channels(&factors), ["SMS"], "{factors}");
+    let id_token = t.id_login("jane@example.com", NEW).await.body["idToken"].as_str().unwrap().to_owned();
+    assert_eq!(t.get("/auth/me", Some(&id_token)).await.body["hasValidatedPhone"], true);
+}
+
 on_both_stores!(
+    a_phone_validated_on_proof_of_the_mailbox_survives_the_reset,
     ways_in_planted_with_the_password_alone_do_not_survive_the_reset,
     a_pre_hijacked_account_is_the_owners_after_the_reset,
     ways_in_anchored_to_the_mailbox_survive_the_reset_and_planted_chains_do_not,

@@ -264,7 +264,125 @@ async fn logins_share_the_accounts_sms_budget_and_a_proven_login_keeps_a_reserve
     assert_eq!(verified.status, 204, "{}", verified.body);
 }
 
+/// Attempts that neither fail nor succeed give their place back: right passwords of a blocked
+/// account (403), and wrong ones whose requests are cancelled mid-check (their connections
+/// closed before the answer), on either surface. Neither leaves the owner waiting for room.
+async fn attempts_that_end_unsettled_give_their_place_back(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.admin_local = true).await;
+    t.register(EMAIL).await;
+    let block = |action: &'static str| {
+        let t = &t;
+        async move { t.post(&format!("/_admin/{action}"), None, json!({ "email": EMAIL })).await.status }
+    };
+    assert_eq!(block("block").await, 200);
+    for i in 0..6 {
+        let r = if i % 2 == 0 { t.login(EMAIL, PASSWORD).await } else { t.id_login(EMAIL, PASSWORD).await };
+        assert_eq!(r.status, 403, "blocked, told only after the right password: {}", r.body);
+    }
+    assert_eq!(block("unblock").await, 200);
+    assert_eq!(t.login(EMAIL, PASSWORD).await.status, 200, "no place was kept by the refused logins");
+
+    let addr = t.serve().await;
+    let wrong = json!({"email": EMAIL, "password": {"value": "a wrong guess"}});
+    let request = integration_tests::raw_request("POST", "/login_with_password", None, Some(&wrong));
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut streams: Vec<std::net::TcpStream> =
+            (0..5).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+        for s in &mut streams {
+            s.write_all(request.as_bytes()).unwrap();
+        }
+        // Closed while their passwords are being checked.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        drop(streams);
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let owner = t.login(EMAIL, PASSWORD).await;
+    assert_eq!(owner.status, 200, "{}", owner.body);
+    assert_eq!(t.id_login(EMAIL, PASSWORD).await.status, 200);
+}
+
+/// One `x-otp` is one check, whatever it is compared with: with TOTP validated and an SMS
+/// code pending, each wrong `x-otp` records one failure and spends one attempt.
+async fn one_x_otp_is_one_check_however_many_methods_it_is_compared_with(b: Backend) {
+    let t = app(b).await;
+    let (_, access) = t.tokens(EMAIL).await;
+    let (id_token, _) = t.id_login_tokens(EMAIL).await;
+    // The phone validated first (the account's first factor), then TOTP on proof of it.
+    assert_eq!(t.get("/auth/otp/code?method=SMS", Some(&id_token)).await.status, 200);
+    let body = Some(json!({"channel": "SMS"}));
+    assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", &id_token, "123456", body).await.status, 200);
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.get("/auth/otp/code?method=SMS", Some(&id_token)).await.status, 200);
+    let r = t.with_otp(Method::POST, "/auth/otp/methods/totp", &id_token, "123456", Some(json!({}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let secret =
+        totp_rs::Secret::try_from_base32(r.body["totp"]["secret"].as_str().unwrap()).unwrap().as_ref().to_vec();
+    let code = t.totp_code(&secret, 0);
+    let body = Some(json!({"channel": "TOTP"}));
+    assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", &id_token, &code, body).await.status, 200);
+    // An SMS code pending, then two wrong x-otp: each compared with TOTP and with the SMS code.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    let right = t.totp_code(&secret, 0);
+    let wrong = if right == "000111" { "000222" } else { "000111" };
+    assert_eq!(t.with_otp(Method::GET, "/auth/otp/code?method=SMS", &id_token, &right, None).await.status, 200);
+    for _ in 0..2 {
+        let r = t.with_otp(Method::GET, "/auth/otp/code?method=EMAIL", &id_token, wrong, None).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+    }
+    let (_, stored) = t.app.store.load_login(EMAIL, t.clock_now()).await.unwrap();
+    assert_eq!(stored.state.failures, 2, "two guesses, two failures: {stored:?}");
+    let events = t.get("/security_events?limit=100", Some(&access)).await.body["events"].as_array().unwrap().clone();
+    let failures: Vec<&Value> = events.iter().filter(|e| e["type"] == "VERIFICATION_FAILED").collect();
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert!(
+        failures
+            .iter()
+            .all(|e| e["details"]["check"] == "OTP_CODE" && e["details"]["methods"] == json!(["TOTP", "SMS"])),
+        "{failures:?}"
+    );
+}
+
+/// A session's login is listed before its revocation, however the login's write was retried.
+async fn a_login_is_listed_before_its_own_revocation(b: Backend) {
+    let t = Arc::new(TestApp::with_config(b, |c| c.admin_local = true).await);
+    let (_, access) = t.tokens(EMAIL).await;
+    let block = {
+        let t = Arc::clone(&t);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            t.post("/_admin/block", None, json!({ "email": EMAIL })).await.status
+        })
+    };
+    at_once(16, |i| {
+        let t = Arc::clone(&t);
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(3 * (i as u64))).await;
+            t.login(EMAIL, PASSWORD).await.status
+        }
+    })
+    .await;
+    assert_eq!(block.await.unwrap(), 200);
+    let events =
+        t.app.store.list_events(&t.app.store.get_user(EMAIL).await.unwrap().unwrap().user_id, None, 200).await.unwrap();
+    let _ = access;
+    // Newest first: a session's revocation comes before (newer than) its login.
+    for (i, e) in events.iter().enumerate() {
+        if e.kind == shared::domain::events::EventType::LoginSucceeded {
+            let revoked_earlier = events[i..]
+                .iter()
+                .any(|r| r.kind == shared::domain::events::EventType::SessionRevoked && r.session_id == e.session_id);
+            assert!(!revoked_earlier, "a login listed after its own revocation: {:?}", e.session_id);
+        }
+    }
+}
+
 on_both_stores!(
+    attempts_that_end_unsettled_give_their_place_back,
+    one_x_otp_is_one_check_however_many_methods_it_is_compared_with,
+    a_login_is_listed_before_its_own_revocation,
     logins_share_the_accounts_sms_budget_and_a_proven_login_keeps_a_reserve,
     every_path_that_spends_attempts_records_its_failures_and_the_lock,
     right_passwords_all_at_once_never_lock_the_account,

@@ -232,21 +232,48 @@ pub async fn check_code(
         Err(unspendable) => return Ok(unspendable),
     };
     let attempt = lockout::attempt(app, check, who, email, stored, now).await?;
-    // A malformed code is a wrong try like any other.
-    match compare(&mut spent, otp::normalize(typed).as_deref()) {
+    match accept(app, &mut spent, typed).await? {
         CodeCheck::Accepted => {
-            if !app.store.consume_code(user_id, &purpose_key, &spent.typed_hash).await? {
-                // A concurrent check with the same right code consumed it first.
-                return Ok(CodeCheck::Missing);
-            }
-            lockout::succeeded(app.store.as_ref(), email).await?;
+            attempt.succeeded(app).await?;
             Ok(CodeCheck::Accepted)
+        }
+        // A concurrent check with the same right code consumed it first: nothing counted.
+        CodeCheck::Missing => {
+            attempt.release(app, now).await;
+            Ok(CodeCheck::Missing)
         }
         // Compared and wrong: the failure is recorded (and the lock, if this one caused it).
         wrong => match attempt.failed(app, DomainError::CodeRejected(wrong.clone()), now).await {
             DomainError::CodeRejected(_) => Ok(wrong),
             other => Err(other),
         },
+    }
+}
+
+/// A try of the challenge of `purpose` spent, if it is alive and has tries left: for a caller
+/// that reserved its lockout attempt itself (one attempt for a whole `x-otp`).
+pub(crate) async fn spend(
+    app: &App,
+    user_id: &str,
+    purpose: &CodePurpose,
+    now: i64,
+) -> Result<Option<Spent>, DomainError> {
+    Ok(spend_try(app, user_id, &purpose.key(), now).await?.ok())
+}
+
+/// Compares what was typed with a challenge whose try was spent and, when it is right,
+/// consumes it: `Accepted` for the one check that consumed it, `Missing` when another did
+/// first. A malformed code is a wrong try like any other.
+pub(crate) async fn accept(app: &App, spent: &mut Spent, typed: &str) -> Result<CodeCheck, DomainError> {
+    match compare(spent, otp::normalize(typed).as_deref()) {
+        CodeCheck::Accepted => {
+            let c = &spent.challenge;
+            if !app.store.consume_code(&c.user_id, &c.purpose, &spent.typed_hash).await? {
+                return Ok(CodeCheck::Missing);
+            }
+            Ok(CodeCheck::Accepted)
+        }
+        wrong => Ok(wrong),
     }
 }
 

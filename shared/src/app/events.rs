@@ -20,6 +20,18 @@ pub fn event(app: &App, kind: EventType, user_id: &str) -> Result<SecurityEvent,
     Ok(SecurityEvent::new(id, kind, 0, user_id).at_ms(ms))
 }
 
+/// `e` made again now: a fresh time and place in the order, the rest (its random part too)
+/// unchanged. For an event whose write is retried: it must be stamped when it is committed,
+/// after the events of whatever made the retry necessary.
+pub fn restamped(app: &App, e: &SecurityEvent) -> SecurityEvent {
+    let ms = app.clock.now_ms();
+    let seq = MADE.fetch_add(1, Ordering::SeqCst);
+    let random = e.id.get(29..).unwrap_or(&e.id);
+    let mut again = e.clone().at_ms(ms);
+    again.id = ordered_id(ms, seq, random);
+    again
+}
+
 /// An event of `kind` for `user_id`, caused by the request `ctx`.
 pub fn by(app: &App, ctx: &Ctx, kind: EventType, user_id: &str) -> Result<SecurityEvent, DomainError> {
     Ok(event(app, kind, user_id)?.from(origin(ctx)))

@@ -217,8 +217,8 @@ pub async fn open_family(
         login = login.with("method", proof.name());
     }
     let saved = crate::app::sessions::record_login(app, ctx, user, |u| {
-        let (family, login) = (&family, &login);
-        async move { app.store.open_refresh(family, &u, std::slice::from_ref(login)).await }
+        let (family, login) = (&family, crate::app::events::restamped(app, &login));
+        async move { app.store.open_refresh(family, &u, std::slice::from_ref(&login)).await }
     })
     .await?;
     let amr: &[&str] = match proof {

@@ -42,7 +42,7 @@ async fn reserve(
     now: Epoch,
 ) -> Result<Lockout, DomainError> {
     let deadline = tokio::time::Instant::now() + WAIT_FOR_ROOM;
-    let mut round = 0usize;
+    let mut conflicts = 0usize;
     loop {
         let locked = |l: crate::domain::lockout::Locked| DomainError::Locked { retry_after: l.retry_after(now) };
         stored.state.check(now).map_err(locked)?;
@@ -50,14 +50,17 @@ async fn reserve(
             let next = policy.reserve(stored.state, now).map_err(locked)?;
             match store.save_lockout(email, stored.version, &next).await {
                 Ok(()) => return Ok(next),
-                Err(StoreError::Conflict) => round > 4,
+                Err(StoreError::Conflict) => {
+                    conflicts += 1;
+                    conflicts > 4
+                }
                 Err(e) => return Err(e.into()),
             }
         } else {
             true
         };
-        round += 1;
-        if round > MAX_ROUNDS || tokio::time::Instant::now() >= deadline {
+        // Waiting for room is bounded by the time; lost races by their number.
+        if conflicts > MAX_ROUNDS || tokio::time::Instant::now() >= deadline {
             return Err(DomainError::Unavailable {
                 retry_after: 1,
                 source: "the failed-attempt counter kept changing".into(),
@@ -200,12 +203,19 @@ impl Who {
     }
 }
 
-/// An attempt reserved for one check (see [`attempt`]).
+/// An attempt reserved for one check (see [`attempt`]): in flight until it is settled by
+/// [`Attempt::failed`], [`Attempt::succeeded`], [`Attempt::settle`] or [`Attempt::release`].
+/// One dropped unsettled (an early return, a request cancelled mid-check) gives its place back
+/// from a task of its own, so no path can hold the account's room for the attempt's lifetime.
 pub struct Attempt {
-    pub reserved: Lockout,
     check: Check,
     who: Who,
     email: String,
+    store: std::sync::Arc<dyn crate::store::Store>,
+    policy: LockoutPolicy,
+    /// When it was reserved: a place given back on drop is judged at that time.
+    at: Epoch,
+    settled: bool,
 }
 
 /// Reserves one attempt of `email`'s counter (read as `stored`) for `check`, by `who`.
@@ -217,15 +227,57 @@ pub async fn attempt(
     stored: StoredLockout,
     now: Epoch,
 ) -> Result<Attempt, DomainError> {
-    let reserved = reserve(app.store.as_ref(), policy(&app.config), email, stored, now).await?;
-    Ok(Attempt { reserved, check, who, email: email.to_owned() })
+    reserve(app.store.as_ref(), policy(&app.config), email, stored, now).await?;
+    Ok(Attempt {
+        check,
+        who,
+        email: email.to_owned(),
+        store: std::sync::Arc::clone(&app.store),
+        policy: policy(&app.config),
+        at: now,
+        settled: false,
+    })
+}
+
+/// Gives an attempt's place back: one fewer in flight, with a conditional write (retried on a
+/// lost race). Nothing to do when the counter was cleared or forgotten meanwhile.
+async fn release_place(store: &dyn LockoutStore, policy: LockoutPolicy, email: &str, now: Epoch) {
+    for _ in 0..8 {
+        let stored = match store.load_lockout(email).await {
+            Ok(stored) => stored,
+            Err(e) => return tracing::warn!(error = %e, "could not give an attempt's place back"),
+        };
+        let next = policy.released(stored.state, now);
+        if next == stored.state.current(now) && stored.state.current(now).in_flight == 0 {
+            return;
+        }
+        match store.save_lockout(email, stored.version, &next).await {
+            Ok(()) => return,
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return tracing::warn!(error = %e, "could not give an attempt's place back"),
+        }
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (store, policy, email, at) =
+                (std::sync::Arc::clone(&self.store), self.policy, self.email.clone(), self.at);
+            runtime.spawn(async move { release_place(store.as_ref(), policy, &email, at).await });
+        }
+    }
 }
 
 impl Attempt {
     /// The check failed: counts the failure, records it (and the lock, when this failure
     /// reached the threshold) on the trail, and answers 423 when the account is locked by now,
     /// otherwise `wrong`.
-    pub async fn failed(self, app: &App, wrong: DomainError, now: Epoch) -> DomainError {
+    pub async fn failed(mut self, app: &App, wrong: DomainError, now: Epoch) -> DomainError {
+        self.settled = true;
         let (counted, locked) = match count_failure(app.store.as_ref(), policy(&app.config), &self.email, now).await {
             Ok(counted) => counted,
             Err(e) => return e,
@@ -243,6 +295,31 @@ impl Attempt {
             Err(e) => return e,
         }
         answer
+    }
+
+    /// The same attempt, its failure to carry `key` (replacing an earlier value of it).
+    pub fn with(mut self, key: &'static str, value: impl Into<serde_json::Value>) -> Self {
+        self.who.details.retain(|(k, _)| *k != key);
+        self.who.details.push((key, value.into()));
+        self
+    }
+
+    /// The check succeeded: the counter starts again from zero (this attempt with it).
+    pub async fn succeeded(mut self, app: &App) -> Result<(), DomainError> {
+        self.settled = true;
+        succeeded(app.store.as_ref(), &self.email).await
+    }
+
+    /// The check succeeded, and the write that follows clears the counter itself (a login's).
+    pub fn settle(mut self) {
+        self.settled = true;
+    }
+
+    /// The check neither failed nor succeeded (a right password of a blocked account, a right
+    /// code another request consumed first): its place is given back, nothing is counted.
+    pub async fn release(mut self, app: &App, now: Epoch) {
+        self.settled = true;
+        release_place(app.store.as_ref(), policy(&app.config), &self.email, now).await;
     }
 
     fn record(&self, app: &App, locked: bool) -> Result<Vec<SecurityEvent>, DomainError> {

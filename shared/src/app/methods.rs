@@ -149,7 +149,16 @@ pub async fn send_code(
     // one sent before it had one is of another purpose, void since.
     let first = !validated && !user.has_second_factor();
     if !validated && !first {
-        crate::app::proof::require_otp(app, ctx, x_otp, user).await?;
+        let anchored = crate::app::proof::require_otp(app, ctx, x_otp, user).await?;
+        // The code about to validate the phone goes out on this proof: the phone will be
+        // anchored to the mailbox as the proof is (the latest code is the only one that works).
+        if method == Method::Sms && user.mfa.phone_anchored != anchored {
+            crate::app::accounts::update_user_with(app, &user.email, |u| {
+                u.mfa.phone_anchored = anchored;
+                Ok(())
+            })
+            .await?;
+        }
     }
     let purpose = match (channel, &phone) {
         ("SMS", Some(e164)) if first => CodePurpose::sms_method_first(e164),

@@ -46,7 +46,7 @@ pub async fn change_password(
         return Err(attempt.failed(app, Rule::PasswordIncorrect.into(), now).await);
     }
     // The old password was right: that check is over, whatever the new one turns out to be.
-    lockout::succeeded(app.store.as_ref(), &user.email).await?;
+    attempt.succeeded(app).await?;
     password::check_policy(new.expose_secret(), &[&user.email, &user.name])
         .map_err(|v| DomainError::Refused(v.rule()))?;
     let new_hash = hash_unless_recent(&user, new).await?;
@@ -67,12 +67,11 @@ pub async fn hash_unless_recent(user: &User, new: SecretString) -> Result<String
         .chain(user.password_history.iter().cloned())
         .take(HISTORY)
         .collect();
-    let (reused, new_hash) = tokio::task::spawn_blocking(move || {
+    let (reused, new_hash) = password::on_blocking_pool(move || {
         let reused = earlier.iter().any(|h| password::verify(new.expose_secret(), h));
         (reused, if reused { Ok(String::new()) } else { password::hash(new.expose_secret()) })
     })
-    .await
-    .map_err(DomainError::internal)?;
+    .await?;
     if reused {
         return Err(Rule::PasswordAlreadyUsed.into());
     }

@@ -8,7 +8,7 @@
 
 use crate::app::codes as challenge;
 use crate::app::principal::Principal;
-use crate::app::{App, Ctx};
+use crate::app::{App, Ctx, lockout};
 use crate::domain::error::DomainError;
 use crate::model::{CodeCheck, CodePurpose, FactorStatus, SessionStatus, User};
 use crate::store::{Events, StoreError};
@@ -72,10 +72,12 @@ where
 }
 
 /// Surface 2: the `x-otp` header must hold a current code of a validated method: the TOTP
-/// code, or the code last sent by `GET /auth/otp/code` to the validated phone or e-mail. Each
-/// code checked counts toward the lockout, as any code check does. Answers whether the proof
-/// is anchored to the mailbox (the method that proved is, or it was the e-mail itself): never
-/// for an account with no second factor, which proved nothing beyond the password.
+/// code, or the code last sent by `GET /auth/otp/code` to the validated phone or e-mail. One
+/// `x-otp` is one check toward the lockout, however many methods it is compared with (one
+/// attempt reserved at the first comparison; none when there is nothing to compare it with),
+/// and its failure is recorded once, naming the methods tried. Answers whether the proof is
+/// anchored to the mailbox (the method that proved is, or it was the e-mail itself): never for
+/// an account with no second factor, which proved nothing beyond the password.
 pub async fn require_otp(app: &App, ctx: &Ctx, x_otp: Option<&str>, user: &User) -> Result<bool, DomainError> {
     if !user.has_second_factor() {
         return Ok(false);
@@ -83,31 +85,63 @@ pub async fn require_otp(app: &App, ctx: &Ctx, x_otp: Option<&str>, user: &User)
     let Some(code) = x_otp.and_then(crate::otp::normalize) else {
         return Err(DomainError::OtpRequired);
     };
-    if user.mfa.totp.as_ref().is_some_and(|t| t.verified_at.is_some()) {
-        match crate::app::totp_check::accept_totp(app, ctx, &user.email, &code, &[], |_| Ok(())).await {
-            Ok(_) => return Ok(user.mfa.totp.as_ref().is_some_and(|t| t.anchored)),
-            // A wrong code, or TOTP checks spent for now: an SMS or e-mail code may still prove.
-            Err(DomainError::TotpRejected | DomainError::RateLimited { .. }) => {}
+    let now = app.now();
+    let stored = app.store.load_lockout(&user.email).await?;
+    lockout::refuse_if_locked(&stored, now)?;
+    let mut attempt: Option<lockout::Attempt> = None;
+    let mut tried: Vec<&str> = Vec::new();
+    let reserve = |tried: &[&str]| {
+        let who = lockout::Who::new(&user.user_id, ctx).with("methods", tried.to_vec());
+        lockout::attempt(app, lockout::Check::OtpCode, who, &user.email, stored, now)
+    };
+    if let Some(t) = user.mfa.totp.as_ref().filter(|t| t.verified_at.is_some()) {
+        // TOTP checks spent for now: an SMS or e-mail code may still prove.
+        match crate::app::limits::totp_budget(app, ctx, &user.user_id).await {
+            Ok(()) => {
+                let keys = app.data_keys_with(&t.kid).await?;
+                tried.push("TOTP");
+                attempt = Some(reserve(&tried).await?);
+                match crate::app::totp_check::apply_totp(app, &keys, &user.email, &code, now, &[], |_| Ok(())).await {
+                    Ok(_) => {
+                        if let Some(a) = attempt.take() {
+                            a.succeeded(app).await?;
+                        }
+                        return Ok(t.anchored);
+                    }
+                    Err(DomainError::TotpRejected) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(DomainError::RateLimited { .. }) => {}
             Err(e) => return Err(e),
         }
     }
     let sent = [("SMS", user.mfa.phone_verified_at.is_some()), ("EMAIL", user.email_may_prove())];
     for (channel, validated) in sent {
-        if !validated {
-            continue;
-        }
         let purpose = match (channel, &user.mobile) {
+            _ if !validated => continue,
             ("SMS", Some(mobile)) => CodePurpose::sms_method(&mobile.e164()),
             ("SMS", None) => continue,
             _ => CodePurpose::email_method(),
         };
-        let who = crate::app::lockout::Who::new(&user.user_id, ctx).with("method", channel);
-        let check = crate::app::lockout::Check::OtpCode;
-        if challenge::check_code(app, check, who, &user.email, &purpose, &code).await? == CodeCheck::Accepted {
+        let Some(mut spent) = challenge::spend(app, &user.user_id, &purpose, now).await? else { continue };
+        tried.push(channel);
+        if attempt.is_none() {
+            let fresh = app.store.load_lockout(&user.email).await?;
+            let who = lockout::Who::new(&user.user_id, ctx).with("methods", tried.clone());
+            attempt = Some(lockout::attempt(app, lockout::Check::OtpCode, who, &user.email, fresh, now).await?);
+        }
+        if challenge::accept(app, &mut spent, &code).await? == CodeCheck::Accepted {
+            if let Some(a) = attempt.take() {
+                a.succeeded(app).await?;
+            }
             return Ok(channel == "EMAIL" || user.mfa.phone_anchored);
         }
     }
-    Err(DomainError::OtpRequired)
+    match attempt {
+        Some(a) => Err(a.with("methods", tried).failed(app, DomainError::OtpRequired, now).await),
+        None => Err(DomainError::OtpRequired),
+    }
 }
 
 /// Runs `change` (of factors, methods or phone) with its notice taken from the address's

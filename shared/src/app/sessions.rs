@@ -37,8 +37,15 @@ pub async fn check_password(app: &App, ctx: &Ctx, email: &Email, password: Secre
     let attempt = lockout::attempt(app, lockout::Check::LoginPassword, who, email, lockout, now).await?;
     let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     match user {
-        Some(user) if matches && user.blocked => Err(DomainError::Blocked),
-        Some(user) if matches => Ok(user),
+        Some(user) if matches && user.blocked => {
+            attempt.release(app, now).await;
+            Err(DomainError::Blocked)
+        }
+        Some(user) if matches => {
+            // The login's own write clears the counter.
+            attempt.settle();
+            Ok(user)
+        }
         _ => Err(attempt.failed(app, DomainError::BadCredentials, now).await),
     }
 }
@@ -221,8 +228,9 @@ pub async fn start(
     // A login by push proves the device, not the secrets whose failures the counter holds.
     let failed = if matches!(proof, Proof::Push { .. }) { FailedLogins::Keep } else { FailedLogins::Clear };
     let saved = record_login(app, ctx, user, |u| {
-        let (session, login) = (&session, &login);
-        async move { app.store.open_session(session, &u, failed, std::slice::from_ref(login)).await }
+        // Stamped at each try: a revocation that made a try fail is listed before the login.
+        let (session, login) = (&session, crate::app::events::restamped(app, &login));
+        async move { app.store.open_session(session, &u, failed, std::slice::from_ref(&login)).await }
     })
     .await?;
     tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");

@@ -21,7 +21,7 @@ pub async fn accept_totp<F>(
     email: &str,
     code: &str,
     events: Events<'_>,
-    mut then: F,
+    then: F,
 ) -> Result<User, DomainError>
 where
     F: FnMut(&mut User) -> Result<(), DomainError>,
@@ -39,7 +39,36 @@ where
     crate::app::limits::totp_budget(app, ctx, &user.user_id).await?;
     let who = crate::app::lockout::Who::new(&user.user_id, ctx).with("method", "TOTP");
     let attempt = crate::app::lockout::attempt(app, crate::app::lockout::Check::Totp, who, email, stored, now).await?;
-    let result = update_user_reporting(app, email, events, |u| {
+    match apply_totp(app, &keys, email, code, now, events, then).await {
+        Ok(saved) => {
+            attempt.succeeded(app).await?;
+            Ok(saved)
+        }
+        Err(wrong @ DomainError::TotpRejected) => Err(attempt.failed(app, wrong, now).await),
+        Err(e) => {
+            attempt.release(app, now).await;
+            Err(e)
+        }
+    }
+}
+
+/// The comparison of a TOTP code and the write it allows, for a caller that charged the TOTP
+/// budget and reserved the lockout attempt: the step is recorded (never accepted twice) and
+/// `then` applied to the freshest record, with `events`, in one write. `TotpRejected` for a
+/// wrong (or replayed) code.
+pub(crate) async fn apply_totp<F>(
+    app: &App,
+    keys: &crate::keys::KeySet,
+    email: &str,
+    code: &str,
+    now: crate::domain::Epoch,
+    events: Events<'_>,
+    mut then: F,
+) -> Result<User, DomainError>
+where
+    F: FnMut(&mut User) -> Result<(), DomainError>,
+{
+    update_user_reporting(app, email, events, |u| {
         let user_id = u.user_id.clone();
         let t = u.mfa.totp.as_mut().ok_or(crate::domain::error::Rule::TotpSecretNotConfigured)?;
         let key = keys
@@ -54,13 +83,5 @@ where
         t.last_step = Some(step);
         then(u)
     })
-    .await;
-    match result {
-        Ok(saved) => {
-            crate::app::lockout::succeeded(app.store.as_ref(), email).await?;
-            Ok(saved)
-        }
-        Err(wrong @ DomainError::TotpRejected) => Err(attempt.failed(app, wrong, now).await),
-        Err(e) => Err(e),
-    }
+    .await
 }

@@ -124,6 +124,13 @@ impl LockoutPolicy {
         }
     }
 
+    /// An attempt that neither failed nor succeeded ends at `now`: one fewer in flight.
+    pub fn released(&self, state: Lockout, now: Epoch) -> Lockout {
+        let mut current = state.current(now);
+        current.in_flight = current.in_flight.saturating_sub(1);
+        current
+    }
+
     /// The state after a check that succeeded: nothing counted.
     pub fn succeeded(&self) -> Lockout {
         Lockout::default()
