@@ -243,7 +243,7 @@ pub async fn check_code(
             Ok(CodeCheck::Missing)
         }
         // Compared and wrong: the failure is recorded (and the lock, if this one caused it).
-        wrong => match attempt.failed(app, DomainError::CodeRejected(wrong.clone()), now).await {
+        wrong => match attempt.failed(app, DomainError::CodeRejected(wrong), now).await {
             DomainError::CodeRejected(_) => Ok(wrong),
             other => Err(other),
         },

@@ -23,7 +23,7 @@ impl DynamoStore {
             .expression_attribute_values(":at", user.last_login_at.map_or(AttributeValue::Null(true), n))
             .expression_attribute_values(
                 ":device",
-                user.last_login_device.as_ref().map_or(AttributeValue::Null(true), |d| s(d)),
+                user.last_login_device.as_ref().map_or(AttributeValue::Null(true), s),
             )
             .expression_attribute_values(":cv", n(user.credentials_version))
             .expression_attribute_values(":false", AttributeValue::Bool(false))
