@@ -73,6 +73,7 @@ fn benches(c: &mut Criterion) {
         user_agent: String::new(),
         source_ip: String::new(),
         anchored: false,
+        mailbox: false,
     };
     let user: shared::model::User = serde_json::from_value(serde_json::json!({
         "userId": "1", "email": "a@b.c", "name": "A", "passwordHash": phc, "passwordChangedAt": 0,

@@ -241,7 +241,29 @@ async fn a_phone_validated_on_proof_of_the_mailbox_survives_the_reset(b: Backend
     assert_eq!(t.get("/auth/me", Some(&id_token)).await.body["hasValidatedPhone"], true);
 }
 
+/// No dead end: an anchored factor the owner lost (the reset keeps it) is removed from the
+/// session the reset opened, without a step-up; a session opened by the password alone cannot.
+async fn the_resets_session_removes_a_lost_factor_without_a_step_up(b: Backend) {
+    let t = app(b).await;
+    let (_, jane) = t.tokens("jane@example.com").await;
+    verify_email(&t, "jane@example.com").await;
+    step_up_by_email(&t, &jane).await;
+    enrol_device(&t, &jane, &Device::new(45)).await;
+    let owner = reset(&t, "jane@example.com").await;
+    let by_password = {
+        let r = t.login("jane@example.com", NEW).await;
+        t.access_token(r.body["token"].as_str().unwrap()).await
+    };
+    let refused = t.delete("/authentication_factors/push/BIOMETRIC", Some(&by_password)).await;
+    assert_eq!((refused.status, refused.body["errorCode"].as_str()), (409, Some("STEP_UP_REQUIRED")));
+    assert_eq!(t.delete("/authentication_factors/push/BIOMETRIC", Some(&owner)).await.status, 204);
+    assert!(channels(&t.get("/authentication_factors", Some(&owner)).await.body).is_empty());
+    let events = trail(&t, &owner).await;
+    assert!(events.iter().any(|e| e["type"] == "FACTOR_REMOVED" && e["details"]["channel"] == "BIOMETRIC"));
+}
+
 on_both_stores!(
+    the_resets_session_removes_a_lost_factor_without_a_step_up,
     a_phone_validated_on_proof_of_the_mailbox_survives_the_reset,
     ways_in_planted_with_the_password_alone_do_not_survive_the_reset,
     a_pre_hijacked_account_is_the_owners_after_the_reset,

@@ -48,6 +48,7 @@ fn session() -> Session {
         user_agent: String::new(),
         source_ip: String::new(),
         anchored: false,
+        mailbox: false,
     }
 }
 

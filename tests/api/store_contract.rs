@@ -32,6 +32,7 @@ fn session(u: &User, suffix: &str, now: i64) -> Session {
         user_agent: String::new(),
         source_ip: String::new(),
         anchored: false,
+        mailbox: false,
     }
 }
 

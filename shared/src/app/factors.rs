@@ -159,13 +159,13 @@ pub async fn remove_push(
     if current.factor(channel).is_none() {
         return Err(DomainError::Refused(Rule::ChannelNotRegistered));
     }
-    crate::app::proof::require_step_up(&current, principal)?;
+    crate::app::proof::require_step_up_to_remove(&current, principal)?;
     let removed_event = factor_event(app, ctx, principal, EventType::FactorRemoved, FactorType::Push, channel)?;
     let mut removed = None;
     let (before, _) = crate::app::proof::noticed(
         app,
         &current,
-        crate::app::proof::change_factors(app, principal, &[removed_event], |u| {
+        crate::app::proof::remove_factors(app, principal, &[removed_event], |u| {
             let at = u
                 .factors
                 .iter()

@@ -197,12 +197,12 @@ pub async fn remove(app: &App, ctx: &Ctx, principal: &Principal, credential_id: 
     if !user.passkeys.iter().any(|p| p.credential_id == credential_id) {
         return Err(DomainError::NotFound);
     }
-    crate::app::proof::require_step_up(&user, principal)?;
+    crate::app::proof::require_step_up_to_remove(&user, principal)?;
     let removed = passkey_event(app, ctx, principal, EventType::FactorRemoved, credential_id)?;
     let (before, _) = crate::app::proof::noticed(
         app,
         &user,
-        crate::app::proof::change_factors(app, principal, &[removed], |u| {
+        crate::app::proof::remove_factors(app, principal, &[removed], |u| {
             let at = u.passkeys.iter().position(|p| p.credential_id == credential_id).ok_or(DomainError::NotFound)?;
             u.passkeys.remove(at);
             Ok(())

@@ -21,6 +21,16 @@ pub fn require_step_up(user: &User, principal: &Principal) -> Result<(), DomainE
     Ok(())
 }
 
+/// Surface 1, before removing a factor or passkey: as [`require_step_up`], except from the
+/// session the lost-password reset opened, which proved the mailbox, the root of the account:
+/// it may remove any, so a lost factor is never a dead end. (It adds none without a step-up.)
+pub fn require_step_up_to_remove(user: &User, principal: &Principal) -> Result<(), DomainError> {
+    if principal.session.mailbox {
+        return Ok(());
+    }
+    require_step_up(user, principal)
+}
+
 /// Surface 1: applies `change` to the caller's account. With the password alone while the
 /// account has no second factor; otherwise only from a stepped-up session, whose step-up the
 /// same atomic write spends, so two changes racing on one step-up cannot both land. Returns the
@@ -29,7 +39,34 @@ pub async fn change_factors<F>(
     app: &App,
     principal: &Principal,
     events: Events<'_>,
+    change: F,
+) -> Result<(User, User), DomainError>
+where
+    F: FnMut(&mut User) -> Result<(), DomainError>,
+{
+    change_as(app, principal, events, change, false).await
+}
+
+/// [`change_factors`] for a removal: from the reset's session without a step-up
+/// ([`require_step_up_to_remove`]).
+pub async fn remove_factors<F>(
+    app: &App,
+    principal: &Principal,
+    events: Events<'_>,
+    change: F,
+) -> Result<(User, User), DomainError>
+where
+    F: FnMut(&mut User) -> Result<(), DomainError>,
+{
+    change_as(app, principal, events, change, principal.session.mailbox).await
+}
+
+async fn change_as<F>(
+    app: &App,
+    principal: &Principal,
+    events: Events<'_>,
     mut change: F,
+    by_mailbox: bool,
 ) -> Result<(User, User), DomainError>
 where
     F: FnMut(&mut User) -> Result<(), DomainError>,
@@ -39,7 +76,8 @@ where
     let mut anchored = principal.session.anchored;
     for _ in 0..5 {
         let before = crate::app::accounts::load_user(app, &principal.session.email).await?;
-        let needs_proof = before.has_second_factor();
+        // The reset's session removes without a step-up (and spends none it may have).
+        let needs_proof = before.has_second_factor() && !(by_mailbox && !stepped_up);
         if needs_proof && !stepped_up {
             return Err(DomainError::StepUpRequired);
         }

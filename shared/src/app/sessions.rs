@@ -217,6 +217,7 @@ pub async fn start(
         user_agent: ctx.user_agent.clone(),
         source_ip: ctx.source_ip.clone(),
         anchored: proof.anchored(),
+        mailbox: proof == Proof::Reset,
     };
     let mut login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
         .session(&session.session_id)
