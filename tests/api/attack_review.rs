@@ -77,7 +77,7 @@ async fn f01_an_id_token_alone_cannot_repoint_the_phone(b: Backend) {
             Some(json!({"phone": "07400 666666", "country": "GB"})),
         )
         .await;
-    assert_eq!(r.body["code"], "OTP_REQUIRED", "a guessed code proves nothing");
+    assert_eq!(r.body["code"], "OTP_INVALID", "a guessed code proves nothing");
     let r = t.post("/auth/otp/methods/totp", Some(&id_token), json!({})).await;
     assert_eq!(r.body["code"], "OTP_REQUIRED", "nor may it add an authenticator of its own");
     let profile = t.get("/auth/me", Some(&id_token)).await.body;
@@ -104,7 +104,7 @@ async fn f01_a_surface_2_method_guards_surface_1_and_its_code_unlocks_changes(b:
     let r = t.with_otp(Method::POST, "/auth/otp/methods/sms", &id_token, &code, Some(body.clone())).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = t.with_otp(Method::POST, "/auth/otp/methods/sms", &id_token, &code, Some(body)).await;
-    assert_eq!(r.body["code"], "OTP_REQUIRED", "a TOTP code proves once");
+    assert_eq!(r.body["code"], "OTP_INVALID", "a TOTP code proves once");
 }
 
 // ------------------------------------------------------------------ 2. lockout cannot be disabled

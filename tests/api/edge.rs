@@ -34,6 +34,34 @@ async fn head_is_not_an_alias_of_get() {
         let r = t.call(request(Method::HEAD, path, Some(&auth), None)).await;
         assert_eq!(r.status, 405, "{path}");
         assert_eq!(r.header("cache-control"), Some("no-store"), "{path}");
+        assert!(r.header("allow").is_some_and(|a| a.contains("GET")), "{path}: {:?}", r.header("allow"));
+    }
+}
+
+/// Every 405 says what the path allows (RFC 9110 §15.5.6).
+#[tokio::test]
+async fn every_405_carries_allow() {
+    let t = TestApp::new(Backend::Memory).await;
+    let r = t.call(request(Method::DELETE, "/identities", None, None)).await;
+    assert_eq!(r.status, 405);
+    let allow = r.header("allow").unwrap_or_default();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    let r = t.call(request(Method::PUT, "/login_with_password", None, Some(json!({})))).await;
+    assert_eq!((r.status, r.header("allow")), (405, Some("POST")));
+}
+
+/// A 401 carries its challenge (RFC 6750 §3): `Bearer`, with `error="invalid_token"` when a
+/// token was sent and refused.
+#[tokio::test]
+async fn a_401_carries_its_bearer_challenge() {
+    let t = TestApp::new(Backend::Memory).await;
+    // (Surface 2 answers a missing or refused idToken 403, as its seed does: no challenge.)
+    for path in ["/identities", "/security_events", "/sessions"] {
+        let none = t.call(request(Method::GET, path, None, None)).await;
+        assert_eq!((none.status, none.header("www-authenticate")), (401, Some("Bearer")), "{path}");
+        let bad = t.call(request(Method::GET, path, Some("not-a-token"), None)).await;
+        assert_eq!(bad.status, 401, "{path}");
+        assert_eq!(bad.header("www-authenticate"), Some(r#"Bearer error="invalid_token""#), "{path}");
     }
 }
 

@@ -297,7 +297,7 @@ async fn the_mailbox_alone_cannot_get_around_another_factor(b: Backend) {
     let totp = t
         .with_otp(lambda_http::http::Method::POST, "/auth/otp/methods/totp", &id_token, "123456", Some(json!({})))
         .await;
-    assert_eq!((totp.status, totp.body["code"].as_str()), (403, Some("OTP_REQUIRED")), "{}", totp.body);
+    assert_eq!((totp.status, totp.body["code"].as_str()), (403, Some("OTP_INVALID")), "{}", totp.body);
 }
 
 /// The attack review's finding: a code e-mailed for a step-up while the e-mail was the only

@@ -165,6 +165,11 @@ pub fn common(error: &ApiError) -> Response {
             "OTP_REQUIRED",
             "This change needs a current code in x-otp from a method the account has already validated.",
         ),
+        ApiError::Domain(DomainError::OtpRejected) => (
+            StatusCode::FORBIDDEN,
+            "OTP_INVALID",
+            "The code in x-otp is wrong, expired or already used: ask for a new one.",
+        ),
         ApiError::Domain(DomainError::Blocked) => (StatusCode::FORBIDDEN, "FORBIDDEN", "The account is blocked."),
         ApiError::Domain(DomainError::RefreshTokenReused) => (
             StatusCode::FORBIDDEN,

@@ -44,12 +44,25 @@ pub fn edge(router: Router) -> Router {
                 })
                 .on_failure(()),
         )
+        .layer(axum::middleware::from_fn(challenge_on_401))
         .layer(SetRequestIdLayer::new(request_ref, FreshRef))
         // The reference is the service's, never the caller's: one sent in is dropped.
         .layer(axum::middleware::map_request(|mut req: Request| async move {
             req.headers_mut().remove(REQUEST_REF);
             req
         }))
+}
+
+/// Every 401 carries its challenge (RFC 6750 §3, RFC 9110 §11.6.1): `Bearer`, with
+/// `error="invalid_token"` when a token was sent and refused.
+async fn challenge_on_401(req: Request, next: axum::middleware::Next) -> Response {
+    let sent = req.headers().contains_key(axum::http::header::AUTHORIZATION);
+    let mut res = next.run(req).await;
+    if res.status() == axum::http::StatusCode::UNAUTHORIZED {
+        let challenge = if sent { r#"Bearer error="invalid_token""# } else { "Bearer" };
+        res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    }
+    res
 }
 
 /// 128 random bits, as every id the service makes.
@@ -127,7 +140,18 @@ pub fn set_path<B>(req: &mut axum::http::Request<B>, path: &str) {
 pub async fn as_before(req: Request, next: axum::middleware::Next) -> Response {
     if req.method() == axum::http::Method::HEAD {
         record_operation("route");
-        return crate::api::surface1::error::render(&ApiError::MethodNotAllowed);
+        let mut refused = crate::api::surface1::error::render(&ApiError::MethodNotAllowed);
+        if let Some(path) = req.extensions().get::<axum::extract::MatchedPath>() {
+            let allowed: Vec<String> = crate::api::routes::routes()
+                .into_iter()
+                .filter(|r| r.path == path.as_str())
+                .map(|r| r.method.to_string())
+                .collect();
+            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                refused.headers_mut().insert(axum::http::header::ALLOW, value);
+            }
+        }
+        return refused;
     }
     if req.uri().path().split('/').skip(1).any(str::is_empty) {
         record_operation("route");

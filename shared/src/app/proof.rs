@@ -176,9 +176,10 @@ pub async fn require_otp(app: &App, ctx: &Ctx, x_otp: Option<&str>, user: &User)
             return Ok(channel == "EMAIL" || user.mfa.phone_anchored);
         }
     }
+    // A code was sent and nothing accepted it: a wrong one, or one with nothing to prove.
     match attempt {
-        Some(a) => Err(a.with("methods", tried).failed(app, DomainError::OtpRequired, now).await),
-        None => Err(DomainError::OtpRequired),
+        Some(a) => Err(a.with("methods", tried).failed(app, DomainError::OtpRejected, now).await),
+        None => Err(DomainError::OtpRejected),
     }
 }
 

@@ -33,6 +33,10 @@ pub enum DomainError {
     /// Changing how the account proves itself needs a current code in `x-otp` (surface 2).
     #[error("one-time code required")]
     OtpRequired,
+    /// The code in `x-otp` was compared and not accepted (wrong, expired or used): the client
+    /// asks the user for a new one, where `OtpRequired` asks for one at all.
+    #[error("one-time code rejected")]
+    OtpRejected,
     /// A one-time code was checked and not accepted.
     #[error("code rejected: {0:?}")]
     CodeRejected(CodeCheck),
