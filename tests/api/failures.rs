@@ -379,7 +379,83 @@ async fn a_login_is_listed_before_its_own_revocation(b: Backend) {
     }
 }
 
+/// A factor planted with the password alone proves nothing for the budgets: the sessions it
+/// steps up spend as unproven ones (a share, and never the reserve), so the owner's reset
+/// session still finds the reserve.
+async fn a_step_up_by_a_planted_factor_does_not_spend_the_reserve(b: Backend) {
+    let t = TestApp::new(b).await;
+    t.register(EMAIL).await;
+    let (_, attacker) = t.session_tokens(EMAIL).await;
+    let device = integration_tests::Device::new(51);
+    assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&attacker), device.enrolment()).await.status, 200);
+    // Five pushes per account: an unproven login's share is three, all unproven ones four.
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let r = t.post("/stepup/challenges/push/BIOMETRIC", Some(&attacker), json!({})).await;
+        statuses.push(r.status);
+        if r.status == 200 {
+            let id = r.body["id"].as_str().unwrap();
+            let approve = format!("/stepup/challenges/push/BIOMETRIC/{id}/approve");
+            t.post(&approve, None, json!({"signature": device.sign(&format!("{id}:approve"))})).await;
+        }
+    }
+    assert_eq!(statuses, [200, 200, 200, 429], "stepped up by a planted device, still unproven");
+    // The owner resets; the reset's session enrols the owner's device and steps up with it.
+    assert_eq!(t.post("/passwords/lost_password/start", None, json!({ "email": EMAIL })).await.status, 204);
+    let reset = json!({"email": EMAIL, "nonce": "123456", "newPassword": {"value": "violet tugboat harmonica 42"}});
+    let r = t.post("/passwords/lost_password/resume", None, reset).await;
+    let owner = t.access_token(r.body["token"].as_str().unwrap()).await;
+    let mine = integration_tests::Device::new(52);
+    assert_eq!(t.post("/authentication_factors/push/BIOMETRIC", Some(&owner), mine.enrolment()).await.status, 200);
+    assert_eq!(t.post("/stepup/challenges/push/BIOMETRIC", Some(&owner), json!({})).await.status, 200);
+}
+
+/// A surface-2 login by an anchored passkey is proven: it spends the reserve the password's
+/// logins cannot.
+async fn a_surface_2_login_by_an_anchored_passkey_spends_as_proven(b: Backend) {
+    let t = TestApp::with_config(b, |c| {
+        c.webauthn_rp_id = RP_ID.to_owned();
+        c.webauthn_origins = ORIGINS.iter().map(|o| o.to_string()).collect();
+        c.rate_limit.sms_per_account_per_day = 4;
+        c.rate_limit.sms_per_phone_per_hour = 100;
+    })
+    .await;
+    let (_, access) = t.tokens(EMAIL).await;
+    // The e-mail verified; the phone validated on its proof (one SMS); a passkey enrolled under
+    // a step-up by that phone (one SMS): all anchored.
+    assert_eq!(t.post("/users/verification/email/send", None, json!({ "email": EMAIL })).await.status, 204);
+    let verify = json!({"email": EMAIL, "verificationCode": "123456"});
+    assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+    let (id_token, _) = t.id_login_tokens(EMAIL).await;
+    assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
+    assert_eq!(t.with_otp(Method::GET, "/auth/otp/code?method=SMS", &id_token, "123456", None).await.status, 200);
+    let body = Some(json!({"channel": "SMS"}));
+    assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", &id_token, "123456", body).await.status, 200);
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await.status, 204);
+    let step = json!({"verificationCode": "123456"});
+    assert_eq!(t.post("/stepup/challenges/otp/SMS/verify", Some(&access), step).await.status, 204);
+    let mut key = enrol_passkey(&t, &access).await;
+    // Four SMS a day: two spent, the unproven logins' part (three) leaves one more for them.
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    let (stranger, _) = t.id_login_tokens(EMAIL).await;
+    assert_eq!(t.get("/auth/otp/code?method=SMS", Some(&stranger)).await.status, 200);
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    let (again, _) = t.id_login_tokens(EMAIL).await;
+    assert_eq!(t.get("/auth/otp/code?method=SMS", Some(&again)).await.status, 429, "the reserve is not theirs");
+    // The owner's surface-2 login by the anchored passkey gets the last one.
+    let r = t.post("/auth/login/passkey/options", None, json!({})).await.body;
+    let assertion = key.get(ORIGINS[0], &json!({ "publicKey": r["publicKey"] })).await;
+    let login =
+        t.post("/auth/login/passkey", None, json!({ "challengeId": r["challengeId"], "credential": assertion })).await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    let owner = login.body["idToken"].as_str().unwrap();
+    assert_eq!(t.get("/auth/otp/code?method=SMS", Some(owner)).await.status, 200);
+}
+
 on_both_stores!(
+    a_step_up_by_a_planted_factor_does_not_spend_the_reserve,
+    a_surface_2_login_by_an_anchored_passkey_spends_as_proven,
     attempts_that_end_unsettled_give_their_place_back,
     one_x_otp_is_one_check_however_many_methods_it_is_compared_with,
     a_login_is_listed_before_its_own_revocation,

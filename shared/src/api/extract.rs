@@ -123,6 +123,8 @@ pub struct IdCaller {
     pub claims: IdClaims,
     pub user: User,
     pub lockout: Lockout,
+    /// The login (refresh family) the request spends the account's budgets from.
+    pub spender: crate::app::limits::Spender,
 }
 
 impl FromRequestParts<AppState> for IdCaller {
@@ -131,8 +133,8 @@ impl FromRequestParts<AppState> for IdCaller {
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers)
             .ok_or(DomainError::Unauthenticated("A bearer idToken is required in the Authorization header."))?;
-        let (claims, user, lockout) = id_tokens::authenticate(app, token).await?;
-        Ok(IdCaller { claims, user, lockout })
+        let (claims, user, lockout, spender) = id_tokens::authenticate(app, token).await?;
+        Ok(IdCaller { claims, user, lockout, spender })
     }
 }
 
@@ -169,7 +171,7 @@ async fn either_surface(parts: &Parts, app: &AppState, accepted: &[TokenType]) -
         "A bearer token (AUTH, ACCESS or idToken) is required in the Authorization header.",
     ))?;
     if crate::token::is_id_token(token) {
-        let (claims, user, _) = id_tokens::authenticate(app, token).await?;
+        let (claims, user, _, _) = id_tokens::authenticate(app, token).await?;
         let current = claims.sid.unwrap_or_default();
         return Ok(AnyCaller { user_id: user.user_id, current });
     }

@@ -5,6 +5,7 @@
 //! issued under (a password change makes older idTokens stale here), and the token's refresh
 //! family, which must still be live (a logout or an ended session ends its idTokens too).
 
+use crate::app::limits::Spender;
 use secrecy::SecretString;
 
 use crate::app::App;
@@ -25,7 +26,7 @@ pub fn verify(app: &App, keys: &crate::keys::KeySet, token: &str) -> Result<IdCl
 }
 
 /// The caller's claims, account and failed-login counter (one store read).
-pub async fn authenticate(app: &App, token: &str) -> Result<(IdClaims, User, Lockout), DomainError> {
+pub async fn authenticate(app: &App, token: &str) -> Result<(IdClaims, User, Lockout, Spender), DomainError> {
     let claims = match verify(app, &app.keys(), token) {
         Ok(c) => c,
         Err(TokenError::NoKeys(p)) => return Err(crate::keys::MissingKey(p).into()),
@@ -40,16 +41,15 @@ pub async fn authenticate(app: &App, token: &str) -> Result<(IdClaims, User, Loc
     // Two reads at once: the account and the token's family are in different partitions.
     let (login, family) = tokio::join!(app.store.load_login(&claims.email, now), app.store.get_refresh(family_id));
     let ((user, lockout), family) = (login?, family?);
-    family.filter(|f| f.is_live(now) && f.user_id == claims.sub).ok_or(DomainError::Unauthenticated(INVALID))?;
+    let family =
+        family.filter(|f| f.is_live(now) && f.user_id == claims.sub).ok_or(DomainError::Unauthenticated(INVALID))?;
+    // What the login spends the account's budgets as: proven only if it proved an anchored
+    // second factor (a family opened by the password alone never is).
+    let spender = Spender { login: family.family_id.clone(), proven: family.anchored };
     let user = user
         .filter(|u| u.user_id == claims.sub && u.credentials_version == claims.ver && !u.blocked)
         .ok_or(DomainError::Unauthenticated(INVALID))?;
-    Ok((claims, user, lockout.state))
-}
-
-/// The login an idToken's request spends the account's budgets from: its refresh family.
-pub fn spender(claims: &token::IdClaims) -> crate::app::limits::Spender {
-    crate::app::limits::Spender { login: claims.sid.clone().unwrap_or_default(), proven: false }
+    Ok((claims, user, lockout.state, spender))
 }
 
 const INVALID_REFRESH: &str = "The refresh token is invalid, expired or revoked.";
@@ -208,6 +208,7 @@ pub async fn open_family(
         source_ip: ctx.source_ip.clone(),
         revoked: false,
         credentials_version: user.credentials_version,
+        anchored: proof.anchored(),
     };
     let refresh_token = refresh::token(&data.data, &family.family_id, 0);
     let mut login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?

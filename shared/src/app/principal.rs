@@ -16,11 +16,13 @@ pub struct Principal {
 
 impl Principal {
     /// The login this caller spends the account's budgets from: its session, proven while it
-    /// is `STEPPED_UP` or anchored to the mailbox (opened by a reset).
+    /// is `STEPPED_UP` by something anchored to the mailbox, or opened by the reset (a step-up
+    /// by a factor the password alone planted proves nothing for this).
     pub fn spender(&self) -> crate::app::limits::Spender {
+        let stepped_up = self.session.status == crate::model::SessionStatus::SteppedUp;
         crate::app::limits::Spender {
             login: self.session.session_id.clone(),
-            proven: self.session.status == crate::model::SessionStatus::SteppedUp || self.session.anchored,
+            proven: (stepped_up && self.session.anchored) || self.session.mailbox,
         }
     }
 

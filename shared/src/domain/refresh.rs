@@ -46,6 +46,10 @@ pub struct RefreshFamily {
     pub revoked: bool,
     /// The account's credentials version at login: a password change ends the family.
     pub credentials_version: u64,
+    /// Its login proved a second factor anchored to the mailbox (an anchored passkey or push
+    /// device): it spends the account's budgets as a proven login.
+    #[serde(default)]
+    pub anchored: bool,
 }
 
 impl RefreshFamily {
@@ -147,6 +151,7 @@ mod tests {
             source_ip: String::new(),
             revoked: false,
             credentials_version: 1,
+            anchored: false,
         }
     }
 

@@ -23,12 +23,12 @@ pub fn parse_phone(app: &App, phone: &str, country: &str) -> Result<Mobile, Rule
 pub async fn handle(
     State(app): State<AppState>,
     ctx: Ctx,
-    IdCaller { user, lockout, claims, .. }: IdCaller,
+    IdCaller { user, lockout, spender, .. }: IdCaller,
     MaybeXOtp(x_otp): MaybeXOtp,
     Body(mut f): Body,
 ) -> Answer {
     let app: &App = &app;
-    let ctx = ctx.spending_as(crate::app::id_tokens::spender(&claims));
+    let ctx = ctx.spending_as(spender);
     let phone = f.string("phone", 1, 32);
     let country = f.string("country", 2, 2);
     f.finish()?;

@@ -10,12 +10,12 @@ use crate::{profile, totp};
 pub async fn handle(
     State(app): State<AppState>,
     ctx: Ctx,
-    IdCaller { user, lockout, claims, .. }: IdCaller,
+    IdCaller { user, lockout, spender, .. }: IdCaller,
     MaybeXOtp(x_otp): MaybeXOtp,
     _: OptionalBody,
 ) -> Answer {
     let app: &App = &app;
-    let ctx = ctx.spending_as(crate::app::id_tokens::spender(&claims));
+    let ctx = ctx.spending_as(spender);
     let (saved, secret) = crate::app::methods::add_totp(app, &ctx, &user, x_otp.as_deref()).await?;
     let p = totp::provisioning(&secret, &saved.email, &app.config.totp_issuer).map_err(DomainError::Internal)?;
     let mut body = profile::profile(&saved, &lockout, app.now());

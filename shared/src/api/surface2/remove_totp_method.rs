@@ -7,11 +7,11 @@ use crate::profile;
 pub async fn handle(
     State(app): State<AppState>,
     ctx: Ctx,
-    IdCaller { user, lockout, claims, .. }: IdCaller,
+    IdCaller { user, lockout, spender, .. }: IdCaller,
     XOtp(code): XOtp,
 ) -> Answer {
     let app: &App = &app;
-    let ctx = ctx.spending_as(crate::app::id_tokens::spender(&claims));
+    let ctx = ctx.spending_as(spender);
     let saved = crate::app::methods::remove_totp(app, &ctx, &user, &code).await?;
     Ok(ok(&profile::profile(&saved, &lockout, app.now())))
 }

@@ -12,12 +12,12 @@ use crate::profile;
 pub async fn handle(
     State(app): State<AppState>,
     ctx: Ctx,
-    IdCaller { user, claims, .. }: IdCaller,
+    IdCaller { user, spender, .. }: IdCaller,
     MaybeXOtp(x_otp): MaybeXOtp,
     RawQuery(query): RawQuery,
 ) -> Answer {
     let app: &App = &app;
-    let ctx = ctx.spending_as(crate::app::id_tokens::spender(&claims));
+    let ctx = ctx.spending_as(spender);
     let method = query_param(query.as_deref(), "method").unwrap_or_default();
     let method = match method.as_str() {
         "SMS" => Method::Sms,

@@ -8,12 +8,12 @@ use crate::profile;
 pub async fn handle(
     State(app): State<AppState>,
     ctx: Ctx,
-    IdCaller { user, lockout, claims, .. }: IdCaller,
+    IdCaller { user, lockout, spender, .. }: IdCaller,
     XOtp(code): XOtp,
     Body(mut f): Body,
 ) -> Answer {
     let app: &App = &app;
-    let ctx = ctx.spending_as(crate::app::id_tokens::spender(&claims));
+    let ctx = ctx.spending_as(spender);
     let channel = f.one_of("channel", &["SMS", "EMAIL", "TOTP"]);
     f.finish()?;
     let method = match channel.unwrap_or_default() {
