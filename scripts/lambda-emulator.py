@@ -624,6 +624,13 @@ def scenario(run):
     if "token" in run.http("login-via-biometrics-status", 200, fill=poll_fill):
         raise Failure("login-via-biometrics-status", "the login was handed out twice")
     run.http("remove-push-factor", 204, fill={"ACCESS_TOKEN": push_access})
+    # The SMS factor, enrolled on an account with no other factor, removed again: the removal
+    # needs a step-up (409) until one is made with the factor itself.
+    run.http("register", 201, body=register_body("remove-sms@example.com"))
+    _, _, rm_access = tokens("remove-sms@example.com")
+    run.http("enrol-otp-factor", 204, fill={"ACCESS_TOKEN": rm_access})
+    run.http("verify-otp-factor", 204, fill={"ACCESS_TOKEN": rm_access}, body={"verificationCode": "123456"})
+    run.http("remove-otp-factor", 409, fill={"ACCESS_TOKEN": rm_access})
 
     # Passkeys: each binary against the real table and its policy. The whole ceremonies, with
     # a software authenticator, run in tests/api/passkeys.rs (both stores) and in Chromium

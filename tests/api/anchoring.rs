@@ -239,6 +239,14 @@ async fn a_phone_validated_on_proof_of_the_mailbox_survives_the_reset(b: Backend
     assert_eq!(channels(&factors), ["SMS"], "{factors}");
     let id_token = t.id_login("jane@example.com", NEW).await.body["idToken"].as_str().unwrap().to_owned();
     assert_eq!(t.get("/auth/me", Some(&id_token)).await.body["hasValidatedPhone"], true);
+    // Lost, that phone is no dead end: the reset's session removes it (a password session
+    // cannot without a step-up), and with it the phone's validation on surface 2.
+    let by_password = t.access_token(t.login("jane@example.com", NEW).await.body["token"].as_str().unwrap()).await;
+    assert_eq!(t.delete("/authentication_factors/otp/SMS", Some(&by_password)).await.status, 409);
+    assert_eq!(t.delete("/authentication_factors/otp/SMS", Some(&owner)).await.status, 204);
+    assert!(channels(&t.get("/authentication_factors", Some(&owner)).await.body).is_empty());
+    assert_eq!(t.get("/auth/me", Some(&id_token)).await.body["hasValidatedPhone"], false);
+    assert_eq!(t.delete("/authentication_factors/otp/SMS", Some(&owner)).await.status, 409, "nothing left to remove");
 }
 
 /// No dead end: an anchored factor the owner lost (the reset keeps it) is removed from the

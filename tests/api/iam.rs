@@ -238,6 +238,11 @@ async fn exercise(t: &TestApp) {
     step_up_by_push(t, &access, "BIOMETRIC", &device).await;
     t.probe.conflict_once("update_user_spending_step_up");
     want!(t.delete("/authentication_factors/push/BIOMETRIC", Some(&access)).await, 204);
+    // The SMS factor removed (after a step-up by SMS).
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    want!(t.post("/stepup/challenges/otp/SMS", Some(&access), json!({})).await, 204);
+    want!(t.post(step, Some(&access), json!({"verificationCode": "123456"})).await, 204);
+    want!(t.delete("/authentication_factors/otp/SMS", Some(&access)).await, 204);
     want!(t.post("/logout", Some(&access), json!({})).await, 204);
 
     // Surface 2: a wrong password, then idToken, profile, keys, refresh.

@@ -598,6 +598,13 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
                 challenge = r.body["id"].as_str().unwrap().to_owned();
             }
         }
+        "remove-otp-factor" => {
+            // Removing a factor needs a stepped-up session.
+            enrol_sms(&t, &access).await;
+            assert_eq!(t.post("/stepup/challenges/otp/SMS", Some(&access), serde_json::json!({})).await.status, 204);
+            let code = serde_json::json!({"verificationCode": "123456"});
+            assert_eq!(t.post("/stepup/challenges/otp/SMS/verify", Some(&access), code).await.status, 204);
+        }
         "remove-totp-method" => {
             let secret = t.add_totp(&id_token).await;
             totp_code = t.totp_code(&secret, 0);

@@ -86,6 +86,10 @@ pub const VERIFY_OTP_FACTOR: &[Route] = &[
 pub const ENROL_PUSH_FACTOR: &[Route] =
     &[route!(One POST "/authentication_factors/push/{channel}" => "enrol-push-factor", s1::enrol_push_factor::handle)];
 
+/// `functions/remove-otp-factor`.
+pub const REMOVE_OTP_FACTOR: &[Route] =
+    &[route!(One DELETE "/authentication_factors/otp/{channel}" => "remove-otp-factor", s1::remove_otp_factor::handle)];
+
 /// `functions/remove-push-factor`.
 pub const REMOVE_PUSH_FACTOR: &[Route] = &[
     route!(One DELETE "/authentication_factors/push/{channel}" => "remove-push-factor", s1::remove_push_factor::handle),
@@ -247,6 +251,7 @@ pub const FUNCTIONS: &[&[Route]] = &[
     VERIFY_OTP_FACTOR,
     ENROL_PUSH_FACTOR,
     REMOVE_PUSH_FACTOR,
+    REMOVE_OTP_FACTOR,
     STEPUP_OTP,
     STEPUP_OTP_VERIFY,
     STEPUP_PUSH,

@@ -186,6 +186,40 @@ pub async fn remove_push(
     Ok(())
 }
 
+/// Removes the SMS factor, and with it the phone's validation (one phone, proven once, serves
+/// both surfaces): a change of factors as any (a step-up, spent), except from the session the
+/// lost-password reset opened, which removes any factor without one. The number stays.
+pub async fn remove_sms(
+    app: &App,
+    ctx: &Ctx,
+    principal: &Principal,
+    channel: FactorChannel,
+) -> Result<(), DomainError> {
+    let current = crate::app::accounts::load_user(app, &principal.session.email).await?;
+    let held = |u: &crate::model::User| u.factor(channel).is_some() || u.mfa.phone_verified_at.is_some();
+    if !held(&current) {
+        return Err(DomainError::Refused(Rule::ChannelNotRegistered));
+    }
+    crate::app::proof::require_step_up_to_remove(&current, principal)?;
+    let removed_event = factor_event(app, ctx, principal, EventType::FactorRemoved, FactorType::Otp, channel)?;
+    let (before, _) = crate::app::proof::noticed(
+        app,
+        &current,
+        crate::app::proof::remove_factors(app, principal, &[removed_event], |u| {
+            if !held(u) {
+                return Err(DomainError::Refused(Rule::ChannelNotRegistered));
+            }
+            u.factors.retain(|f| f.channel != channel);
+            u.mfa.phone_verified_at = None;
+            u.mfa.phone_anchored = false;
+            Ok(())
+        }),
+    )
+    .await?;
+    crate::app::proof::announce_change(app, &before, "the SMS factor was removed").await?;
+    Ok(())
+}
+
 /// After `stripped` was removed from the account `email`: push devices' SNS endpoints are
 /// deleted and passkeys' credential ids released. Best effort, logged: the account no longer
 /// holds them either way.

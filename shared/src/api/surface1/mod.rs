@@ -22,6 +22,7 @@ pub mod logout;
 pub mod lost_password_resume;
 pub mod lost_password_start;
 pub mod register;
+pub mod remove_otp_factor;
 pub mod remove_passkey_factor;
 pub mod remove_push_factor;
 pub mod revoke_other_sessions;
