@@ -77,7 +77,7 @@ where
     for _ in 0..5 {
         let before = crate::app::accounts::load_user(app, &principal.session.email).await?;
         // The reset's session removes without a step-up (and spends none it may have).
-        let needs_proof = before.has_second_factor() && !(by_mailbox && !stepped_up);
+        let needs_proof = before.has_second_factor() && (stepped_up || !by_mailbox);
         if needs_proof && !stepped_up {
             return Err(DomainError::StepUpRequired);
         }
