@@ -21,6 +21,7 @@ use shared::testing::{CountingKeys, DynamoCallLog, FlakySender, ProbeSenders, Pr
 use tower::ServiceExt;
 
 pub mod passkey;
+pub mod spec;
 
 /// When the tests' clock starts: the real time at the first call, rounded down to the minute,
 /// then moved by hand. It must be near the real time, because DynamoDB Local, like DynamoDB,
@@ -200,10 +201,17 @@ impl TestApp {
 
     /// Calls the router, inside [`shared::testing::FUNCTION`] naming the function the request
     /// is routed to, so the store, senders and keys note what each function used.
+    /// One request through the router; the answer is checked against `openapi.yaml` (a test
+    /// that receives an answer the spec does not describe fails: [`spec::check`]).
     pub async fn call(&self, req: Request) -> Reply {
         let function = function_of(req.method(), req.uri().path()).unwrap_or("(no route)");
+        let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
         let answer = self.router.clone().oneshot(req.map(axum::body::Body::new));
-        Reply::read(shared::testing::FUNCTION.scope(function, answer).await.unwrap()).await
+        let reply = Reply::read(shared::testing::FUNCTION.scope(function, answer).await.unwrap()).await;
+        if let Err(unspecified) = spec::check(&method, &path, reply.status, &reply.body) {
+            panic!("{unspecified}");
+        }
+        reply
     }
 
     /// A POST as the local server sees it from the address `ip`.
