@@ -177,12 +177,9 @@ pub async fn remove_push(
     )
     .await?;
     crate::app::proof::announce_change(app, &before, "a push device was removed").await?;
-    if let Some(endpoint) = removed.and_then(|f| f.device).map(|d| d.endpoint) {
-        // The factor is gone either way; a stale SNS endpoint only costs a failed publish later.
-        if let Err(e) = app.push.unregister(&endpoint).await {
-            tracing::warn!(error = %e, "could not delete the SNS endpoint of a removed device");
-        }
-    }
+    // The factor is gone either way; a stale SNS endpoint only costs a failed publish later.
+    let stripped = crate::model::Stripped { factors: removed.into_iter().collect(), ..Default::default() };
+    forget_removed(app, &before.email, &stripped).await;
     Ok(())
 }
 
