@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The passkey demo page in a real browser (part of `make test`): installs Debian's chromium where
 # it is missing and playwright-core (tests/browser/package-lock.json) into .tools/browser, starts
-# local-api with the demo page on a free port, and drives the page with a virtual authenticator.
+# local-api with the demo page on a free port, and drives the page with a virtual authenticator;
+# then calls the API from pages on another origin (tests/browser/cors.mjs).
 # Usage: scripts/browser-test.sh [screenshot.png]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,8 +23,11 @@ cp tests/browser/passkeys.mjs "$tools/"
 cargo build -q --locked -p local-api
 . scripts/local-api.sh
 port=$(free_port)
+allowed_origin=http://127.0.0.1:$(free_port)
 start_local_api "$port" AUTH_STORE=memory AUTH_DEMO_PAGES=true AUTH_WEBAUTHN_RP_ID=localhost \
-  AUTH_WEBAUTHN_ORIGINS="http://localhost:$port"
+  AUTH_WEBAUTHN_ORIGINS="http://localhost:$port" AUTH_CORS_ORIGINS="$allowed_origin"
 screenshot=${1:-}
 [ -n "$screenshot" ] && screenshot=$(realpath -m "$screenshot")
 node "$tools/passkeys.mjs" "http://localhost:$port" $screenshot || { echo "local-api's log:"; tail -n 20 "$local_api_log"; exit 1; }
+cp tests/browser/cors.mjs "$tools/"
+node "$tools/cors.mjs" "http://localhost:$port" "$allowed_origin" || { echo "local-api's log:"; tail -n 20 "$local_api_log"; exit 1; }

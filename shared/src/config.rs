@@ -61,6 +61,9 @@ pub struct Config {
     /// `local-api` also serves `GET /demo/passkeys`, a page that runs every passkey ceremony
     /// in a real browser: for local runs and the browser test only.
     pub demo_pages: bool,
+    /// Origins whose pages may call the API from a browser (CORS): `scheme://host[:port]`, no
+    /// wildcard. Empty: none.
+    pub cors_origins: Vec<String>,
 }
 
 /// Request budgets; each is a count per window.
@@ -160,7 +163,21 @@ impl Config {
                 .filter(|o| !o.is_empty())
                 .collect(),
             demo_pages: boolean(env, "AUTH_DEMO_PAGES", false)?,
+            cors_origins: get("AUTH_CORS_ORIGINS")
+                .unwrap_or("")
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
         };
+        // An allowed origin is one exact origin: never `*`, a path or a pattern, so a page on any
+        // other origin is refused by the browser.
+        if let Some(bad) = config.cors_origins.iter().find(|o| !is_origin(o)) {
+            return Err(ConfigError {
+                name: "AUTH_CORS_ORIGINS",
+                problem: format!("`{bad}` is not an origin (scheme://host[:port], no wildcard or path)"),
+            });
+        }
         // An authenticator app's label is `issuer:account`: a colon would break every enrolment.
         if config.totp_issuer.contains(':') || config.totp_issuer.len() > 64 {
             return Err(ConfigError { name: "AUTH_TOTP_ISSUER", problem: "1 to 64 characters, no `:`".into() });
@@ -174,6 +191,15 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `scheme://host[:port]`, http or https, nothing else.
+fn is_origin(o: &str) -> bool {
+    let Some((scheme, rest)) = o.split_once("://") else { return false };
+    let host = rest.rsplit_once(':').map_or(rest, |(h, port)| if port.parse::<u16>().is_ok() { h } else { "" });
+    matches!(scheme, "http" | "https")
+        && !host.is_empty()
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
 
 #[allow(clippy::panic)] // start-up only, and unreachable: every setting has a valid default

@@ -96,3 +96,64 @@ async fn bodies_are_refused_by_size_in_the_seeds_shape() {
         assert!(r.header("request-ref").is_some(), "{size}");
     }
 }
+
+fn preflight(origin: &str, path: &str) -> lambda_http::Request {
+    let mut req = request(Method::OPTIONS, path, None, None);
+    let h = req.headers_mut();
+    h.insert("origin", origin.parse().unwrap());
+    h.insert("access-control-request-method", "POST".parse().unwrap());
+    h.insert("access-control-request-headers", "content-type,authorization,x-otp".parse().unwrap());
+    req
+}
+
+/// A page on an allowed origin may call the API from a browser: its preflight is answered with
+/// the methods and headers the API reads, and its answers name the origin and expose what
+/// clients read; a page on any other origin, or any origin with none allowed, gets no grant.
+#[tokio::test]
+async fn browsers_on_allowed_origins_may_call_the_api_and_no_others() {
+    let app = "https://app.example.com";
+    let t = TestApp::with_config(Backend::Memory, |c| c.cors_origins = vec![app.to_owned()]).await;
+    let r = t.call(preflight(app, "/auth/login")).await;
+    assert!(r.status == 200 || r.status == 204, "{}", r.status);
+    assert_eq!(r.header("access-control-allow-origin"), Some(app));
+    let methods = r.header("access-control-allow-methods").unwrap_or_default().to_owned();
+    assert!(methods.contains("POST") && methods.contains("DELETE"), "{methods}");
+    let headers = r.header("access-control-allow-headers").unwrap_or_default().to_ascii_lowercase();
+    assert!(["authorization", "content-type", "x-otp"].iter().all(|h| headers.contains(h)), "{headers}");
+    assert_eq!(r.header("access-control-allow-credentials"), None, "no credentials, no cookies");
+    t.register("jane@example.com").await;
+    let mut login = request(
+        Method::POST,
+        "/auth/login",
+        None,
+        Some(json!({"email": "jane@example.com", "password": integration_tests::PASSWORD})),
+    );
+    login.headers_mut().insert("origin", app.parse().unwrap());
+    let r = t.call(login).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), Some(app));
+    assert!(r.header("access-control-expose-headers").unwrap_or_default().contains("request-ref"));
+    // Another origin: no grant, on the preflight or the call.
+    let evil = t.call(preflight("https://evil.example.com", "/auth/login")).await;
+    assert_eq!(evil.header("access-control-allow-origin"), None);
+    // None allowed (the default): no grant at all.
+    let closed = TestApp::new(Backend::Memory).await;
+    assert_eq!(closed.call(preflight(app, "/auth/login")).await.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn an_allowed_origin_is_one_exact_origin() {
+    let parse = |v: &str| {
+        let env = std::collections::HashMap::from([("AUTH_CORS_ORIGINS".to_owned(), v.to_owned())]);
+        shared::config::Config::from_map(&env).map(|c| c.cors_origins)
+    };
+    assert_eq!(
+        parse("https://app.example.com, http://localhost:5173/").unwrap(),
+        ["https://app.example.com", "http://localhost:5173"]
+    );
+    for bad in ["*", "https://*.example.com", "https://app.example.com/path", "app.example.com", "ftp://x.example.com"]
+    {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
+    assert!(parse("").unwrap().is_empty());
+}

@@ -23,9 +23,11 @@ use crate::api::extract::{AppState, MAX_BODY_BYTES, REQUEST_REF};
 pub const TRANSPORT_LIMIT: usize = 1024 * 1024;
 
 /// Wraps a router in the layers every request passes through, outermost last.
-pub fn edge(router: Router) -> Router {
+pub fn edge(router: Router, cors_origins: &[String]) -> Router {
     let request_ref = HeaderName::from_static(REQUEST_REF);
     router
+        // Outermost: a browser's preflight is answered before anything else runs.
+        .layer(cors(cors_origins))
         .layer(RequestBodyLimitLayer::new(TRANSPORT_LIMIT))
         .layer(axum::middleware::map_response(body_too_large))
         // Bodies of an auth service carry tokens and personal data: never let a cache keep them
@@ -51,6 +53,33 @@ pub fn edge(router: Router) -> Router {
             req.headers_mut().remove(REQUEST_REF);
             req
         }))
+}
+
+/// Browsers on the allowed origins (`AUTH_CORS_ORIGINS`) may call the API: preflights are
+/// answered with the methods and the request headers the API reads, and answers expose the
+/// headers clients need. No credentials (cookies) are involved: tokens travel in
+/// `Authorization`, so an allowed origin is named exactly, never `*`. With no origin allowed,
+/// no answer carries `Access-Control-Allow-Origin` and a browser refuses every cross-origin call.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-otp"),
+            HeaderName::from_static("x-poll-token"),
+        ])
+        .expose_headers([
+            HeaderName::from_static(REQUEST_REF),
+            header::RETRY_AFTER,
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-reset"),
+        ])
+        .max_age(Duration::from_secs(600))
 }
 
 /// Every 401 carries its challenge (RFC 6750 §3, RFC 9110 §11.6.1): `Bearer`, with

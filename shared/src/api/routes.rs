@@ -308,6 +308,7 @@ pub fn router<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>) ->
 /// [`router`] with `extra` routes of the local server besides the table's, behind the same
 /// layers (`request-ref`, `no-store`, the log line).
 pub fn router_with<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>, extra: Router<AppState>) -> Router {
+    let app_origins = app.config.cors_origins.clone();
     let mut router = Router::new();
     for route in routes {
         let Ok(filter) = MethodFilter::try_from(route.method.clone()) else { continue };
@@ -327,7 +328,7 @@ pub fn router_with<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app);
-    layers::edge(router)
+    layers::edge(router, &app_origins)
 }
 
 /// The API as a service: a router behind the one step that must come before routing (a path's
