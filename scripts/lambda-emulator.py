@@ -572,6 +572,19 @@ def scenario(run):
     run.http("auth-refresh", 200, fill={"REFRESH_TOKEN": refresh}, keys=["idToken"])
     run.http("auth-me", 200, fill={"ID_TOKEN": id_token}, keys=["email", "status"])
     jwks = run.http("jwks", 200, keys=["keys"])
+    # A browser's preflight, as API Gateway routes the path's OPTIONS to the function: the origin
+    # the sandbox stage allows (CorsOrigins) is granted, another is not.
+    for origin, granted in (("http://localhost:5173", True), ("https://elsewhere.example", False)):
+        pre = event("jwks")
+        pre["httpMethod"] = "OPTIONS"
+        pre["headers"] = {"origin": origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization"}
+        pre["multiValueHeaders"] = {k: [v] for k, v in pre["headers"].items()}
+        answer = run.emu.invoke("jwks", pre)
+        hdrs = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
+        for k, v in (answer.get("multiValueHeaders") or {}).items():
+            hdrs.setdefault(k.lower(), v[0] if v else "")
+        if (hdrs.get("access-control-allow-origin") == origin) != granted:
+            raise Failure("jwks", f"a preflight from {origin}: {answer.get('statusCode')} {hdrs}")
     header_b64, payload_b64, sig_b64 = id_token.split(".")
     kid = json.loads(b64url_decode(header_b64))["kid"]
     jwk = next((k for k in jwks["keys"] if k.get("kid") == kid), None)

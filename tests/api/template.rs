@@ -50,9 +50,22 @@ fn template_packages_events_and_routes_agree() {
     let mut expected_events = from_routes.clone();
     expected_events.extend(functions.iter().filter(|f| f.2.is_empty()).map(|f| f.1.clone()));
     assert_eq!(expected_events, events, "functions vs events/");
+    // Every routed path answers browsers' preflights: exactly one function takes its OPTIONS
+    // (API Gateway allows one method per path), whichever of the path's functions it is (each
+    // router answers a preflight before routing).
+    let mut preflights: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, binary, apis) in &functions {
+        for (_, path) in apis.iter().filter(|(m, _)| m == "OPTIONS") {
+            assert!(routes.iter().any(|r| r.function == binary && r.path == path), "{binary}: OPTIONS {path}");
+            *preflights.entry(path.clone()).or_default() += 1;
+        }
+    }
+    let paths: BTreeSet<String> = routes.iter().map(|r| r.path.to_owned()).collect();
+    assert_eq!(preflights.keys().cloned().collect::<BTreeSet<_>>(), paths, "paths without an OPTIONS method");
+    assert!(preflights.values().all(|n| *n == 1), "a path with two OPTIONS methods: {preflights:?}");
     for (logical, binary, apis) in &functions {
         assert_eq!(logical, &format!("{}Function", camel(binary)), "logical id of {binary}");
-        for (method, path) in apis {
+        for (method, path) in apis.iter().filter(|(m, _)| m != "OPTIONS") {
             assert!(
                 routes.iter().any(|r| r.function == binary && r.method.as_str() == method && r.path == path),
                 "{binary}: {method} {path} is not routed to it"
