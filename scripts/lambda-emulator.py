@@ -27,11 +27,12 @@ import os
 import subprocess
 import sys
 
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, ".tools", "lambda")
 # cargo-lambda and zig as scripts/sam.sh pins them; the rest for the AWS calls and the device key.
 PINS = ["cargo-lambda==1.9.2", "ziglang==0.14.1", "boto3==1.44.5", "botocore==1.44.5", "PyYAML==6.0.3",
-        "cryptography==50.0.2"]
+        "cryptography==50.0.2", "jsonschema==4.26.0"]
 
 
 def bootstrap():
@@ -52,6 +53,8 @@ if __name__ == "__main__":
     bootstrap()
 
 # From here on, inside the virtualenv.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import spec_check  # noqa: E402  (openapi.yaml as the judge of every answer)
 import base64, ctypes, fnmatch, hashlib, hmac, http.client, http.server, json, re, secrets, shutil, signal  # noqa: E402
 import socket, struct, tempfile, threading, time, tomllib, urllib.parse, uuid  # noqa: E402
 
@@ -483,7 +486,8 @@ class Run:
     def http(self, binary, expect, fill=None, body=None, keys=()):
         """Invokes an HTTP function with its event; the answer must have the status `expect`,
         `request-ref` and the body's `keys`. Returns the body, parsed."""
-        answer = self.emu.invoke(binary, event(binary, fill, body))
+        ev = event(binary, fill, body)
+        answer = self.emu.invoke(binary, ev)
         status = answer.get("statusCode")
         text = answer.get("body") or ""
         if answer.get("isBase64Encoded"):
@@ -497,6 +501,10 @@ class Run:
         if "request-ref" not in hdrs:
             raise Failure(binary, "the answer has no request-ref header")
         parsed = json.loads(text) if text else None
+        # The answer must be one openapi.yaml describes (scripts/spec_check.py).
+        unspecified = spec_check.check(ev["httpMethod"], ev["path"], status, parsed)
+        if unspecified:
+            raise Failure(binary, unspecified)
         for key in keys:
             if not isinstance(parsed, dict) or key not in parsed:
                 raise Failure(binary, f"the {status} answer has no `{key}`")

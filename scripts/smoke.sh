@@ -28,8 +28,28 @@ call() {
   status=$(curl "${args[@]}" "$api$path") || fail "$step: $method $path: no answer from $api"
   [ "$status" = "$want" ] || fail "$step: $method $path answered $status, expected $want: $(head -c 300 "$tmp/body")"
   grep -qi '^request-ref:' "$tmp/headers" || fail "$step: $method $path: the answer has no request-ref header"
+  judge "$step" "$method" "$path" "$status"
   steps=$((steps + 1))
   echo "smoke: $step ... $status"
+}
+
+# judge <step> <method> <path> <status>: the answer (in $tmp/body) must be one openapi.yaml
+# describes (scripts/spec_check.py), where Python has PyYAML and jsonschema (else said once).
+spec_dir=$(cd "$(dirname "$0")" && pwd)
+if python3 -c 'import yaml, jsonschema, referencing' 2>/dev/null; then judging=1; else
+  judging=0; echo "smoke: the answers are not checked against openapi.yaml (no PyYAML/jsonschema here)"; fi
+judge() {
+  [ "$judging" = 1 ] || return 0
+  python3 - "$spec_dir" "$2" "$3" "$4" "$tmp/body" <<'PY' || fail "$1: $2 $3: the answer is not what openapi.yaml describes"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from spec_check import check
+raw = open(sys.argv[5]).read().strip()
+problem = check(sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(raw) if raw else None)
+if problem:
+    print(problem, file=sys.stderr)
+    sys.exit(1)
+PY
 }
 
 # field <step> <Python expression on the body d>: prints it; fails the step when it is missing or empty.
