@@ -20,6 +20,8 @@ if ! cmp -s tests/browser/package-lock.json "$tools/package-lock.json" 2>/dev/nu
   (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund -q >/dev/null)
 fi
 cp tests/browser/passkeys.mjs "$tools/"
+ANSWERS_FILE=$(mktemp)
+export ANSWERS_FILE
 cargo build -q --locked -p local-api
 . scripts/local-api.sh
 port=$(free_port)
@@ -31,3 +33,5 @@ screenshot=${1:-}
 node "$tools/passkeys.mjs" "http://localhost:$port" $screenshot || { echo "local-api's log:"; tail -n 20 "$local_api_log"; exit 1; }
 cp tests/browser/cors.mjs "$tools/"
 node "$tools/cors.mjs" "http://localhost:$port" "$allowed_origin" || { echo "local-api's log:"; tail -n 20 "$local_api_log"; exit 1; }
+# Every answer the pages received, judged by openapi.yaml.
+python3 scripts/judge-answers.py "$ANSWERS_FILE" "every answer the browser pages received, as openapi.yaml describes"

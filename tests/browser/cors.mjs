@@ -5,7 +5,24 @@
 // own: other origins than the API's, in the same address space (as a local app's dev server).
 // Usage: node cors.mjs <API base URL> <allowed origin, http://127.0.0.1:PORT>
 import { createServer } from "node:http";
+import { appendFileSync } from "node:fs";
 import { chromium } from "playwright-core";
+
+// Every answer the page receives from the API, for openapi.yaml to judge (scripts/judge-answers.py).
+// Each is read before the browser closes (`await Promise.allSettled(reading)`).
+const reading = [];
+const record = (page, api) => page.on("response", (r) => reading.push((async () => {
+  const url = new URL(r.url());
+  const method = r.request().method();
+  if (!r.url().startsWith(api) || method === "OPTIONS" || url.pathname.startsWith("/demo/")) return;
+  let body = null;
+  // (A body the browser never delivers to the page, as a refused cross-origin answer's, never
+  // settles: a second bounds the wait.)
+  const late = new Promise((_, fail) => setTimeout(() => fail(new Error("no body")), 1000).unref());
+  try { const text = await Promise.race([r.text(), late]); body = text ? JSON.parse(text) : null; } catch { body = "(unreadable)"; }
+  appendFileSync(process.env.ANSWERS_FILE || "/dev/null",
+    JSON.stringify({ method, path: url.pathname + url.search, status: r.status(), body }) + "\n");
+})()));
 
 const [api, allowed] = process.argv.slice(2);
 const page = "<!doctype html><title>app</title>";
@@ -31,6 +48,7 @@ let failures = registered.status === 201 ? 0 : 1;
 if (failures) console.log(`FAIL register: ${registered.status}`);
 const call = async (origin) => {
   const tab = await browser.newPage();
+  record(tab, api);
   await tab.goto(`${origin}/`);
   return tab.evaluate(async ({ api, email, password }) => {
     try {
@@ -41,7 +59,8 @@ const call = async (origin) => {
       });
       const body = await login.json();
       const me = await fetch(`${api}/auth/me`, { headers: { authorization: `Bearer ${body.idToken}` } });
-      return { login: login.status, ref: login.headers.get("request-ref"), me: me.status };
+      const profile = await me.json();
+      return { login: login.status, ref: login.headers.get("request-ref"), me: me.status, email: profile.email };
     } catch (e) {
       return { refused: String(e) };
     }
@@ -49,7 +68,7 @@ const call = async (origin) => {
 };
 try {
   const ok = await call(allowed);
-  const good = ok.login === 200 && ok.me === 200 && typeof ok.ref === "string" && ok.ref.length > 0;
+  const good = ok.login === 200 && ok.me === 200 && typeof ok.ref === "string" && ok.ref.length > 0 && !!ok.email;
   console.log(`${good ? "ok  " : "FAIL"} from ${allowed}: ${JSON.stringify(ok)}`);
   if (!good) failures += 1;
   const refused = await call(other);
@@ -60,6 +79,7 @@ try {
   console.log(`FAIL the pages: ${e}`);
   failures += 1;
 } finally {
+  await Promise.allSettled(reading);
   await browser.close();
   servers.forEach((s) => s.close());
 }
