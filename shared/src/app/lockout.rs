@@ -1,8 +1,10 @@
-//! Reserving an attempt before a secret is checked (a password, a one-time code, a TOTP code):
-//! the lockout state machine of [`crate::domain::lockout`] decides, the store persists its
-//! decision with a conditional write, and a lost race is retried on the fresh state. However
-//! many requests arrive at once, at most `threshold` checks run per lock window. Each function
-//! takes only the port and the time it uses.
+//! Reserving an attempt before a secret is checked (a password, a one-time code, a TOTP code, a
+//! passkey): the lockout state machine of [`crate::domain::lockout`] decides, the store persists
+//! its decision with a conditional write, and a lost race is retried on the fresh state. However
+//! many requests arrive at once, at most `threshold` checks run per lock window. Every path that
+//! checks a secret names its [`Check`] and goes through [`attempt`]: its failure is counted and
+//! recorded here, in one place, and an attempt that neither fails nor succeeds gives its place
+//! back.
 
 use crate::app::{App, Ctx};
 use crate::config::Config;
@@ -113,7 +115,7 @@ pub async fn succeeded(store: &dyn LockoutStore, email: &str) -> Result<(), Doma
 /// Every check that spends a lockout attempt, named by the path that runs it. A failure of
 /// any of them is recorded by [`Attempt::failed`] (the one place: the failure's event, with
 /// `check` naming the path, and `ACCOUNT_LOCKED` when it reached the threshold); the store-level
-/// [`reserve`] is this module's alone, so a new path cannot spend attempts unrecorded.
+/// `reserve` is this module's alone, so a new path cannot spend attempts unrecorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
     /// The password of a login (either surface).

@@ -18,8 +18,9 @@ use crate::token::{self, SessionClaims, TokenType};
 
 /// Checks an email and password against the account and its lockout. One attempt is reserved
 /// (a conditional write) before the hash is verified, so a burst cannot run more than
-/// `threshold` verifications, and a right password arriving after the threshold was reserved
-/// is refused as locked. An unknown email is verified against a dummy hash and counted like a
+/// `threshold` verifications at once; only a wrong password counts toward the lock, so right
+/// passwords arriving together wait for room rather than lock ([`lockout::attempt`]), and one
+/// arriving after `threshold` wrong ones is refused as locked. An unknown email is verified against a dummy hash and counted like a
 /// wrong password, so neither the answer, its timing, nor the lockout that follows tells
 /// whether the account exists. The caller's login write clears the counter on success.
 pub async fn check_password(app: &App, ctx: &Ctx, email: &Email, password: SecretString) -> Result<User, DomainError> {
