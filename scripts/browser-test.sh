@@ -19,7 +19,7 @@ if ! cmp -s tests/browser/package-lock.json "$tools/package-lock.json" 2>/dev/nu
   cp tests/browser/package.json tests/browser/package-lock.json "$tools/"
   (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund -q >/dev/null)
 fi
-cp tests/browser/passkeys.mjs "$tools/"
+cp tests/browser/harness.mjs tests/browser/passkeys.mjs "$tools/"
 ANSWERS_FILE=$(mktemp)
 export ANSWERS_FILE
 cargo build -q --locked -p local-api

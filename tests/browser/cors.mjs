@@ -5,24 +5,8 @@
 // own: other origins than the API's, in the same address space (as a local app's dev server).
 // Usage: node cors.mjs <API base URL> <allowed origin, http://127.0.0.1:PORT>
 import { createServer } from "node:http";
-import { appendFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launch, record, settled } from "./harness.mjs";
 
-// Every answer the page receives from the API, for openapi.yaml to judge (scripts/judge-answers.py).
-// Each is read before the browser closes (`await Promise.allSettled(reading)`).
-const reading = [];
-const record = (page, api) => page.on("response", (r) => reading.push((async () => {
-  const url = new URL(r.url());
-  const method = r.request().method();
-  if (!r.url().startsWith(api) || method === "OPTIONS" || url.pathname.startsWith("/demo/")) return;
-  let body = null;
-  // (A body the browser never delivers to the page, as a refused cross-origin answer's, never
-  // settles: a second bounds the wait.)
-  const late = new Promise((_, fail) => setTimeout(() => fail(new Error("no body")), 1000).unref());
-  try { const text = await Promise.race([r.text(), late]); body = text ? JSON.parse(text) : null; } catch { body = "(unreadable)"; }
-  appendFileSync(process.env.ANSWERS_FILE || "/dev/null",
-    JSON.stringify({ method, path: url.pathname + url.search, status: r.status(), body }) + "\n");
-})()));
 
 const [api, allowed] = process.argv.slice(2);
 const page = "<!doctype html><title>app</title>";
@@ -39,11 +23,7 @@ const registered = await fetch(`${api}/users`, {
   headers: { "content-type": "application/json" },
   body: JSON.stringify({ email, password: { value: password }, name: "Cors Test" }),
 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 let failures = registered.status === 201 ? 0 : 1;
 if (failures) console.log(`FAIL register: ${registered.status}`);
 const call = async (origin) => {
@@ -79,7 +59,7 @@ try {
   console.log(`FAIL the pages: ${e}`);
   failures += 1;
 } finally {
-  await Promise.allSettled(reading);
+  await settled();
   await browser.close();
   servers.forEach((s) => s.close());
 }

@@ -2,32 +2,11 @@
 // authenticator from the DevTools protocol (user verification on, resident keys): every step of
 // the page (register, enrol a passkey, step up, log in on both surfaces) must show its answer.
 // Usage: node passkeys.mjs <base URL> [screenshot.png]
-import { appendFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launch, record, settled } from "./harness.mjs";
 
-// Every answer the page receives from the API, for openapi.yaml to judge (scripts/judge-answers.py).
-// Each is read before the browser closes (`await Promise.allSettled(reading)`).
-const reading = [];
-const record = (page, api) => page.on("response", (r) => reading.push((async () => {
-  const url = new URL(r.url());
-  const method = r.request().method();
-  if (!r.url().startsWith(api) || method === "OPTIONS" || url.pathname.startsWith("/demo/")) return;
-  let body = null;
-  // (A body the browser never delivers to the page, as a refused cross-origin answer's, never
-  // settles: a second bounds the wait.)
-  const late = new Promise((_, fail) => setTimeout(() => fail(new Error("no body")), 1000).unref());
-  try { const text = await Promise.race([r.text(), late]); body = text ? JSON.parse(text) : null; } catch { body = "(unreadable)"; }
-  appendFileSync(process.env.ANSWERS_FILE || "/dev/null",
-    JSON.stringify({ method, path: url.pathname + url.search, status: r.status(), body }) + "\n");
-})()));
 
 const [base, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  // This machine's network is closed: without these, Chromium keeps dialling out.
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 let failures = 0;
 try {
   const page = await browser.newPage();
@@ -66,7 +45,7 @@ try {
   console.log(`FAIL the page: ${e}`);
   failures += 1;
 } finally {
-  await Promise.allSettled(reading);
+  await settled();
   await browser.close();
 }
 console.log(failures === 0
