@@ -19,9 +19,10 @@ lint:
 fmt:
 	cargo fmt --all
 
-## Build every function for Lambda (arm64, release) with sam build + cargo-lambda; no Docker.
+## Build every function for Lambda (arm64, release) in one cargo-lambda invocation into
+## build/lambda/<function>/bootstrap, the CodeUri of each function in template.yaml; no Docker.
 build:
-	scripts/sam.sh build $(ARGS)
+	scripts/build.sh $(ARGS)
 
 ## Deploy the built stack: `make deploy` (asks), or ARGS="--config-env sandbox".
 deploy:

@@ -22,8 +22,8 @@ fi
 cp tests/browser/harness.mjs tests/browser/passkeys.mjs "$tools/"
 ANSWERS_FILE=$(mktemp)
 export ANSWERS_FILE
-cargo build -q --locked -p local-api
 . scripts/local-api.sh
+build_debug
 port=$(free_port)
 allowed_origin=http://127.0.0.1:$(free_port)
 start_local_api "$port" AUTH_STORE=memory AUTH_DEMO_PAGES=true AUTH_WEBAUTHN_RP_ID=localhost \

@@ -6,6 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # The SAM CLI and cfn-lint come pinned from scripts/sam.sh's virtualenv.
 "$root/scripts/sam.sh" validate --lint --region us-east-1 --template-file "$root/template.yaml"
 "$root/scripts/sam.sh" cfn-lint "$root/template.yaml"
+# The transformed stack's resource count, against the limit with room to grow.
+"$root/.tools/sam/bin/python" "$root/scripts/stack-resources.py" 2> >(grep -v "Feature Toggle" >&2)
 # events/env.json as `sam local invoke --env-vars` reads it, through the SAM CLI's own code (sam
 # local itself needs Docker): every function must get every value the file gives it, so that no
 # variable is silently dropped for want of a declaration in template.yaml.
@@ -38,4 +40,4 @@ if [ ! -x "$lint/bin/check-jsonschema" ]; then
   "$lint/bin/pip" install -q 'check-jsonschema==0.39.0' >&2
 fi
 "$lint/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$root/.github/workflows/deploy.yml"
-echo "template.yaml: sam validate --lint and cfn-lint passed; events/env.json: every value reaches its function under sam local; deploy workflow: valid against the GitHub workflow schema"
+echo "template.yaml: sam validate --lint and cfn-lint passed, the stack within its resource budget; events/env.json: every value reaches its function under sam local; deploy workflow: valid against the GitHub workflow schema"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The Lambda binaries as deployed, under a real Lambda emulator (what `make test` runs).
 
-Builds every function of template.yaml once (debug, the features it is deployed with), starts
+Builds every function of template.yaml once (debug, the test run's one build), starts
 `cargo lambda watch --only-lambda-apis` (cargo-lambda's Lambda Runtime API emulator, pinned, from
 PyPI) and runs each binary against it as Lambda would: its own process, the environment its
 template.yaml entry gives it (Globals plus its own, `!Ref`s resolved: a fresh DynamoDB Local table
@@ -118,9 +118,10 @@ class Stack:
         self.functions = {}
         for logical, res in self.doc["Resources"].items():
             if res["Type"] == "AWS::Serverless::Function":
-                binary = res.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
+                code = res["Properties"].get("CodeUri", "")
+                binary = code.removeprefix("build/lambda/").rstrip("/") if code.startswith("build/lambda/") else None
                 if not binary:
-                    raise SystemExit(f"template.yaml: {logical} names no BuildProperties.Binary")
+                    raise SystemExit(f"template.yaml: {logical}'s CodeUri is not build/lambda/<binary>/")
                 self.functions[binary] = (logical, res["Properties"])
 
     def bus(self):
@@ -158,6 +159,8 @@ class Stack:
                 return self.table
             if name == "EventBus":
                 return self.bus()
+            if name == "AWS::StackName":
+                return self.table
             if name in self.secret_arns:
                 return self.secret_arns[name]
             if name in self.params:
@@ -580,19 +583,19 @@ def scenario(run):
     run.http("auth-refresh", 200, fill={"REFRESH_TOKEN": refresh}, keys=["idToken"])
     run.http("auth-me", 200, fill={"ID_TOKEN": id_token}, keys=["email", "status"])
     jwks = run.http("jwks", 200, keys=["keys"])
-    # A browser's preflight, as API Gateway routes the path's OPTIONS to the function: the origin
-    # the sandbox stage allows (CorsOrigins) is granted, another is not.
+    # A browser's preflight, as API Gateway routes every path's OPTIONS to the preflight
+    # function: the origin the sandbox stage allows (CorsOrigins) is granted, another is not.
     for origin, granted in (("http://localhost:5173", True), ("https://elsewhere.example", False)):
-        pre = event("jwks")
-        pre["httpMethod"] = "OPTIONS"
-        pre["headers"] = {"origin": origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization"}
+        pre = event("preflight")
+        pre["headers"]["origin"] = origin
         pre["multiValueHeaders"] = {k: [v] for k, v in pre["headers"].items()}
-        answer = run.emu.invoke("jwks", pre)
+        answer = run.emu.invoke("preflight", pre)
         hdrs = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
         for k, v in (answer.get("multiValueHeaders") or {}).items():
             hdrs.setdefault(k.lower(), v[0] if v else "")
-        if (hdrs.get("access-control-allow-origin") == origin) != granted:
-            raise Failure("jwks", f"a preflight from {origin}: {answer.get('statusCode')} {hdrs}")
+        if (hdrs.get("access-control-allow-origin") == origin) != granted or answer.get("statusCode") not in (200, 204):
+            raise Failure("preflight", f"a preflight from {origin}: {answer.get('statusCode')} {hdrs}")
+        run.seen.setdefault("preflight", []).append(answer.get("statusCode"))
     header_b64, payload_b64, sig_b64 = id_token.split(".")
     kid = json.loads(b64url_decode(header_b64))["kid"]
     jwk = next((k for k in jwks["keys"] if k.get("kid") == kid), None)
@@ -889,9 +892,12 @@ def main():
     if sys.argv[1:] == ["--write-env-json"]:
         return write_env_json()
     started = time.time()
-    print("lambda emulator: building the functions (debug, each with the features it is deployed with) ...", file=sys.stderr)
-    subprocess.run(["cargo", "build", "-q", "--locked", "--workspace", "--bins", "--exclude", "local-api",
-                    "--exclude", "integration-tests"], cwd=ROOT, check=True)
+    # The debug binaries of the test run's one build (scripts/local-api.sh's build_debug): the
+    # same sources as deployed, with the features the tests add unified in (test doubles no
+    # binary calls), so that the dependencies compile once for every test of `make test`.
+    print("lambda emulator: building the functions (debug, the test run's one build) ...", file=sys.stderr)
+    subprocess.run(["cargo", "build", "-q", "--locked", "--workspace", "--lib", "--bins", "--tests"],
+                   cwd=ROOT, check=True)
     own_services = not (os.environ.get("AUTH_TEST_DYNAMODB_ENDPOINT") and os.environ.get("AUTH_TEST_MOTO_ENDPOINT"))
     env = dict(os.environ)
     if own_services:

@@ -1,6 +1,12 @@
 # Sourced by the scripts that run local-api for a test (test.sh's smoke, schemathesis.sh,
 # browser-test.sh): one way to start it, wait for it, and stop it whatever happens.
 
+# Every debug binary the tests run (the test binaries, local-api, every Lambda function) in ONE
+# cargo invocation, so that one feature resolution serves them all and the dependencies (the
+# AWS SDK above all) compile once; `cargo test --workspace` then finds them built. Run as-is
+# after a test run, it compiles nothing.
+build_debug() { cargo build -q --locked --workspace --lib --bins --tests; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_local_api PORT [VAR=value ...]: the debug local-api (built already) on PORT with the

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Creates functions/<name>, the ten-line Lambda binary of one endpoint (it serves the routes of
-# that function, the constant <NAME> in shared/src/api/routes.rs), and events/<name>.json.
+# Creates functions/<name>, the nine-line Lambda binary of one endpoint (it serves the routes the
+# route table gives that function, the constant <NAME> in shared/src/api/routes.rs), and events/<name>.json.
 # Usage: scripts/new-function.sh <name> "<METHOD /path>" [surface1|surface2]
 set -euo pipefail
 name=$1; route=$2; surface=${3:-surface1}
 module=${name//-/_}
-const=$(echo "$module" | tr '[:lower:]' '[:upper:]')
 dir="$(cd "$(dirname "$0")/.." && pwd)/functions/$name"
 [ -e "$dir" ] && { echo "$dir exists" >&2; exit 1; }
 mkdir -p "$dir/src"
@@ -36,14 +35,12 @@ TOML
 cat >"$dir/src/main.rs" <<RS
 //! Lambda function for \`$route\`; its handler is [\`shared::api::$surface::$module\`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::$const)).await
+    api::lambda::run("$name").await
 }
 RS
 python3 "$(dirname "$0")/event.py" "$name" "${route%% *}" "${route#* }" >/dev/null 2>&1 || echo "write events/$name.json (scripts/event.py)" >&2

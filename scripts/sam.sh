@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the SAM CLI from the project's virtualenv, with cargo-lambda and zig (both from PyPI)
-# on PATH so `sam build` cross-compiles the arm64 functions without Docker. Every tool is pinned
+# Runs the SAM CLI from the project's virtualenv, with cargo-lambda and zig (both from PyPI) on
+# PATH (scripts/build.sh cross-compiles the arm64 functions with them, without Docker). Every tool is pinned
 # here (the deploy workflow pins the same versions); the virtualenv is remade when a pin changes.
-# Usage: scripts/sam.sh build | scripts/sam.sh deploy [--guided] [--config-env sandbox] | scripts/sam.sh <sam args>
+# Usage: scripts/sam.sh deploy [--guided] [--config-env sandbox] | scripts/sam.sh <sam args>
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.tools/sam"
@@ -16,7 +16,6 @@ fi
 export PATH="$venv/bin:$PATH" SAM_CLI_TELEMETRY=0
 cd "$root"
 case "${1:-}" in
-  build) shift; exec sam build --beta-features "$@" ;;
   deploy) shift; exec sam deploy "$@" ;;
   cfn-lint) shift; exec cfn-lint "$@" ;;
   *) exec sam "$@" ;;

@@ -12,8 +12,8 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'schemathesis>=4.3,<5' >&2
 fi
-cargo build -q -p local-api
 . scripts/local-api.sh
+build_debug
 port=$(free_port)
 # Generous limits: the fuzzer is one client and must not mostly meet 429s (they are documented).
 start_local_api "$port" AUTH_RATE_PER_IP_PER_MINUTE=1000000 AUTH_RATE_PER_ACCOUNT_PER_MINUTE=1000000 \

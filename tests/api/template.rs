@@ -10,25 +10,45 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// An `AWS::Serverless::Function` resource: logical id, binary, and its API events (method, path).
+/// An `AWS::Serverless::Function` resource: logical id, binary (its `CodeUri` is
+/// `build/lambda/<binary>/`), and the API methods (method, path) API Gateway sends to it.
 type TemplateFunction = (String, String, Vec<(String, String)>);
 
+/// The functions of template.yaml, each with the methods of the API's `DefinitionBody` whose
+/// integration invokes its `live` alias.
 fn template_functions() -> Vec<TemplateFunction> {
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     let mut out: Vec<TemplateFunction> = Vec::new();
+    let mut methods: Vec<(String, String, String)> = Vec::new(); // (logical id, method, path)
+    let (mut path, mut method) = (String::new(), String::new());
     for line in text.lines() {
         let trimmed = line.trim();
-        if line.starts_with("  ") && !line.starts_with("   ") && trimmed.ends_with(':') {
+        let indent = line.len() - line.trim_start().len();
+        if indent == 2 && trimmed.ends_with(':') && !trimmed.starts_with('#') {
             out.push((trimmed.trim_end_matches(':').to_owned(), String::new(), Vec::new()));
-        } else if let Some(bin) = trimmed.strip_prefix("Binary: ") {
-            out.last_mut().unwrap().1 = bin.to_owned();
-        } else if let Some(path) = trimmed.strip_prefix("Path: ") {
-            out.last_mut().unwrap().2.push((String::new(), path.to_owned()));
-        } else if let Some(method) = trimmed.strip_prefix("Method: ") {
-            out.last_mut().unwrap().2.last_mut().unwrap().0 = method.to_owned();
+        } else if let Some(dir) = trimmed.strip_prefix("CodeUri: build/lambda/") {
+            out.last_mut().unwrap().1 = dir.trim_end_matches('/').to_owned();
+        } else if indent == 10 && trimmed.starts_with('/') && trimmed.ends_with(':') {
+            path = trimmed.trim_end_matches(':').to_owned();
+        } else if indent == 12 && trimmed.ends_with(':') {
+            method = trimmed.trim_end_matches(':').to_uppercase();
+        } else if let Some(target) = trimmed.split("{fn: !Ref ").nth(1) {
+            let logical = target.split(".Alias").next().unwrap().to_owned();
+            methods.push((logical, method.clone(), path.clone()));
         }
     }
+    for (logical, method, path) in methods {
+        let f = out.iter_mut().find(|f| f.0 == logical).unwrap_or_else(|| panic!("{method} {path}: no {logical}"));
+        f.2.push((method, path));
+    }
     out.into_iter().filter(|(_, bin, _)| !bin.is_empty()).collect()
+}
+
+/// The aliases `ApiInvokeRole` may invoke (logical ids of their functions).
+fn invocable() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let role = text.split("\n  ApiInvokeRole:\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    role.lines().filter_map(|l| l.trim().strip_prefix("- !Ref ")?.strip_suffix(".Alias").map(str::to_owned)).collect()
 }
 
 #[test]
@@ -44,25 +64,21 @@ fn template_packages_events_and_routes_agree() {
         .filter(|n| n != "local-api")
         .collect();
     let events: BTreeSet<String> = integration_tests::event_files().into_iter().map(|(name, _)| name).collect();
-    let http_functions: BTreeSet<String> = functions.iter().filter(|f| !f.2.is_empty()).map(|f| f.1.clone()).collect();
+    let http_functions: BTreeSet<String> =
+        functions.iter().filter(|f| f.2.iter().any(|(m, _)| m != "OPTIONS")).map(|f| f.1.clone()).collect();
     assert_eq!(from_template, packages, "template.yaml functions vs functions/ packages");
     assert_eq!(http_functions, from_routes, "template.yaml API functions vs router");
     let mut expected_events = from_routes.clone();
-    expected_events.extend(functions.iter().filter(|f| f.2.is_empty()).map(|f| f.1.clone()));
+    expected_events.extend(functions.iter().filter(|f| !http_functions.contains(&f.1)).map(|f| f.1.clone()));
     assert_eq!(expected_events, events, "functions vs events/");
-    // Every routed path answers browsers' preflights: exactly one function takes its OPTIONS
-    // (API Gateway allows one method per path), whichever of the path's functions it is (each
-    // router answers a preflight before routing).
-    let mut preflights: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, binary, apis) in &functions {
-        for (_, path) in apis.iter().filter(|(m, _)| m == "OPTIONS") {
-            assert!(routes.iter().any(|r| r.function == binary && r.path == path), "{binary}: OPTIONS {path}");
-            *preflights.entry(path.clone()).or_default() += 1;
-        }
-    }
+    // Every routed path answers browsers' preflights: its OPTIONS goes to the preflight function,
+    // which takes no other method.
     let paths: BTreeSet<String> = routes.iter().map(|r| r.path.to_owned()).collect();
-    assert_eq!(preflights.keys().cloned().collect::<BTreeSet<_>>(), paths, "paths without an OPTIONS method");
-    assert!(preflights.values().all(|n| *n == 1), "a path with two OPTIONS methods: {preflights:?}");
+    let preflight = functions.iter().find(|f| f.1 == "preflight").expect("a preflight function");
+    assert!(preflight.2.iter().all(|(m, _)| m == "OPTIONS"), "preflight takes OPTIONS only");
+    let preflights: Vec<String> = preflight.2.iter().map(|(_, p)| p.clone()).collect();
+    assert_eq!(preflights.iter().cloned().collect::<BTreeSet<_>>(), paths, "paths without an OPTIONS method");
+    assert_eq!(preflights.len(), paths.len(), "a path with two OPTIONS methods");
     for (logical, binary, apis) in &functions {
         assert_eq!(logical, &format!("{}Function", camel(binary)), "logical id of {binary}");
         for (method, path) in apis.iter().filter(|(m, _)| m != "OPTIONS") {
@@ -76,12 +92,15 @@ fn template_packages_events_and_routes_agree() {
         let f = functions.iter().find(|f| f.1 == r.function).unwrap();
         assert!(
             f.2.iter().any(|(m, p)| m == r.method.as_str() && p == r.path),
-            "{} {} is not an event of {}Function",
+            "{} {} is not a method of the API invoking {}Function",
             r.method,
             r.path,
             camel(r.function)
         );
     }
+    // API Gateway invokes with ApiInvokeRole: it may invoke exactly the functions the API names.
+    let invoked: BTreeSet<String> = functions.iter().filter(|f| !f.2.is_empty()).map(|f| f.0.clone()).collect();
+    assert_eq!(invocable(), invoked, "ApiInvokeRole's aliases vs the functions the API invokes");
 }
 
 #[test]
@@ -183,16 +202,15 @@ fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Each Lambda binary serves its own routes and names them by their constant, so that it links
-/// its own handlers only (a binary that looked its routes up by name would link them all).
+/// Each Lambda binary serves its own routes: its `main` names its package, which names its routes
+/// in the route table ([`shared::api::routes::named`]).
 #[test]
 fn every_http_function_serves_its_own_routes() {
     for route in shared::api::routes::routes() {
         let main = std::fs::read_to_string(root().join(format!("functions/{}/src/main.rs", route.function))).unwrap();
-        let constant = route.function.to_uppercase().replace('-', "_");
         assert!(
-            main.contains(&format!("api::lambda::function(app.into(), api::routes::{constant})")),
-            "functions/{}/src/main.rs must run api::lambda::function over api::routes::{constant}",
+            main.contains(&format!("api::lambda::run(\"{}\")", route.function)),
+            "functions/{0}/src/main.rs must call api::lambda::run(\"{0}\")",
             route.function
         );
         assert!(!shared::api::routes::named(route.function).is_empty());

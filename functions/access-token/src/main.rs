@@ -1,11 +1,9 @@
 //! Lambda function for `POST /access_token`; its handler is [`shared::api::surface1::access_token`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::ACCESS_TOKEN)).await
+    api::lambda::run("access-token").await
 }

@@ -1,11 +1,9 @@
 //! Lambda function for `GET /auth/me`; its handler is [`shared::api::surface2::auth_me`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::AUTH_ME)).await
+    api::lambda::run("auth-me").await
 }

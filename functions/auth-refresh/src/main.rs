@@ -1,11 +1,9 @@
 //! Lambda function for `POST /auth/login/refresh`; its handler is [`shared::api::surface2::auth_refresh`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::AUTH_REFRESH)).await
+    api::lambda::run("auth-refresh").await
 }

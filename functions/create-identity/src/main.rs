@@ -1,11 +1,9 @@
 //! Lambda function for `POST /identities`; its handler is [`shared::api::surface1::create_identity`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::CREATE_IDENTITY)).await
+    api::lambda::run("create-identity").await
 }

@@ -1,11 +1,9 @@
 //! Lambda function for `DELETE /sessions/{id}`; its handler is [`shared::api::surface1::end_session`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::END_SESSION)).await
+    api::lambda::run("end-session").await
 }

@@ -1,11 +1,9 @@
 //! Lambda function for `POST /authentication_factors/passkey`; its handler is [`shared::api::surface1::enrol_passkey_factor`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::ENROL_PASSKEY_FACTOR)).await
+    api::lambda::run("enrol-passkey-factor").await
 }

@@ -1,11 +1,9 @@
 //! Lambda function for `POST /login_with_passkey/options`; its handler is [`shared::api::surface1::login_with_passkey_options`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::LOGIN_WITH_PASSKEY_OPTIONS)).await
+    api::lambda::run("login-with-passkey-options").await
 }

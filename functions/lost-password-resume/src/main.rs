@@ -1,11 +1,9 @@
 //! Lambda function for `POST /passwords/lost_password/resume`; its handler is [`shared::api::surface1::lost_password_resume`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::LOST_PASSWORD_RESUME)).await
+    api::lambda::run("lost-password-resume").await
 }

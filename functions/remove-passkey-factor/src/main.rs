@@ -1,11 +1,9 @@
 //! Lambda function for `DELETE /authentication_factors/passkey/{credentialId}`; its handler is [`shared::api::surface1::remove_passkey_factor`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::REMOVE_PASSKEY_FACTOR)).await
+    api::lambda::run("remove-passkey-factor").await
 }

@@ -1,11 +1,9 @@
 //! Lambda function for `DELETE /auth/otp/methods/totp`; its handler is [`shared::api::surface2::remove_totp_method`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::REMOVE_TOTP_METHOD)).await
+    api::lambda::run("remove-totp-method").await
 }

@@ -1,11 +1,9 @@
 //! Secrets Manager rotation function of the key secret; the logic is in [`shared::rotation`].
 
-use lambda_runtime::{Error, run, service_fn};
-use shared::{rotation, telemetry};
+use lambda_runtime::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let rotator = rotation::Rotator::from_env().await;
-    run(service_fn(|event| rotation::handle(&rotator, event))).await
+    api::lambda::run_rotation().await
 }

@@ -1,11 +1,9 @@
 //! Lambda function for `POST /stepup/challenges/passkey/verify`; its handler is [`shared::api::surface1::stepup_passkey_verify`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::STEPUP_PASSKEY_VERIFY)).await
+    api::lambda::run("stepup-passkey-verify").await
 }

@@ -1,11 +1,9 @@
 //! Lambda function for `POST /users/verification/email/verify`; its handler is [`shared::api::surface1::verify_email`].
 
-use lambda_http::{Error, run};
-use shared::{App, api, telemetry};
+use lambda_http::Error;
+use shared::api;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let app = App::from_env().await?;
-    run(api::lambda::function(app.into(), api::routes::VERIFY_EMAIL)).await
+    api::lambda::run("verify-email").await
 }

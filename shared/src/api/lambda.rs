@@ -5,6 +5,7 @@ use lambda_http::{Request, RequestExt};
 use tower::ServiceBuilder;
 use tower::util::MapRequest;
 
+use crate::App;
 use crate::api::extract::AppState;
 use crate::api::routes::{self, Api, Route};
 
@@ -16,6 +17,41 @@ use crate::api::routes::{self, Api, Route};
 pub fn function(app: AppState, routes: &[Route]) -> MapRequest<Api, fn(Request) -> axum::extract::Request> {
     let route = route_path as fn(Request) -> axum::extract::Request;
     ServiceBuilder::new().map_request(route).service(routes::of_function(app, routes))
+}
+
+/// Runs the Lambda function named `function` (its package under `functions/`) until Lambda
+/// stops it: logging, the [`App`] from the environment, then its routes ([`routes::named`])
+/// under `lambda_http`. Each HTTP function's `main` is this one call, by name: everything
+/// generic (the runtime, axum's handlers and extractors of its routes) is compiled here, once,
+/// rather than again in each of the fleet's binaries, where it was most of each one's build.
+///
+/// The future is boxed on purpose: an `async fn`'s body is compiled again in every crate that
+/// awaits it, while a boxed future is polled through its vtable, whose code lives here.
+pub fn run(function_name: &'static str) -> Running {
+    Box::pin(async move {
+        crate::telemetry::init();
+        let routes = routes::named(function_name);
+        if routes.is_empty() {
+            return Err(format!("no route is served by a function named {function_name}").into());
+        }
+        let app = App::from_env().await?;
+        lambda_http::run(function(app.into(), routes)).await
+    })
+}
+
+/// A function's whole life in Lambda, as [`run`] and [`run_preflight`] give it.
+pub type Running = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), lambda_http::Error>>>>;
+
+/// Runs the preflight function: browsers' CORS preflights on every path, answered with the
+/// origins `AUTH_CORS_ORIGINS` allows ([`routes::preflight`]); it needs no [`App`].
+pub fn run_preflight() -> Running {
+    Box::pin(async {
+        crate::telemetry::init();
+        let config = crate::config::Config::from_env()?;
+        let route = route_path as fn(Request) -> axum::extract::Request;
+        lambda_http::run(ServiceBuilder::new().map_request(route).service(routes::preflight(&config.cors_origins)))
+            .await
+    })
 }
 
 /// The path the route table knows. A REST API says which resource it matched and with what
@@ -50,4 +86,48 @@ fn with_route_path(mut req: Request) -> Request {
     }
     crate::api::layers::set_path(&mut req, &raw);
     req
+}
+
+/// Runs the Lambda REQUEST authorizer other APIs attach ([`crate::api::authorizer`]).
+pub fn run_authorizer() -> Running {
+    Box::pin(async {
+        crate::telemetry::init();
+        let app = App::from_env().await?;
+        lambda_runtime::run(lambda_runtime::service_fn(|event| crate::api::authorizer::handle(&app, event))).await
+    })
+}
+
+/// Runs the operator's actions, invoked with IAM ([`crate::api::admin`]).
+pub fn run_admin() -> Running {
+    Box::pin(async {
+        crate::telemetry::init();
+        let app = App::from_env().await?;
+        lambda_runtime::run(lambda_runtime::service_fn(|event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            crate::api::admin::invoke(&app, event.payload)
+        }))
+        .await
+    })
+}
+
+/// Runs the consumer of the table's stream, which puts its security events on the bus
+/// ([`crate::publish`]).
+pub fn run_publisher() -> Running {
+    Box::pin(async {
+        crate::telemetry::init();
+        let sink = crate::publish::EventBridgeSink::from_env().await?;
+        lambda_runtime::run(lambda_runtime::service_fn(|event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let sink = &sink;
+            async move { crate::publish::handle(sink, &event.payload).await }
+        }))
+        .await
+    })
+}
+
+/// Runs the Secrets Manager rotation of the key secrets ([`crate::rotation`]).
+pub fn run_rotation() -> Running {
+    Box::pin(async {
+        crate::telemetry::init();
+        let rotator = crate::rotation::Rotator::from_env().await;
+        lambda_runtime::run(lambda_runtime::service_fn(|event| crate::rotation::handle(&rotator, event))).await
+    })
 }

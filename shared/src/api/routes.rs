@@ -350,6 +350,13 @@ pub fn of_function(app: AppState, routes: &[Route]) -> Api {
     before_routing(router(app, routes))
 }
 
+/// The service of the function that answers browsers' CORS preflights on every path (API
+/// Gateway sends each path's `OPTIONS` to it): the edge's CORS layer answers them before
+/// routing; anything else is an unknown route.
+pub fn preflight(cors_origins: &[String]) -> Api {
+    before_routing(layers::edge(Router::new().fallback(no_route), cors_origins))
+}
+
 async fn no_route() -> Response {
     layers::record_operation("route");
     s1::error::render(&ApiError::NoRoute)

@@ -1,0 +1,40 @@
+//! The other baseline of `make cold-start`: what a function's init waits on besides its own code,
+//! measured alone in a fresh process, the way a function's init makes them: the SDK
+//! configuration loaded once, then one Secrets Manager `GetSecretValue` and one DynamoDB
+//! `GetItem` (each client's first call, connection included). Prints one JSON line of
+//! milliseconds. Reads `AUTH_SIGNING_SECRET_ID` and `TABLE_NAME`, and the SDK's own variables
+//! (endpoints, region, credentials).
+
+use std::time::Instant;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let secret = std::env::var("AUTH_SIGNING_SECRET_ID")?;
+    let table = std::env::var("TABLE_NAME")?;
+    let started = Instant::now();
+    let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let config = ms(started);
+
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let at = Instant::now();
+    secrets.get_secret_value().secret_id(secret).send().await?;
+    let secret_fetch = ms(at);
+
+    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
+    let at = Instant::now();
+    let key = [("PK", "WARMUP"), ("SK", "WARMUP")].map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())));
+    dynamo.get_item().table_name(table).set_key(Some(key.into_iter().collect())).send().await?;
+    let dynamo_first = ms(at);
+
+    println!(
+        r#"{{"config_ms": {config:.2}, "secret_fetch_ms": {secret_fetch:.2}, "dynamodb_first_ms": {dynamo_first:.2}}}"#
+    );
+    Ok(())
+}
