@@ -142,7 +142,8 @@ except s.exceptions.ResourceExistsException: pass
     limit = hello_init + slowest + SLACK_MS
     lines = [f"Median of {RUNS} cold starts per binary; init = spawn to the first `next`, first = spawn to the response.",
              f"Alone, in a fresh process: SDK configuration {call['config_ms']:.1f} ms, Secrets Manager fetch "
-             f"{call['secret_fetch_ms']:.1f} ms, DynamoDB first call {call['dynamodb_first_ms']:.1f} ms. "
+             f"{call['secret_fetch_ms']:.1f} ms, DynamoDB first call {call['dynamodb_first_ms']:.1f} ms, "
+             f"aws-lc's first random bytes {call['random_first_ms']:.1f} ms (a TLS handshake's, in AWS). "
              f"Limit = hello {hello_init:.1f} + slowest call {slowest:.1f} + {SLACK_MS:.0f} = {limit:.1f} ms.", "",
              "| binary | kind | init ms | limit ms | | first response ms | peak RSS MiB | size MiB |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]

@@ -1,8 +1,9 @@
 //! The other baseline of `make cold-start`: what a function's init waits on besides its own code,
 //! measured alone in a fresh process, the way a function's init makes them: the SDK
 //! configuration loaded once, then one Secrets Manager `GetSecretValue` and one DynamoDB
-//! `GetItem` (each client's first call, connection included). Prints one JSON line of
-//! milliseconds. Reads `AUTH_SIGNING_SECRET_ID` and `TABLE_NAME`, and the SDK's own variables
+//! `GetItem` (each client's first call, connection included); and aws-lc's first random bytes
+//! (its generator seeds itself then: in AWS the first TLS handshake pays it). Prints one JSON
+//! line of milliseconds. Reads `AUTH_SIGNING_SECRET_ID` and `TABLE_NAME`, and the SDK's own variables
 //! (endpoints, region, credentials).
 
 use std::time::Instant;
@@ -33,8 +34,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     dynamo.get_item().table_name(table).set_key(Some(key.into_iter().collect())).send().await?;
     let dynamo_first = ms(at);
 
+    let at = Instant::now();
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| "aws-lc's generator failed")?;
+    let random_first = ms(at);
+
     println!(
-        r#"{{"config_ms": {config:.2}, "secret_fetch_ms": {secret_fetch:.2}, "dynamodb_first_ms": {dynamo_first:.2}}}"#
+        r#"{{"config_ms": {config:.2}, "secret_fetch_ms": {secret_fetch:.2}, "dynamodb_first_ms": {dynamo_first:.2}, "random_first_ms": {random_first:.2}}}"#
     );
     Ok(())
 }
