@@ -18,8 +18,9 @@ stops it and reads its stdout as CloudWatch Logs would:
 - every request answered made exactly one `handled` line, with its request ref;
 - every metric of the catalogue was written, with the dimensions its flow should give it
   (EventsPublished and EventsPublishFailed come from the publish-events function, which
-  local-api does not run; a unit test checks its line:
-  publish::tests::each_batch_writes_what_was_published_and_what_failed_as_metrics);
+  local-api does not run; a unit test checks its line,
+  publish::tests::each_batch_writes_what_was_published_and_what_failed_as_metrics, and
+  scripts/lambda-emulator.py the deployed binary's);
 - drift: every metric that template.yaml names in the stack's namespace (alarms, metric-math
   alarms' MetricStat, the dashboard's body) is one the flows wrote.
 
@@ -51,7 +52,7 @@ UNITS = {"Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megab
          "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
          "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second",
          "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None"}
-# Written by the publish-events function, checked by a Rust unit test (see the docstring).
+# Written by the publish-events function, checked by a Rust unit test and the Lambda emulator.
 ELSEWHERE = {"EventsPublished", "EventsPublishFailed"}
 # What the flows below must have written, by dimension (metric -> {dimension: value}); a metric
 # listed with {} must appear in total.
