@@ -158,6 +158,10 @@ class Stack:
                 return self.table
             if name == "EventBus":
                 return self.bus()
+            # The table's name stands for the stack's (the bus is named after it, as the stack's
+            # is), e.g. for a metrics namespace set to the stack's name.
+            if name == "AWS::StackName":
+                return self.table
             if name in self.secret_arns:
                 return self.secret_arns[name]
             if name in self.params:
