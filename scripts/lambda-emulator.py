@@ -159,6 +159,8 @@ class Stack:
                 return self.table
             if name == "EventBus":
                 return self.bus()
+            # The table's name stands for the stack's (the bus is named after it, as the stack's
+            # is), e.g. for a metrics namespace set to the stack's name.
             if name == "AWS::StackName":
                 return self.table
             if name in self.secret_arns:
@@ -739,7 +741,8 @@ def publish(run, env, stack):
     items, the template's filter), through the publish-events binary onto moto's EventBridge
     bus, and out of a queue a rule on the bus feeds. First with the bus missing: the batch must
     be reported back from its first record, and nothing put; then again, once the bus exists:
-    every event arrives once, with its own id."""
+    every event arrives once, with its own id. Each batch writes its metric line: what it put,
+    what failed."""
     kw = dict(region_name=REGION, aws_access_key_id="emulator", aws_secret_access_key="emulator")
     streams = boto3.client("dynamodbstreams", endpoint_url=env["AUTH_TEST_DYNAMODB_ENDPOINT"], **kw)
     ddb = boto3.client("dynamodb", endpoint_url=env["AUTH_TEST_DYNAMODB_ENDPOINT"], **kw)
@@ -797,6 +800,12 @@ def publish(run, env, stack):
         raise Failure("publish-events", f"missing on the bus: {sorted(expected - types)}")
     if any(m.get("source") != "auth-service" or m["detail-type"] != m["detail"]["type"] for m in received):
         raise Failure("publish-events", "an event on the bus without its source or type")
+    # Each batch wrote its metric line (embedded metric format): what the bus took, what it did not.
+    lines = [json.loads(line) for line in open(run.emu.logs["publish-events"], errors="replace") if '"_aws"' in line]
+    took, refused = (sum(line.get(name, 0) for line in lines) for name in ("EventsPublished", "EventsPublishFailed"))
+    if len(lines) != 1 + len(batches) or took != len(published) or refused < 1:
+        raise Failure("publish-events", f"its metric lines: {len(lines)} for {1 + len(batches)} batches, "
+                                        f"{took} published of {len(published)}, {refused} failed (at least 1)")
 
 
 # ---------------------------------------------------------------------------------------------

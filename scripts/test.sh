@@ -38,6 +38,13 @@ if [ "$status" -eq 0 ]; then
   [ "${PIPESTATUS[0]}" -eq 0 ] && echo "test result: ok. 1 passed; 0 failed; 0 ignored (smoke.sh against local-api)" >>"$log" \
     || { echo "test result: FAILED. 0 passed; 1 failed; 0 ignored (smoke.sh against local-api)" >>"$log"; status=1; }
 fi
+# The metrics as CloudWatch reads them: local-api's stdout after flows on both surfaces, every
+# EMF line valid, no personal dimension value, every metric the template names written
+# (scripts/metrics-check.py prints its own test result line).
+if [ "$status" -eq 0 ]; then
+  python3 scripts/metrics-check.py 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
 # The passkey demo page in headless Chromium with a virtual authenticator (scripts/browser-test.sh
 # prints its own test result line).
 if [ "$status" -eq 0 ]; then

@@ -64,6 +64,9 @@ pub struct Config {
     /// Origins whose pages may call the API from a browser (CORS): `scheme://host[:port]`, no
     /// wildcard. Empty: none.
     pub cors_origins: Vec<String>,
+    /// The CloudWatch namespace of the metrics every log line carries (embedded metric format):
+    /// the stack's name in AWS, so two stacks in one account keep their metrics apart.
+    pub metrics_namespace: String,
 }
 
 /// Request budgets; each is a count per window.
@@ -169,6 +172,7 @@ impl Config {
                 .map(|o| o.trim().trim_end_matches('/').to_owned())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            metrics_namespace: get("AUTH_METRICS_NAMESPACE").unwrap_or("Auth").to_owned(),
         };
         // An allowed origin is one exact origin: never `*`, a path or a pattern, so a page on any
         // other origin is refused by the browser.
@@ -181,6 +185,12 @@ impl Config {
         // An authenticator app's label is `issuer:account`: a colon would break every enrolment.
         if config.totp_issuer.contains(':') || config.totp_issuer.len() > 64 {
             return Err(ConfigError { name: "AUTH_TOTP_ISSUER", problem: "1 to 64 characters, no `:`".into() });
+        }
+        if !is_namespace(&config.metrics_namespace) {
+            return Err(ConfigError {
+                name: "AUTH_METRICS_NAMESPACE",
+                problem: "1 to 255 of letters, digits and . - _ / # : (not starting with AWS/)".into(),
+            });
         }
         if !(0..=60).contains(&config.refresh_reuse_grace_secs) {
             return Err(ConfigError { name: "AUTH_REFRESH_REUSE_GRACE_SECONDS", problem: "0 to 60 seconds".into() });
@@ -200,6 +210,13 @@ fn is_origin(o: &str) -> bool {
     matches!(scheme, "http" | "https")
         && !host.is_empty()
         && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+}
+
+/// A CloudWatch namespace CloudWatch accepts (its characters and length); `AWS/` is AWS's own.
+fn is_namespace(ns: &str) -> bool {
+    (1..=255).contains(&ns.len())
+        && !ns.starts_with("AWS/")
+        && ns.chars().all(|c| c.is_ascii_alphanumeric() || ".-_/#: ".contains(c))
 }
 
 #[allow(clippy::panic)] // start-up only, and unreachable: every setting has a valid default
@@ -287,6 +304,11 @@ mod tests {
         assert_eq!(err.name, "AUTH_SMS_COUNTRIES");
         let c = Config::from_map(&env(&[("AUTH_SMS_COUNTRIES", " gb, ES ")])).unwrap();
         assert_eq!(c.sms_countries, ["GB", "ES"]);
+        let err = Config::from_map(&env(&[("AUTH_METRICS_NAMESPACE", "AWS/Lambda")])).unwrap_err();
+        assert_eq!(err.name, "AUTH_METRICS_NAMESPACE");
+        assert_eq!(Config::local_defaults().metrics_namespace, "Auth");
+        let c = Config::from_map(&env(&[("AUTH_METRICS_NAMESPACE", "auth-prod")])).unwrap();
+        assert_eq!(c.metrics_namespace, "auth-prod");
     }
 
     #[test]

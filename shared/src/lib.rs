@@ -9,6 +9,8 @@
 //! - [`wiring`]: the composition root, choosing each port's adapter from the configuration;
 //! - [`api`]: the HTTP edge, axum handlers per surface, served alike by the Lambda binaries,
 //!   the local server and the tests.
+//!
+//! Beside them, [`metrics`]: the embedded-metric-format lines every layer may record into.
 
 pub mod api;
 pub mod app;
@@ -19,6 +21,7 @@ pub mod domain;
 pub mod email;
 pub mod iam;
 pub mod keys;
+pub mod metrics;
 pub mod model;
 pub mod otp;
 pub mod passkeys;

@@ -48,6 +48,13 @@ pub fn may_receive_sms(e164: &str, allowed_countries: &[String]) -> bool {
     parse_mobile(e164, None, allowed_countries).is_ok()
 }
 
+/// The country of an E.164 number, as an ISO 3166 alpha-2 code (`None` for a number no
+/// country's plan holds): what the SMS metrics are counted by, never the number itself.
+pub fn country_of(e164: &str) -> Option<String> {
+    let number = phonenumber::parse(None, e164).ok()?;
+    number.country().id().map(|id| AsRef::<str>::as_ref(&id).to_owned())
+}
+
 fn is_mobile(number: &PhoneNumber) -> bool {
     matches!(number.number_type(&phonenumber::metadata::DATABASE), Type::Mobile | Type::FixedLineOrMobile)
 }
@@ -95,5 +102,8 @@ mod tests {
         assert_eq!(parse_mobile("+34612345678", None, &gb).map(|m| m.e164()), Err(Rejection::CountryNotAllowed));
         assert!(may_receive_sms("+447400123456", &gb));
         assert!(!may_receive_sms("+34612345678", &gb));
+        assert_eq!(country_of("+447400123456").as_deref(), Some("GB"));
+        assert_eq!(country_of("+34612345678").as_deref(), Some("ES"));
+        assert_eq!(country_of("+9990000"), None);
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::domain::error::BoxError;
 use crate::domain::events::SecurityEvent;
+use crate::metrics::{Metric, Signal};
 
 /// The `source` of every event this service puts on the bus.
 pub const SOURCE: &str = "auth-service";
@@ -129,6 +130,8 @@ fn plain_map(v: &Value) -> Option<Value> {
 pub async fn handle(sink: &dyn EventSink, batch: &Value) -> Result<Value, BoxError> {
     let events = events_of(batch)?;
     let mut first_failed: Option<&str> = None;
+    // What the bus accepted, and what it refused (or could not be reached for).
+    let (mut published, mut refused) = (0u32, 0u32);
     for chunk in events.chunks(10) {
         let items: Vec<SecurityEvent> = chunk.iter().map(|(_, e)| e.clone()).collect();
         let accepted = match sink.put(&items).await {
@@ -138,13 +141,20 @@ pub async fn handle(sink: &dyn EventSink, batch: &Value) -> Result<Value, BoxErr
                 vec![false; items.len()]
             }
         };
-        if let Some(at) = chunk.iter().zip(accepted.iter().chain(std::iter::repeat(&false))).position(|(_, ok)| !ok) {
+        let oks: Vec<bool> = accepted.iter().copied().chain(std::iter::repeat(false)).take(chunk.len()).collect();
+        published += oks.iter().filter(|ok| **ok).count() as u32;
+        refused += oks.iter().filter(|ok| !**ok).count() as u32;
+        if let Some(at) = oks.iter().position(|ok| !ok) {
             first_failed = Some(chunk[at].0.as_str());
             break;
         }
     }
     let failures: Vec<Value> = first_failed.map(|seq| json!({ "itemIdentifier": seq })).into_iter().collect();
     tracing::info!(events = events.len(), failed = failures.len(), "events published");
+    crate::metrics::write_now(&[
+        Signal::new(Metric::EventsPublished).times(published),
+        Signal::new(Metric::EventsPublishFailed).times(refused),
+    ]);
     Ok(json!({ "batchItemFailures": failures }))
 }
 
@@ -226,5 +236,30 @@ mod tests {
         let seen = sink2.seen.lock().unwrap().clone();
         let want: Vec<String> = (0..25).map(|i| format!("e{i}")).collect();
         assert_eq!(seen, want, "every event once, in order, with its own id");
+    }
+
+    /// Each batch writes its own metric line: what the bus took and what it refused.
+    #[tokio::test]
+    async fn each_batch_writes_what_was_published_and_what_failed_as_metrics() {
+        let batch =
+            json!({"Records": (0..25).map(|i| record(&format!("{i:03}"), &format!("e{i}"))).collect::<Vec<_>>()});
+        let sink = Flaky { fail_from: 13, seen: Mutex::new(Vec::new()) };
+        let (answer, lines) = crate::metrics::captured(handle(&sink, &batch)).await;
+        assert_eq!(answer.unwrap()["batchItemFailures"], json!([{"itemIdentifier": "013"}]));
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let line = &lines[0];
+        assert_eq!((line["EventsPublished"].as_u64(), line["EventsPublishFailed"].as_u64()), (Some(13), Some(7)));
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Dimensions"], json!([[]]));
+        let names: Vec<&str> =
+            directive["Metrics"].as_array().unwrap().iter().map(|m| m["Name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["EventsPublished", "EventsPublishFailed"]);
+        assert!(line["_aws"]["Timestamp"].as_u64().unwrap() > 1_600_000_000_000);
+        let sink = Flaky { fail_from: usize::MAX, seen: Mutex::new(Vec::new()) };
+        let (_, lines) = crate::metrics::captured(handle(&sink, &batch)).await;
+        assert_eq!(
+            (lines[0]["EventsPublished"].as_u64(), lines[0]["EventsPublishFailed"].as_u64()),
+            (Some(25), Some(0))
+        );
     }
 }

@@ -764,7 +764,13 @@ async fn s4_one_sms_per_account_per_cooldown_exactly(b: Backend) {
 async fn s5_a_refund_gives_back_exactly_the_windows_charged(b: Backend) {
     let t = TestApp::new(b).await;
     t.align_clock(60);
-    let budget = shared::app::limits::Budget { key: "refund-test".into(), limit: 5, window_secs: 60, sliding: false };
+    let budget = shared::app::limits::Budget {
+        kind: shared::metrics::BudgetKind::IpPerMinute,
+        key: "refund-test".into(),
+        limit: 5,
+        window_secs: 60,
+        sliding: false,
+    };
     let charged = shared::app::limits::charge(&t.app, std::slice::from_ref(&budget)).await.unwrap();
     let first_end = (t.clock_now().div_euclid(60) + 1) * 60;
     t.clock.advance(60);

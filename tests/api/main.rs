@@ -16,6 +16,7 @@ mod hardening;
 mod iam;
 mod key_lifecycle;
 mod lifecycle;
+mod metrics;
 mod passkeys;
 mod security_events;
 mod store_contract;

@@ -48,6 +48,7 @@ pub fn run_preflight() -> Running {
     Box::pin(async {
         crate::telemetry::init();
         let config = crate::config::Config::from_env()?;
+        crate::metrics::init(&config.metrics_namespace);
         let route = route_path as fn(Request) -> axum::extract::Request;
         lambda_http::run(ServiceBuilder::new().map_request(route).service(routes::preflight(&config.cors_origins)))
             .await
@@ -114,6 +115,8 @@ pub fn run_admin() -> Running {
 pub fn run_publisher() -> Running {
     Box::pin(async {
         crate::telemetry::init();
+        // The configuration only for the metrics' namespace: each batch writes its own line.
+        crate::metrics::init(&crate::config::Config::from_env()?.metrics_namespace);
         let sink = crate::publish::EventBridgeSink::from_env().await?;
         lambda_runtime::run(lambda_runtime::service_fn(|event: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let sink = &sink;

@@ -1,6 +1,7 @@
 //! The cross-cutting parts of every answer, as layers rather than per-handler code: a fresh
 //! `request-ref` on each request and its answer, one log line per request (operation, status,
-//! time), `Cache-Control: no-store`, and the body limit.
+//! time, and the request's metrics: [`crate::metrics`]), `Cache-Control: no-store`, and the
+//! body limit.
 
 use std::time::Duration;
 
@@ -42,10 +43,14 @@ pub fn edge(router: Router, cors_origins: &[String]) -> Router {
                 })
                 .on_request(())
                 .on_response(|res: &Response, latency: Duration, _: &Span| {
-                    tracing::info!(status = res.status().as_u16(), elapsed_us = latency.as_micros() as u64, "handled");
+                    // Written by the service, not as a tracing event: the metrics must not depend
+                    // on RUST_LOG, and EMF wants its members at the line's top level.
+                    let request_ref = res.headers().get(REQUEST_REF).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    crate::metrics::finish(res.status().as_u16(), latency, request_ref);
                 })
                 .on_failure(()),
         )
+        .layer(Metered)
         .layer(axum::middleware::from_fn(challenge_on_401))
         .layer(SetRequestIdLayer::new(request_ref, FreshRef))
         // The reference is the service's, never the caller's: one sent in is dropped.
@@ -105,9 +110,43 @@ impl MakeRequestId for FreshRef {
     }
 }
 
+/// Runs each request with its own metrics collector ([`crate::metrics::scope`]), which the
+/// request's line is written from.
+#[derive(Clone, Copy)]
+struct Metered;
+
+impl<S> tower::Layer<S> for Metered {
+    type Service = MeteredService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        MeteredService(inner)
+    }
+}
+
+#[derive(Clone)]
+struct MeteredService<S>(S);
+
+impl<S, B> tower::Service<axum::http::Request<B>> for MeteredService<S>
+where
+    S: tower::Service<axum::http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = crate::metrics::Scope<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        crate::metrics::scope(self.0.call(req))
+    }
+}
+
 /// Names the operation in the request's log line.
 pub fn record_operation(name: &'static str) {
     Span::current().record("operation", name);
+    crate::metrics::name_operation(name, None);
 }
 
 /// A layer's function that names the operation of a route in its log line.
@@ -116,6 +155,19 @@ pub fn operation(
 ) -> impl Fn(Request) -> std::future::Ready<Request> + Clone + Send + Sync + 'static {
     move |req| {
         record_operation(name);
+        std::future::ready(req)
+    }
+}
+
+/// [`operation`] for a route of the table, with its surface (which a failed login's metric
+/// names).
+pub fn route_operation(
+    name: &'static str,
+    surface: crate::metrics::Surface,
+) -> impl Fn(Request) -> std::future::Ready<Request> + Clone + Send + Sync + 'static {
+    move |req| {
+        Span::current().record("operation", name);
+        crate::metrics::name_operation(name, Some(surface));
         std::future::ready(req)
     }
 }

@@ -22,6 +22,15 @@ pub enum Surface {
     Two,
 }
 
+impl From<Surface> for crate::metrics::Surface {
+    fn from(s: Surface) -> Self {
+        match s {
+            Surface::One => crate::metrics::Surface::One,
+            Surface::Two => crate::metrics::Surface::Two,
+        }
+    }
+}
+
 pub struct Route {
     pub method: Method,
     /// API Gateway's path syntax, which axum shares: `{name}` is one path segment.
@@ -318,7 +327,7 @@ pub fn router_with<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route
         };
         let endpoint = (route.handler)(filter)
             .layer(axum::middleware::map_response(render))
-            .layer(axum::middleware::map_request(layers::operation(route.function)));
+            .layer(axum::middleware::map_request(layers::route_operation(route.function, route.surface.into())));
         router = router.route(route.path, endpoint);
     }
     let router = router

@@ -9,6 +9,7 @@ use crate::app::limits;
 use crate::app::lockout;
 use crate::domain::codes;
 use crate::domain::error::DomainError;
+use crate::metrics::{self, BudgetKind, Country};
 use crate::model::{CodeChallenge, CodeCheck, CodePurpose};
 use crate::otp;
 use crate::store::StoreError;
@@ -126,41 +127,54 @@ pub async fn send(
         key_id: Some(data.kid.clone()),
         locator,
     };
-    match app.store.put_code(&challenge, otp::RESEND_COOLDOWN_SECS, now).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict) => {
-            return Err(DomainError::ResendTooSoon { retry_after: crate::otp::RESEND_COOLDOWN_SECS });
-        }
-        Err(e) => return Err(e.into()),
-    }
     // The account's SMS cooldown too, whatever the purpose or session: still before any budget.
     let sms_to = match delivery {
         Delivery::Sms { to_e164 } => Some(to_e164),
         Delivery::Email { .. } | Delivery::Anonymous { .. } => None,
     };
+    // An SMS refused, by which limit, is a metric (SMS cost money: its refusals are a signal).
+    let refused = |by: BudgetKind, e: DomainError| {
+        if sms_to.is_some() {
+            metrics::sms_refused(by);
+        }
+        e
+    };
+    let too_soon = || DomainError::ResendTooSoon { retry_after: crate::otp::RESEND_COOLDOWN_SECS };
+    match app.store.put_code(&challenge, otp::RESEND_COOLDOWN_SECS, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => return Err(refused(BudgetKind::Cooldown, too_soon())),
+        Err(e) => return Err(e.into()),
+    }
     let claimed = match sms_to {
         Some(_) => match limits::claim_sms_cooldown(app, user_id).await? {
             Some(at) => Some(at),
             None => {
                 app.store.delete_code(user_id, &purpose_key).await?;
-                return Err(DomainError::ResendTooSoon { retry_after: crate::otp::RESEND_COOLDOWN_SECS });
+                return Err(refused(BudgetKind::Cooldown, too_soon()));
             }
         },
         None => None,
     };
     let charged = match delivery {
         Delivery::Sms { to_e164 } => match limits::sms_destination(app, to_e164) {
-            Ok(()) => limits::charge(app, &limits::code_budgets(app, ctx, user_id, Some(to_e164), None)).await,
-            Err(refused) => Err(refused),
+            Ok(()) => limits::charge_naming(app, &limits::code_budgets(app, ctx, user_id, Some(to_e164), None)).await,
+            Err(e) => Err((e, Some(BudgetKind::SmsDestination))),
         },
-        Delivery::Email { to } => limits::charge(app, &limits::code_budgets(app, ctx, user_id, None, Some(to))).await,
-        Delivery::Anonymous { to, .. } => limits::charge(app, &limits::anonymous_email_budgets(app, ctx, to)).await,
+        Delivery::Email { to } => {
+            limits::charge(app, &limits::code_budgets(app, ctx, user_id, None, Some(to))).await.map_err(|e| (e, None))
+        }
+        Delivery::Anonymous { to, .. } => {
+            limits::charge(app, &limits::anonymous_email_budgets(app, ctx, to)).await.map_err(|e| (e, None))
+        }
     };
     let charged = match charged {
         Ok(charged) => charged,
-        Err(refused) => {
+        Err((e, by)) => {
             give_back(app, user_id, &purpose_key, claimed, None).await?;
-            return Err(refused);
+            return Err(match by {
+                Some(by) => refused(by, e),
+                None => e,
+            });
         }
     };
     let sent = match delivery {
@@ -172,6 +186,13 @@ pub async fn send(
         // Nothing went out: no challenge, no cooldown and no budget spent.
         give_back(app, user_id, &purpose_key, claimed, Some(&charged)).await?;
         return Err(DomainError::Unavailable { retry_after: 5, source: e });
+    }
+    match delivery {
+        Delivery::Sms { to_e164 } => {
+            metrics::sms_sent(crate::phone::country_of(to_e164).map_or(Country::UNKNOWN, |c| Country::new(&c)));
+        }
+        Delivery::Email { .. } | Delivery::Anonymous { mail: true, .. } => metrics::email_sent(),
+        Delivery::Anonymous { mail: false, .. } => {}
     }
     tracing::info!(user_id, purpose = %purpose_kind(purpose), "one-time code sent");
     Ok(challenge.expires_at)

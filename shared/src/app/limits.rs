@@ -17,12 +17,15 @@
 use crate::app::App;
 use crate::app::Ctx;
 use crate::domain::error::DomainError;
+use crate::metrics::BudgetKind;
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
 
 /// One budget a request spends from.
 pub struct Budget {
+    /// Which limit it is, for the logs and metrics (the key names an account, an IP, ...).
+    pub kind: BudgetKind,
     pub key: String,
     pub limit: u32,
     pub window_secs: i64,
@@ -31,12 +34,12 @@ pub struct Budget {
 }
 
 impl Budget {
-    fn fixed(key: String, limit: u32, window_secs: i64) -> Self {
-        Budget { key, limit, window_secs, sliding: false }
+    fn fixed(kind: BudgetKind, key: String, limit: u32, window_secs: i64) -> Self {
+        Budget { kind, key, limit, window_secs, sliding: false }
     }
 
-    fn sliding(key: String, limit: u32, window_secs: i64) -> Self {
-        Budget { key, limit, window_secs, sliding: true }
+    fn sliding(kind: BudgetKind, key: String, limit: u32, window_secs: i64) -> Self {
+        Budget { kind, key, limit, window_secs, sliding: true }
     }
 }
 
@@ -66,17 +69,26 @@ pub struct Charged(Vec<(String, i64)>);
 /// Charges every budget or none: each is counted in turn; when one is over its limit, every
 /// hit counted for this request is given back and the answer is 429 with `Retry-After`.
 pub async fn charge(app: &App, budgets: &[Budget]) -> Result<Charged, DomainError> {
+    charge_naming(app, budgets).await.map_err(|(e, _)| e)
+}
+
+/// [`charge`], saying which budget refused (none when the store failed).
+pub async fn charge_naming(app: &App, budgets: &[Budget]) -> Result<Charged, (DomainError, Option<BudgetKind>)> {
     let now = app.now();
     let mut charged = Charged::default();
     for b in budgets {
         let end = window_end(now, b.window_secs);
-        let hits = app.store.hit_rate_counter(&b.key, end).await?;
+        let hits = app.store.hit_rate_counter(&b.key, end).await.map_err(|e| (e.into(), None))?;
         charged.0.push((b.key.clone(), end));
-        let previous = if b.sliding { app.store.get_rate_counter(&b.key, end - b.window_secs).await? } else { 0 };
+        let previous = if b.sliding {
+            app.store.get_rate_counter(&b.key, end - b.window_secs).await.map_err(|e| (e.into(), None))?
+        } else {
+            0
+        };
         if let Some(retry_after) = over_limit(b, previous, hits, now, end) {
-            tracing::warn!(limit = b.limit, budget = b.key.split(':').next().unwrap_or(""), "rate limit reached");
+            tracing::warn!(limit = b.limit, budget = b.kind.name(), "rate limit reached");
             refund(app, &charged).await;
-            return Err(DomainError::RateLimited { limit: b.limit, retry_after });
+            return Err((DomainError::RateLimited { limit: b.limit, retry_after }, Some(b.kind)));
         }
     }
     Ok(charged)
@@ -116,16 +128,16 @@ pub fn shares(limit: u32) -> (u32, u32) {
 /// which only a login that has proven a second factor (or the mailbox) may spend ([`shares`]);
 /// a proven login spends from the whole limit. Without a login (no caller to tell apart) the
 /// whole limit applies.
-pub fn shared_budget(ctx: &Ctx, key: String, limit: u32, window_secs: i64) -> Vec<Budget> {
-    let Some(spender) = &ctx.login else { return vec![Budget::sliding(key, limit, window_secs)] };
+pub fn shared_budget(ctx: &Ctx, kind: BudgetKind, key: String, limit: u32, window_secs: i64) -> Vec<Budget> {
+    let Some(spender) = &ctx.login else { return vec![Budget::sliding(kind, key, limit, window_secs)] };
     if spender.proven {
-        return vec![Budget::sliding(key, limit, window_secs)];
+        return vec![Budget::sliding(kind, key, limit, window_secs)];
     }
     let (share, reserve) = shares(limit);
     let login = crate::crypto::sha256_b64url(spender.login.as_bytes());
     vec![
-        Budget::sliding(format!("{key}@{}", &login[..22]), share, window_secs),
-        Budget::sliding(key, limit - reserve, window_secs),
+        Budget::sliding(kind, format!("{key}@{}", &login[..22]), share, window_secs),
+        Budget::sliding(kind, key, limit - reserve, window_secs),
     ]
 }
 
@@ -135,7 +147,7 @@ pub fn shared_budget(ctx: &Ctx, key: String, limit: u32, window_secs: i64) -> Ve
 pub async fn notice_budget(app: &App, to: &str) -> Result<Charged, DomainError> {
     let address = crate::crypto::sha256_b64url(to.as_bytes());
     let limit = app.config.rate_limit.email_per_address_per_day;
-    charge(app, &[Budget::sliding(format!("email-notice:{address}"), limit, DAY)]).await
+    charge(app, &[Budget::sliding(BudgetKind::EmailNotice, format!("email-notice:{address}"), limit, DAY)]).await
 }
 
 /// The per-account SMS cooldown: one SMS per account per 15 s, whatever the purpose or session
@@ -157,7 +169,8 @@ pub async fn release_sms_cooldown(app: &App, user_id: &str, claimed_at: i64) {
 /// Per source IP, per minute: login, registration, push answers.
 pub async fn per_ip(app: &App, ctx: &Ctx, operation: &str) -> Result<(), DomainError> {
     let limit = app.config.rate_limit.per_ip_per_minute;
-    charge(app, &[Budget::fixed(format!("ip:{operation}:{}", ctx.source_ip), limit, 60)]).await.map(drop)
+    let key = format!("ip:{operation}:{}", ctx.source_ip);
+    charge(app, &[Budget::fixed(BudgetKind::IpPerMinute, key, limit, 60)]).await.map(drop)
 }
 
 /// What sending one code spends, checked only once the resend cooldown has let it through: the
@@ -165,20 +178,29 @@ pub async fn per_ip(app: &App, ctx: &Ctx, operation: &str) -> Result<(), DomainE
 /// country) and the SMS budgets; for e-mail the address's daily budget.
 pub fn code_budgets(app: &App, ctx: &Ctx, user_id: &str, sms_to: Option<&str>, email_to: Option<&str>) -> Vec<Budget> {
     let limits = &app.config.rate_limit;
-    let mut budgets = vec![Budget::fixed(format!("user:send-code:{user_id}"), limits.per_account_per_minute, 60)];
+    let per_minute = limits.per_account_per_minute;
+    let mut budgets =
+        vec![Budget::fixed(BudgetKind::CodesPerAccount, format!("user:send-code:{user_id}"), per_minute, 60)];
     if let Some(to) = sms_to {
         let number = crate::crypto::sha256_b64url(to.as_bytes());
         let per_phone = format!("sms-phone:{number}:{user_id}");
-        budgets.extend(shared_budget(ctx, per_phone, limits.sms_per_phone_per_hour, HOUR));
-        budgets.extend(shared_budget(ctx, format!("sms-user:{user_id}"), limits.sms_per_account_per_day, DAY));
+        budgets.extend(shared_budget(ctx, BudgetKind::SmsPerPhone, per_phone, limits.sms_per_phone_per_hour, HOUR));
+        let per_user = format!("sms-user:{user_id}");
+        budgets.extend(shared_budget(ctx, BudgetKind::SmsPerAccount, per_user, limits.sms_per_account_per_day, DAY));
         budgets.extend([
-            Budget::sliding(format!("sms-ip:{}", ctx.source_ip), limits.sms_per_ip_per_hour, HOUR),
-            Budget::sliding("sms-global".to_owned(), limits.sms_global_per_day, DAY),
+            Budget::sliding(
+                BudgetKind::SmsPerIp,
+                format!("sms-ip:{}", ctx.source_ip),
+                limits.sms_per_ip_per_hour,
+                HOUR,
+            ),
+            Budget::sliding(BudgetKind::SmsGlobal, "sms-global".to_owned(), limits.sms_global_per_day, DAY),
         ]);
     }
     if let Some(to) = email_to {
         let address = crate::crypto::sha256_b64url(to.as_bytes());
-        budgets.push(Budget::sliding(format!("email-addr:{address}"), limits.email_per_address_per_day, DAY));
+        let key = format!("email-addr:{address}");
+        budgets.push(Budget::sliding(BudgetKind::EmailPerAddress, key, limits.email_per_address_per_day, DAY));
     }
     budgets
 }
@@ -191,8 +213,18 @@ pub fn anonymous_email_budgets(app: &App, ctx: &Ctx, to: &str) -> Vec<Budget> {
     let limits = &app.config.rate_limit;
     let address = crate::crypto::sha256_b64url(to.as_bytes());
     vec![
-        Budget::fixed(format!("ip:send-mail:{}", ctx.source_ip), limits.per_account_per_minute, 60),
-        Budget::sliding(format!("email-anon:{address}:{}", ctx.source_ip), limits.email_per_address_per_day, DAY),
+        Budget::fixed(
+            BudgetKind::IpPerMinute,
+            format!("ip:send-mail:{}", ctx.source_ip),
+            limits.per_account_per_minute,
+            60,
+        ),
+        Budget::sliding(
+            BudgetKind::EmailAnonymous,
+            format!("email-anon:{address}:{}", ctx.source_ip),
+            limits.email_per_address_per_day,
+            DAY,
+        ),
     ]
 }
 
@@ -211,7 +243,7 @@ pub fn sms_destination(app: &App, to_e164: &str) -> Result<(), DomainError> {
 /// sent).
 pub async fn push_budget(app: &App, ctx: &Ctx, user_id: &str) -> Result<Charged, DomainError> {
     let limit = app.config.rate_limit.push_per_account_per_10_minutes;
-    charge(app, &shared_budget(ctx, format!("push-user:{user_id}"), limit, 600)).await
+    charge(app, &shared_budget(ctx, BudgetKind::PushPerAccount, format!("push-user:{user_id}"), limit, 600)).await
 }
 
 /// Login pushes (`/login_via_biometrics`), which anyone naming an address can ask for: per
@@ -221,8 +253,18 @@ pub fn push_login_budgets(app: &App, ctx: &Ctx, email: &str) -> Vec<Budget> {
     let limits = &app.config.rate_limit;
     let address = crate::crypto::sha256_b64url(email.as_bytes());
     vec![
-        Budget::sliding(format!("push-login-ip:{}", ctx.source_ip), limits.push_login_per_ip_per_hour, 3_600),
-        Budget::sliding(format!("push-login:{address}"), limits.push_per_account_per_10_minutes, 600),
+        Budget::sliding(
+            BudgetKind::PushLoginPerIp,
+            format!("push-login-ip:{}", ctx.source_ip),
+            limits.push_login_per_ip_per_hour,
+            3_600,
+        ),
+        Budget::sliding(
+            BudgetKind::PushLoginPerAddress,
+            format!("push-login:{address}"),
+            limits.push_per_account_per_10_minutes,
+            600,
+        ),
     ]
 }
 
@@ -232,7 +274,9 @@ pub fn push_login_budgets(app: &App, ctx: &Ctx, email: &str) -> Vec<Budget> {
 /// ([`shared_budget`]).
 pub async fn totp_budget(app: &App, ctx: &Ctx, user_id: &str) -> Result<(), DomainError> {
     let window = app.config.lockout_secs;
-    charge(app, &shared_budget(ctx, format!("totp:{user_id}"), TOTP_CHECKS_PER_WINDOW, window)).await.map(drop)
+    let budgets =
+        shared_budget(ctx, BudgetKind::TotpPerAccount, format!("totp:{user_id}"), TOTP_CHECKS_PER_WINDOW, window);
+    charge(app, &budgets).await.map(drop)
 }
 
 /// TOTP codes checked per account per lockout period (30 minutes by default).
@@ -243,7 +287,7 @@ mod tests {
     use super::*;
 
     fn b(limit: u32, window: i64) -> Budget {
-        Budget::sliding("k".into(), limit, window)
+        Budget::sliding(BudgetKind::SmsPerPhone, "k".into(), limit, window)
     }
 
     #[test]
@@ -261,7 +305,7 @@ mod tests {
 
     #[test]
     fn a_fixed_window_counts_only_its_own_hits() {
-        let budget = Budget::fixed("k".into(), 5, 60);
+        let budget = Budget::fixed(BudgetKind::IpPerMinute, "k".into(), 5, 60);
         assert_eq!(over_limit(&budget, 0, 5, 59, 60), None);
         assert_eq!(over_limit(&budget, 0, 6, 0, 60), Some(60));
     }

@@ -112,66 +112,9 @@ pub async fn succeeded(store: &dyn LockoutStore, email: &str) -> Result<(), Doma
     store.clear_lockout(email).await.map_err(Into::into)
 }
 
-/// Every check that spends a lockout attempt, named by the path that runs it. A failure of
-/// any of them is recorded by [`Attempt::failed`] (the one place: the failure's event, with
-/// `check` naming the path, and `ACCOUNT_LOCKED` when it reached the threshold); the store-level
-/// `reserve` is this module's alone, so a new path cannot spend attempts unrecorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Check {
-    /// The password of a login (either surface).
-    LoginPassword,
-    /// A passkey assertion of a login (either surface).
-    LoginPasskey,
-    /// The old password of `/passwords/update`.
-    PasswordUpdate,
-    /// A step-up code, by SMS or e-mail (surface 1).
-    StepUpCode,
-    /// A passkey assertion of a step-up (surface 1).
-    StepUpPasskey,
-    /// A code enrolling or validating a factor or method: the surface-1 SMS factor, the
-    /// surface-2 phone or e-mail.
-    EnrolmentCode,
-    /// An SMS or e-mail code in `x-otp`, proving a surface-2 change.
-    OtpCode,
-    /// A TOTP code: in `x-otp`, validating the secret, or removing it.
-    Totp,
-}
-
-impl Check {
-    pub const ALL: [Check; 8] = [
-        Check::LoginPassword,
-        Check::LoginPasskey,
-        Check::PasswordUpdate,
-        Check::StepUpCode,
-        Check::StepUpPasskey,
-        Check::EnrolmentCode,
-        Check::OtpCode,
-        Check::Totp,
-    ];
-
-    /// Its name in the failure's `check` detail.
-    pub fn name(self) -> &'static str {
-        match self {
-            Check::LoginPassword => "LOGIN_PASSWORD",
-            Check::LoginPasskey => "LOGIN_PASSKEY",
-            Check::PasswordUpdate => "PASSWORD_UPDATE",
-            Check::StepUpCode => "STEP_UP_CODE",
-            Check::StepUpPasskey => "STEP_UP_PASSKEY",
-            Check::EnrolmentCode => "ENROLMENT_CODE",
-            Check::OtpCode => "OTP_CODE",
-            Check::Totp => "TOTP",
-        }
-    }
-
-    /// The event a failure of it is recorded as.
-    pub fn failure(self) -> EventType {
-        match self {
-            Check::LoginPassword | Check::LoginPasskey => EventType::LoginFailed,
-            Check::StepUpCode | Check::StepUpPasskey => EventType::StepUpFailed,
-            _ => EventType::VerificationFailed,
-        }
-    }
-}
+/// Every check that spends a lockout attempt: defined with the lockout's rules, since the
+/// failure's event and the metrics name it too.
+pub use crate::domain::lockout::Check;
 
 /// Whose attempt a check spends, for the record of its failure: the account (or, for an
 /// address or credential without one, a decoy trail nobody reads), the session or family it

@@ -209,9 +209,10 @@ pub async fn announce_change(app: &App, before: &User, change: &'static str) -> 
     let text = format!(
         "Security notice: {change} on your account. If this was not you, change your password and contact support."
     );
-    if let Err(e) = app.email.send(&before.email, "Security notice", &text).await {
+    match app.email.send(&before.email, "Security notice", &text).await {
+        Ok(()) => crate::metrics::email_sent(),
         // Not the cause chain: SES's refusals can quote the recipient's address.
-        tracing::warn!(error = %e, "could not e-mail a security notice");
+        Err(e) => tracing::warn!(error = %e, "could not e-mail a security notice"),
     }
     let devices = before.factors.iter().filter(|f| f.status == FactorStatus::Active).filter_map(|f| f.device.as_ref());
     for device in devices {

@@ -42,6 +42,7 @@ impl App {
         let Adapters { clock, store, sms, push, email, keys: key_source } = parts;
         let keys = key_source.load().await.map_err(|e| format!("loading signing keys: {e}"))?;
         let loaded_at = Mutex::new(clock.now());
+        crate::metrics::init(&config.metrics_namespace);
         Ok(App {
             config,
             clock,

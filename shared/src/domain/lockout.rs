@@ -15,6 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::events::EventType;
+
 pub use super::Epoch;
 
 /// How many consecutive failures lock an account, and for how long.
@@ -134,6 +136,73 @@ impl LockoutPolicy {
     /// The state after a check that succeeded: nothing counted.
     pub fn succeeded(&self) -> Lockout {
         Lockout::default()
+    }
+}
+
+/// Every check that spends a lockout attempt, named by the path that runs it. A failure of
+/// any of them is recorded by `app::lockout::Attempt::failed` (the one place: the failure's
+/// event, with `check` naming the path, and `ACCOUNT_LOCKED` when it reached the threshold);
+/// the store-level `reserve` is `app::lockout`'s alone, so a new path cannot spend attempts
+/// unrecorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The password of a login (either surface).
+    LoginPassword,
+    /// A passkey assertion of a login (either surface).
+    LoginPasskey,
+    /// The old password of `/passwords/update`.
+    PasswordUpdate,
+    /// A step-up code, by SMS or e-mail (surface 1).
+    StepUpCode,
+    /// A passkey assertion of a step-up (surface 1).
+    StepUpPasskey,
+    /// A code enrolling or validating a factor or method: the surface-1 SMS factor, the
+    /// surface-2 phone or e-mail.
+    EnrolmentCode,
+    /// An SMS or e-mail code in `x-otp`, proving a surface-2 change.
+    OtpCode,
+    /// A TOTP code: in `x-otp`, validating the secret, or removing it.
+    Totp,
+}
+
+impl Check {
+    pub const ALL: [Check; 8] = [
+        Check::LoginPassword,
+        Check::LoginPasskey,
+        Check::PasswordUpdate,
+        Check::StepUpCode,
+        Check::StepUpPasskey,
+        Check::EnrolmentCode,
+        Check::OtpCode,
+        Check::Totp,
+    ];
+
+    /// Its name in the failure's `check` detail.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::LoginPassword => "LOGIN_PASSWORD",
+            Check::LoginPasskey => "LOGIN_PASSKEY",
+            Check::PasswordUpdate => "PASSWORD_UPDATE",
+            Check::StepUpCode => "STEP_UP_CODE",
+            Check::StepUpPasskey => "STEP_UP_PASSKEY",
+            Check::EnrolmentCode => "ENROLMENT_CODE",
+            Check::OtpCode => "OTP_CODE",
+            Check::Totp => "TOTP",
+        }
+    }
+
+    /// The check of that name ([`Check::name`]), if any.
+    pub fn from_name(name: &str) -> Option<Check> {
+        Check::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The event a failure of it is recorded as.
+    pub fn failure(self) -> EventType {
+        match self {
+            Check::LoginPassword | Check::LoginPasskey => EventType::LoginFailed,
+            Check::StepUpCode | Check::StepUpPasskey => EventType::StepUpFailed,
+            _ => EventType::VerificationFailed,
+        }
     }
 }
 

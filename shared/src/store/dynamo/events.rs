@@ -60,7 +60,8 @@ impl DynamoStore {
             .collect()
     }
 
-    /// One transaction: `items` (the change) and the puts of `events` (its outbox).
+    /// One transaction: `items` (the change) and the puts of `events` (its outbox), which count
+    /// in the metrics once it committed.
     pub(super) async fn transact_with_events(
         &self,
         items: Vec<TransactWriteItem>,
@@ -75,6 +76,7 @@ impl DynamoStore {
             .send()
             .await
             .map_err(classify)?;
+        crate::metrics::committed(events);
         Ok(())
     }
 }
@@ -92,6 +94,7 @@ impl EventStore for DynamoStore {
                     Some(one.expires_at()),
                 )?;
                 self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(classify)?;
+                crate::metrics::committed(events);
                 Ok(())
             }
             many => self.transact_with_events(Vec::new(), many).await,

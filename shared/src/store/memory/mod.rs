@@ -44,11 +44,12 @@ struct Tables {
 
 impl Tables {
     /// Adds events to their accounts' trails: called by a write once its change is made, under
-    /// the same lock, so both happen or neither.
+    /// the same lock, so both happen or neither; they count in the metrics as committed.
     fn put_events(&mut self, events: Events<'_>) {
         for e in events {
             self.events.insert((e.user_id.clone(), e.trail_key()), e.clone());
         }
+        crate::metrics::committed(events);
     }
 }
 
