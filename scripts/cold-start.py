@@ -96,8 +96,10 @@ def main():
         functions = [f for f in functions if f in (wanted or KINDS)]
     release = ["--release"] if PROFILE == "release" else []
     print(f"building {len(functions)} {PROFILE} binaries and the baselines, in one invocation ...", file=sys.stderr)
+    built = time.perf_counter()
     subprocess.run(["cargo", "build", "-q", "--locked"] + release + sum((["-p", f] for f in functions), []) + ["-p", "baselines"],
                    cwd=ROOT, check=True)
+    print(f"built in {time.perf_counter() - built:.0f} s", file=sys.stderr)
     svc = dict(re.findall(r"export (\w+)=(\S+)", subprocess.run(["bash", "scripts/test-services.sh", "start"], cwd=ROOT, check=True, text=True, capture_output=True).stdout))
     try:
         moto, ddb = svc["AUTH_TEST_MOTO_ENDPOINT"], svc["AUTH_TEST_DYNAMODB_ENDPOINT"]

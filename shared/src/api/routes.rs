@@ -330,13 +330,13 @@ pub fn router_with<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route
             .layer(axum::middleware::map_request(layers::route_operation(route.function, route.surface.into())));
         router = router.route(route.path, endpoint);
     }
-    let router = router
-        .route_layer(axum::middleware::from_fn_with_state(app.clone(), layers::fresh_keys))
-        .route_layer(axum::middleware::from_fn(layers::as_before))
-        .merge(extra)
-        .fallback(no_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(app);
+    // axum refuses a route layer on a router without routes (a function the table names none for).
+    if router.has_routes() {
+        router = router
+            .route_layer(axum::middleware::from_fn_with_state(app.clone(), layers::fresh_keys))
+            .route_layer(axum::middleware::from_fn(layers::as_before));
+    }
+    let router = router.merge(extra).fallback(no_route).method_not_allowed_fallback(method_not_allowed).with_state(app);
     layers::edge(router, &app_origins)
 }
 
