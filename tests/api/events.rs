@@ -42,7 +42,7 @@ async fn every_function_has_an_event_and_every_event_succeeds_through_its_handle
             let req = lambda_http::request::from_str(&raw).unwrap();
             let reply = Reply::read(
                 tower::ServiceExt::oneshot(
-                    shared::api::routes::preflight(&[origin.clone()]),
+                    shared::api::routes::preflight(std::slice::from_ref(&origin)),
                     req.map(axum::body::Body::new),
                 )
                 .await

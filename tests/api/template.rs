@@ -266,3 +266,41 @@ fn source_files_stay_small_and_no_layer_imports_from_one_above_it() {
         }
     }
 }
+
+/// The WAF's per-IP rate rule covers every operation that needs no token (`security: []` in
+/// `openapi.yaml`) but the public keys: its path, with any parameter, holds one of the rule's
+/// strings.
+#[test]
+fn the_waf_rate_rule_covers_every_operation_that_needs_no_token() {
+    let spec = std::fs::read_to_string(root().join("openapi.yaml")).unwrap();
+    let (mut path, mut method, mut open) = (String::new(), String::new(), BTreeSet::new());
+    for line in spec.lines() {
+        if line.starts_with("  /") && !line.starts_with("   ") {
+            path = line.trim().trim_end_matches(':').trim_matches('\'').to_owned();
+        } else if let Some(m) = line.strip_prefix("    ").and_then(|m| m.strip_suffix(':'))
+            && ["get", "post", "put", "delete", "patch"].contains(&m)
+        {
+            method = m.to_uppercase();
+        } else if line.trim() == "security: []" {
+            open.insert(format!("{method} {path}"));
+        }
+    }
+    assert!(open.len() > 10, "openapi.yaml marks the operations that need no token: {open:?}");
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let rule = template.split("- Name: unauthenticated-per-ip").nth(1).unwrap().split("- Name: ").next().unwrap();
+    let strings: Vec<&str> =
+        rule.split("SearchString: ").skip(1).map(|s| s.split(',').next().unwrap().trim()).collect();
+    assert!(rule.contains("Type: URL_DECODE") && rule.contains("Type: NORMALIZE_PATH"), "decoded and normalised");
+    // The public keys: no secret is checked and nothing is stored, they are cached, and the
+    // services that verify tokens fetch them from a few addresses.
+    let exempt = ["GET /.well-known/jwks.json"];
+    for operation in open.iter().filter(|o| !exempt.contains(&o.as_str())) {
+        let path = operation.split(' ').nth(1).unwrap();
+        let concrete: String =
+            path.split('/').map(|s| if s.starts_with('{') { "x" } else { s }).collect::<Vec<_>>().join("/");
+        assert!(
+            strings.iter().any(|s| concrete.contains(s)),
+            "{operation} needs no token but the WAF rate rule does not cover it ({strings:?})"
+        );
+    }
+}

@@ -62,6 +62,20 @@ fn route_path(req: Request) -> axum::extract::Request {
     with_route_path(req).map(axum::body::Body::new)
 }
 
+/// What a path segment cannot hold as it is (RFC 3986's delimiters and what URIs never hold).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
 fn with_route_path(mut req: Request) -> Request {
     let raw = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(c)) => match c.resource_path.as_deref() {
@@ -71,7 +85,13 @@ fn with_route_path(mut req: Request) -> Request {
                 for segment in template.split('/').filter(|s| !s.is_empty()) {
                     path.push('/');
                     match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                        Some(name) => path.push_str(params.and_then(|p| p.first(name)).unwrap_or("")),
+                        // API Gateway hands path parameters over decoded: encoded again, a `/`,
+                        // `?` or `#` in one stays inside its segment rather than choosing
+                        // another route than the one API Gateway matched.
+                        Some(name) => {
+                            let value = params.and_then(|p| p.first(name)).unwrap_or("");
+                            path.extend(percent_encoding::utf8_percent_encode(value, SEGMENT));
+                        }
                         None => path.push_str(segment),
                     }
                 }
@@ -133,4 +153,35 @@ pub fn run_rotation() -> Running {
         let rotator = crate::rotation::Rotator::from_env().await;
         lambda_runtime::run(lambda_runtime::service_fn(|event| crate::rotation::handle(&rotator, event))).await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A path parameter API Gateway decoded cannot re-route the request: `X/reject?` matched as
+    /// the `{id}` of `.../approve` stays one segment of the approve route.
+    #[test]
+    fn a_decoded_path_parameter_stays_in_its_segment() {
+        let event = serde_json::json!({
+            "resource": "/stepup/challenges/push/{channel}/{id}/approve",
+            "path": "/stepup/challenges/push/BIOMETRIC/X%2Freject%3F/approve",
+            "httpMethod": "POST",
+            "headers": {}, "multiValueHeaders": {},
+            "queryStringParameters": null, "multiValueQueryStringParameters": null,
+            "pathParameters": {"channel": "BIOMETRIC", "id": "X/reject?"},
+            "stageVariables": null,
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "api", "stage": "prod", "requestId": "r",
+                "resourcePath": "/stepup/challenges/push/{channel}/{id}/approve", "httpMethod": "POST",
+                "path": "/prod/stepup/challenges/push/BIOMETRIC/X%2Freject%3F/approve",
+                "identity": {"sourceIp": "203.0.113.10"}
+            },
+            "body": null, "isBase64Encoded": false
+        });
+        let req = lambda_http::request::from_str(&event.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let routed = with_route_path(req);
+        assert_eq!(routed.uri().path(), "/stepup/challenges/push/BIOMETRIC/X%2Freject%3F/approve");
+        assert_eq!(routed.uri().query(), None);
+    }
 }
