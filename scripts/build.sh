@@ -10,6 +10,10 @@ cd "$root"
 "$root/scripts/sam.sh" --version >/dev/null # makes the pinned virtualenv, the first time
 export PATH="$root/.tools/sam/bin:$PATH" CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/auth-target}
 rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || true
+# aws-lc seeds its random generator without CPU-jitter entropy, from the OS alone (getrandom,
+# which Lambda's VMs seed): the first TLS handshake of a cold start no longer waits ~23 ms for
+# the jitter sampling (docs/performance.md#cold-start).
+export AWS_LC_SYS_NO_JITTER_ENTROPY=1
 started=$(date +%s)
 cargo lambda build --release --arm64 --locked --workspace --exclude local-api --exclude integration-tests --exclude baselines \
   --lambda-dir build/lambda "$@"
