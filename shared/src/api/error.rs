@@ -1,8 +1,8 @@
 //! What a handler answers when it fails: a [`DomainError`] from a use case, or a problem the
 //! edge found in the request itself (a field, the JSON, the content type, the route). A failed
-//! response carries the error in its extensions; the layer of the route's surface
-//! (`surface1::error::render`, `surface2::error::render`) turns it into that surface's wire
-//! shape, so the mapping lives in one place per surface.
+//! response carries the error in its extensions; the route ([`crate::api::routed`]) renders it
+//! with its surface's `render` (`surface1::error::render`, `surface2::error::render`) in that
+//! surface's wire shape, so the mapping lives in one place per surface.
 
 use std::sync::Arc;
 

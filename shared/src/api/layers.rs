@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::api::error::ApiError;
-use crate::api::extract::{AppState, MAX_BODY_BYTES, REQUEST_REF};
+use crate::api::extract::{MAX_BODY_BYTES, REQUEST_REF};
 
 /// What the transport accepts at all; the JSON extractors accept far less ([`MAX_BODY_BYTES`]),
 /// after the route's own checks (a caller, a budget) have run.
@@ -159,17 +159,11 @@ pub fn operation(
     }
 }
 
-/// [`operation`] for a route of the table, with its surface (which a failed login's metric
+/// Names a route of the table's operation, with its surface (which a failed login's metric
 /// names).
-pub fn route_operation(
-    name: &'static str,
-    surface: crate::metrics::Surface,
-) -> impl Fn(Request) -> std::future::Ready<Request> + Clone + Send + Sync + 'static {
-    move |req| {
-        Span::current().record("operation", name);
-        crate::metrics::name_operation(name, Some(surface));
-        std::future::ready(req)
-    }
+pub fn record_route(name: &'static str, surface: crate::metrics::Surface) {
+    Span::current().record("operation", name);
+    crate::metrics::name_operation(name, Some(surface));
 }
 
 /// The body limit answers a body announced too large before any handler runs: in the shape of
@@ -214,40 +208,4 @@ pub fn set_path<B>(req: &mut axum::http::Request<B>, path: &str) {
             *req.uri_mut() = uri;
         }
     }
-}
-
-/// Routing as the route table means it: a `{parameter}` is never an empty segment (404), and
-/// HEAD is not an alias of GET (405: a HEAD would run the handler, session slide and all).
-pub async fn as_before(req: Request, next: axum::middleware::Next) -> Response {
-    if req.method() == axum::http::Method::HEAD {
-        record_operation("route");
-        let mut refused = crate::api::surface1::error::render(&ApiError::MethodNotAllowed);
-        if let Some(path) = req.extensions().get::<axum::extract::MatchedPath>() {
-            let allowed: Vec<String> = crate::api::routes::routes()
-                .into_iter()
-                .filter(|r| r.path == path.as_str())
-                .map(|r| r.method.to_string())
-                .collect();
-            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
-                refused.headers_mut().insert(axum::http::header::ALLOW, value);
-            }
-        }
-        return refused;
-    }
-    if req.uri().path().split('/').skip(1).any(str::is_empty) {
-        record_operation("route");
-        return crate::api::surface1::error::render(&ApiError::NoRoute);
-    }
-    next.run(req).await
-}
-
-/// Before a route runs: a warm instance's keys are reloaded once they are
-/// [`crate::app::KEY_MAX_AGE_SECS`] old ([`crate::App::refresh_keys_if_stale`]).
-pub async fn fresh_keys(
-    axum::extract::State(app): axum::extract::State<AppState>,
-    req: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    app.refresh_keys_if_stale().await;
-    next.run(req).await
 }

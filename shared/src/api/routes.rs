@@ -13,6 +13,7 @@ use tower::util::MapRequest;
 
 use crate::api::error::ApiError;
 use crate::api::extract::AppState;
+use crate::api::routed::Routed;
 use crate::api::{layers, surface1 as s1, surface2 as s2};
 
 /// Which seed an endpoint belongs to: it decides the shape of its errors.
@@ -48,7 +49,9 @@ macro_rules! route {
             path: $path,
             function: $function,
             surface: Surface::$surface,
-            handler: |filter| on(filter, $handler),
+            handler: |filter| {
+                on(filter, Routed { handler: $handler, operation: $function, surface: Surface::$surface, path: $path })
+            },
         }
     };
 }
@@ -321,20 +324,8 @@ pub fn router_with<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route
     let mut router = Router::new();
     for route in routes {
         let Ok(filter) = MethodFilter::try_from(route.method.clone()) else { continue };
-        let render: fn(Response) -> std::future::Ready<Response> = match route.surface {
-            Surface::One => s1::error::layer,
-            Surface::Two => s2::error::layer,
-        };
-        let endpoint = (route.handler)(filter)
-            .layer(axum::middleware::map_response(render))
-            .layer(axum::middleware::map_request(layers::route_operation(route.function, route.surface.into())));
-        router = router.route(route.path, endpoint);
-    }
-    // axum refuses a route layer on a router without routes (a function the table names none for).
-    if router.has_routes() {
-        router = router
-            .route_layer(axum::middleware::from_fn_with_state(app.clone(), layers::fresh_keys))
-            .route_layer(axum::middleware::from_fn(layers::as_before));
+        // Each handler does its route's own work around itself (`Routed`): no per-route layer.
+        router = router.route(route.path, (route.handler)(filter));
     }
     let router = router.merge(extra).fallback(no_route).method_not_allowed_fallback(method_not_allowed).with_state(app);
     layers::edge(router, &app_origins)

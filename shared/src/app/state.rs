@@ -1,6 +1,7 @@
 //! The application state, built once per cold start and shared by every request: settings,
 //! clock, store, senders and keys.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::clock::{Clock, Epoch};
@@ -22,8 +23,9 @@ pub struct App {
     key_source: Arc<dyn KeySource>,
     keys: RwLock<Arc<KeySet>>,
     last_reload: Mutex<Option<Epoch>>,
-    /// When the keys held were loaded (or a reload of them last began).
-    loaded_at: Mutex<Epoch>,
+    /// When the keys held were loaded (or a reload of them last began). Atomic: every request
+    /// reads it ([`App::refresh_keys_if_stale`]).
+    loaded_at: AtomicI64,
 }
 
 /// The ports an app is built from.
@@ -41,7 +43,7 @@ impl App {
     pub async fn new(config: Config, parts: Adapters) -> Result<Self, BoxError> {
         let Adapters { clock, store, sms, push, email, keys: key_source } = parts;
         let keys = key_source.load().await.map_err(|e| format!("loading signing keys: {e}"))?;
-        let loaded_at = Mutex::new(clock.now());
+        let loaded_at = AtomicI64::new(clock.now());
         crate::metrics::init(&config.metrics_namespace);
         Ok(App {
             config,
@@ -75,12 +77,12 @@ impl App {
     /// keys held.
     pub async fn refresh_keys_if_stale(&self) {
         let now = self.now();
+        let at = self.loaded_at.load(Ordering::Relaxed);
+        // The request that moves the time forward reloads; the others see it moved.
+        if now - at < KEY_MAX_AGE_SECS
+            || self.loaded_at.compare_exchange(at, now, Ordering::Relaxed, Ordering::Relaxed).is_err()
         {
-            let Ok(mut at) = self.loaded_at.lock() else { return };
-            if now - *at < KEY_MAX_AGE_SECS {
-                return;
-            }
-            *at = now;
+            return;
         }
         if let Err(e) = self.reload_keys().await {
             tracing::warn!(error = %e, "refreshing the keys failed; the ones held stay in use");
@@ -123,9 +125,7 @@ impl App {
         let load = self.key_source.load();
         let loaded = tokio::time::timeout(std::time::Duration::from_secs(KEY_LOAD_TIMEOUT_SECS), load).await;
         let fresh = Arc::new(loaded.map_err(|_| "loading the keys timed out")??);
-        if let Ok(mut at) = self.loaded_at.lock() {
-            *at = self.now();
-        }
+        self.loaded_at.store(self.now(), Ordering::Relaxed);
         match self.keys.write() {
             Ok(mut k) => *k = Arc::clone(&fresh),
             Err(poisoned) => *poisoned.into_inner() = Arc::clone(&fresh),

@@ -9,11 +9,6 @@ use crate::api::error::{ApiError, body, common, retry_after, rule_code};
 use crate::domain::codes::CodeCheck;
 use crate::domain::error::DomainError;
 
-/// The surface's layer: renders a failed response, leaves the others alone.
-pub fn layer(response: Response) -> std::future::Ready<Response> {
-    std::future::ready(crate::api::error::render_with(response, render))
-}
-
 pub fn render(error: &ApiError) -> Response {
     let conflict =
         |code: &str| (StatusCode::CONFLICT, axum::Json(serde_json::json!({ "errorCode": code }))).into_response();
