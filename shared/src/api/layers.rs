@@ -1,20 +1,27 @@
-//! The cross-cutting parts of every answer, as layers rather than per-handler code: a fresh
+//! The cross-cutting parts of every answer, at the edge rather than in handlers: a fresh
 //! `request-ref` on each request and its answer, one log line per request (operation, status,
-//! time, and the request's metrics: [`crate::metrics`]), `Cache-Control: no-store`, and the
-//! body limit.
+//! time, and the request's metrics: [`crate::metrics`]), `Cache-Control: no-store`, the
+//! challenge of a 401, CORS and the body limit.
+//!
+//! One service ([`Edge`]) over tower-http's body limit and CORS over the router, rather than a
+//! stack of `Router::layer`s: axum boxes each such layer around every route, and a boxed route
+//! clones the boxed routes under it on every call, so ten layers cost dozens of allocations per
+//! request, the hello route's too (docs/performance.md, "The hot path").
 
-use std::time::Duration;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
-use tracing::Span;
+use tower_http::cors::Cors;
+use tower_http::limit::RequestBodyLimit;
+use tracing::{Instrument, Span};
 
 use crate::api::error::ApiError;
 use crate::api::extract::{MAX_BODY_BYTES, REQUEST_REF};
@@ -23,41 +30,83 @@ use crate::api::extract::{MAX_BODY_BYTES, REQUEST_REF};
 /// after the route's own checks (a caller, a budget) have run.
 pub const TRANSPORT_LIMIT: usize = 1024 * 1024;
 
-/// Wraps a router in the layers every request passes through, outermost last.
-pub fn edge(router: Router, cors_origins: &[String]) -> Router {
-    let request_ref = HeaderName::from_static(REQUEST_REF);
-    router
-        // Outermost: a browser's preflight is answered before anything else runs.
+/// Wraps a router in what every request passes through.
+pub fn edge(router: Router, cors_origins: &[String]) -> Edge {
+    let inner = tower::ServiceBuilder::new()
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(TRANSPORT_LIMIT))
         .layer(cors(cors_origins))
-        .layer(RequestBodyLimitLayer::new(TRANSPORT_LIMIT))
-        .layer(axum::middleware::map_response(body_too_large))
-        // Bodies of an auth service carry tokens and personal data: never let a cache keep them
-        // (unless a handler said otherwise: the public keys of the JWKS may be cached).
-        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(PropagateRequestIdLayer::new(request_ref.clone()))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &Request| {
-                    let request_ref = req.headers().get(REQUEST_REF).and_then(|v| v.to_str().ok()).unwrap_or("");
-                    tracing::info_span!("request", operation = tracing::field::Empty, request_ref = %request_ref)
-                })
-                .on_request(())
-                .on_response(|res: &Response, latency: Duration, _: &Span| {
-                    // Written by the service, not as a tracing event: the metrics must not depend
-                    // on RUST_LOG, and EMF wants its members at the line's top level.
-                    let request_ref = res.headers().get(REQUEST_REF).and_then(|v| v.to_str().ok()).unwrap_or("");
-                    crate::metrics::finish(res.status().as_u16(), latency, request_ref);
-                })
-                .on_failure(()),
-        )
-        .layer(Metered)
-        .layer(axum::middleware::from_fn(challenge_on_401))
-        .layer(SetRequestIdLayer::new(request_ref, FreshRef))
-        // The reference is the service's, never the caller's: one sent in is dropped.
-        .layer(axum::middleware::map_request(|mut req: Request| async move {
-            req.headers_mut().remove(REQUEST_REF);
-            req
+        .service(router);
+    Edge { inner }
+}
+
+/// The edge of every request, outermost first: its fresh `request-ref`, its span and metrics
+/// collector, then (in [`Edge::call`]'s future, on the answer) the body limit's refusal in the
+/// surfaces' shape, `no-store`, the `request-ref`, the log line, the 401's challenge. Inside it,
+/// the body limit, then CORS (a browser's preflight is answered there, and still gets its
+/// reference, `no-store` and log line), then the routes.
+#[derive(Clone)]
+pub struct Edge {
+    inner: RequestBodyLimit<Cors<Router>>,
+}
+
+impl tower::Service<Request> for Edge {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        tower::Service::<Request>::poll_ready(&mut self.inner, cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let started = Instant::now();
+        // The reference is the service's, never the caller's: one sent in is replaced.
+        let request_ref = fresh_ref();
+        req.headers_mut().insert(REQUEST_REF, request_ref.clone());
+        let sent_token = req.headers().contains_key(AUTHORIZATION);
+        let span = tracing::info_span!(
+            "request",
+            operation = tracing::field::Empty,
+            request_ref = request_ref.to_str().unwrap_or("")
+        );
+        let answer = span.in_scope(|| self.inner.call(req));
+        Box::pin(crate::metrics::scope(async move {
+            let response = match answer.instrument(span).await {
+                Ok(response) => response.map(axum::body::Body::new),
+                Err(never) => match never {},
+            };
+            let mut response = body_too_large(response);
+            let status = response.status();
+            // Bodies of an auth service carry tokens and personal data: never let a cache keep
+            // them (unless a handler said otherwise: the public keys of the JWKS may be cached).
+            let headers = response.headers_mut();
+            if !headers.contains_key(CACHE_CONTROL) {
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            if !headers.contains_key(REQUEST_REF) {
+                headers.insert(REQUEST_REF, request_ref);
+            }
+            // Written by the service, not as a tracing event: the metrics must not depend on
+            // RUST_LOG, and EMF wants its members at the line's top level.
+            let logged_ref = headers.get(REQUEST_REF).and_then(|v| v.to_str().ok()).unwrap_or("");
+            crate::metrics::finish(status.as_u16(), started.elapsed(), logged_ref);
+            // Every 401 carries its challenge (RFC 6750 §3, RFC 9110 §11.6.1): `Bearer`, with
+            // `error="invalid_token"` when a token was sent and refused.
+            if status == StatusCode::UNAUTHORIZED {
+                let challenge = if sent_token { r#"Bearer error="invalid_token""# } else { "Bearer" };
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+            }
+            Ok(response)
         }))
+    }
+}
+
+/// 128 random bits, as every id the service makes (from a per-thread pool of the operating
+/// system's randomness: [`crate::crypto::pooled_random`]).
+fn fresh_ref() -> HeaderValue {
+    let id = crate::crypto::pooled_random::<16>().map(|b| crate::crypto::b64url(&b));
+    HeaderValue::try_from(id.unwrap_or_else(|_| "unavailable".into()))
+        .unwrap_or_else(|_| HeaderValue::from_static("unavailable"))
 }
 
 /// Browsers on the allowed origins (`AUTH_CORS_ORIGINS`) may call the API: preflights are
@@ -87,62 +136,6 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// Every 401 carries its challenge (RFC 6750 §3, RFC 9110 §11.6.1): `Bearer`, with
-/// `error="invalid_token"` when a token was sent and refused.
-async fn challenge_on_401(req: Request, next: axum::middleware::Next) -> Response {
-    let sent = req.headers().contains_key(axum::http::header::AUTHORIZATION);
-    let mut res = next.run(req).await;
-    if res.status() == axum::http::StatusCode::UNAUTHORIZED {
-        let challenge = if sent { r#"Bearer error="invalid_token""# } else { "Bearer" };
-        res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
-    }
-    res
-}
-
-/// 128 random bits, as every id the service makes.
-#[derive(Clone, Copy)]
-struct FreshRef;
-
-impl MakeRequestId for FreshRef {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        let id = crate::crypto::random_token_id().unwrap_or_else(|_| "unavailable".into());
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
-    }
-}
-
-/// Runs each request with its own metrics collector ([`crate::metrics::scope`]), which the
-/// request's line is written from.
-#[derive(Clone, Copy)]
-struct Metered;
-
-impl<S> tower::Layer<S> for Metered {
-    type Service = MeteredService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        MeteredService(inner)
-    }
-}
-
-#[derive(Clone)]
-struct MeteredService<S>(S);
-
-impl<S, B> tower::Service<axum::http::Request<B>> for MeteredService<S>
-where
-    S: tower::Service<axum::http::Request<B>>,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = crate::metrics::Scope<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
-        crate::metrics::scope(self.0.call(req))
-    }
-}
-
 /// Names the operation in the request's log line.
 pub fn record_operation(name: &'static str) {
     Span::current().record("operation", name);
@@ -168,7 +161,7 @@ pub fn record_route(name: &'static str, surface: crate::metrics::Surface) {
 
 /// The body limit answers a body announced too large before any handler runs: in the shape of
 /// every other malformed request.
-async fn body_too_large(response: Response) -> Response {
+fn body_too_large(response: Response) -> Response {
     let from_limit = response.status() == StatusCode::PAYLOAD_TOO_LARGE
         && !response.headers().contains_key(CONTENT_TYPE)
         || response.status() == StatusCode::PAYLOAD_TOO_LARGE

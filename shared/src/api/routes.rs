@@ -312,14 +312,18 @@ pub fn named(function: &str) -> &'static [Route] {
     FUNCTIONS.iter().copied().find(|f| f.first().is_some_and(|r| r.function == function)).unwrap_or(&[])
 }
 
-/// A router over `routes`, with the layers every answer passes through.
-pub fn router<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>) -> Router {
+/// A router over `routes`, behind the edge every answer passes through ([`layers::Edge`]).
+pub fn router<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>) -> layers::Edge {
     router_with(app, routes, Router::new())
 }
 
 /// [`router`] with `extra` routes of the local server besides the table's, behind the same
-/// layers (`request-ref`, `no-store`, the log line).
-pub fn router_with<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route>, extra: Router<AppState>) -> Router {
+/// edge (`request-ref`, `no-store`, the log line).
+pub fn router_with<'r>(
+    app: AppState,
+    routes: impl IntoIterator<Item = &'r Route>,
+    extra: Router<AppState>,
+) -> layers::Edge {
     let app_origins = app.config.cors_origins.clone();
     let mut router = Router::new();
     for route in routes {
@@ -331,17 +335,18 @@ pub fn router_with<'r>(app: AppState, routes: impl IntoIterator<Item = &'r Route
     layers::edge(router, &app_origins)
 }
 
-/// The API as a service: a router behind the one step that must come before routing (a path's
-/// leading and trailing slashes do not count, as API Gateway matches it).
-pub type Api = MapRequest<Router, fn(Request) -> Request>;
+/// The API as a service: a router behind its edge ([`layers::Edge`]) and the one step that must
+/// come before routing (a path's leading and trailing slashes do not count, as API Gateway
+/// matches it).
+pub type Api = MapRequest<layers::Edge, fn(Request) -> Request>;
 
 /// Every route: what `local-api` serves.
 pub fn all(app: AppState) -> Api {
     before_routing(router(app, routes()))
 }
 
-/// Wraps a router in [`layers::trim_slashes`].
-pub fn before_routing(router: Router) -> Api {
+/// Wraps a router behind its edge in [`layers::trim_slashes`].
+pub fn before_routing(router: layers::Edge) -> Api {
     ServiceBuilder::new().map_request(layers::trim_slashes as fn(Request) -> Request).service(router)
 }
 
