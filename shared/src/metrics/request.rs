@@ -80,8 +80,10 @@ pub fn finish(status: u16, elapsed: Duration, request_ref: &str) {
 }
 
 /// Writes finished lines to stdout in one call, so the lines of concurrent requests never
-/// interleave. With `test-util`, through `print!`, which the test harness captures per test
-/// (or into [`captured`]'s buffer); otherwise a failed write is dropped, as a log line is.
+/// interleave (a write to a pipe is atomic up to [`PIPE_BUF`]; a request's lines are under it,
+/// and each line of one that is not). With `test-util`, through `print!`, which the test
+/// harness captures per test (or into [`captured`]'s buffer); otherwise a failed write is
+/// dropped, as a log line is.
 pub(super) fn emit(lines: &[u8]) {
     if lines.is_empty() {
         return;
@@ -95,8 +97,37 @@ pub(super) fn emit(lines: &[u8]) {
     #[cfg(not(feature = "test-util"))]
     {
         use std::io::Write;
-        let _ = std::io::stdout().lock().write_all(lines);
+        match stdout_fd() {
+            // One write(2) of whole lines on the same open file as stdout, without std's stdout
+            // lock, which the two threads of a warm process contended for on every request.
+            // Nothing is buffered, so nothing is lost when Lambda freezes the process.
+            Some(mut out) if lines.len() <= PIPE_BUF => {
+                let _ = out.write_all(lines);
+            }
+            // Longer than one atomic write: a line at a time, each whole.
+            Some(mut out) => {
+                for line in lines.split_inclusive(|b| *b == b'\n') {
+                    let _ = out.write_all(line);
+                }
+            }
+            None => {
+                let _ = std::io::stdout().lock().write_all(lines);
+            }
+        }
     }
+}
+
+/// The size up to which POSIX makes a write to a pipe atomic (Linux's).
+#[cfg(not(feature = "test-util"))]
+const PIPE_BUF: usize = 4096;
+
+/// A duplicate of the stdout descriptor (same open file, same offset), made once; `None` if it
+/// could not be made.
+#[cfg(not(feature = "test-util"))]
+fn stdout_fd() -> Option<&'static std::fs::File> {
+    use std::os::fd::AsFd;
+    static OUT: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+    OUT.get_or_init(|| std::io::stdout().as_fd().try_clone_to_owned().ok().map(std::fs::File::from)).as_ref()
 }
 
 #[cfg(feature = "test-util")]
