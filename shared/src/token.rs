@@ -5,6 +5,7 @@
 //! [`Clock`](crate::clock::Clock)'s time, not the library's.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,11 @@ fn pinned(alg: Algorithm) -> Validation {
     v
 }
 
+/// The two validations, built once: every authenticated request verifies a token, and a
+/// `Validation` is a handful of allocations.
+static SESSION_VALIDATION: LazyLock<Validation> = LazyLock::new(|| pinned(Algorithm::HS256));
+static ID_VALIDATION: LazyLock<Validation> = LazyLock::new(|| pinned(Algorithm::EdDSA));
+
 pub fn issue_session_token(set: &KeySet, claims: &SessionClaims) -> Result<String, BoxError> {
     let keys = &set.session()?.current;
     let purpose = claims.typ.purpose();
@@ -127,9 +133,8 @@ pub fn verify_session_token(set: &KeySet, token: &str, now: Epoch) -> Result<Ses
         _ => return Err(TokenError::Invalid),
     };
     let secret = if purpose == "access" { &keys.access } else { &keys.auth };
-    let data =
-        jsonwebtoken::decode::<SessionClaims>(token, &DecodingKey::from_secret(secret), &pinned(Algorithm::HS256))
-            .map_err(|_| TokenError::Invalid)?;
+    let data = jsonwebtoken::decode::<SessionClaims>(token, &DecodingKey::from_secret(secret), &SESSION_VALIDATION)
+        .map_err(|_| TokenError::Invalid)?;
     let claims = data.claims;
     // A token signed with one kind's key must claim that kind.
     if claims.typ.purpose() != purpose {
@@ -189,7 +194,7 @@ pub fn verify_id_token(
     let generation = generation_of(&header, "id")?;
     let key = set.id_token_public()?.iter().find(|k| k.kid == generation).ok_or(TokenError::UnknownKid)?;
     let public = crypto::b64url_decode(&key.x).ok_or(TokenError::Invalid)?;
-    let data = jsonwebtoken::decode::<IdClaims>(token, &DecodingKey::from_ed_der(&public), &pinned(Algorithm::EdDSA))
+    let data = jsonwebtoken::decode::<IdClaims>(token, &DecodingKey::from_ed_der(&public), &ID_VALIDATION)
         .map_err(|_| TokenError::Invalid)?;
     let claims = data.claims;
     if claims.iss != issuer || claims.aud != audience {
