@@ -136,7 +136,13 @@ mod tests {
             (EventType::StepUpFailed, Metric::StepUpFailed),
         ] {
             for (channel, want) in
-                [("SMS", "SMS"), ("EMAIL", "EMAIL"), ("BIOMETRIC", "BIOMETRIC"), ("PASSKEY", "PASSKEY")]
+                [
+                ("SMS", "SMS"),
+                ("EMAIL", "EMAIL"),
+                ("BIOMETRIC", "BIOMETRIC"),
+                ("PASSKEY", "PASSKEY"),
+                ("RECOVERY_CODE", "RECOVERY_CODE"),
+            ]
             {
                 let s = signal_of(&event(kind).with("channel", channel), None).unwrap();
                 assert_eq!((s.metric, dims(&s)), (metric, pairs(&[("Channel", want)])));
