@@ -251,7 +251,10 @@ impl<S: Send + Sync> FromRequestParts<S> for XOtpProof {
         header(parts, "x-otp")
             .and_then(|h| crate::otp::normalize(h).or_else(|| crate::model::recovery::normalize(h)))
             .map(XOtpProof)
-            .ok_or(ApiError::malformed("INVALID_OTP_HEADER", "The x-otp header must hold a 6-digit code or a recovery code."))
+            .ok_or(ApiError::malformed(
+                "INVALID_OTP_HEADER",
+                "The x-otp header must hold a 6-digit code or a recovery code.",
+            ))
     }
 }
 

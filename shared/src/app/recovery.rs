@@ -97,11 +97,7 @@ pub async fn generate_by_otp(
     Ok(codes)
 }
 
-fn generated_event(
-    app: &App,
-    ctx: &Ctx,
-    user: &User,
-) -> Result<crate::domain::events::SecurityEvent, DomainError> {
+fn generated_event(app: &App, ctx: &Ctx, user: &User) -> Result<crate::domain::events::SecurityEvent, DomainError> {
     Ok(crate::app::events::by(app, ctx, EventType::RecoveryCodesGenerated, &user.user_id)?
         .with("count", SET_SIZE)
         .with("replaced", user.recovery_codes_left()))

@@ -136,7 +136,8 @@ mod tests {
         let h = hash(b"k1", "1", "abcdefghjk");
         assert_ne!(h, hash(b"k2", "1", "abcdefghjk"));
         assert_ne!(h, hash(b"k1", "2", "abcdefghjk"));
-        let set = RecoveryCodes { kid: "k".into(), hashes: vec!["x".into(), h.clone()], generated_at: 0, anchored: true };
+        let set =
+            RecoveryCodes { kid: "k".into(), hashes: vec!["x".into(), h.clone()], generated_at: 0, anchored: true };
         assert_eq!(set.position(&h), Some(1));
         assert_eq!(set.position("y"), None);
         let used = RecoveryCodes { hashes: vec![h], ..set.clone() };
