@@ -1,6 +1,6 @@
 //! The routes of issue 25's recovery codes (beside the table of `routes.rs`, which they join).
 
-use super::{Route, Surface, s1, s2};
+use super::{Route, Routed, Surface, s1, s2};
 use axum::http::Method;
 use axum::routing::on;
 
