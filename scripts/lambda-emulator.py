@@ -691,6 +691,16 @@ def scenario(run):
     run.http("stepup-otp", 204, fill={"ACCESS_TOKEN": otp_access})
     run.http("stepup-otp-verify", 204, fill={"ACCESS_TOKEN": otp_access})
 
+    # Issue 25: recovery codes. The stepped-up session generates a set (spending its step-up); a
+    # code steps it up again, once; another proves a surface-2 change in x-otp, which replaces the set.
+    codes = run.http("generate-recovery-codes", 200, fill={"ACCESS_TOKEN": otp_access}, keys=["codes"])["codes"]
+    run.http("generate-recovery-codes", 409, fill={"ACCESS_TOKEN": otp_access})
+    run.http("stepup-recovery-code-verify", 204, fill={"ACCESS_TOKEN": otp_access, "RECOVERY_CODE": codes[0]})
+    run.http("stepup-recovery-code-verify", 409, fill={"ACCESS_TOKEN": otp_access, "RECOVERY_CODE": codes[0]})
+    otp_id, _ = id_tokens("otp@example.com")
+    run.http("add-recovery-method", 200, fill={"ID_TOKEN": otp_id, "RECOVERY_CODE": codes[1]}, keys=["codes"])
+    run.http("stepup-recovery-code-verify", 409, fill={"ACCESS_TOKEN": otp_access, "RECOVERY_CODE": codes[2]})
+
     # Logouts last: the session and the refresh token then refused.
     run.http("logout", 204, fill={"AUTH_TOKEN": auth})
     run.http("list-identities", 401, fill={"AUTH_TOKEN": auth})
@@ -796,6 +806,7 @@ def publish(run, env, stack):
     types = {m["detail-type"] for m in received}
     expected = {"LOGIN_SUCCEEDED", "LOGIN_FAILED", "LOGOUT", "PASSWORD_CHANGED", "PASSWORD_RESET", "EMAIL_VERIFIED",
                 "FACTOR_ENROLLED", "FACTOR_REMOVED", "STEP_UP_STARTED", "STEP_UP_SUCCEEDED", "SESSION_REVOKED"}
+    expected |= {"RECOVERY_CODES_GENERATED", "RECOVERY_CODE_USED"}  # issue 25
     if not expected <= types:
         raise Failure("publish-events", f"missing on the bus: {sorted(expected - types)}")
     if any(m.get("source") != "auth-service" or m["detail-type"] != m["detail"]["type"] for m in received):

@@ -119,6 +119,15 @@ async fn wrong_until_locked(t: &TestApp, access: &str, id_token: &str, check: Ch
                 statuses.push(r.status);
             }
         }
+        Check::StepUpRecoveryCode => {
+            integration_tests::enrol_sms(t, access).await;
+            integration_tests::step_up_by_sms(t, access).await;
+            integration_tests::generate_recovery_codes(t, access).await;
+            for _ in 0..THRESHOLD {
+                let body = json!({"verificationCode": "aaaaa-aaaaa"});
+                statuses.push(t.post("/stepup/challenges/recovery_code/verify", Some(access), body).await.status);
+            }
+        }
     }
     statuses
 }

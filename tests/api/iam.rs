@@ -295,6 +295,28 @@ async fn exercise(t: &TestApp) {
     let code = t.totp_code(&secret, 0);
     t.probe.conflict_once("update_user");
     want!(t.with_otp(Method::DELETE, "/auth/otp/methods/totp", &id_token, code, None).await, 200);
+    // Issue 25: recovery codes, generated on surface 1 (stepped up by push; announced to the
+    // device); a wrong code, a right one (its write losing a race once); a new set on surface 2
+    // on a code in x-otp, and a wrong one there.
+    let codes_path = "/authentication_factors/recovery_codes";
+    want!(t.post(codes_path, Some(&b_access), json!({})).await, 409);
+    step_up_by_push(t, &b_access, "BIOMETRIC", &b_device).await;
+    let r = t.post(codes_path, Some(&b_access), json!({})).await;
+    want!(r, 200);
+    let codes: Vec<String> =
+        r.body["codes"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect();
+    let recover = "/stepup/challenges/recovery_code/verify";
+    want!(t.post(recover, Some(&b_access), json!({"verificationCode": "aaaaa-aaaaa"})).await, 409);
+    t.probe.conflict_once("update_user");
+    let first = codes.first().cloned().unwrap_or_default();
+    want!(t.post(recover, Some(&b_access), json!({ "verificationCode": first })).await, 204);
+    let second = codes.get(1).cloned().unwrap_or_default();
+    let r = t.with_otp(Method::POST, "/auth/otp/methods/recovery", &id_token, second, Some(json!({}))).await;
+    want!(r, 200);
+    // A code of the new set proves a TOTP secret's addition (its use announced to the device).
+    let fresh = r.body["codes"][0].as_str().unwrap_or_default().to_owned();
+    want!(t.with_otp(Method::POST, "/auth/otp/methods/totp", &id_token, fresh, Some(json!({}))).await, 200);
+    want!(t.with_otp(Method::POST, "/auth/otp/methods/recovery", &id_token, "aaaaa-aaaaa", Some(json!({}))).await, 403);
     want!(t.post("/auth/logout", None, json!({"refreshToken": refresh})).await, 204);
     // E-mail method, on an account with no other: the provider down, a code, wrong, right.
     let (e_token, _) = t.id_tokens("iam-e@example.com").await;

@@ -18,6 +18,8 @@ mod key_lifecycle;
 mod lifecycle;
 mod metrics;
 mod passkeys;
+mod recovery;
+mod recovery_attacks;
 mod security_events;
 mod store_contract;
 mod surface1;

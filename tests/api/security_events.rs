@@ -516,6 +516,13 @@ async fn every_type_of_event_arrives_on_eventbridge() {
     assert_eq!(t.post("/users/verification/email/send", None, json!({ "email": email })).await.status, 204);
     let verify = json!({"email": email, "verificationCode": "123456"});
     assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+    // Issue 25: recovery codes, generated under a step-up by the e-mail; one used.
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(&access), json!({})).await.status, 204);
+    let code = json!({"verificationCode": "123456"});
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL/verify", Some(&access), code).await.status, 204);
+    let codes = integration_tests::generate_recovery_codes(&t, &access).await;
+    let code = json!({ "verificationCode": codes[0] });
+    assert_eq!(t.post("/stepup/challenges/recovery_code/verify", Some(&access), code).await.status, 204);
     // Surface 2: a refresh replayed; logins listed and one ended; logouts.
     let login = json!({"email": email, "password": "yet another long passphrase"});
     let r = t.post("/auth/login", None, login.clone()).await;

@@ -532,6 +532,24 @@ pub async fn enrol_sms(t: &TestApp, access: &str) {
     t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
 }
 
+/// Steps the session of `access` up by SMS (the sandbox's code; the SMS factor enrolled), and
+/// moves past the resend cooldown.
+pub async fn step_up_by_sms(t: &TestApp, access: &str) {
+    let r = t.post("/stepup/challenges/otp/SMS", Some(access), serde_json::json!({})).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let code = serde_json::json!({"verificationCode": "123456"});
+    let r = t.post("/stepup/challenges/otp/SMS/verify", Some(access), code).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+}
+
+/// A new set of recovery codes for the stepped-up session of `access`.
+pub async fn generate_recovery_codes(t: &TestApp, access: &str) -> Vec<String> {
+    let r = t.post("/authentication_factors/recovery_codes", Some(access), serde_json::json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect()
+}
+
 /// `n` tasks at once, each on its own tokio task, the `i`th made by `task(i)`; their outputs,
 /// in order.
 pub async fn at_once<T, Fut>(n: usize, task: impl Fn(usize) -> Fut) -> Vec<T>
@@ -580,6 +598,7 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
     let id_token = id_login.body["idToken"].as_str().unwrap().to_owned();
     let refresh = id_login.body["refreshToken"].as_str().unwrap().to_owned();
     let mut totp_code = String::new();
+    let mut recovery_code = String::new();
     match function {
         "verify-otp-factor" => {
             assert_eq!(
@@ -627,6 +646,20 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         "verify-email" => {
             let send = serde_json::json!({"email": "jane@example.com"});
             assert_eq!(t.post("/users/verification/email/send", None, send).await.status, 204);
+        }
+        // Issue 25: recovery codes.
+        "generate-recovery-codes" | "stepup-recovery-code-verify" => {
+            enrol_sms(&t, &access).await;
+            step_up_by_sms(&t, &access).await;
+            if function == "stepup-recovery-code-verify" {
+                recovery_code = generate_recovery_codes(&t, &access).await.swap_remove(0);
+            }
+        }
+        "add-recovery-method" => {
+            // A recovery code proves in x-otp.
+            enrol_sms(&t, &access).await;
+            step_up_by_sms(&t, &access).await;
+            recovery_code = generate_recovery_codes(&t, &access).await.swap_remove(0);
         }
         _ => {}
     }
@@ -695,7 +728,8 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         .replace("<PASSKEY_ASSERTION>", &inside_body(&assertion))
         .replace("<PASSKEY_CHALLENGE_ID>", &login_attempt)
         .replace("<CREDENTIAL_ID>", &credential_id)
-        .replace("<POLL_TOKEN>", &poll_token);
+        .replace("<POLL_TOKEN>", &poll_token)
+        .replace("<RECOVERY_CODE>", &recovery_code);
     (t, raw)
 }
 

@@ -240,6 +240,24 @@ impl<S: Send + Sync> FromRequestParts<S> for XOtp {
     }
 }
 
+/// The `x-otp` header of a change it proves: six digits, or a recovery code (told apart by its
+/// form), normalised.
+pub struct XOtpProof(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for XOtpProof {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        header(parts, "x-otp")
+            .and_then(|h| crate::otp::normalize(h).or_else(|| crate::model::recovery::normalize(h)))
+            .map(XOtpProof)
+            .ok_or(ApiError::malformed(
+                "INVALID_OTP_HEADER",
+                "The x-otp header must hold a 6-digit code or a recovery code.",
+            ))
+    }
+}
+
 /// The `x-otp` header as sent, if any: proof that only some changes need.
 pub struct MaybeXOtp(pub Option<String>);
 

@@ -48,7 +48,7 @@ pub mod prelude {
     pub use crate::api::extract::{
         Access, AccessOrIdCaller, AccessOrPasswordUpdate, AnyCaller, AppState, Auth, AuthOrAccess, Body, Caller,
         ChallengeIdParam, CredentialIdParam, IdCaller, MaybeXOtp, OptionalBody, OtpChannel, PathId, PollToken,
-        PushChannel, StepUpChannel, XOtp,
+        PushChannel, StepUpChannel, XOtp, XOtpProof,
     };
     pub use crate::api::fields::Fields;
     pub use crate::api::{Answer, json, no_content, ok};

@@ -249,6 +249,10 @@ pub const LOGIN_VIA_BIOMETRICS_STATUS: &[Route] = &[
     route!(One GET "/login_via_biometrics/{challengeId}" => "login-via-biometrics-status", s1::login_via_biometrics_status::handle),
 ];
 
+// Issue 25: recovery codes.
+mod recovery;
+pub use recovery::{ADD_RECOVERY_METHOD, GENERATE_RECOVERY_CODES, STEPUP_RECOVERY_CODE_VERIFY};
+
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[
     REGISTER,
@@ -299,6 +303,9 @@ pub const FUNCTIONS: &[&[Route]] = &[
     AUTH_LOGIN_PASSKEY,
     LOGIN_VIA_BIOMETRICS,
     LOGIN_VIA_BIOMETRICS_STATUS,
+    GENERATE_RECOVERY_CODES,
+    STEPUP_RECOVERY_CODE_VERIFY,
+    ADD_RECOVERY_METHOD,
 ];
 
 /// Every route.

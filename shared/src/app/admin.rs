@@ -146,6 +146,14 @@ async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
         }
         events.push(event);
     }
+    if let Some(set) = &before.mfa.recovery {
+        let event = crate::app::events::event(app, EventType::FactorRemoved, &before.user_id)?
+            .with("type", "RECOVERY_CODES")
+            .with("channel", "RECOVERY_CODES")
+            .with("remaining", set.remaining())
+            .with("by", "OPERATOR");
+        events.push(event);
+    }
     crate::app::accounts::update_user_reporting(app, email, &events, |u| {
         // The events name what was read: anything added meanwhile is left for another call.
         let same = u.factors == before.factors && u.mfa == before.mfa && u.passkeys == before.passkeys;
@@ -177,7 +185,13 @@ async fn remove_factors(app: &App, email: &str) -> Result<Value, DomainError> {
             tracing::warn!(error = %e, "could not delete the SNS endpoint of a removed device");
         }
     }
-    Ok(json!({ "removedFactors": factors, "removedMethods": methods, "removedMobile": before.mobile.is_some() }))
+    let codes = before.recovery_codes_left();
+    Ok(json!({
+        "removedFactors": factors,
+        "removedMethods": methods,
+        "removedMobile": before.mobile.is_some(),
+        "removedRecoveryCodes": codes,
+    }))
 }
 
 /// The surface-2 ways to prove a second factor `user` has: the phone (validated, or a number

@@ -109,12 +109,21 @@ pub async fn set_phone(
     Ok(saved)
 }
 
-/// Removes the TOTP secret, on a current TOTP code.
+/// Removes the TOTP secret, on a current TOTP code, or on a recovery code (consumed first).
 pub async fn remove_totp(app: &App, ctx: &Ctx, user: &User, code: &str) -> Result<User, DomainError> {
     if user.mfa.totp.is_none() {
         return Err(DomainError::Refused(Rule::TotpSecretNotConfigured));
     }
     let removed = [method_event(app, ctx, user, EventType::FactorRemoved, "TOTP")?];
+    if let Some(recovery_code) = crate::model::recovery::normalize(code) {
+        crate::app::recovery::prove(app, ctx, user, &recovery_code).await?;
+        let removal = crate::app::accounts::update_user_reporting(app, &user.email, &removed, |u| {
+            u.mfa.totp.take().map(|_| ()).ok_or(DomainError::Refused(Rule::TotpSecretNotConfigured))
+        });
+        let saved = crate::app::proof::noticed(app, user, removal).await?;
+        crate::app::proof::announce_change(app, user, "the authenticator app (TOTP) was removed").await?;
+        return Ok(saved);
+    }
     let removal = crate::app::totp_check::accept_totp(app, ctx, &user.email, code, &removed, |u| {
         u.mfa.totp = None;
         Ok(())

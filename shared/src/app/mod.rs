@@ -19,6 +19,7 @@
 //! | step-up by push | [`push_step_up`] |
 //! | passkeys: enrolment, step-up, login without a password | [`passkeys`] |
 //! | login by push | [`push_login`] |
+//! | recovery codes: generating a set, stepping up or proving with one | [`recovery`] |
 //! | surface-2 methods: phone, e-mail, TOTP | [`methods`] |
 //! | idTokens (surface 2) | [`id_tokens`] |
 //! | budgets | [`limits`] |
@@ -43,6 +44,7 @@ pub mod principal;
 pub mod proof;
 pub mod push_login;
 pub mod push_step_up;
+pub mod recovery;
 pub mod sessions;
 mod state;
 pub mod totp_check;

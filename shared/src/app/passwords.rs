@@ -172,5 +172,8 @@ fn removal_events(app: &App, reset: &SecurityEvent, stripped: &Stripped) -> Resu
     if stripped.phone {
         events.push(removed("SMS".into(), "SMS".into())?.with("surface", 2));
     }
+    if stripped.recovery_codes {
+        events.push(removed("RECOVERY_CODES".into(), "RECOVERY_CODES".into())?);
+    }
     Ok(events)
 }

@@ -110,7 +110,8 @@ where
 }
 
 /// Surface 2: the `x-otp` header must hold a current code of a validated method: the TOTP
-/// code, or the code last sent by `GET /auth/otp/code` to the validated phone or e-mail. One
+/// code, the code last sent by `GET /auth/otp/code` to the validated phone or e-mail, or a
+/// recovery code (consumed: [`crate::app::recovery::prove`]). One
 /// `x-otp` is one check toward the lockout, however many methods it is compared with (one
 /// attempt reserved at the first comparison; none when there is nothing to compare it with),
 /// and its failure is recorded once, naming the methods tried. Answers whether the proof is
@@ -119,6 +120,10 @@ where
 pub async fn require_otp(app: &App, ctx: &Ctx, x_otp: Option<&str>, user: &User) -> Result<bool, DomainError> {
     if !user.has_second_factor() {
         return Ok(false);
+    }
+    // A recovery code, told apart by its form, proves once.
+    if let Some(code) = x_otp.and_then(crate::model::recovery::normalize) {
+        return crate::app::recovery::prove(app, ctx, user, &code).await;
     }
     let Some(code) = x_otp.and_then(crate::otp::normalize) else {
         return Err(DomainError::OtpRequired);
@@ -206,6 +211,15 @@ pub async fn noticed<T>(
 /// the account spend.) A failed notice is logged, not fatal: the change has been made.
 pub async fn announce_change(app: &App, before: &User, change: &'static str) -> Result<(), DomainError> {
     crate::app::sessions::end_step_ups(app, &before.user_id).await?;
+    notify(app, before, change).await;
+    tracing::info!(user_id = %before.user_id, change, "authentication settings changed");
+    Ok(())
+}
+
+/// The notice of [`announce_change`] alone (no step-up ends): by e-mail and to each push
+/// device `user` has. A failed notice is logged.
+pub async fn notify(app: &App, user: &User, change: &str) {
+    let before = user;
     let text = format!(
         "Security notice: {change} on your account. If this was not you, change your password and contact support."
     );
@@ -223,6 +237,4 @@ pub async fn announce_change(app: &App, before: &User, change: &'static str) -> 
             tracing::warn!(error = %crate::domain::error::chain(e.as_ref()), "could not push a security notice");
         }
     }
-    tracing::info!(user_id = %before.user_id, change, "authentication settings changed");
-    Ok(())
 }

@@ -36,10 +36,14 @@ pub enum EventType {
     /// A secret checked off the login and step-up paths was wrong (the old password of a
     /// change, a code enrolling or validating a factor or method, an `x-otp`, a TOTP code).
     VerificationFailed,
+    /// A set of recovery codes generated (replacing any earlier one).
+    RecoveryCodesGenerated,
+    /// A recovery code used (consumed in the same write).
+    RecoveryCodeUsed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 20] = [
+    pub const ALL: [EventType; 22] = [
         EventType::LoginSucceeded,
         EventType::LoginFailed,
         EventType::AccountLocked,
@@ -60,6 +64,8 @@ impl EventType {
         EventType::AccountBlocked,
         EventType::AccountUnblocked,
         EventType::VerificationFailed,
+        EventType::RecoveryCodesGenerated,
+        EventType::RecoveryCodeUsed,
     ];
 
     /// The wire name, `LOGIN_SUCCEEDED`.

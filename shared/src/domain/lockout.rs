@@ -163,10 +163,12 @@ pub enum Check {
     OtpCode,
     /// A TOTP code: in `x-otp`, validating the secret, or removing it.
     Totp,
+    /// A recovery code of a step-up (surface 1).
+    StepUpRecoveryCode,
 }
 
 impl Check {
-    pub const ALL: [Check; 8] = [
+    pub const ALL: [Check; 9] = [
         Check::LoginPassword,
         Check::LoginPasskey,
         Check::PasswordUpdate,
@@ -175,6 +177,7 @@ impl Check {
         Check::EnrolmentCode,
         Check::OtpCode,
         Check::Totp,
+        Check::StepUpRecoveryCode,
     ];
 
     /// Its name in the failure's `check` detail.
@@ -188,6 +191,7 @@ impl Check {
             Check::EnrolmentCode => "ENROLMENT_CODE",
             Check::OtpCode => "OTP_CODE",
             Check::Totp => "TOTP",
+            Check::StepUpRecoveryCode => "STEP_UP_RECOVERY_CODE",
         }
     }
 
@@ -200,7 +204,7 @@ impl Check {
     pub fn failure(self) -> EventType {
         match self {
             Check::LoginPassword | Check::LoginPasskey => EventType::LoginFailed,
-            Check::StepUpCode | Check::StepUpPasskey => EventType::StepUpFailed,
+            Check::StepUpCode | Check::StepUpPasskey | Check::StepUpRecoveryCode => EventType::StepUpFailed,
             _ => EventType::VerificationFailed,
         }
     }

@@ -135,9 +135,13 @@ mod tests {
             (EventType::StepUpSucceeded, Metric::StepUpSucceeded),
             (EventType::StepUpFailed, Metric::StepUpFailed),
         ] {
-            for (channel, want) in
-                [("SMS", "SMS"), ("EMAIL", "EMAIL"), ("BIOMETRIC", "BIOMETRIC"), ("PASSKEY", "PASSKEY")]
-            {
+            for (channel, want) in [
+                ("SMS", "SMS"),
+                ("EMAIL", "EMAIL"),
+                ("BIOMETRIC", "BIOMETRIC"),
+                ("PASSKEY", "PASSKEY"),
+                ("RECOVERY_CODE", "RECOVERY_CODE"),
+            ] {
                 let s = signal_of(&event(kind).with("channel", channel), None).unwrap();
                 assert_eq!((s.metric, dims(&s)), (metric, pairs(&[("Channel", want)])));
             }

@@ -145,10 +145,11 @@ pub enum Channel {
     Push,
     Passkey,
     Other,
+    RecoveryCode,
 }
 
 impl Channel {
-    const ALL: [Channel; 8] = [
+    const ALL: [Channel; 9] = [
         Channel::Sms,
         Channel::Email,
         Channel::Totp,
@@ -157,6 +158,7 @@ impl Channel {
         Channel::Push,
         Channel::Passkey,
         Channel::Other,
+        Channel::RecoveryCode,
     ];
 
     pub fn name(self) -> &'static str {
@@ -169,6 +171,7 @@ impl Channel {
             Channel::Push => "PUSH",
             Channel::Passkey => "PASSKEY",
             Channel::Other => "OTHER",
+            Channel::RecoveryCode => "RECOVERY_CODE",
         }
     }
 

@@ -19,11 +19,13 @@ pub struct Stripped {
     pub totp: bool,
     /// The phone's validation (the number stays, unvalidated).
     pub phone: bool,
+    /// The recovery codes' set.
+    pub recovery_codes: bool,
 }
 
 impl Stripped {
     pub fn is_empty(&self) -> bool {
-        self.factors.is_empty() && self.passkeys.is_empty() && !self.totp && !self.phone
+        self.factors.is_empty() && self.passkeys.is_empty() && !self.totp && !self.phone && !self.recovery_codes
     }
 }
 
@@ -54,6 +56,11 @@ impl User {
         if validated_now || self.mobile != before.mobile {
             self.mfa.phone_anchored = anchored;
         }
+        if let Some(set) = self.mfa.recovery.as_mut()
+            && set.is_new_since(before.mfa.recovery.as_ref())
+        {
+            set.anchored = anchored;
+        }
     }
 
     /// Removes every way in that is not anchored to the mailbox; returns what it removed.
@@ -74,13 +81,18 @@ impl User {
             self.mfa.phone_verified_at = None;
             stripped.phone = true;
         }
+        if self.mfa.recovery.as_ref().is_some_and(|r| !r.anchored) {
+            self.mfa.recovery = None;
+            stripped.recovery_codes = true;
+        }
         stripped
     }
 
     /// Whether `self` proves itself differently from `before`: an active factor, a passkey, a
-    /// TOTP secret, the phone (number or validation), the e-mail (address or verification) or
-    /// the password added, removed or re-pointed. Such a change must be reported: the write
-    /// that makes one without an event is refused (`accounts::update_user_reporting`).
+    /// TOTP secret, the phone (number or validation), the e-mail (address or verification), the
+    /// password, or the recovery codes (a set generated, replaced or removed, a code used) added,
+    /// removed or re-pointed. Such a change must be reported: the write that makes one without
+    /// an event is refused (`accounts::update_user_reporting`).
     /// (A passkey's counter, a TOTP secret's last step and a pending enrolment are not ways in.)
     pub fn proves_differently_from(&self, before: &User) -> bool {
         let factors = |u: &User| {
@@ -92,7 +104,9 @@ impl User {
         };
         let passkeys = |u: &User| u.passkeys.iter().map(|p| p.credential_id.clone()).collect::<Vec<_>>();
         let totp = |u: &User| u.mfa.totp.as_ref().map(|t| (t.sealed.clone(), t.verified_at.is_some()));
+        let recovery = |u: &User| u.mfa.recovery.as_ref().map(|r| r.hashes.clone());
         factors(self) != factors(before)
+            || recovery(self) != recovery(before)
             || passkeys(self) != passkeys(before)
             || totp(self) != totp(before)
             || self.mobile != before.mobile

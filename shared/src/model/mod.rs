@@ -12,11 +12,13 @@ mod anchoring;
 mod passkey;
 mod purpose;
 mod push;
+pub mod recovery;
 pub use crate::domain::refresh::RefreshFamily;
 pub use anchoring::Stripped;
 pub use passkey::{Ceremony, CeremonyKind, PasskeyFactor};
 pub use purpose::CodePurpose;
 pub use push::{PushChallenge, PushDevice, PushLogin, PushPlatform, PushStatus, RequestOrigin};
+pub use recovery::RecoveryCodes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -133,10 +135,17 @@ impl User {
     }
 
     /// Whether the account can already prove itself with something beyond the password: an
-    /// ACTIVE surface-1 factor, a passkey, or a validated surface-2 method (phone, e-mail, TOTP).
-    /// While it can, changing how it proves itself needs that proof (ASVS 5.0 V6.4, V7.5).
+    /// ACTIVE surface-1 factor, a passkey, a validated surface-2 method (phone, e-mail, TOTP), or
+    /// recovery codes left. While it can, changing how it proves itself needs that proof (ASVS 5.0 V6.4, V7.5).
     pub fn has_second_factor(&self) -> bool {
-        self.has_factor_besides_email() || self.mfa.email_verified_at.is_some()
+        self.has_factor_besides_email() || self.mfa.email_verified_at.is_some() || self.recovery_codes_left() > 0
+    }
+
+    /// How many recovery codes the account has left (none without a set). They count as a
+    /// second factor (whoever holds only the password cannot change factors while the owner
+    /// keeps codes) but not beside the e-mail ([`User::email_may_prove`]): they are its backup.
+    pub fn recovery_codes_left(&self) -> usize {
+        self.mfa.recovery.as_ref().map_or(0, RecoveryCodes::remaining)
     }
 
     /// Whether the verified e-mail may prove who is calling (a step-up, an `x-otp`): only while
@@ -310,6 +319,10 @@ pub struct Mfa {
     /// The phone was set or validated with proof anchored to the mailbox ([`Factor::anchored`]).
     #[serde(default)]
     pub phone_anchored: bool,
+    /// The recovery codes' set (both surfaces), while one was generated: kept with none left,
+    /// so that a used code is told as used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoveryCodes>,
 }
 
 /// A TOTP secret, encrypted at rest (AES-256-GCM under the data key of generation `kid`).

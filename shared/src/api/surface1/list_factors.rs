@@ -1,5 +1,5 @@
 //! `GET /authentication_factors`: the account's enrolled factors and their status; each
-//! passkey is one, named by its credential id.
+//! passkey is one, named by its credential id; the recovery codes are one while any remain.
 
 use crate::api::prelude::*;
 
@@ -21,6 +21,14 @@ pub async fn handle(State(app): State<AppState>, Caller(principal, _): Caller<Ac
                 "lastUsedAt": p.last_used_at,
                 "backupEligible": backup_eligible,
                 "backedUp": backed_up,
+            })
+        }))
+        .chain((user.recovery_codes_left() > 0).then(|| {
+            serde_json::json!({
+                "type": "RECOVERY_CODES",
+                "channel": "RECOVERY_CODES",
+                "status": "ACTIVE",
+                "remaining": user.recovery_codes_left(),
             })
         }))
         .collect();

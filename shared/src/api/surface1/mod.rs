@@ -39,3 +39,6 @@ pub mod validate_password;
 pub mod verify_email;
 pub mod verify_otp_factor;
 pub mod verify_passkey_factor;
+// Issue 25: recovery codes.
+pub mod generate_recovery_codes;
+pub mod stepup_recovery_code_verify;

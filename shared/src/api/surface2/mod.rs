@@ -14,3 +14,5 @@ pub mod jwks;
 pub mod remove_totp_method;
 pub mod send_otp_code;
 pub mod verify_otp_code;
+// Issue 25: recovery codes.
+pub mod add_recovery_method;

@@ -1,4 +1,5 @@
-//! `DELETE /auth/otp/methods/totp`: removes the TOTP secret, on a current code in `x-otp`.
+//! `DELETE /auth/otp/methods/totp`: removes the TOTP secret, on a current code in `x-otp` (or a
+//! recovery code: the way out for a lost authenticator).
 
 use crate::api::prelude::*;
 
@@ -8,7 +9,7 @@ pub async fn handle(
     State(app): State<AppState>,
     ctx: Ctx,
     IdCaller { user, lockout, spender, .. }: IdCaller,
-    XOtp(code): XOtp,
+    XOtpProof(code): XOtpProof,
 ) -> Answer {
     let app: &App = &app;
     let ctx = ctx.spending_as(spender);
