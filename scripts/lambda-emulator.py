@@ -686,6 +686,24 @@ def scenario(run):
     new_password = json.loads(event("update-password", {"ACCESS_TOKEN": "x"})["body"])["newPassword"]["value"]
     login("password@example.com", new_password)
 
+    # Issue 25: the e-mail address changed on each surface; the first change taken back.
+    run.http("register", 201, body=register_body("mover@example.com"))
+    _, _, mv_access = tokens("mover@example.com")
+    change = {"newEmail": "moved@example.com", "password": {"value": PASSWORD}}
+    run.http("change-email", 204, fill={"ACCESS_TOKEN": mv_access}, body=change)
+    run.http("change-email-verify", 204, fill={"ACCESS_TOKEN": mv_access})
+    login("moved@example.com")
+    run.http("change-email-revert", 409, body={"email": "mover@example.com", "nonce": "000000"})
+    run.http("change-email-revert", 204, body={"email": "mover@example.com", "nonce": "123456"})
+    run.http("register", 201, body=register_body("mover2@example.com"))
+    mv_id, mv_refresh = id_tokens("mover2@example.com")
+    change = {"newEmail": "moved2@example.com", "password": {"value": PASSWORD}}
+    run.http("me-email-change", 204, fill={"ID_TOKEN": mv_id}, body=change)
+    run.http("me-email-change-verify", 204, fill={"ID_TOKEN": mv_id})
+    moved = run.http("auth-refresh", 200, fill={"REFRESH_TOKEN": mv_refresh}, keys=["idToken"])["idToken"]
+    if json.loads(b64url_decode(moved.split(".")[1])).get("email") != "moved2@example.com":
+        raise Failure("me-email-change-verify", "the idToken issued afterwards does not carry the new address")
+
     # The step-up by SMS, once the factor's code is 15 s old.
     time.sleep(max(0.0, first_sms + 16 - time.time()))
     run.http("stepup-otp", 204, fill={"ACCESS_TOKEN": otp_access})
@@ -807,6 +825,7 @@ def publish(run, env, stack):
     expected = {"LOGIN_SUCCEEDED", "LOGIN_FAILED", "LOGOUT", "PASSWORD_CHANGED", "PASSWORD_RESET", "EMAIL_VERIFIED",
                 "FACTOR_ENROLLED", "FACTOR_REMOVED", "STEP_UP_STARTED", "STEP_UP_SUCCEEDED", "SESSION_REVOKED"}
     expected |= {"RECOVERY_CODES_GENERATED", "RECOVERY_CODE_USED"}  # issue 25
+    expected |= {"EMAIL_CHANGE_REQUESTED", "EMAIL_CHANGED", "EMAIL_CHANGE_REVERTED"}  # issue 25, the e-mail change
     if not expected <= types:
         raise Failure("publish-events", f"missing on the bus: {sorted(expected - types)}")
     if any(m.get("source") != "auth-service" or m["detail-type"] != m["detail"]["type"] for m in received):

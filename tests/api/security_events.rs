@@ -177,7 +177,12 @@ async fn the_trail_pages_newest_first_keeps_ninety_days_and_is_the_callers_own(b
     t.clock.advance(shared::domain::events::TRAIL_SECS + 20);
     let (id_token, _) = t.id_login_tokens("jane@example.com").await;
     let late = trail(&t, &id_token).await;
-    assert_eq!(types(&late), vec!["LOGIN_SUCCEEDED".to_owned()], "only the login just now");
+    // A device not seen for 90 days is new again (issue 25): the login is noticed.
+    assert_eq!(
+        types(&late),
+        vec!["NEW_DEVICE_LOGIN".to_owned(), "LOGIN_SUCCEEDED".to_owned()],
+        "only the login just now"
+    );
 }
 
 /// Three push step-ups on the enrolled BIOMETRIC device: approved, rejected, and one left
@@ -543,9 +548,29 @@ async fn every_type_of_event_arrives_on_eventbridge() {
     let auth = t.login(email, "yet another long passphrase").await.body["token"].as_str().unwrap().to_owned();
     assert_eq!(t.post("/logout", Some(&auth), json!({})).await.status, 204);
 
-    // The account's whole trail, as the store holds it.
+    // Issue 25, on a second account: a login from a new device, the address changed and taken back.
+    let mover = "every-mover@example.com";
+    let (_, mover_access) = t.tokens(mover).await;
+    let mut req = integration_tests::request(
+        Method::POST,
+        "/login_with_password",
+        None,
+        Some(json!({"email": mover, "password": {"value": PASSWORD}})),
+    );
+    req.headers_mut().insert("user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0".parse().unwrap());
+    assert_eq!(t.call(req).await.status, 200);
+    let change = json!({"newEmail": "every-moved@example.com", "password": {"value": PASSWORD}});
+    assert_eq!(t.post("/users/email/change", Some(&mover_access), change).await.status, 204);
+    let code = json!({"verificationCode": "123456"});
+    assert_eq!(t.post("/users/email/change/verify", Some(&mover_access), code).await.status, 204);
+    let revert = json!({"email": mover, "nonce": "123456"});
+    assert_eq!(t.post("/users/email/change/revert", None, revert).await.status, 204);
+
+    // The accounts' whole trails, as the store holds them.
     let user = t.app.store.get_user(email).await.unwrap().unwrap();
-    let events = t.app.store.list_events(&user.user_id, None, 1000).await.unwrap();
+    let mut events = t.app.store.list_events(&user.user_id, None, 1000).await.unwrap();
+    let moved = t.app.store.get_user(mover).await.unwrap().unwrap();
+    events.extend(t.app.store.list_events(&moved.user_id, None, 1000).await.unwrap());
     let kinds: std::collections::HashSet<EventType> = events.iter().map(|e| e.kind).collect();
     let missing: Vec<EventType> = EventType::ALL.into_iter().filter(|k| !kinds.contains(k)).collect();
     assert!(missing.is_empty(), "the flows produced no {missing:?}");

@@ -58,6 +58,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             request_ref: header(parts, REQUEST_REF).unwrap_or("unavailable").to_owned(),
             source_ip,
             user_agent: header(parts, USER_AGENT).unwrap_or("unknown").chars().take(512).collect(),
+            device_id: header(parts, "x-device-id")
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(|id| id.chars().take(crate::domain::devices::DEVICE_ID_MAX).collect()),
             login: None,
         })
     }

@@ -252,6 +252,9 @@ pub const LOGIN_VIA_BIOMETRICS_STATUS: &[Route] = &[
 // Issue 25: recovery codes.
 mod recovery;
 pub use recovery::{ADD_RECOVERY_METHOD, GENERATE_RECOVERY_CODES, STEPUP_RECOVERY_CODE_VERIFY};
+// Issue 25: changing the e-mail address.
+mod email;
+pub use email::{CHANGE_EMAIL, CHANGE_EMAIL_REVERT, CHANGE_EMAIL_VERIFY, ME_EMAIL_CHANGE, ME_EMAIL_CHANGE_VERIFY};
 
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[
@@ -306,6 +309,11 @@ pub const FUNCTIONS: &[&[Route]] = &[
     GENERATE_RECOVERY_CODES,
     STEPUP_RECOVERY_CODE_VERIFY,
     ADD_RECOVERY_METHOD,
+    CHANGE_EMAIL,
+    CHANGE_EMAIL_VERIFY,
+    CHANGE_EMAIL_REVERT,
+    ME_EMAIL_CHANGE,
+    ME_EMAIL_CHANGE_VERIFY,
 ];
 
 /// Every route.

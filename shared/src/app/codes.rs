@@ -223,6 +223,7 @@ fn purpose_kind(p: &CodePurpose) -> &'static str {
         CodePurpose::Method { .. } => "method",
         CodePurpose::PasswordReset => "password-reset",
         CodePurpose::EmailVerification => "email-verification",
+        CodePurpose::EmailChange { .. } => "email-change",
     }
 }
 

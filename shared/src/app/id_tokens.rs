@@ -217,6 +217,7 @@ pub async fn open_family(
     if proof != Proof::Password {
         login = login.with("method", proof.name());
     }
+    let first = user.last_login_at.is_none();
     let saved = crate::app::sessions::record_login(app, ctx, user, |u| {
         let (family, login) = (&family, crate::app::events::restamped(app, &login));
         async move { app.store.open_refresh(family, &u, std::slice::from_ref(&login)).await }
@@ -227,6 +228,7 @@ pub async fn open_family(
         Proof::Passkey { .. } => &["hwk", "user"],
         Proof::Push { .. } => &["swk", "user"],
     };
+    crate::app::devices::after_login(app, ctx, &saved, first, proof, 2).await;
     let id_token = id_token(app, &saved, &family.family_id, amr)?;
     tracing::info!(user_id = %saved.user_id, "surface-2 login");
     Ok((id_token, refresh_token))

@@ -130,6 +130,8 @@ pub async fn resume_password_reset(
         };
         crate::app::lockout::succeeded(app.store.as_ref(), &saved.email).await?;
         crate::app::factors::forget_removed(app, &saved.email, &stripped).await;
+        // The devices it knew were known to whoever held the account before the reset.
+        crate::app::devices::forget(app, &saved.user_id).await;
         // Only to what remains: a device the reset removed hears nothing of it.
         crate::app::proof::announce_change(app, &saved, "the password was reset").await?;
         tracing::info!(user_id = %saved.user_id, "password reset through the mailbox");

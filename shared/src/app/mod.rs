@@ -24,10 +24,15 @@
 //! | idTokens (surface 2) | [`id_tokens`] |
 //! | budgets | [`limits`] |
 //! | security events and the account's trail | [`events`] |
+//! | changing the e-mail address, and its revert | [`email_change`] |
+//! | the devices an account signs in from | [`devices`] |
 
 pub mod accounts;
 pub mod admin;
 pub mod codes;
+pub mod devices;
+pub mod email_change;
+mod email_revert;
 pub mod events;
 pub mod factors;
 pub mod grants;
@@ -59,6 +64,8 @@ pub struct Ctx {
     pub request_ref: String,
     pub source_ip: String,
     pub user_agent: String,
+    /// The `x-device-id` the client keeps, if it sent one (see [`crate::domain::devices`]).
+    pub device_id: Option<String>,
     /// The login the request runs in, once the edge authenticated it: the account's budgets
     /// are shared between its logins ([`limits::Spender`]).
     pub login: Option<limits::Spender>,

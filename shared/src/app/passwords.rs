@@ -150,7 +150,11 @@ pub async fn replace_password(
 }
 
 /// A `FACTOR_REMOVED` event for each way in a reset removed, reported with the reset's origin.
-fn removal_events(app: &App, reset: &SecurityEvent, stripped: &Stripped) -> Result<Vec<SecurityEvent>, DomainError> {
+pub(crate) fn removal_events(
+    app: &App,
+    reset: &SecurityEvent,
+    stripped: &Stripped,
+) -> Result<Vec<SecurityEvent>, DomainError> {
     let removed = |kind: serde_json::Value, channel: serde_json::Value| -> Result<SecurityEvent, DomainError> {
         let mut e = crate::app::events::event(app, EventType::FactorRemoved, &reset.user_id)?
             .with("type", kind)

@@ -134,6 +134,7 @@ pub async fn approved(app: &App, ctx: &Ctx, challenge: &PushChallenge, user: Use
         request_ref: ctx.request_ref.clone(),
         source_ip: challenge.requested_by.source_ip.clone(),
         user_agent: challenge.requested_by.user_agent.clone(),
+        device_id: None,
         login: None,
     };
     let proof = Proof::Push { anchored: challenge.anchored };

@@ -229,12 +229,14 @@ pub async fn start(
     }
     // A login by push proves the device, not the secrets whose failures the counter holds.
     let failed = if matches!(proof, Proof::Push { .. }) { FailedLogins::Keep } else { FailedLogins::Clear };
+    let first = user.last_login_at.is_none();
     let saved = record_login(app, ctx, user, |u| {
         // Stamped at each try: a revocation that made a try fail is listed before the login.
         let (session, login) = (&session, crate::app::events::restamped(app, &login));
         async move { app.store.open_session(session, &u, failed, std::slice::from_ref(&login)).await }
     })
     .await?;
+    crate::app::devices::after_login(app, ctx, &saved, first, proof, 1).await;
     tracing::info!(user_id = %saved.user_id, kind = ?kind, "session opened");
     Ok((session, saved))
 }

@@ -40,10 +40,18 @@ pub enum EventType {
     RecoveryCodesGenerated,
     /// A recovery code used (consumed in the same write).
     RecoveryCodeUsed,
+    /// A change of the account's e-mail address was asked for (a code went to the new one).
+    EmailChangeRequested,
+    /// The account's address is now the new one (its code was right).
+    EmailChanged,
+    /// The owner of the old address took the change back with the link mailed to it.
+    EmailChangeReverted,
+    /// A login from a device the account had not signed in from within 90 days.
+    NewDeviceLogin,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 22] = [
+    pub const ALL: [EventType; 26] = [
         EventType::LoginSucceeded,
         EventType::LoginFailed,
         EventType::AccountLocked,
@@ -66,6 +74,10 @@ impl EventType {
         EventType::VerificationFailed,
         EventType::RecoveryCodesGenerated,
         EventType::RecoveryCodeUsed,
+        EventType::EmailChangeRequested,
+        EventType::EmailChanged,
+        EventType::EmailChangeReverted,
+        EventType::NewDeviceLogin,
     ];
 
     /// The wire name, `LOGIN_SUCCEEDED`.

@@ -3,6 +3,7 @@
 //! shape.
 
 pub mod codes;
+pub mod devices;
 pub mod email;
 pub mod error;
 pub mod events;

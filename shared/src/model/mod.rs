@@ -9,12 +9,14 @@ use crate::clock::Epoch;
 use crate::token::TokenType;
 
 mod anchoring;
+mod email_change;
 mod passkey;
 mod purpose;
 mod push;
 pub mod recovery;
 pub use crate::domain::refresh::RefreshFamily;
 pub use anchoring::Stripped;
+pub use email_change::{KnownDevice, MovedAddress, PendingEmail, REVERT_SECS};
 pub use passkey::{Ceremony, CeremonyKind, PasskeyFactor};
 pub use purpose::CodePurpose;
 pub use push::{PushChallenge, PushDevice, PushLogin, PushPlatform, PushStatus, RequestOrigin};
@@ -111,6 +113,9 @@ pub struct User {
     /// a discoverable login finds the account by it.
     #[serde(default)]
     pub passkey_handle: Option<String>,
+    /// A change of the address asked for, waiting for the code mailed to the new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_email: Option<PendingEmail>,
     pub version: u64,
 }
 

@@ -20,6 +20,9 @@ pub enum CodePurpose {
     PasswordReset,
     /// Proving the account's e-mail address (`/users/verification/email`).
     EmailVerification,
+    /// Proving the new address of an e-mail change, to one address (a hash in the key, so a code
+    /// mailed to one address never moves the account to another).
+    EmailChange { destination: String },
 }
 
 impl CodePurpose {
@@ -32,7 +35,13 @@ impl CodePurpose {
             CodePurpose::Method { channel, destination: Some(d) } => format!("METHOD#{channel}#{d}"),
             CodePurpose::PasswordReset => "PASSWORD_RESET".to_owned(),
             CodePurpose::EmailVerification => "EMAIL_VERIFICATION".to_owned(),
+            CodePurpose::EmailChange { destination } => format!("EMAIL_CHANGE#{destination}"),
         }
+    }
+
+    /// A code proving `address`, the new address of an e-mail change.
+    pub fn email_change(address: &str) -> Self {
+        CodePurpose::EmailChange { destination: number_key(address) }
     }
 
     /// A code of the SMS method, to `e164`.

@@ -17,6 +17,9 @@ use crate::model::{
 
 pub mod dynamo;
 pub mod memory;
+mod moves;
+
+pub use moves::{AccountMove, DeviceStore, MoveStore};
 
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
@@ -338,6 +341,8 @@ pub trait Store:
     + RefreshStore
     + EventStore
     + CeremonyStore
+    + MoveStore
+    + DeviceStore
 {
 }
 
@@ -351,6 +356,8 @@ impl<T> Store for T where
         + RefreshStore
         + EventStore
         + CeremonyStore
+        + MoveStore
+        + DeviceStore
 {
 }
 
@@ -360,4 +367,5 @@ pub mod prelude {
         AccountStore, CeremonyStore, CodeStore, EventStore, Events, LockoutStore, PushStore, RateStore, RefreshStore,
         SessionStore, Store,
     };
+    pub use super::{DeviceStore, MoveStore};
 }

@@ -14,13 +14,13 @@ use crate::domain::events::SecurityEvent;
 use crate::email::EmailSender;
 use crate::keys::{KeySet, KeySource};
 use crate::model::{
-    Ceremony, CeremonyKind, CodeChallenge, Grant, Lockout, PushChallenge, PushPlatform, PushStatus, RefreshFamily,
-    Session, SessionStatus, User,
+    Ceremony, CeremonyKind, CodeChallenge, Grant, KnownDevice, Lockout, MovedAddress, PushChallenge, PushPlatform,
+    PushStatus, RefreshFamily, Session, SessionStatus, User,
 };
 use crate::push::PushSender;
 use crate::sms::SmsSender;
 use crate::store::prelude::*;
-use crate::store::{FailedLogins, StoreError, StoreResult, StoredLockout};
+use crate::store::{AccountMove, FailedLogins, StoreError, StoreResult, StoredLockout};
 
 mod ledger;
 pub use ledger::{DynamoCallLog, FUNCTION, Ledger, ProbeSenders, current_function};
@@ -242,6 +242,16 @@ probe_store! {
     EventStore {
         fn record_events(&self, events: Events<'_>) -> StoreResult<()>;
         fn list_events(&self, user_id: &str, before: Option<&str>, limit: usize) -> StoreResult<Vec<SecurityEvent>>;
+    }
+    MoveStore {
+        fn move_account(&self, mv: AccountMove<'_>, moved: &MovedAddress, events: Events<'_>) -> StoreResult<User>;
+        fn revert_account(&self, mv: AccountMove<'_>, nonce_hash: &str, events: Events<'_>) -> StoreResult<User>;
+        fn get_moved(&self, email: &str) -> StoreResult<Option<MovedAddress>>;
+    }
+    DeviceStore {
+        fn see_device(&self, device: &KnownDevice, now: Epoch) -> StoreResult<bool>;
+        fn list_devices(&self, user_id: &str) -> StoreResult<Vec<KnownDevice>>;
+        fn forget_devices(&self, user_id: &str) -> StoreResult<usize>;
     }
 }
 

@@ -3,6 +3,9 @@
 //! [`error`].
 
 pub mod access_token;
+pub mod change_email;
+pub mod change_email_revert;
+pub mod change_email_verify;
 pub mod create_identity;
 pub mod end_session;
 pub mod enrol_otp_factor;

@@ -11,6 +11,8 @@ pub mod auth_me;
 pub mod auth_refresh;
 pub mod error;
 pub mod jwks;
+pub mod me_email_change;
+pub mod me_email_change_verify;
 pub mod remove_totp_method;
 pub mod send_otp_code;
 pub mod verify_otp_code;

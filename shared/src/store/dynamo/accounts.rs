@@ -5,15 +5,7 @@ use super::*;
 #[async_trait]
 impl AccountStore for DynamoStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(encode(user, account_pk(&user.email), "PROFILE", None)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.create_unreserved(user).await
     }
 
     async fn get_user(&self, email: &str) -> StoreResult<Option<User>> {

@@ -17,6 +17,8 @@
 //! | security event  | `USER#<userId>`    | `EVENT#<at>#<id>`     |
 //! | WebAuthn ceremony | `CEREMONY#<id>`  | `CEREMONY`            |
 //! | passkey owner   | `PASSKEY#HANDLE#<uuid>`, `PASSKEY#CREDENTIAL#<id>` | `OWNER` |
+//! | moved away (reserved for its revert) | `ACCOUNT#<email>` | `MOVED` |
+//! | known device    | `USER#<userId>`    | `DEVICE#<key>`        |
 
 use std::collections::HashMap;
 
@@ -51,6 +53,7 @@ const PUT: &str = "dynamodb:PutItem";
 const UPDATE: &str = "dynamodb:UpdateItem";
 const DELETE: &str = "dynamodb:DeleteItem";
 const QUERY: &str = "dynamodb:Query";
+const CONDITION_CHECK: &str = "dynamodb:ConditionCheckItem";
 
 /// The IAM actions, all on the table, that each port method of this adapter performs; `None`
 /// for a name that is no method (start-up's [`DynamoStore::warm_up`] is
@@ -62,8 +65,7 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
     Some(match method {
         "get_user" | "load_lockout" | "get_session" | "get_code" | "get_push_challenge" | "get_rate_counter"
         | "get_refresh" | "passkey_owner" => &[GET],
-        "create_user"
-        | "update_user"
+        "update_user"
         | "record_events"
         | "save_lockout"
         | "put_code"
@@ -96,6 +98,16 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         "open_session" | "open_refresh" => &[PUT, UPDATE, DELETE],
         // Settle the challenge, free its session's slot, step the session up.
         "answer_push_challenge" => &[UPDATE, DELETE, PUT],
+        // Issue 25: the profile, unless the address is reserved by an account that left it.
+        "create_user" => &[PUT, CONDITION_CHECK],
+        // The profile moved, the reservation left or consumed, counters and passkey names,
+        // the caller's login re-pointed.
+        "move_account" => &[DELETE, PUT, UPDATE],
+        "revert_account" => &[DELETE, PUT],
+        "get_moved" => &[GET],
+        "see_device" => &[UPDATE],
+        "list_devices" => &[QUERY],
+        "forget_devices" => &[QUERY, DELETE],
         _ => return None,
     })
 }
@@ -358,6 +370,7 @@ mod codes;
 mod events;
 mod lockouts;
 mod logins;
+mod moves;
 mod push;
 mod rates;
 mod refresh;

@@ -6,7 +6,8 @@ use super::*;
 impl AccountStore for MemoryStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
         let mut t = self.lock()?;
-        if t.users.contains_key(&user.email) {
+        // An address an account moved away from stays reserved for its revert.
+        if t.users.contains_key(&user.email) || t.moved.contains_key(&user.email) {
             return Err(StoreError::Conflict);
         }
         t.users.insert(user.email.clone(), user.clone());

@@ -40,6 +40,10 @@ struct Tables {
     passkey_names: HashMap<String, String>,
     /// (user id, trail key) → event: the accounts' trails.
     events: std::collections::BTreeMap<(String, String), SecurityEvent>,
+    /// address an account moved away from → its reservation and revert.
+    moved: HashMap<String, crate::model::MovedAddress>,
+    /// (user id, device key) → a device the account signed in from.
+    devices: std::collections::BTreeMap<(String, String), crate::model::KnownDevice>,
 }
 
 impl Tables {
@@ -107,6 +111,7 @@ mod ceremonies;
 mod codes;
 mod events;
 mod lockouts;
+mod moves;
 mod push;
 mod rates;
 mod refresh;

@@ -1,0 +1,9 @@
+//! Lambda function for `POST /users/email/change/verify`; its handler is [`shared::api::surface1::change_email_verify`].
+
+use lambda_http::Error;
+use shared::api;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    api::lambda::run("change-email-verify").await
+}

@@ -1,0 +1,9 @@
+//! Lambda function for `POST /auth/me/email/change`; its handler is [`shared::api::surface2::me_email_change`].
+
+use lambda_http::Error;
+use shared::api;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    api::lambda::run("me-email-change").await
+}
