@@ -10,6 +10,7 @@ mod budgets;
 mod configuration;
 mod dynamo_faults;
 mod edge;
+mod erasure;
 mod events;
 mod failures;
 mod hardening;

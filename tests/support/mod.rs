@@ -87,13 +87,18 @@ pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
 
 /// A store with nothing in it: a new memory store, or a new table in DynamoDB Local.
 pub async fn fresh_store(backend: Backend) -> Arc<dyn Store> {
+    fresh_store_named(backend).await.0
+}
+
+/// [`fresh_store`], with the name of its DynamoDB Local table (`None` for the memory store).
+pub async fn fresh_store_named(backend: Backend) -> (Arc<dyn Store>, Option<String>) {
     match backend {
-        Backend::Memory => Arc::new(MemoryStore::new()),
+        Backend::Memory => (Arc::new(MemoryStore::new()), None),
         Backend::Dynamo => {
             let table = format!("test-{}", shared::crypto::random_token_id().unwrap().replace(['-', '_'], "x"));
-            let store = DynamoStore::new(dynamodb_client(&dynamodb_endpoint()), table);
+            let store = DynamoStore::new(dynamodb_client(&dynamodb_endpoint()), table.clone());
             store.create_table_if_missing().await.expect("create a table in DynamoDB Local");
-            Arc::new(store)
+            (Arc::new(store), Some(table))
         }
     }
 }
@@ -113,6 +118,8 @@ pub struct TestApp {
     pub senders: Arc<ProbeSenders>,
     /// Every route, as `local-api` serves them.
     pub router: shared::api::routes::Api,
+    /// The DynamoDB Local table of a DynamoDB-backed app (`None` on the memory store).
+    pub table: Option<String>,
 }
 
 /// Which senders an app gets.
@@ -147,7 +154,8 @@ impl TestApp {
         let sms = Arc::new(SandboxSms::new());
         let push = Arc::new(SandboxPush::new());
         let email = Arc::new(SandboxEmail::new());
-        let probe = Arc::new(ProbeStore::new(fresh_store(backend).await));
+        let (store, table) = fresh_store_named(backend).await;
+        let probe = Arc::new(ProbeStore::new(store));
         let keys = Arc::new(CountingKeys::new(Arc::new(EphemeralKeys::generate().unwrap())));
         let outage = Arc::new(FlakySender::default());
         let (sms_port, push_port, email_port): (Arc<dyn SmsSender>, Arc<dyn PushSender>, Arc<dyn EmailSender>) =
@@ -168,7 +176,7 @@ impl TestApp {
         let app = App::new(config, adapters).await.unwrap();
         let app = Arc::new(app);
         let router = shared::api::local::router(Arc::clone(&app));
-        TestApp { app, clock, sms, push, email, probe, keys, outage, senders, router }
+        TestApp { app, clock, sms, push, email, probe, keys, outage, senders, router, table }
     }
 
     /// Another instance of the same service (a second warm Lambda instance, or a cold start):
@@ -196,6 +204,7 @@ impl TestApp {
             outage: self.outage.clone(),
             senders: self.senders.clone(),
             router,
+            table: self.table.clone(),
         }
     }
 
@@ -480,6 +489,7 @@ pub fn account(email: &str, user_id: &str, at: i64) -> shared::model::User {
         blocked: false,
         passkeys: Vec::new(),
         passkey_handle: None,
+        deleted: false,
         version: 1,
     }
 }

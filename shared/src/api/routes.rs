@@ -253,6 +253,19 @@ pub const LOGIN_VIA_BIOMETRICS_STATUS: &[Route] = &[
 mod recovery;
 pub use recovery::{ADD_RECOVERY_METHOD, GENERATE_RECOVERY_CODES, STEPUP_RECOVERY_CODE_VERIFY};
 
+// Issue 25: the account exported and deleted.
+/// `functions/export-account`.
+pub const EXPORT_ACCOUNT: &[Route] =
+    &[route!(One GET "/users/me/export" => "export-account", s1::export_account::handle)];
+
+/// `functions/delete-account`.
+pub const DELETE_ACCOUNT: &[Route] =
+    &[route!(One POST "/users/delete" => "delete-account", s1::delete_account::handle)];
+
+/// `functions/auth-me-delete`.
+pub const AUTH_ME_DELETE: &[Route] =
+    &[route!(Two POST "/auth/me/delete" => "auth-me-delete", s2::auth_me_delete::handle)];
+
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[
     REGISTER,
@@ -306,6 +319,9 @@ pub const FUNCTIONS: &[&[Route]] = &[
     GENERATE_RECOVERY_CODES,
     STEPUP_RECOVERY_CODE_VERIFY,
     ADD_RECOVERY_METHOD,
+    EXPORT_ACCOUNT,
+    DELETE_ACCOUNT,
+    AUTH_ME_DELETE,
 ];
 
 /// Every route.

@@ -149,6 +149,7 @@ pub async fn register(app: &App, new: NewAccount, now: Epoch) -> Result<(User, I
         blocked: false,
         passkeys: Vec::new(),
         passkey_handle: None,
+        deleted: false,
         version: 1,
     };
     match app.store.create_user(&user).await {

@@ -24,11 +24,14 @@
 //! | idTokens (surface 2) | [`id_tokens`] |
 //! | budgets | [`limits`] |
 //! | security events and the account's trail | [`events`] |
+//! | the account's data exported, the account deleted | [`export`], [`erasure`] |
 
 pub mod accounts;
 pub mod admin;
 pub mod codes;
+pub mod erasure;
 pub mod events;
+pub mod export;
 pub mod factors;
 pub mod grants;
 pub mod id_tokens;

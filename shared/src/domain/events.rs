@@ -40,10 +40,13 @@ pub enum EventType {
     RecoveryCodesGenerated,
     /// A recovery code used (consumed in the same write).
     RecoveryCodeUsed,
+    /// The account was deleted (by its owner or the operator): carries only the user id (and
+    /// `by`), for downstream systems to erase what they hold of it.
+    AccountDeleted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 22] = [
+    pub const ALL: [EventType; 23] = [
         EventType::LoginSucceeded,
         EventType::LoginFailed,
         EventType::AccountLocked,
@@ -66,6 +69,7 @@ impl EventType {
         EventType::VerificationFailed,
         EventType::RecoveryCodesGenerated,
         EventType::RecoveryCodeUsed,
+        EventType::AccountDeleted,
     ];
 
     /// The wire name, `LOGIN_SUCCEEDED`.

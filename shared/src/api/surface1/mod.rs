@@ -4,11 +4,13 @@
 
 pub mod access_token;
 pub mod create_identity;
+pub mod delete_account;
 pub mod end_session;
 pub mod enrol_otp_factor;
 pub mod enrol_passkey_factor;
 pub mod enrol_push_factor;
 pub mod error;
+pub mod export_account;
 pub mod list_factors;
 pub mod list_identities;
 pub mod list_security_events;
