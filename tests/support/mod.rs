@@ -646,6 +646,15 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
             let secret = t.add_totp(&id_token).await;
             totp_code = t.totp_code(&secret, 0);
         }
+        "auth-me-delete" => {
+            // A validated TOTP method: the deletion then needs a current code of it.
+            let secret = t.add_totp(&id_token).await;
+            let code = t.totp_code(&secret, 0);
+            let body = Some(serde_json::json!({"channel": "TOTP"}));
+            assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", &id_token, code, body).await.status, 200);
+            t.clock.advance(30);
+            totp_code = t.totp_code(&secret, 0);
+        }
         "verify-otp-code" => {
             assert_eq!(t.get("/auth/otp/code?method=EMAIL", Some(&id_token)).await.status, 200);
         }

@@ -111,7 +111,7 @@ pub struct User {
     /// a discoverable login finds the account by it.
     #[serde(default)]
     pub passkey_handle: Option<String>,
-    /// Set by the first, atomic write of the account's deletion ([`crate::app::erasure`]):
+    /// Set by the first, atomic write of the account's deletion ((`app::erasure`)):
     /// from then on the stores answer as if the account did not exist (`get_user`,
     /// `load_login`), until the erasure's last write removes the item itself.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -325,7 +325,7 @@ pub trait EventStore: Send + Sync {
     async fn list_events(&self, user_id: &str, before: Option<&str>, limit: usize) -> StoreResult<Vec<SecurityEvent>>;
 }
 
-/// Erasing a deleted account ([`crate::app::erasure`]): every step idempotent, so an erasure
+/// Erasing a deleted account ((`app::erasure`)): every step idempotent, so an erasure
 /// that stopped midway is finished by running it again. The account item is marked deleted
 /// first (by [`AccountStore::update_user`]), and removed last ([`ErasureStore::erase_account`]).
 #[async_trait]

@@ -19,7 +19,7 @@
 //! | WebAuthn ceremony | `CEREMONY#<id>`  | `CEREMONY`            |
 //! | passkey owner   | `PASSKEY#HANDLE#<uuid>`, `PASSKEY#CREDENTIAL#<id>` | `OWNER` |
 //!
-//! A deleted account ([`crate::app::erasure`]) is first marked (`deleted` on its `PROFILE`),
+//! A deleted account (`app::erasure`) is first marked (`deleted` on its `PROFILE`),
 //! then its items are erased (`erasure.rs`), the `PROFILE` last.
 
 use std::collections::HashMap;
