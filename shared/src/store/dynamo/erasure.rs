@@ -47,7 +47,13 @@ impl ErasureStore for DynamoStore {
     }
 
     async fn erase_user_items(&self, user_id: &str) -> StoreResult<usize> {
-        let items = self.keys_of(&format!("USER#{user_id}")).await?;
+        let mut items = self.keys_of(&format!("USER#{user_id}")).await?;
+        // The logins first: should the erasure stop midway, no session or refresh family of the
+        // account is left for a token to use (not even where no account is read: the authorizer).
+        items.sort_by_key(|item| {
+            let sk = text(item, "SK");
+            !(sk.starts_with("SESSION#") || sk.starts_with("REFRESH#"))
+        });
         let mut deleted = 0;
         for item in items {
             let (pk, sk) = (text(&item, "PK"), text(&item, "SK"));
