@@ -371,7 +371,33 @@ async fn the_operator_deletes_an_account_and_records_who_asked(b: Backend) {
     nothing_of_it_is_left(&t, &user_id, email).await;
 }
 
+async fn deletions_racing_each_other_delete_once(b: Backend) {
+    let t = Arc::new(TestApp::new(b).await);
+    let email = "twice@example.com";
+    let user_id = t.register(email).await["userId"].as_str().unwrap().to_owned();
+    let (_, access) = t.session_tokens(email).await;
+    let (id_token, _) = t.id_login_tokens(email).await;
+    let statuses = at_once(6, |i| {
+        let (t, access, id_token) = (Arc::clone(&t), access.clone(), id_token.clone());
+        async move {
+            match i % 3 {
+                0 | 1 => t.post(DELETE, Some(&access), password(PASSWORD)).await.status,
+                _ => t.post(DELETE_2, Some(&id_token), json!({"password": PASSWORD})).await.status,
+            }
+        }
+    })
+    .await;
+    assert!(statuses.iter().all(|s| [204, 401, 403].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&204), "{statuses:?}");
+    // One ACCOUNT_DELETED notice went out, however many raced.
+    let notices = t.email.sent().into_iter().filter(|m| m.to == email && m.body.contains("deleted")).count();
+    assert_eq!(notices, 1, "{statuses:?}");
+    t.app.store.clear_lockout(email).await.unwrap();
+    nothing_of_it_is_left(&t, &user_id, email).await;
+}
+
 on_both_stores!(
+    deletions_racing_each_other_delete_once,
     the_export_is_the_callers_own_and_never_holds_a_secret,
     exports_are_budgeted_per_account,
     a_deleted_account_leaves_no_token_no_login_and_nothing_in_the_table,
