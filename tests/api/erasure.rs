@@ -396,7 +396,51 @@ async fn deletions_racing_each_other_delete_once(b: Backend) {
     nothing_of_it_is_left(&t, &user_id, email).await;
 }
 
+/// The store failing at every point of a deletion in turn: each time the account is either whole
+/// (its owner logs in, and deleting again works) or gone (a login answers as for an unknown
+/// address, no token works), never in between; the operator's `delete` finishes what the mark
+/// began, and then nothing of it is left.
+async fn a_deletion_broken_at_any_store_call_leaves_the_account_whole_or_gone(b: Backend) {
+    let t = TestApp::new(b).await;
+    for n in 0..40 {
+        let email = format!("broken-{n}@example.com");
+        let user_id = t.register(&email).await["userId"].as_str().unwrap().to_owned();
+        let (auth, access) = t.session_tokens(&email).await;
+        t.probe.fail_after_calls(n);
+        let status = t.post(DELETE, Some(&access), password(PASSWORD)).await.status;
+        t.probe.heal();
+        assert!([204, 503].contains(&status), "call {n}: {status}");
+        let marked = t.app.store.get_account_record(&email).await.unwrap().filter(|u| u.user_id == user_id);
+        let erased = marked.is_none();
+        match marked {
+            Some(u) if !u.deleted => {
+                // Broken before the mark: whole, and the owner deletes it again.
+                assert_eq!(t.login(&email, PASSWORD).await.status, 200, "call {n}");
+                let r = t.post(DELETE, Some(&access), password(PASSWORD)).await;
+                assert_eq!(r.status, 204, "call {n}: {}", r.body);
+            }
+            Some(_) => {
+                // Marked, not yet erased: gone to every client; the operator finishes it.
+                assert_eq!(t.get("/identities", Some(&auth)).await.status, 401, "call {n}");
+                let unknown = format!("never-{n}@example.com");
+                assert_eq!(login_answers(&t, &email).await, login_answers(&t, &unknown).await, "call {n}");
+                let admin = shared::app::admin::run(&t.app, shared::app::admin::Action::Delete, &email).await;
+                assert_eq!(admin.unwrap()["changed"]["resumed"], true, "call {n}");
+            }
+            None => assert_eq!(status, 204, "call {n}: erased, yet answered {status}"),
+        }
+        assert_eq!(t.get("/identities", Some(&auth)).await.status, 401, "call {n}");
+        t.app.store.clear_lockout(&email).await.unwrap();
+        nothing_of_it_is_left(&t, &user_id, &email).await;
+        if n > 0 && status == 204 && erased {
+            // The whole deletion fits in the calls allowed: no later point left to break.
+            break;
+        }
+    }
+}
+
 on_both_stores!(
+    a_deletion_broken_at_any_store_call_leaves_the_account_whole_or_gone,
     deletions_racing_each_other_delete_once,
     the_export_is_the_callers_own_and_never_holds_a_secret,
     exports_are_budgeted_per_account,
