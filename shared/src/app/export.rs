@@ -124,6 +124,8 @@ fn methods(user: &User) -> Value {
             "validated": user.mfa.phone_verified_at.is_some(),
             "validatedAt": at(user.mfa.phone_verified_at),
         },
+        // How many recovery codes are left, never the codes (only their hashes are kept).
+        "recoveryCodes": { "configured": user.mfa.recovery.is_some(), "remaining": user.recovery_codes_left() },
         "totp": {
             "configured": totp.is_some(),
             "validated": totp.is_some_and(|t| t.verified_at.is_some()),
