@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The operator's actions on an account, through the deployed Admin function (invoked with IAM:
 # the caller needs lambda:InvokeFunction on it; the function has no API route).
-# Usage: scripts/admin.sh [--stack NAME] <block|unblock|unlock|expire_password|end_sessions|remove_factors> <email>
+# Usage: scripts/admin.sh [--stack NAME] <block|unblock|unlock|expire_password|end_sessions|remove_factors|events|delete> <email>
 # Prints what changed; exits non-zero when the function answers an error (an unknown account or
 # action). The stack defaults to samconfig.toml's stack name.
 set -euo pipefail
@@ -14,7 +14,7 @@ if [ $# -ne 2 ]; then
 fi
 action=$1 email=$2
 case $action in
-  block|unblock|unlock|expire_password|end_sessions|remove_factors) ;;
+  block|unblock|unlock|expire_password|end_sessions|remove_factors|events|delete) ;;
   *) echo "unknown action: $action" >&2; exit 2 ;;
 esac
 function=$(aws cloudformation describe-stack-resource --stack-name "$stack" --logical-resource-id AdminFunction \

@@ -762,6 +762,20 @@ def scenario(run):
     if answer.get("email") != "jane@example.com" or "changed" not in answer:
         raise Failure("admin", f"answered {answer!r}, expected what it changed")
 
+    # The account, the owner's own: exported, then deleted on each surface; its tokens die with it
+    # and its address is free again.
+    run.http("register", 201, body=register_body("leaving@example.com", mobile=False))
+    _, _, leaving_access = tokens("leaving@example.com")
+    export = run.http("export-account", 200, fill={"ACCESS_TOKEN": leaving_access}, keys=["account", "securityEvents"])
+    if export["account"].get("email") != "leaving@example.com" or "passwordHash" in json.dumps(export):
+        raise Failure("export-account", "the export is not the caller's, or holds a secret")
+    run.http("delete-account", 204, fill={"ACCESS_TOKEN": leaving_access})
+    run.http("export-account", 401, fill={"ACCESS_TOKEN": leaving_access})
+    run.http("register", 201, body=register_body("leaving@example.com", mobile=False))
+    leaving_id, _ = id_tokens("leaving@example.com")
+    run.http("auth-me-delete", 204, fill={"ID_TOKEN": leaving_id, "TOTP_CODE": "000000"})
+    run.http("auth-me-delete", 403, fill={"ID_TOKEN": leaving_id, "TOTP_CODE": "000000"})
+
 
 def publish(run, env, stack):
     """The outbox's other half: every event item the scenario's writes committed, read from
@@ -826,6 +840,7 @@ def publish(run, env, stack):
                 "FACTOR_ENROLLED", "FACTOR_REMOVED", "STEP_UP_STARTED", "STEP_UP_SUCCEEDED", "SESSION_REVOKED"}
     expected |= {"RECOVERY_CODES_GENERATED", "RECOVERY_CODE_USED"}  # issue 25
     expected |= {"EMAIL_CHANGE_REQUESTED", "EMAIL_CHANGED", "EMAIL_CHANGE_REVERTED"}  # issue 25, the e-mail change
+    expected |= {"ACCOUNT_DELETED"}  # issue 25: the account deleted
     if not expected <= types:
         raise Failure("publish-events", f"missing on the bus: {sorted(expected - types)}")
     if any(m.get("source") != "auth-service" or m["detail-type"] != m["detail"]["type"] for m in received):

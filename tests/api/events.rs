@@ -12,7 +12,8 @@ use integration_tests::{Reply, Senders, prepared};
 use shared::keys::Purpose;
 
 /// The functions that accept a surface-1 session token or a surface-2 idToken alike.
-const EITHER_TOKEN: [&str; 4] = ["list-sessions", "end-session", "revoke-other-sessions", "list-security-events"];
+const EITHER_TOKEN: [&str; 5] =
+    ["list-sessions", "end-session", "revoke-other-sessions", "list-security-events", "export-account"];
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use integration_tests::{Backend, Device, PASSWORD, Senders, TestApp, step_up_by_push};
+use integration_tests::{Backend, Device, PASSWORD, Senders, TestApp, enrol_sms, step_up_by_push};
 use lambda_http::http::Method;
 use serde_json::json;
 use shared::iam::{self, Permission, Resource};
@@ -516,6 +516,42 @@ async fn exercise(t: &TestApp) {
     if shared::app::devices::list(&t.app, &moved2.user_id).await.unwrap().is_empty() {
         off.push("the account's known devices are not listed".to_owned());
     }
+    // The account, its owner's: exported with either token until the budget is spent; deleted
+    // on surface 1 (a step-up missing, a wrong password, then with both: its device unregistered)
+    // and on surface 2 (an x-otp missing, a wrong password, then with both).
+    let d = "iam-leaving-1@example.com";
+    t.register(d).await;
+    let (_, d_access) = t.session_tokens(d).await;
+    let (d_id, _) = t.id_login_tokens(d).await;
+    want!(t.get("/users/me/export", Some(&d_id)).await, 200);
+    for _ in 0..4 {
+        want!(t.get("/users/me/export", Some(&d_access)).await, 200);
+    }
+    want!(t.get("/users/me/export", Some(&d_access)).await, 429);
+    let d_device = Device::new(11);
+    want!(t.post("/authentication_factors/push/BIOMETRIC", Some(&d_access), d_device.enrolment()).await, 200);
+    want!(t.post("/users/delete", Some(&d_access), json!({"password": {"value": PASSWORD}})).await, 409);
+    step_up_by_push(t, &d_access, "BIOMETRIC", &d_device).await;
+    want!(t.post("/users/delete", Some(&d_access), json!({"password": {"value": "wrong password!"}})).await, 409);
+    want!(t.post("/users/delete", Some(&d_access), json!({"password": {"value": PASSWORD}})).await, 204);
+    // Surface 2: an account with an SMS method and a push device (unregistered with it).
+    let e = "iam-leaving-2@example.com";
+    let (_, e_access) = t.tokens(e).await;
+    enrol_sms(t, &e_access).await;
+    want!(t.post("/stepup/challenges/otp/SMS", Some(&e_access), json!({})).await, 204);
+    want!(
+        t.post("/stepup/challenges/otp/SMS/verify", Some(&e_access), json!({"verificationCode": "123456"})).await,
+        204
+    );
+    want!(t.post("/authentication_factors/push/BIOMETRIC", Some(&e_access), Device::new(12).enrolment()).await, 200);
+    let (e_id, _) = t.id_login_tokens(e).await;
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    want!(t.get("/auth/otp/code?method=SMS", Some(&e_id)).await, 200);
+    want!(t.post("/auth/me/delete", Some(&e_id), json!({"password": PASSWORD})).await, 403);
+    let wrong = Some(json!({"password": "wrong password!"}));
+    want!(t.with_otp(Method::POST, "/auth/me/delete", &e_id, "123456", wrong).await, 400);
+    let right = Some(json!({"password": PASSWORD}));
+    want!(t.with_otp(Method::POST, "/auth/me/delete", &e_id, "123456", right).await, 204);
 
     // The operator's actions, as the Admin function is invoked.
     for action in shared::app::admin::Action::ALL.map(shared::app::admin::Action::name) {

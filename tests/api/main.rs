@@ -11,6 +11,8 @@ mod configuration;
 mod dynamo_faults;
 mod edge;
 mod email_change;
+mod erasure;
+mod erasure_seams;
 mod events;
 mod failures;
 mod hardening;

@@ -572,7 +572,10 @@ async fn every_type_of_event_arrives_on_eventbridge() {
     let moved = t.app.store.get_user(mover).await.unwrap().unwrap();
     events.extend(t.app.store.list_events(&moved.user_id, None, 1000).await.unwrap());
     let kinds: std::collections::HashSet<EventType> = events.iter().map(|e| e.kind).collect();
-    let missing: Vec<EventType> = EventType::ALL.into_iter().filter(|k| !kinds.contains(k)).collect();
+    // ACCOUNT_DELETED leaves no trail to read (the deletion erases it): `erasure.rs` and the
+    // Lambda emulator's scenario prove it is committed and published.
+    let missing: Vec<EventType> =
+        EventType::ALL.into_iter().filter(|k| !kinds.contains(k) && *k != EventType::AccountDeleted).collect();
     assert!(missing.is_empty(), "the flows produced no {missing:?}");
 
     // Through the publisher's sink onto moto's bus, and back out of a queue a rule fills.
@@ -614,7 +617,7 @@ async fn every_type_of_event_arrives_on_eventbridge() {
     }
     let ids: std::collections::BTreeSet<&str> = received.iter().map(|m| m["detail"]["id"].as_str().unwrap()).collect();
     assert_eq!((received.len(), ids.len()), (events.len(), events.len()), "each event once");
-    for kind in EventType::ALL {
+    for kind in EventType::ALL.into_iter().filter(|k| *k != EventType::AccountDeleted) {
         let name = kind.name();
         assert!(
             received.iter().any(|m| m["detail-type"] == name.as_str() && m["detail"]["type"] == name.as_str()),

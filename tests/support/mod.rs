@@ -67,6 +67,28 @@ pub fn dynamodb_endpoint() -> String {
     })
 }
 
+/// Every item of the app's DynamoDB Local table that mentions `needle` (none on the memory
+/// store: its own checks are in [`nothing_of_it_is_left`]).
+pub async fn items_naming(t: &TestApp, needle: &str) -> Vec<String> {
+    let Some(table) = &t.table else { return Vec::new() };
+    let client = dynamodb_client(&dynamodb_endpoint());
+    let mut found = Vec::new();
+    let mut start = None;
+    loop {
+        let out = client.scan().table_name(table).set_exclusive_start_key(start.take()).send().await.unwrap();
+        for item in out.items.unwrap_or_default() {
+            let text = format!("{item:?}");
+            if text.contains(needle) {
+                found.push(text);
+            }
+        }
+        match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => return found,
+        }
+    }
+}
+
 /// A DynamoDB client for DynamoDB Local: dummy credentials, no retries, short timeouts.
 pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
     use aws_sdk_dynamodb::config::retry::RetryConfig;
@@ -87,13 +109,18 @@ pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
 
 /// A store with nothing in it: a new memory store, or a new table in DynamoDB Local.
 pub async fn fresh_store(backend: Backend) -> Arc<dyn Store> {
+    fresh_store_named(backend).await.0
+}
+
+/// [`fresh_store`], with the name of its DynamoDB Local table (`None` for the memory store).
+pub async fn fresh_store_named(backend: Backend) -> (Arc<dyn Store>, Option<String>) {
     match backend {
-        Backend::Memory => Arc::new(MemoryStore::new()),
+        Backend::Memory => (Arc::new(MemoryStore::new()), None),
         Backend::Dynamo => {
             let table = format!("test-{}", shared::crypto::random_token_id().unwrap().replace(['-', '_'], "x"));
-            let store = DynamoStore::new(dynamodb_client(&dynamodb_endpoint()), table);
+            let store = DynamoStore::new(dynamodb_client(&dynamodb_endpoint()), table.clone());
             store.create_table_if_missing().await.expect("create a table in DynamoDB Local");
-            Arc::new(store)
+            (Arc::new(store), Some(table))
         }
     }
 }
@@ -113,6 +140,8 @@ pub struct TestApp {
     pub senders: Arc<ProbeSenders>,
     /// Every route, as `local-api` serves them.
     pub router: shared::api::routes::Api,
+    /// The DynamoDB Local table of a DynamoDB-backed app (`None` on the memory store).
+    pub table: Option<String>,
 }
 
 /// Which senders an app gets.
@@ -147,7 +176,8 @@ impl TestApp {
         let sms = Arc::new(SandboxSms::new());
         let push = Arc::new(SandboxPush::new());
         let email = Arc::new(SandboxEmail::new());
-        let probe = Arc::new(ProbeStore::new(fresh_store(backend).await));
+        let (store, table) = fresh_store_named(backend).await;
+        let probe = Arc::new(ProbeStore::new(store));
         let keys = Arc::new(CountingKeys::new(Arc::new(EphemeralKeys::generate().unwrap())));
         let outage = Arc::new(FlakySender::default());
         let (sms_port, push_port, email_port): (Arc<dyn SmsSender>, Arc<dyn PushSender>, Arc<dyn EmailSender>) =
@@ -168,7 +198,7 @@ impl TestApp {
         let app = App::new(config, adapters).await.unwrap();
         let app = Arc::new(app);
         let router = shared::api::local::router(Arc::clone(&app));
-        TestApp { app, clock, sms, push, email, probe, keys, outage, senders, router }
+        TestApp { app, clock, sms, push, email, probe, keys, outage, senders, router, table }
     }
 
     /// Another instance of the same service (a second warm Lambda instance, or a cold start):
@@ -196,6 +226,7 @@ impl TestApp {
             outage: self.outage.clone(),
             senders: self.senders.clone(),
             router,
+            table: self.table.clone(),
         }
     }
 
@@ -481,6 +512,8 @@ pub fn account(email: &str, user_id: &str, at: i64) -> shared::model::User {
         passkeys: Vec::new(),
         passkey_handle: None,
         pending_email: None,
+        moved_from: Vec::new(),
+        deleted: false,
         version: 1,
     }
 }
@@ -635,6 +668,15 @@ pub async fn prepared(function: &str, raw: &str, senders: Senders) -> (TestApp, 
         }
         "remove-totp-method" => {
             let secret = t.add_totp(&id_token).await;
+            totp_code = t.totp_code(&secret, 0);
+        }
+        "auth-me-delete" => {
+            // A validated TOTP method: the deletion then needs a current code of it.
+            let secret = t.add_totp(&id_token).await;
+            let code = t.totp_code(&secret, 0);
+            let body = Some(serde_json::json!({"channel": "TOTP"}));
+            assert_eq!(t.with_otp(Method::POST, "/auth/otp/code", &id_token, code, body).await.status, 200);
+            t.clock.advance(30);
             totp_code = t.totp_code(&secret, 0);
         }
         "verify-otp-code" => {

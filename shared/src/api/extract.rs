@@ -148,6 +148,9 @@ impl FromRequestParts<AppState> for IdCaller {
 pub struct AnyCaller {
     pub user_id: String,
     pub current: String,
+    /// The account's address as the token or session names it (read the account by it, then
+    /// check its user id).
+    pub email: String,
 }
 
 impl FromRequestParts<AppState> for AnyCaller {
@@ -177,10 +180,15 @@ async fn either_surface(parts: &Parts, app: &AppState, accepted: &[TokenType]) -
     if crate::token::is_id_token(token) {
         let (claims, user, _, _) = id_tokens::authenticate(app, token).await?;
         let current = claims.sid.unwrap_or_default();
-        return Ok(AnyCaller { user_id: user.user_id, current });
+        return Ok(AnyCaller { user_id: user.user_id, current, email: user.email });
     }
     let principal = principal::authenticate_token(app, token, accepted).await?;
-    Ok(AnyCaller { user_id: principal.session.user_id, current: principal.session.session_id })
+    let session = principal.session;
+    // The session's account must still be there (a deletion whose erasure has not finished
+    // leaves its sessions behind for a moment): the idToken path checks the same.
+    let user = app.store.get_user(&session.email).await?.filter(|u| u.user_id == session.user_id);
+    user.ok_or(DomainError::Unauthenticated("The account no longer exists."))?;
+    Ok(AnyCaller { user_id: session.user_id, current: session.session_id, email: session.email })
 }
 
 /// The `{id}` of a path.

@@ -256,6 +256,19 @@ pub use recovery::{ADD_RECOVERY_METHOD, GENERATE_RECOVERY_CODES, STEPUP_RECOVERY
 mod email;
 pub use email::{CHANGE_EMAIL, CHANGE_EMAIL_REVERT, CHANGE_EMAIL_VERIFY, ME_EMAIL_CHANGE, ME_EMAIL_CHANGE_VERIFY};
 
+// Issue 25: the account exported and deleted.
+/// `functions/export-account`.
+pub const EXPORT_ACCOUNT: &[Route] =
+    &[route!(One GET "/users/me/export" => "export-account", s1::export_account::handle)];
+
+/// `functions/delete-account`.
+pub const DELETE_ACCOUNT: &[Route] =
+    &[route!(One POST "/users/delete" => "delete-account", s1::delete_account::handle)];
+
+/// `functions/auth-me-delete`.
+pub const AUTH_ME_DELETE: &[Route] =
+    &[route!(Two POST "/auth/me/delete" => "auth-me-delete", s2::auth_me_delete::handle)];
+
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[
     REGISTER,
@@ -314,6 +327,9 @@ pub const FUNCTIONS: &[&[Route]] = &[
     CHANGE_EMAIL_REVERT,
     ME_EMAIL_CHANGE,
     ME_EMAIL_CHANGE_VERIFY,
+    EXPORT_ACCOUNT,
+    DELETE_ACCOUNT,
+    AUTH_ME_DELETE,
 ];
 
 /// Every route.

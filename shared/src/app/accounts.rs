@@ -150,6 +150,8 @@ pub async fn register(app: &App, new: NewAccount, now: Epoch) -> Result<(User, I
         passkeys: Vec::new(),
         passkey_handle: None,
         pending_email: None,
+        moved_from: Vec::new(),
+        deleted: false,
         version: 1,
     };
     match app.store.create_user(&user).await {

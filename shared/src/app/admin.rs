@@ -29,10 +29,13 @@ pub enum Action {
     RemoveFactors,
     /// Changes nothing: the account's latest security events, for support.
     Events,
+    /// Deletes the account as its owner can ([`crate::app::erasure`]), `by` `OPERATOR`; on an
+    /// account whose deletion stopped midway, finishes it.
+    Delete,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::Block,
         Action::Unblock,
         Action::Unlock,
@@ -40,6 +43,7 @@ impl Action {
         Action::EndSessions,
         Action::RemoveFactors,
         Action::Events,
+        Action::Delete,
     ];
 
     /// Its name in an invocation's `action` and in the local path.
@@ -52,6 +56,7 @@ impl Action {
             Action::EndSessions => "end_sessions",
             Action::RemoveFactors => "remove_factors",
             Action::Events => "events",
+            Action::Delete => "delete",
         }
     }
 
@@ -63,6 +68,11 @@ impl Action {
 /// Runs `action` on the account of `email` (already normalised); `NotFound` when there is none.
 /// Returns what changed.
 pub async fn run(app: &App, action: Action, email: &str) -> Result<Value, DomainError> {
+    if action == Action::Delete {
+        // Finds a deleted account too, whose erasure it finishes.
+        let changed = crate::app::erasure::operator_delete(app, email).await?;
+        return Ok(json!({ "action": action.name(), "email": email, "changed": changed }));
+    }
     let user = app.store.get_user(email).await?.ok_or(DomainError::NotFound)?;
     let changed = match action {
         Action::Block | Action::Unblock => {
@@ -93,6 +103,7 @@ pub async fn run(app: &App, action: Action, email: &str) -> Result<Value, Domain
             let rendered: Vec<Value> = events.iter().map(crate::app::events::view).collect();
             return Ok(json!({ "action": action.name(), "email": email, "events": rendered }));
         }
+        Action::Delete => return Err(DomainError::internal("handled above")),
     };
     tracing::warn!(user_id = %user.user_id, action = ?action, "operator action");
     Ok(json!({ "action": action.name(), "email": email, "changed": changed }))

@@ -199,6 +199,9 @@ pub async fn verify(app: &App, ctx: &Ctx, changer: Changer<'_>, code: &str, now:
         let mut after = current.clone();
         after.email.clone_from(&pending.address);
         after.pending_email = None;
+        // Remembered for the erasure: the reservation left at the old address names the account.
+        after.moved_from.retain(|m| m.expires_at > now);
+        after.moved_from.push(crate::model::MovedFrom { email: moved.from.clone(), expires_at: moved.expires_at });
         after.mfa.email_verified_at = Some(now);
         let mut event = crate::app::events::by(app, ctx, EventType::EmailChanged, &current.user_id)?;
         if let Some(sid) = changer.session_id() {

@@ -75,6 +75,7 @@ async fn restore(app: &App, ctx: &Ctx, moved: &MovedAddress, user: User, now: Ep
     let mut after = user.clone();
     after.email.clone_from(&moved.from);
     after.pending_email = None;
+    after.moved_from.retain(|m| m.email != moved.from && m.expires_at > now);
     after.mfa.email_verified_at = Some(now);
     after.unanchor_all_but(&moved.anchored);
     let stripped = after.strip_unanchored();

@@ -26,6 +26,7 @@
 //! | security events and the account's trail | [`events`] |
 //! | changing the e-mail address, and its revert | [`email_change`] |
 //! | the devices an account signs in from | [`devices`] |
+//! | the account's data exported, the account deleted | [`export`], [`erasure`] |
 
 pub mod accounts;
 pub mod admin;
@@ -33,7 +34,9 @@ pub mod codes;
 pub mod devices;
 pub mod email_change;
 mod email_revert;
+pub mod erasure;
 pub mod events;
+pub mod export;
 pub mod factors;
 pub mod grants;
 pub mod id_tokens;

@@ -48,10 +48,13 @@ pub enum EventType {
     EmailChangeReverted,
     /// A login from a device the account had not signed in from within 90 days.
     NewDeviceLogin,
+    /// The account was deleted (by its owner or the operator): carries only the user id (and
+    /// `by`), for downstream systems to erase what they hold of it.
+    AccountDeleted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 26] = [
+    pub const ALL: [EventType; 27] = [
         EventType::LoginSucceeded,
         EventType::LoginFailed,
         EventType::AccountLocked,
@@ -78,6 +81,7 @@ impl EventType {
         EventType::EmailChanged,
         EventType::EmailChangeReverted,
         EventType::NewDeviceLogin,
+        EventType::AccountDeleted,
     ];
 
     /// The wire name, `LOGIN_SUCCEEDED`.

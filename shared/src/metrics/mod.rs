@@ -206,6 +206,8 @@ pub enum BudgetKind {
     PushLoginPerIp,
     PushLoginPerAddress,
     TotpPerAccount,
+    /// Exports of the account's data per account per day.
+    ExportPerAccount,
 }
 
 impl BudgetKind {
@@ -226,6 +228,7 @@ impl BudgetKind {
             BudgetKind::PushLoginPerIp => "PUSH_LOGIN_PER_IP",
             BudgetKind::PushLoginPerAddress => "PUSH_LOGIN_PER_ADDRESS",
             BudgetKind::TotpPerAccount => "TOTP_PER_ACCOUNT",
+            BudgetKind::ExportPerAccount => "EXPORT_PER_ACCOUNT",
         }
     }
 }

@@ -15,6 +15,14 @@ use crate::clock::Epoch;
 /// How long the revert link mailed to the old address works, and the old address stays reserved.
 pub const REVERT_SECS: Epoch = 7 * 86_400;
 
+/// An address the account moved away from, reserved for its revert until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MovedFrom {
+    pub email: String,
+    pub expires_at: Epoch,
+}
+
 /// A change asked for and not yet proven: the new address, waiting for the code mailed to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

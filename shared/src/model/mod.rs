@@ -16,7 +16,7 @@ mod push;
 pub mod recovery;
 pub use crate::domain::refresh::RefreshFamily;
 pub use anchoring::Stripped;
-pub use email_change::{KnownDevice, MovedAddress, PendingEmail, REVERT_SECS};
+pub use email_change::{KnownDevice, MovedAddress, MovedFrom, PendingEmail, REVERT_SECS};
 pub use passkey::{Ceremony, CeremonyKind, PasskeyFactor};
 pub use purpose::CodePurpose;
 pub use push::{PushChallenge, PushDevice, PushLogin, PushPlatform, PushStatus, RequestOrigin};
@@ -116,6 +116,15 @@ pub struct User {
     /// A change of the address asked for, waiting for the code mailed to the new one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_email: Option<PendingEmail>,
+    /// The addresses this account moved away from whose reservations may still stand (each
+    /// `MOVED` item, with its revert): the erasure removes them with the account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved_from: Vec<MovedFrom>,
+    /// Set by the first, atomic write of the account's deletion ((`app::erasure`)):
+    /// from then on the stores answer as if the account did not exist (`get_user`,
+    /// `load_login`), until the erasure's last write removes the item itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
     pub version: u64,
 }
 

@@ -239,6 +239,13 @@ probe_store! {
         fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<bool>;
         fn list_refresh(&self, user_id: &str) -> StoreResult<Vec<RefreshFamily>>;
     }
+    ErasureStore {
+        fn get_account_record(&self, email: &str) -> StoreResult<Option<User>>;
+        fn erase_user_items(&self, user_id: &str) -> StoreResult<usize>;
+        fn list_login_ids(&self, user_id: &str) -> StoreResult<Vec<String>>;
+        fn erase_counters(&self, keys: &[String]) -> StoreResult<()>;
+        fn erase_account(&self, user: &User) -> StoreResult<()>;
+    }
     EventStore {
         fn record_events(&self, events: Events<'_>) -> StoreResult<()>;
         fn list_events(&self, user_id: &str, before: Option<&str>, limit: usize) -> StoreResult<Vec<SecurityEvent>>;

@@ -8,6 +8,7 @@ pub mod auth_login_passkey;
 pub mod auth_login_passkey_options;
 pub mod auth_logout;
 pub mod auth_me;
+pub mod auth_me_delete;
 pub mod auth_refresh;
 pub mod error;
 pub mod jwks;

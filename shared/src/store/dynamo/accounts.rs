@@ -9,7 +9,8 @@ impl AccountStore for DynamoStore {
     }
 
     async fn get_user(&self, email: &str) -> StoreResult<Option<User>> {
-        self.get(key(account_pk(email), "PROFILE")).await
+        // A deleted account is no account, until its erasure removes the item.
+        Ok(self.get::<User>(key(account_pk(email), "PROFILE")).await?.filter(|u| !u.deleted))
     }
 
     async fn update_user(&self, user: &User, events: Events<'_>) -> StoreResult<User> {
@@ -46,7 +47,7 @@ impl AccountStore for DynamoStore {
         let mut lockout = StoredLockout::default();
         for item in out.items.unwrap_or_default() {
             match item.get("SK").and_then(|v| v.as_s().ok()).map(String::as_str) {
-                Some("PROFILE") => user = Some(decode(item)?),
+                Some("PROFILE") => user = Some(decode::<User>(item)?).filter(|u| !u.deleted),
                 Some("LOCKOUT") => lockout = decode_lockout(item)?,
                 _ => {}
             }

@@ -10,6 +10,7 @@
 //! | session         | `USER#<userId>`    | `SESSION#<sessionId>` |
 //! | one-time code   | `USER#<userId>`    | `CODE#<purpose>`      |
 //! | push in flight  | `USER#<userId>`    | `PUSHLOCK#<sessionId>`|
+//! | push reference  | `USER#<userId>`    | `PUSHREF#<challengeId>`|
 //! | push challenge  | `PUSH#<id>`        | `PUSH`                |
 //! | rate counter    | `RATE#<key>`       | `<window end>`        |
 //! | cooldown claim  | `COOLDOWN#<key>`   | `COOLDOWN`            |
@@ -19,6 +20,9 @@
 //! | passkey owner   | `PASSKEY#HANDLE#<uuid>`, `PASSKEY#CREDENTIAL#<id>` | `OWNER` |
 //! | moved away (reserved for its revert) | `ACCOUNT#<email>` | `MOVED` |
 //! | known device    | `USER#<userId>`    | `DEVICE#<key>`        |
+//!
+//! A deleted account (`app::erasure`) is first marked (`deleted` on its `PROFILE`),
+//! then its items are erased (`erasure.rs`), the `PROFILE` last.
 
 use std::collections::HashMap;
 
@@ -90,6 +94,11 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         | "take_ceremony"
         | "release_passkey_name" => &[DELETE],
         "load_login" | "list_sessions" | "list_refresh" | "list_events" => &[QUERY],
+        "get_account_record" => &[GET],
+        "list_login_ids" => &[QUERY],
+        // Each erasure step: a query of the partition, then a delete per item.
+        "erase_user_items" | "erase_counters" => &[QUERY, DELETE],
+        "erase_account" => &[DELETE],
         // The change, with its events' puts in the same transaction (an update alone if none).
         "end_session" | "revoke_session" | "revoke_refresh" | "set_session_status" => &[UPDATE, PUT],
         // Account and a session's step-up in one transaction.
@@ -367,6 +376,7 @@ impl DynamoStore {
 mod accounts;
 mod ceremonies;
 mod codes;
+mod erasure;
 mod events;
 mod lockouts;
 mod logins;

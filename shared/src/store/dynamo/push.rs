@@ -29,11 +29,25 @@ impl PushStore for DynamoStore {
             .condition_expression("attribute_not_exists(PK)")
             .build()
             .map_err(|e| StoreError::Other(e.into()))?;
+        // The challenge names its account (user id, address) and outlives its lock by a day: a
+        // reference under the account lets the account's erasure find it.
+        let reference = HashMap::from([
+            ("PK".to_owned(), s(format!("USER#{}", challenge.user_id))),
+            ("SK".to_owned(), s(format!("PUSHREF#{}", challenge.id))),
+            ("challengeId".to_owned(), s(&challenge.id)),
+            (TTL_ATTRIBUTE.to_owned(), n(challenge.expires_at + 86_400)),
+        ]);
+        let put_reference = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(reference))
+            .build()
+            .map_err(|e| StoreError::Other(e.into()))?;
         self.client
             .transact_write_items()
             .client_request_token(request_token()?)
             .transact_items(TransactWriteItem::builder().put(put_marker).build())
             .transact_items(TransactWriteItem::builder().put(put_challenge).build())
+            .transact_items(TransactWriteItem::builder().put(put_reference).build())
             .send()
             .await
             .map_err(classify)?;

@@ -15,7 +15,8 @@ impl AccountStore for MemoryStore {
     }
 
     async fn get_user(&self, email: &str) -> StoreResult<Option<User>> {
-        Ok(self.lock()?.users.get(email).cloned())
+        // A deleted account is no account, until its erasure removes it.
+        Ok(self.lock()?.users.get(email).filter(|u| !u.deleted).cloned())
     }
 
     async fn update_user(&self, user: &User, events: Events<'_>) -> StoreResult<User> {
@@ -27,7 +28,7 @@ impl AccountStore for MemoryStore {
 
     async fn load_login(&self, email: &str, _now: Epoch) -> StoreResult<(Option<User>, StoredLockout)> {
         let t = self.lock()?;
-        Ok((t.users.get(email).cloned(), stored_lockout(&t, email)))
+        Ok((t.users.get(email).filter(|u| !u.deleted).cloned(), stored_lockout(&t, email)))
     }
 
     async fn update_user_spending_step_up(

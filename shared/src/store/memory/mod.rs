@@ -82,7 +82,7 @@ fn stored_lockout(t: &Tables, email: &str) -> StoredLockout {
 
 fn cas_user(t: &mut Tables, user: &User) -> StoreResult<User> {
     match t.users.get(&user.email) {
-        Some(current) if current.version == user.version => {
+        Some(current) if current.version == user.version && !current.deleted => {
             let mut next = user.clone();
             next.version += 1;
             t.users.insert(user.email.clone(), next.clone());
@@ -97,7 +97,9 @@ fn cas_user(t: &mut Tables, user: &User) -> StoreResult<User> {
 /// logins never make another write of the account retry, nor wait for one.
 fn login_user(t: &mut Tables, user: &User) -> StoreResult<User> {
     match t.users.get_mut(&user.email) {
-        Some(current) if current.credentials_version == user.credentials_version && !current.blocked => {
+        Some(current)
+            if current.credentials_version == user.credentials_version && !current.blocked && !current.deleted =>
+        {
             current.last_login_at = user.last_login_at;
             current.last_login_device.clone_from(&user.last_login_device);
             Ok(current.clone())
@@ -109,6 +111,7 @@ fn login_user(t: &mut Tables, user: &User) -> StoreResult<User> {
 mod accounts;
 mod ceremonies;
 mod codes;
+mod erasure;
 mod events;
 mod lockouts;
 mod moves;
