@@ -196,3 +196,27 @@ async fn tokens_signed_before_a_rotation_verify_until_they_expire() {
     assert_eq!(new.get("/auth/me", Some(&id_token)).await.status, 403, "expired, as surface 2 answers it");
     assert_eq!(new.get("/identities", Some(&auth)).await.status, 401);
 }
+
+/// A warm instance remembers the session tokens it verified (the hot path), but only under the
+/// keys that verified them: once a rotation has dropped a token's generation and the instance
+/// has reloaded its keys, the token it remembered is refused like any other of that generation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_a_warm_instance_remembers_is_refused_once_its_key_is_gone() {
+    let s = Secrets::new().await;
+    let base = TestApp::new(Backend::Memory).await;
+    let warm = base.instance(s.keys(&ALL)).await;
+    let (auth, _) = warm.tokens("warm@example.com").await;
+    for _ in 0..4 {
+        assert_eq!(warm.get("/identities", Some(&auth)).await.status, 200);
+    }
+    // Two rotations: the token's generation is neither current nor previous any more.
+    s.rotate(&s.session, 1).await;
+    s.rotate(&s.session, 2).await;
+    let fresh = base.instance(s.keys(&ALL)).await;
+    let (newest, _) = fresh.tokens("fresh@example.com").await;
+    // The warm instance meets a token of the newest generation, and reloads its keys for it.
+    assert_eq!(warm.get("/identities", Some(&newest)).await.status, 200);
+    for _ in 0..4 {
+        assert_eq!(warm.get("/identities", Some(&auth)).await.status, 401, "remembered, but its key is gone");
+    }
+}

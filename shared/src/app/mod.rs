@@ -27,6 +27,7 @@
 //! | changing the e-mail address, and its revert | [`email_change`] |
 //! | the devices an account signs in from | [`devices`] |
 //! | the account's data exported, the account deleted | [`export`], [`erasure`] |
+//! | session tokens this thread verified lately (the hot path) | `verified` |
 
 pub mod accounts;
 pub mod admin;
@@ -56,6 +57,7 @@ pub mod recovery;
 pub mod sessions;
 mod state;
 pub mod totp_check;
+mod verified;
 
 pub use state::{Adapters, App, KEY_MAX_AGE_SECS, KEY_RELOAD_INTERVAL_SECS};
 

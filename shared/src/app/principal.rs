@@ -1,7 +1,7 @@
 //! Authenticating a request on surface 1: the bearer token's signature, its kind, and its
 //! session, whose idle expiry slides by one conditional write per request.
 
-use crate::app::App;
+use crate::app::{App, verified};
 use crate::domain::error::DomainError;
 use crate::model::{IdentityId, Session};
 use crate::token::{self, SessionClaims, TokenError, TokenType};
@@ -42,12 +42,25 @@ const INVALID: &str = "The access token is missing, invalid or expired.";
 /// (a rotation since this instance started).
 pub async fn verify_claims(app: &App, token: &str) -> Result<SessionClaims, DomainError> {
     let now = app.now();
-    match token::verify_session_token(&app.keys(), token, now) {
-        Ok(c) => Ok(c),
+    let keys = app.keys();
+    // A token this thread verified under these keys: its signature is known good; its expiry
+    // is judged again (and the keys asked for, as a verification would).
+    if let Some(claims) = verified::get(&keys, token) {
+        keys.session()?;
+        return if now < claims.exp { Ok(claims) } else { Err(DomainError::Unauthenticated(INVALID)) };
+    }
+    match token::verify_session_token(&keys, token, now) {
+        Ok(c) => {
+            verified::put(&keys, token, &c);
+            Ok(c)
+        }
         Err(TokenError::NoKeys(p)) => Err(crate::keys::MissingKey(p).into()),
         Err(TokenError::UnknownKid) => {
             let keys = app.reload_keys_if_due().await.ok_or(DomainError::Unauthenticated(INVALID))?;
-            token::verify_session_token(&keys, token, now).map_err(|_| DomainError::Unauthenticated(INVALID))
+            let claims =
+                token::verify_session_token(&keys, token, now).map_err(|_| DomainError::Unauthenticated(INVALID))?;
+            verified::put(&keys, token, &claims);
+            Ok(claims)
         }
         Err(_) => Err(DomainError::Unauthenticated(INVALID)),
     }
