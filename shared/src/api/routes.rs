@@ -249,25 +249,13 @@ pub const LOGIN_VIA_BIOMETRICS_STATUS: &[Route] = &[
     route!(One GET "/login_via_biometrics/{challengeId}" => "login-via-biometrics-status", s1::login_via_biometrics_status::handle),
 ];
 
-// Issue 25: recovery codes.
+// The owner's own: recovery codes, the e-mail address changed, the account exported and deleted.
 mod recovery;
 pub use recovery::{ADD_RECOVERY_METHOD, GENERATE_RECOVERY_CODES, STEPUP_RECOVERY_CODE_VERIFY};
-// Issue 25: changing the e-mail address.
 mod email;
 pub use email::{CHANGE_EMAIL, CHANGE_EMAIL_REVERT, CHANGE_EMAIL_VERIFY, ME_EMAIL_CHANGE, ME_EMAIL_CHANGE_VERIFY};
-
-// Issue 25: the account exported and deleted.
-/// `functions/export-account`.
-pub const EXPORT_ACCOUNT: &[Route] =
-    &[route!(One GET "/users/me/export" => "export-account", s1::export_account::handle)];
-
-/// `functions/delete-account`.
-pub const DELETE_ACCOUNT: &[Route] =
-    &[route!(One POST "/users/delete" => "delete-account", s1::delete_account::handle)];
-
-/// `functions/auth-me-delete`.
-pub const AUTH_ME_DELETE: &[Route] =
-    &[route!(Two POST "/auth/me/delete" => "auth-me-delete", s2::auth_me_delete::handle)];
+mod account;
+pub use account::{AUTH_ME_DELETE, DELETE_ACCOUNT, EXPORT_ACCOUNT};
 
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[

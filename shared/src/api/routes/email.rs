@@ -1,4 +1,4 @@
-//! The routes of issue 25's e-mail change (beside the table of `routes.rs`, which they join).
+//! The routes of the e-mail address changed (beside the table of `routes.rs`, which they join).
 
 use super::{Route, Routed, Surface, s1, s2};
 use axum::http::Method;
