@@ -167,7 +167,8 @@ async fn real_nonces_are_long_random_and_stored_hashed(b: Backend) {
     let mail = t.email.sent().into_iter().rfind(|m| m.subject == "Reset your password").unwrap();
     let nonce = mail.body.split_whitespace().find(|w| w.len() == 43).expect("a 256-bit nonce").to_owned();
     let user = t.app.store.get_user("jane@example.com").await.unwrap().unwrap();
-    let stored = t.app.store.get_code(&user.user_id, "PASSWORD_RESET").await.unwrap().unwrap();
+    let purpose = shared::model::CodePurpose::password_reset(&user.email).key();
+    let stored = t.app.store.get_code(&user.user_id, &purpose).await.unwrap().unwrap();
     assert!(!format!("{stored:?}").contains(&nonce), "the nonce is stored in clear");
     assert_eq!(t.post(RESUME, None, resume("jane@example.com", "123456", NEW)).await.status, 409);
     assert_eq!(t.post(RESUME, None, resume("jane@example.com", &nonce, NEW)).await.status, 200);

@@ -221,8 +221,8 @@ fn purpose_kind(p: &CodePurpose) -> &'static str {
         CodePurpose::FactorSms { .. } => "factor-sms",
         CodePurpose::StepUp { .. } => "step-up",
         CodePurpose::Method { .. } => "method",
-        CodePurpose::PasswordReset => "password-reset",
-        CodePurpose::EmailVerification => "email-verification",
+        CodePurpose::PasswordReset { .. } => "password-reset",
+        CodePurpose::EmailVerification { .. } => "email-verification",
         CodePurpose::EmailChange { .. } => "email-change",
     }
 }

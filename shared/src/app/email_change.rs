@@ -249,7 +249,12 @@ async fn switched(
     let keep = Some(changer.login_id());
     crate::app::sessions::revoke_sessions(app, &saved.user_id, keep, "EMAIL_CHANGED", Some(&origin)).await?;
     crate::app::sessions::end_step_ups(app, &saved.user_id).await?;
-    for purpose in [CodePurpose::email_method(), CodePurpose::email_method_first(), CodePurpose::EmailVerification] {
+    for purpose in [
+        CodePurpose::email_method(),
+        CodePurpose::email_method_first(),
+        CodePurpose::email_verification(&before.email),
+        CodePurpose::password_reset(&before.email),
+    ] {
         app.store.delete_code(&saved.user_id, &purpose.key()).await?;
     }
     let text = format!(

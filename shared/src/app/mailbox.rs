@@ -77,7 +77,7 @@ async fn send_to_mailbox(app: &App, ctx: &Ctx, email: &Email, purpose: &CodePurp
 pub async fn start_password_reset(app: &App, ctx: &Ctx, email: &Email) -> Result<(), DomainError> {
     uniform(async {
         let letter = Letter::password_reset(app)?;
-        send_to_mailbox(app, ctx, email, &CodePurpose::PasswordReset, letter).await;
+        send_to_mailbox(app, ctx, email, &CodePurpose::password_reset(email.as_str()), letter).await;
         Ok(())
     })
     .await
@@ -103,7 +103,7 @@ pub async fn resume_password_reset(
         password::check_policy(new.expose_secret(), &[email.as_str()]).map_err(|v| DomainError::Refused(v.rule()))?;
         let invalid = || DomainError::Refused(Rule::NonceInvalid);
         let user = app.store.get_user(email.as_str()).await?.ok_or_else(invalid)?;
-        let purpose = CodePurpose::PasswordReset;
+        let purpose = CodePurpose::password_reset(email.as_str());
         let named = crate::otp::nonce_locator(nonce);
         let checked = challenge::check_mailbox_secret(app, &user.user_id, &purpose, nonce, named, || async {
             // The nonce proved the mailbox: only now may the answer depend on the account.
@@ -149,7 +149,7 @@ pub fn validate_password(candidate: &SecretString) -> Result<(), DomainError> {
 pub async fn send_email_verification(app: &App, ctx: &Ctx, email: &Email) -> Result<(), DomainError> {
     uniform(async {
         let letter = Letter::email_verification(app)?;
-        send_to_mailbox(app, ctx, email, &CodePurpose::EmailVerification, letter).await;
+        send_to_mailbox(app, ctx, email, &CodePurpose::email_verification(email.as_str()), letter).await;
         Ok(())
     })
     .await
@@ -172,7 +172,7 @@ pub async fn verify_email(
         let user_id = user.as_ref().map(|u| u.user_id.clone()).unwrap_or_else(|| decoy_user_id(email));
         let typed = crate::otp::normalize(code).unwrap_or_default();
         let named = reference.map(crate::otp::normalize_reference);
-        let purpose = CodePurpose::EmailVerification;
+        let purpose = CodePurpose::email_verification(email.as_str());
         let checked =
             challenge::check_mailbox_secret(app, &user_id, &purpose, &typed, named.as_deref(), || async { Ok(()) })
                 .await?;

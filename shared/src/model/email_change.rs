@@ -98,6 +98,9 @@ impl User {
         {
             ways.push(format!("PHONE#{}", crate::crypto::sha256_b64url(m.e164().as_bytes())));
         }
+        if let Some(r) = self.mfa.recovery.as_ref().filter(|r| r.anchored) {
+            ways.push(recovery_way(r));
+        }
         ways
     }
 
@@ -126,5 +129,17 @@ impl User {
         if now_anchored.iter().any(|w| w.starts_with("PHONE#") && lost(w)) {
             self.mfa.phone_anchored = false;
         }
+        // A set generated (or replaced) since: its name is new.
+        if let Some(r) = self.mfa.recovery.as_mut()
+            && lost(&recovery_way(r))
+        {
+            r.anchored = false;
+        }
     }
+}
+
+/// A set of recovery codes by name: when it was generated and the hashes it still holds
+/// (the codes of a set replaced in the same second differ).
+fn recovery_way(r: &super::RecoveryCodes) -> String {
+    format!("RECOVERY#{}#{}", r.generated_at, crate::crypto::sha256_b64url(r.hashes.concat().as_bytes()))
 }

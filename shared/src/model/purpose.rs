@@ -16,10 +16,12 @@ pub enum CodePurpose {
     /// Validating (or proving with) a surface-2 method: `EMAIL`, or `SMS` to one number. The
     /// number is part of the purpose, so a code sent to one number never validates another.
     Method { channel: &'static str, destination: Option<String> },
-    /// Resetting a forgotten password (`/passwords/lost_password`): the nonce proves the mailbox.
-    PasswordReset,
-    /// Proving the account's e-mail address (`/users/verification/email`).
-    EmailVerification,
+    /// Resetting a forgotten password (`/passwords/lost_password`): the nonce proves the mailbox,
+    /// of one address (a hash in the key: a nonce mailed to the address an account has since
+    /// left, by a change or its revert, resets nothing at the address it has now).
+    PasswordReset { destination: String },
+    /// Proving the account's e-mail address (`/users/verification/email`), one address as above.
+    EmailVerification { destination: String },
     /// Proving the new address of an e-mail change, to one address (a hash in the key, so a code
     /// mailed to one address never moves the account to another).
     EmailChange { destination: String },
@@ -33,10 +35,20 @@ impl CodePurpose {
             CodePurpose::StepUp { session_id, by_email: true } => format!("STEPUP#EMAIL#{session_id}"),
             CodePurpose::Method { channel, destination: None } => format!("METHOD#{channel}"),
             CodePurpose::Method { channel, destination: Some(d) } => format!("METHOD#{channel}#{d}"),
-            CodePurpose::PasswordReset => "PASSWORD_RESET".to_owned(),
-            CodePurpose::EmailVerification => "EMAIL_VERIFICATION".to_owned(),
+            CodePurpose::PasswordReset { destination } => format!("PASSWORD_RESET#{destination}"),
+            CodePurpose::EmailVerification { destination } => format!("EMAIL_VERIFICATION#{destination}"),
             CodePurpose::EmailChange { destination } => format!("EMAIL_CHANGE#{destination}"),
         }
+    }
+
+    /// A lost-password nonce mailed to `address`.
+    pub fn password_reset(address: &str) -> Self {
+        CodePurpose::PasswordReset { destination: number_key(address) }
+    }
+
+    /// A code proving `address`, the account's own.
+    pub fn email_verification(address: &str) -> Self {
+        CodePurpose::EmailVerification { destination: number_key(address) }
     }
 
     /// A code proving `address`, the new address of an e-mail change.
