@@ -24,6 +24,7 @@ mod new_device;
 mod passkeys;
 mod recovery;
 mod recovery_attacks;
+mod review_budgets;
 mod revert_seams;
 mod security_events;
 mod store_contract;
