@@ -15,6 +15,11 @@ const DAY: i64 = 86_400;
 /// Change codes one account may ask for in a day, whatever the addresses.
 pub const CHANGE_CODES_PER_ACCOUNT_PER_DAY: u32 = 10;
 
+/// The keys of these budgets that name an account (erased with it).
+pub fn account_keys(user_id: &str) -> [String; 2] {
+    [format!("email-change-user:{user_id}"), format!("recovery-notice:{user_id}")]
+}
+
 /// What one e-mail change code spends: the account's code sends per minute and its change codes
 /// per day; the asking IP's change codes per hour (`AUTH_EMAIL_CHANGE_PER_IP_PER_HOUR`); the
 /// change codes the target address receives per day (its own budget for change codes only,
