@@ -80,6 +80,9 @@ pub struct RateLimits {
     /// Every SMS the service sends in a day, all accounts together: a ceiling on spend.
     pub sms_global_per_day: u32,
     pub email_per_address_per_day: u32,
+    /// E-mail change codes asked for from one IP in an hour, and by the whole service in a day.
+    pub email_change_per_ip_per_hour: u32,
+    pub email_change_global_per_day: u32,
     pub push_per_account_per_10_minutes: u32,
     /// Login pushes one address may ask for from one IP in an hour (login by push is open to
     /// anyone who names an e-mail).
@@ -148,6 +151,8 @@ impl Config {
                 sms_per_ip_per_hour: number(env, "AUTH_SMS_PER_IP_PER_HOUR", 10)?,
                 sms_global_per_day: number(env, "AUTH_SMS_GLOBAL_PER_DAY", 10_000)?,
                 email_per_address_per_day: number(env, "AUTH_EMAIL_PER_ADDRESS_PER_DAY", 10)?,
+                email_change_per_ip_per_hour: number(env, "AUTH_EMAIL_CHANGE_PER_IP_PER_HOUR", 10)?,
+                email_change_global_per_day: number(env, "AUTH_EMAIL_CHANGE_GLOBAL_PER_DAY", 10_000)?,
                 push_per_account_per_10_minutes: number(env, "AUTH_PUSH_PER_ACCOUNT_PER_10_MINUTES", 5)?,
                 push_login_per_ip_per_hour: number(env, "AUTH_PUSH_LOGIN_PER_IP_PER_HOUR", 20)?,
             },

@@ -25,6 +25,7 @@ mod passkeys;
 mod recovery;
 mod recovery_attacks;
 mod revert_seams;
+mod review_budgets;
 mod security_events;
 mod store_contract;
 mod store_moves;

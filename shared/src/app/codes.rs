@@ -22,6 +22,8 @@ pub enum Delivery<'a> {
     Email {
         to: &'a str,
     },
+    /// An e-mail change's code: [`crate::app::mail_limits::change_code_budgets`], not the address's.
+    Change(&'a str),
     /// An e-mail nobody signed in asked for (the mailbox flows): charged to the asking IP and
     /// the address together, never to the account's own budgets, which a stranger must not be
     /// able to spend. With `mail: false` (an address without an account, or a blocked one) it
@@ -130,7 +132,7 @@ pub async fn send(
     // The account's SMS cooldown too, whatever the purpose or session: still before any budget.
     let sms_to = match delivery {
         Delivery::Sms { to_e164 } => Some(to_e164),
-        Delivery::Email { .. } | Delivery::Anonymous { .. } => None,
+        Delivery::Email { .. } | Delivery::Change(_) | Delivery::Anonymous { .. } => None,
     };
     // An SMS refused, by which limit, is a metric (SMS cost money: its refusals are a signal).
     let refused = |by: BudgetKind, e: DomainError| {
@@ -166,6 +168,11 @@ pub async fn send(
         Delivery::Anonymous { to, .. } => {
             limits::charge(app, &limits::anonymous_email_budgets(app, ctx, to)).await.map_err(|e| (e, None))
         }
+        Delivery::Change(to) => {
+            limits::charge(app, &crate::app::mail_limits::change_code_budgets(app, ctx, user_id, to))
+                .await
+                .map_err(|e| (e, None))
+        }
     };
     let charged = match charged {
         Ok(charged) => charged,
@@ -179,7 +186,9 @@ pub async fn send(
     };
     let sent = match delivery {
         Delivery::Sms { to_e164 } => app.sms.send(to_e164, &body).await,
-        Delivery::Email { to } | Delivery::Anonymous { to, mail: true } => app.email.send(to, subject, &body).await,
+        Delivery::Email { to } | Delivery::Change(to) | Delivery::Anonymous { to, mail: true } => {
+            app.email.send(to, subject, &body).await
+        }
         Delivery::Anonymous { mail: false, .. } => Ok(()),
     };
     if let Err(e) = sent {
@@ -191,7 +200,7 @@ pub async fn send(
         Delivery::Sms { to_e164 } => {
             metrics::sms_sent(crate::phone::country_of(to_e164).map_or(Country::UNKNOWN, |c| Country::new(&c)));
         }
-        Delivery::Email { .. } | Delivery::Anonymous { mail: true, .. } => metrics::email_sent(),
+        Delivery::Email { .. } | Delivery::Change(_) | Delivery::Anonymous { mail: true, .. } => metrics::email_sent(),
         Delivery::Anonymous { mail: false, .. } => {}
     }
     tracing::info!(user_id, purpose = %purpose_kind(purpose), "one-time code sent");

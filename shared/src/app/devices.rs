@@ -55,6 +55,11 @@ async fn seen(app: &App, ctx: &Ctx, user: &User, first: bool, proof: Proof, surf
         .with("system", device.system.as_str())
         .with("network", device.network.as_str());
     app.store.record_events(&[event]).await?;
+    // Its own per-address allowance (review finding 5): spent, the notice is dropped, never the
+    // login; the event above is written all the same.
+    if !crate::app::mail_limits::device_notice(app, &user.email).await {
+        return Ok(());
+    }
     let text = format!(
         "New sign-in to your account\n\nWhen: {} (UTC)\nBrowser: {}\nSystem: {}\nFrom: {}\n\nIf this was you, there \
          is nothing to do. If it was not, reset your password now (\"forgot password\"), end the sessions you do not \

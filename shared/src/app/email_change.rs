@@ -142,7 +142,7 @@ async fn request_unfloored(
         match written {
             Ok(_) => {
                 let purpose = CodePurpose::email_change(new_email.as_str());
-                let to = Delivery::Email { to: new_email.as_str() };
+                let to = Delivery::Change(new_email.as_str());
                 challenge::send(app, ctx, &current.user_id, &purpose, to, Letter::code(app)?).await?;
                 tracing::info!(user_id = %current.user_id, "e-mail change asked for");
                 return Ok(());

@@ -219,6 +219,7 @@ pub fn counter_keys(user: &User, logins: &[String]) -> Vec<String> {
         shared.push(format!("sms-phone:{number}:{id}"));
     }
     let mut keys = vec![format!("user:send-code:{id}"), format!("sms:{id}"), crate::app::export::budget_key(id)];
+    keys.extend(crate::app::mail_limits::account_keys(id));
     for key in &shared {
         for login in logins {
             let login = crate::crypto::sha256_b64url(login.as_bytes());

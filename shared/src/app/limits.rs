@@ -34,11 +34,11 @@ pub struct Budget {
 }
 
 impl Budget {
-    fn fixed(kind: BudgetKind, key: String, limit: u32, window_secs: i64) -> Self {
+    pub(crate) fn fixed(kind: BudgetKind, key: String, limit: u32, window_secs: i64) -> Self {
         Budget { kind, key, limit, window_secs, sliding: false }
     }
 
-    fn sliding(kind: BudgetKind, key: String, limit: u32, window_secs: i64) -> Self {
+    pub(crate) fn sliding(kind: BudgetKind, key: String, limit: u32, window_secs: i64) -> Self {
         Budget { kind, key, limit, window_secs, sliding: true }
     }
 }
@@ -143,7 +143,9 @@ pub fn shared_budget(ctx: &Ctx, kind: BudgetKind, key: String, limit: u32, windo
 
 /// Security notices per address per day (their own budget, beside the codes'): an address
 /// someone registered without owning it receives a bounded number. Charged before the change
-/// a notice announces, which waits (429) when the budget is spent.
+/// a notice announces, which waits (429) when the budget is spent. Neither the lost-password
+/// reset's notice nor a recovery code's use is charged here ([`crate::app::mail_limits`]): a
+/// budget a stranger can spend must never stop the owner's way back in.
 pub async fn notice_budget(app: &App, to: &str) -> Result<Charged, DomainError> {
     let address = crate::crypto::sha256_b64url(to.as_bytes());
     let limit = app.config.rate_limit.email_per_address_per_day;

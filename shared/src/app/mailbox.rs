@@ -110,24 +110,17 @@ pub async fn resume_password_reset(
             crate::app::accounts::refuse_blocked(&user)?;
             password::check_policy(new.expose_secret(), &[&user.email, &user.name])
                 .map_err(|v| DomainError::Refused(v.rule()))?;
-            let new_hash = crate::app::passwords::hash_unless_recent(&user, new.clone()).await?;
-            // The change's notice is charged before the nonce is spent: when the budget is out
-            // (429), the nonce still works later. (Of two right resumes racing, the loser's
-            // charge is not given back: one notice of the day, at most.)
-            let notice = crate::app::limits::notice_budget(app, &user.email).await?;
-            Ok((new_hash, notice))
+            // Its notice is charged to no budget (review finding 3): the reset is the owner's way
+            // to evict whoever else got in, who could spend any budget of the address; and its
+            // notice goes to the very mailbox that just proved itself, which nobody else can
+            // make it send to (the nonces are bounded per asking IP and address).
+            crate::app::passwords::hash_unless_recent(&user, new.clone()).await
         })
         .await?;
-        let (new_hash, notice) = checked.map_err(|_| invalid())?;
+        let new_hash = checked.map_err(|_| invalid())?;
         let event = crate::app::events::by(app, ctx, EventType::PasswordReset, &user.user_id)?;
         let replaced = crate::app::passwords::replace_password(app, user.clone(), new_hash, None, event, true, now);
-        let (saved, stripped) = match replaced.await {
-            Ok(replaced) => replaced,
-            Err(e) => {
-                crate::app::limits::refund(app, &notice).await;
-                return Err(e);
-            }
-        };
+        let (saved, stripped) = replaced.await?;
         crate::app::lockout::succeeded(app.store.as_ref(), &saved.email).await?;
         crate::app::factors::forget_removed(app, &saved.email, &stripped).await;
         // The devices it knew were known to whoever held the account before the reset.

@@ -44,6 +44,7 @@ pub mod id_tokens;
 pub mod limits;
 pub mod lockout;
 pub mod logins;
+pub mod mail_limits;
 pub mod mailbox;
 pub mod methods;
 pub mod otp_step_up;

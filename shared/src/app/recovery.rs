@@ -150,7 +150,7 @@ pub async fn prove(app: &App, ctx: &Ctx, user: &User, typed: &str) -> Result<boo
 /// Consumes the recovery code `typed` (normalised) of `email`'s account: refused while locked,
 /// one attempt of `check` reserved before the comparison, the code removed from the set with
 /// its `RECOVERY_CODE_USED` event (made by `use_event` from the count left) in one conditional
-/// write, and a notice sent. `no_set` when the account never had a set (nothing compared);
+/// write, and a notice sent (from the account's own allowance: dropped when it is spent). `no_set` when the account never had a set (nothing compared);
 /// `wrong` for a code not in the set: counted as a failure, unless the code was in it when
 /// first read and another request used it meanwhile (then given back). Returns the account
 /// as saved and whether the set was anchored.
@@ -174,34 +174,23 @@ async fn consume(
     let hashed = recovery::hash(&key, &user.user_id, typed);
     let attempt = lockout::attempt(app, check, who, email, stored, now).await?;
     let mut seen = false;
-    let mut charged = None;
     for round in 0..5 {
         if round > 0 {
             user = match crate::app::accounts::load_user(app, email).await {
                 Ok(user) => user,
-                Err(e) => return Err(give_back(app, attempt, charged, e, now).await),
+                Err(e) => return Err(give_back(app, attempt, e, now).await),
             };
         }
         let found = user.mfa.recovery.as_ref().filter(|s| s.kid == kid).and_then(|s| s.position(&hashed));
         let (Some(index), Some(set)) = (found, user.mfa.recovery.as_ref()) else {
             if seen {
                 // Right, but another request used it first: as used, and not a failure.
-                return Err(give_back(app, attempt, charged, wrong(), now).await);
-            }
-            if let Some(c) = charged.take() {
-                crate::app::limits::refund(app, &c).await;
+                return Err(give_back(app, attempt, wrong(), now).await);
             }
             return Err(attempt.failed(app, wrong(), now).await);
         };
         seen = true;
         let anchored = set.anchored;
-        if charged.is_none() {
-            // No use goes unannounced: the notice is charged before the code is spent.
-            match crate::app::limits::notice_budget(app, &user.email).await {
-                Ok(c) => charged = Some(c),
-                Err(e) => return Err(give_back(app, attempt, None, e, now).await),
-            }
-        }
         let mut next = user.clone();
         let remaining = set.remaining() - 1;
         if let Some(s) = next.mfa.recovery.as_mut() {
@@ -209,34 +198,29 @@ async fn consume(
         }
         let event = match use_event(remaining) {
             Ok(event) => event,
-            Err(e) => return Err(give_back(app, attempt, charged, e, now).await),
+            Err(e) => return Err(give_back(app, attempt, e, now).await),
         };
         match app.store.update_user(&next, &[event]).await {
             Ok(saved) => {
                 attempt.succeeded(app).await?;
-                let text = format!("a recovery code was used ({remaining} left)");
-                crate::app::proof::notify(app, &saved, &text).await;
+                // The notice comes from the account's own allowance, never the address's notice
+                // budget (review finding 3); when it is spent the notice is dropped, not the use.
+                if crate::app::mail_limits::recovery_notice(app, &saved.user_id).await {
+                    let text = format!("a recovery code was used ({remaining} left)");
+                    crate::app::proof::notify(app, &saved, &text).await;
+                }
                 tracing::info!(user_id = %saved.user_id, remaining, "recovery code used");
                 return Ok((saved, anchored));
             }
             Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(give_back(app, attempt, charged, e.into(), now).await),
+            Err(e) => return Err(give_back(app, attempt, e.into(), now).await),
         }
     }
-    Err(give_back(app, attempt, charged, DomainError::kept_changing("the account kept changing"), now).await)
+    Err(give_back(app, attempt, DomainError::kept_changing("the account kept changing"), now).await)
 }
 
-/// A use that neither failed nor succeeded: its attempt's place and its notice given back.
-async fn give_back(
-    app: &App,
-    attempt: lockout::Attempt,
-    charged: Option<crate::app::limits::Charged>,
-    answer: DomainError,
-    now: Epoch,
-) -> DomainError {
+/// A use that neither failed nor succeeded: its attempt's place given back.
+async fn give_back(app: &App, attempt: lockout::Attempt, answer: DomainError, now: Epoch) -> DomainError {
     attempt.release(app, now).await;
-    if let Some(c) = charged {
-        crate::app::limits::refund(app, &c).await;
-    }
     answer
 }

@@ -208,6 +208,16 @@ pub enum BudgetKind {
     TotpPerAccount,
     /// Exports of the account's data per account per day.
     ExportPerAccount,
+    /// E-mail change codes: per account per day, per IP per hour, per target address per day,
+    /// for the whole service per day.
+    EmailChangePerAccount,
+    EmailChangePerIp,
+    EmailChangePerAddress,
+    EmailChangeGlobal,
+    /// New-device notices per address per day (the notice is dropped, not the login).
+    DeviceNotice,
+    /// Notices of recovery-code uses per account per day (the notice is dropped, not the use).
+    RecoveryNotice,
 }
 
 impl BudgetKind {
@@ -229,6 +239,12 @@ impl BudgetKind {
             BudgetKind::PushLoginPerAddress => "PUSH_LOGIN_PER_ADDRESS",
             BudgetKind::TotpPerAccount => "TOTP_PER_ACCOUNT",
             BudgetKind::ExportPerAccount => "EXPORT_PER_ACCOUNT",
+            BudgetKind::EmailChangePerAccount => "EMAIL_CHANGE_PER_ACCOUNT",
+            BudgetKind::EmailChangePerIp => "EMAIL_CHANGE_PER_IP",
+            BudgetKind::EmailChangePerAddress => "EMAIL_CHANGE_PER_ADDRESS",
+            BudgetKind::EmailChangeGlobal => "EMAIL_CHANGE_GLOBAL_DAY",
+            BudgetKind::DeviceNotice => "DEVICE_NOTICE",
+            BudgetKind::RecoveryNotice => "RECOVERY_NOTICE",
         }
     }
 }
