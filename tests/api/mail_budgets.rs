@@ -1,5 +1,5 @@
-//! Review findings 3-5 (e-mail budgets a stranger could spend against someone else), each as
-//! the review's request sequence, on both stores: a password holder's recovery-code uses no
+//! E-mail budgets a stranger could spend against someone else, each attacked as a request
+//! sequence, on both stores: a password holder's recovery-code uses no
 //! longer block the owner's lost-password reset; e-mail change codes to an address no longer
 //! spend that address's own code budget; new-device notices and change codes have budgets.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -20,7 +20,7 @@ fn mails(t: &TestApp, subject: &str, needle: &str) -> usize {
 
 /// Finding 3: a holder of the password alone enrols a push device, steps up by it, makes
 /// recovery codes and spends eight as step-ups; the owner's reset must still go through.
-async fn f3_recovery_code_notices_cannot_block_the_owners_reset(b: Backend) {
+async fn recovery_code_notices_cannot_block_the_owners_reset(b: Backend) {
     let t = TestApp::new(b).await;
     bare(&t, "own@example.com").await;
     let (_, access) = t.session_tokens("own@example.com").await;
@@ -45,7 +45,7 @@ async fn f3_recovery_code_notices_cannot_block_the_owners_reset(b: Backend) {
 
 /// Finding 3, the allowance: past the account's recovery-notice allowance a code's use goes on
 /// (its event written) and its notice is dropped; the address's notice budget is untouched.
-async fn f3_recovery_code_uses_past_their_allowance_are_not_refused(b: Backend) {
+async fn recovery_code_uses_past_their_allowance_are_not_refused(b: Backend) {
     let t = TestApp::with_config(b, |c| c.rate_limit.email_per_address_per_day = 3).await;
     bare(&t, "own@example.com").await;
     let (_, access) = t.session_tokens("own@example.com").await;
@@ -70,7 +70,7 @@ async fn f3_recovery_code_uses_past_their_allowance_are_not_refused(b: Backend) 
 
 /// Finding 4: ten throwaway accounts ask for a change to V's address; V's own e-mailed codes
 /// (a step-up on surface 1, a code on surface 2) still go out.
-async fn f4_change_codes_do_not_spend_the_addresss_own_code_budget(b: Backend) {
+async fn change_codes_do_not_spend_the_addresss_own_code_budget(b: Backend) {
     let t = TestApp::new(b).await;
     bare(&t, "victim@example.com").await;
     assert_eq!(
@@ -104,7 +104,7 @@ async fn f4_change_codes_do_not_spend_the_addresss_own_code_budget(b: Backend) {
 
 /// Finding 5: forty logins from new devices of an address mail at most its daily allowance of
 /// new-device notices; every login succeeds and every one is written as an event.
-async fn f5_new_device_notices_are_bounded_per_address(b: Backend) {
+async fn new_device_notices_are_bounded_per_address(b: Backend) {
     let t = TestApp::new(b).await;
     bare(&t, "target@example.com").await;
     assert_eq!(t.login("target@example.com", PASSWORD).await.status, 200);
@@ -138,7 +138,7 @@ async fn ask_change(t: &TestApp, ip: &str, access: &str, to: &str) -> u16 {
 
 /// Finding 5: change codes to arbitrary addresses, per account per day, per IP per hour and
 /// for the whole service per day.
-async fn f5_change_codes_are_bounded_per_account_ip_and_service(b: Backend) {
+async fn change_codes_are_bounded_per_account_ip_and_service(b: Backend) {
     let t = TestApp::with_config(b, |c| {
         c.rate_limit.email_change_per_ip_per_hour = 30;
         c.rate_limit.email_change_global_per_day = 40;
@@ -170,9 +170,9 @@ async fn f5_change_codes_are_bounded_per_account_ip_and_service(b: Backend) {
 }
 
 on_both_stores!(
-    f3_recovery_code_notices_cannot_block_the_owners_reset,
-    f3_recovery_code_uses_past_their_allowance_are_not_refused,
-    f4_change_codes_do_not_spend_the_addresss_own_code_budget,
-    f5_new_device_notices_are_bounded_per_address,
-    f5_change_codes_are_bounded_per_account_ip_and_service
+    recovery_code_notices_cannot_block_the_owners_reset,
+    recovery_code_uses_past_their_allowance_are_not_refused,
+    change_codes_do_not_spend_the_addresss_own_code_budget,
+    new_device_notices_are_bounded_per_address,
+    change_codes_are_bounded_per_account_ip_and_service
 );
