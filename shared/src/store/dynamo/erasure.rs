@@ -7,26 +7,40 @@ use super::*;
 impl DynamoStore {
     /// The keys (and push challenge ids) of every item of partition `pk`, page by page.
     async fn keys_of(&self, pk: &str) -> StoreResult<Vec<Item>> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", s(pk))
-                .projection_expression("PK, SK, challengeId")
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            found.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(found),
-            }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(pk))
+            .projection_expression("PK, SK, challengeId")
+            .consistent_read(true);
+        self.query_all(query).await
+    }
+
+    /// Deletes the item at `item_key` if it is still this account's (`condition`, over `:id`
+    /// and `values`); one that is gone already, or another account's by now, is left as it is.
+    async fn delete_if_ours(
+        &self,
+        item_key: Item,
+        condition: &str,
+        user: &User,
+        values: &[(&str, AttributeValue)],
+    ) -> StoreResult<()> {
+        let mut delete = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(item_key))
+            .condition_expression(condition)
+            .expression_attribute_values(":id", s(&user.user_id));
+        for (name, value) in values {
+            delete = delete.expression_attribute_values(*name, value.clone());
+        }
+        let removed = delete.send().await.map_err(classify);
+        match removed {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
@@ -96,39 +110,16 @@ impl ErasureStore for DynamoStore {
     }
 
     async fn erase_account(&self, user: &User) -> StoreResult<()> {
-        let removed = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(account_pk(&user.email), "PROFILE")))
-            .condition_expression("userId = :id AND deleted = :true")
-            .expression_attribute_values(":id", s(&user.user_id))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(classify);
-        match removed {
-            // Gone already, or the address is another account's now: nothing of this one left.
-            Ok(_) | Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e),
-        }
+        // Only while it is this account's and marked: gone already, or the address another
+        // account's now, nothing of this one is left there.
+        let profile = key(account_pk(&user.email), "PROFILE");
+        let marked = [(":true", AttributeValue::Bool(true))];
+        self.delete_if_ours(profile, "userId = :id AND deleted = :true", user, &marked).await?;
         // The reservations its moves left at its old addresses (they name it), unless the
         // address is another account's reservation by now.
         for from in &user.moved_from {
-            let removed = self
-                .client
-                .delete_item()
-                .table_name(&self.table)
-                .set_key(Some(key(account_pk(&from.email), "MOVED")))
-                .condition_expression("attribute_not_exists(PK) OR userId = :id")
-                .expression_attribute_values(":id", s(&user.user_id))
-                .send()
-                .await
-                .map_err(classify);
-            match removed {
-                Ok(_) | Err(StoreError::Conflict) => {}
-                Err(e) => return Err(e),
-            }
+            let moved = key(account_pk(&from.email), "MOVED");
+            self.delete_if_ours(moved, "attribute_not_exists(PK) OR userId = :id", user, &[]).await?;
         }
         self.delete_key(key(account_pk(&user.email), "LOCKOUT")).await
     }

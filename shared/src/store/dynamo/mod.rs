@@ -318,26 +318,29 @@ impl DynamoStore {
     /// Every unrevoked item of the user's partition whose sort key starts with `prefix`
     /// (sessions, refresh families), in one query per page.
     async fn list_unrevoked<T: DeserializeOwned>(&self, user_id: &str, prefix: &str) -> StoreResult<Vec<T>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .filter_expression("revoked = :false")
+            .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
+            .expression_attribute_values(":prefix", s(prefix))
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .consistent_read(true);
+        self.query_all(query).await?.into_iter().map(decode).collect()
+    }
+
+    /// Every item `query` finds, page after page.
+    async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> StoreResult<Vec<Item>> {
         let mut found = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .filter_expression("revoked = :false")
-                .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
-                .expression_attribute_values(":prefix", s(prefix))
-                .expression_attribute_values(":false", AttributeValue::Bool(false))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in out.items.unwrap_or_default() {
-                found.push(decode(item)?);
-            }
+            let out = query.clone().set_exclusive_start_key(start.take()).send().await.map_err(classify)?;
+            found.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => return Ok(found),

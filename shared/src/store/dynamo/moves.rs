@@ -162,29 +162,15 @@ impl DeviceStore for DynamoStore {
     }
 
     async fn list_devices(&self, user_id: &str) -> StoreResult<Vec<KnownDevice>> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
-                .expression_attribute_values(":prefix", s("DEVICE#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in out.items.unwrap_or_default() {
-                found.push(decode(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(found),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
+            .expression_attribute_values(":prefix", s("DEVICE#"))
+            .consistent_read(true);
+        self.query_all(query).await?.into_iter().map(decode).collect()
     }
 
     async fn forget_devices(&self, user_id: &str) -> StoreResult<usize> {
