@@ -17,7 +17,7 @@ use crate::sms::{SandboxSms, SmsSender, SnsSms};
 use crate::store::{DynamoStore, MemoryStore, Store};
 
 impl App {
-    /// Everything from the environment (see the README for each variable). A failure is
+    /// Everything from the environment (see docs/operations.md for each variable). A failure is
     /// logged as one JSON line before it stops the cold start; the next cold start tries again.
     pub async fn from_env() -> Result<Self, BoxError> {
         let built = match Config::from_env() {

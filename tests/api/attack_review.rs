@@ -1,6 +1,6 @@
 //! The outside attack review, replayed: each test is one finding's attack, written as the
 //! reviewer ran it (plain requests; bursts over pre-opened sockets to a real local server where
-//! it is a race), on both stores. Each failed on the code before the fix. The README's security
+//! it is a race), on both stores. Each failed on the code before the fix. docs/security.md's
 //! table names them. Finding 12 (key material per function) is a template check: see
 //! `template.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

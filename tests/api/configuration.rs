@@ -1,9 +1,9 @@
 //! The configuration, tied together both ways: the environment variables the code reads, what
 //! `template.yaml` sets (its `Globals` and each function's `Environment`) and from which
-//! `Parameters`, and the README's configuration table. Every variable the code reads is listed
-//! in the README exactly once, and is either set by the template (the README names the
+//! `Parameters`, and the configuration table of docs/operations.md. Every variable the code reads is listed
+//! in that table exactly once, and is either set by the template (the table names the
 //! parameter) or marked local only; the template sets no variable the code does not read; and
-//! every template parameter reaches a variable, or is listed in the README's table of
+//! every template parameter reaches a variable, or is listed in its table of
 //! parameters that configure resources, and is used by one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -75,11 +75,11 @@ fn set_by_template(template: &Yaml) -> BTreeMap<String, BTreeSet<String>> {
     out
 }
 
-/// The rows of the README table under `heading`: first cell's names (a row may name several,
+/// The rows of the operations guide's table under `heading`: first cell's names (a row may name several,
 /// comma-separated), and every cell.
-fn readme_table(heading: &str) -> Vec<(Vec<String>, Vec<String>)> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let section = readme.split(heading).nth(1).unwrap_or_else(|| panic!("README has no `{heading}`"));
+fn docs_table(heading: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let doc = std::fs::read_to_string(root().join("docs/operations.md")).unwrap();
+    let section = doc.split(heading).nth(1).unwrap_or_else(|| panic!("docs/operations.md has no `{heading}`"));
     section
         .lines()
         .skip_while(|l| !l.starts_with('|'))
@@ -98,42 +98,42 @@ fn the_code_the_template_and_the_readme_agree_on_every_variable() {
     let template = template_yaml();
     let code = read_by_code();
     let wired = set_by_template(&template);
-    let rows = readme_table("## Configuration");
+    let rows = docs_table("## Configuration");
     let mut problems = Vec::new();
     let mut listed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (names, cells) in &rows {
-        assert_eq!(cells.len(), 4, "README configuration row: variable | default | in AWS | meaning: {cells:?}");
+        assert_eq!(cells.len(), 4, "configuration row: variable | default | in AWS | meaning: {cells:?}");
         for name in names {
             if listed.insert(name.clone(), cells.clone()).is_some() {
-                problems.push(format!("README lists {name} twice"));
+                problems.push(format!("docs/operations.md lists {name} twice"));
             }
         }
     }
     for name in &code {
         let Some(cells) = listed.get(name) else {
-            problems.push(format!("{name} is read by the code but not in the README's table"));
+            problems.push(format!("{name} is read by the code but not in docs/operations.md's table"));
             continue;
         };
         match wired.get(name) {
             Some(parameters) => {
                 if cells[2].contains("local only") {
-                    problems.push(format!("{name}: the template sets it, the README says local only"));
+                    problems.push(format!("{name}: the template sets it, docs/operations.md says local only"));
                 }
                 for p in parameters {
                     if !cells[2].contains(&format!("`{p}`")) {
-                        problems.push(format!("{name}: the README does not name its parameter `{p}`"));
+                        problems.push(format!("{name}: docs/operations.md does not name its parameter `{p}`"));
                     }
                 }
             }
             None if !cells[2].contains("local only") => {
-                problems.push(format!("{name}: not set by the template, so the README must say local only"));
+                problems.push(format!("{name}: not set by the template, so docs/operations.md must say local only"));
             }
             None if cells[1].is_empty() => problems.push(format!("{name}: a local-only variable needs its default")),
             None => {}
         }
     }
     for name in listed.keys().filter(|n| !code.contains(*n)) {
-        problems.push(format!("README lists {name}, which the code does not read"));
+        problems.push(format!("docs/operations.md lists {name}, which the code does not read"));
     }
     for name in wired.keys().filter(|n| !code.contains(*n)) {
         problems.push(format!("template.yaml sets {name}, which the code does not read"));
@@ -146,7 +146,7 @@ fn every_template_parameter_reaches_a_variable_or_a_documented_resource() {
     let template = template_yaml();
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     let to_variables: BTreeSet<String> = set_by_template(&template).into_values().flatten().collect();
-    let resources: BTreeMap<String, String> = readme_table("### Template parameters")
+    let resources: BTreeMap<String, String> = docs_table("### Template parameters")
         .into_iter()
         .flat_map(|(names, cells)| names.into_iter().map(move |n| (n, cells[1].clone())))
         .collect();
@@ -156,19 +156,19 @@ fn every_template_parameter_reaches_a_variable_or_a_documented_resource() {
         let used = text.matches(&format!("!Ref {name}")).count() + text.matches(&format!("Ref: {name}")).count();
         match (to_variables.contains(name), resources.get(name)) {
             (true, Some(_)) => {
-                problems.push(format!("{name} reaches a variable: the README's variable table names it"))
+                problems.push(format!("{name} reaches a variable: the variable table of docs/operations.md names it"))
             }
             (true, None) => {}
             (false, Some(_)) if used > 0 => {}
             (false, Some(_)) => problems.push(format!("{name} is documented but nothing in the template uses it")),
             (false, None) => {
-                problems.push(format!("{name} reaches no variable and the README does not say what it sets"))
+                problems.push(format!("{name} reaches no variable and docs/operations.md does not say what it sets"))
             }
         }
     }
     for name in resources.keys() {
         if template["Parameters"][name.as_str()].is_badvalue() {
-            problems.push(format!("the README documents a parameter {name} the template does not have"));
+            problems.push(format!("docs/operations.md documents a parameter {name} the template does not have"));
         }
     }
     assert!(problems.is_empty(), "parameter mismatches:\n{}", problems.join("\n"));

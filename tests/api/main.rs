@@ -8,6 +8,7 @@ mod attack_review;
 mod authorizer_rotation;
 mod budgets;
 mod configuration;
+mod docs;
 mod dynamo_faults;
 mod edge;
 mod email_change;

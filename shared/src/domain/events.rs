@@ -130,7 +130,7 @@ pub struct SecurityEvent {
     /// Where the request that caused it came from (`None` for an operator's action).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
-    /// The type's own fields (see the README's catalogue).
+    /// The type's own fields (see the catalogue in docs/api.md).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub details: Map<String, Value>,
 }
