@@ -40,7 +40,7 @@ fn fresh_set(app: &App, user_id: &str, now: Epoch) -> Result<(Vec<String>, Recov
             codes.push(code);
         }
     }
-    Ok((codes, RecoveryCodes { kid: data.kid.clone(), hashes, generated_at: now, anchored: false }))
+    Ok((codes, RecoveryCodes { kid: data.kid.clone(), hashes, generated_at: now, anchored: false, used: Vec::new() }))
 }
 
 /// `POST /authentication_factors/recovery_codes`: a new set for the caller's account, on a
@@ -59,7 +59,7 @@ pub async fn generate(app: &App, ctx: &Ctx, principal: &Principal, now: Epoch) -
         if !u.has_second_factor() {
             return Err(DomainError::StepUpRequired);
         }
-        u.mfa.recovery = Some(set.clone());
+        u.mfa.recovery = Some(set.clone().replacing(u.mfa.recovery.as_ref()));
         Ok(())
     });
     let (before, _) = crate::app::proof::noticed(app, &user, change).await?;
@@ -87,7 +87,7 @@ pub async fn generate_by_otp(
     set.anchored = anchored;
     let events = [generated_event(app, ctx, user)?];
     let change = crate::app::accounts::update_user_reporting(app, &user.email, &events, |u| {
-        u.mfa.recovery = Some(set.clone());
+        u.mfa.recovery = Some(set.clone().replacing(u.mfa.recovery.as_ref()));
         Ok(())
     });
     crate::app::proof::noticed(app, user, change).await?;
@@ -151,8 +151,8 @@ pub async fn prove(app: &App, ctx: &Ctx, user: &User, typed: &str) -> Result<boo
 /// one attempt of `check` reserved before the comparison, the code removed from the set with
 /// its `RECOVERY_CODE_USED` event (made by `use_event` from the count left) in one conditional
 /// write, and a notice sent (from the account's own allowance: dropped when it is spent). `no_set` when the account never had a set (nothing compared);
-/// `wrong` for a code not in the set: counted as a failure, unless the code was in it when
-/// first read and another request used it meanwhile (then given back). Returns the account
+/// `wrong` for a code not in the set: counted as a failure, unless it is a code of the set
+/// already used (by another request meanwhile, or before: then given back, not a guess). Returns the account
 /// as saved and whether the set was anchored.
 #[allow(clippy::too_many_arguments)]
 async fn consume(
@@ -183,8 +183,9 @@ async fn consume(
         }
         let found = user.mfa.recovery.as_ref().filter(|s| s.kid == kid).and_then(|s| s.position(&hashed));
         let (Some(index), Some(set)) = (found, user.mfa.recovery.as_ref()) else {
-            if seen {
-                // Right, but another request used it first: as used, and not a failure.
+            let used = user.mfa.recovery.as_ref().is_some_and(|s| s.kid == kid && s.was_used(&hashed));
+            if seen || used {
+                // Right, but used already (a retry, or a twin that won): refused, not a guess.
                 return Err(give_back(app, attempt, wrong(), now).await);
             }
             return Err(attempt.failed(app, wrong(), now).await);
@@ -194,7 +195,7 @@ async fn consume(
         let mut next = user.clone();
         let remaining = set.remaining() - 1;
         if let Some(s) = next.mfa.recovery.as_mut() {
-            s.hashes.remove(index);
+            s.used.push(s.hashes.remove(index));
         }
         let event = match use_event(remaining) {
             Ok(event) => event,
@@ -204,7 +205,8 @@ async fn consume(
             Ok(saved) => {
                 attempt.succeeded(app).await?;
                 // The notice comes from the account's own allowance, never the address's notice
-                // budget (review finding 3); when it is spent the notice is dropped, not the use.
+                // budget (which the owner's reset needs); when it is spent the notice is dropped,
+                // not the use.
                 if crate::app::mail_limits::recovery_notice(app, &saved.user_id).await {
                     let text = format!("a recovery code was used ({remaining} left)");
                     crate::app::proof::notify(app, &saved, &text).await;

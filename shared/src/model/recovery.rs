@@ -32,6 +32,12 @@ pub struct RecoveryCodes {
     /// lost-password reset keeps the set only then.
     #[serde(default)]
     pub anchored: bool,
+    /// The hashes of the codes already used, of this set and of the one it replaced: one sent
+    /// again (the owner's retry, a duplicate racing its twin, or a twin that proved this set's
+    /// generation) is refused without counting as a guess, since only who held a right code
+    /// can send it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub used: Vec<String>,
 }
 
 impl RecoveryCodes {
@@ -49,6 +55,22 @@ impl RecoveryCodes {
             }
         }
         found
+    }
+
+    /// This fresh set as it replaces `before`: every code of `before`, used or not, is
+    /// remembered as used (at most twice a set's size, the newest kept).
+    pub fn replacing(mut self, before: Option<&RecoveryCodes>) -> Self {
+        if let Some(b) = before {
+            self.used = b.used.iter().chain(&b.hashes).cloned().collect();
+            let excess = self.used.len().saturating_sub(2 * SET_SIZE);
+            self.used.drain(..excess);
+        }
+        self
+    }
+
+    /// Whether `hashed` is a code of this set already used (compared in constant time).
+    pub fn was_used(&self, hashed: &str) -> bool {
+        self.used.iter().fold(false, |any, h| any | crypto::constant_time_eq(h.as_bytes(), hashed.as_bytes()))
     }
 
     /// Whether this set is another than `before`'s: it holds a code `before` never had (using a
@@ -136,13 +158,38 @@ mod tests {
         let h = hash(b"k1", "1", "abcdefghjk");
         assert_ne!(h, hash(b"k2", "1", "abcdefghjk"));
         assert_ne!(h, hash(b"k1", "2", "abcdefghjk"));
-        let set =
-            RecoveryCodes { kid: "k".into(), hashes: vec!["x".into(), h.clone()], generated_at: 0, anchored: true };
+        let set = RecoveryCodes {
+            kid: "k".into(),
+            hashes: vec!["x".into(), h.clone()],
+            generated_at: 0,
+            anchored: true,
+            used: Vec::new(),
+        };
         assert_eq!(set.position(&h), Some(1));
         assert_eq!(set.position("y"), None);
         let used = RecoveryCodes { hashes: vec![h], ..set.clone() };
         assert!(!used.is_new_since(Some(&set)));
         assert!(set.is_new_since(Some(&used)));
         assert!(set.is_new_since(None));
+    }
+
+    #[test]
+    fn a_replaced_sets_codes_are_remembered_as_used_within_a_bound() {
+        let set = |tag: &str| RecoveryCodes {
+            kid: "k".into(),
+            hashes: (0..SET_SIZE).map(|i| format!("{tag}{i}")).collect(),
+            generated_at: 0,
+            anchored: false,
+            used: Vec::new(),
+        };
+        let first = set("a");
+        let second = set("b").replacing(Some(&first));
+        assert!(second.was_used("a3") && !second.was_used("b3") && second.position("a3").is_none());
+        let third = set("c").replacing(Some(&second));
+        assert_eq!(third.used.len(), 2 * SET_SIZE);
+        assert!(third.was_used("a0") && third.was_used("b9") && !third.was_used("c0"));
+        let fourth = set("d").replacing(Some(&third));
+        assert_eq!(fourth.used.len(), 2 * SET_SIZE, "the oldest forgotten");
+        assert!(!fourth.was_used("a0") && fourth.was_used("b0") && fourth.was_used("c9"));
     }
 }
