@@ -7,6 +7,7 @@ mod anchoring;
 mod attack_review;
 mod authorizer_rotation;
 mod budgets;
+mod change_seams;
 mod configuration;
 mod docs;
 mod dynamo_faults;

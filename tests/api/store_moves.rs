@@ -15,6 +15,7 @@ fn moved(from: &str, to: &str, user_id: &str, hash: &str, at: i64) -> MovedAddre
         moved_at: at,
         expires_at: at + shared::model::REVERT_SECS,
         anchored: vec![],
+        left_with: None,
     }
 }
 

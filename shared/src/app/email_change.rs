@@ -127,11 +127,21 @@ async fn request_unfloored(
     if let Some(sid) = changer.session_id() {
         event = event.session(sid);
     }
-    let pending = PendingEmail { address: new_email.as_str().to_owned(), requested_at: now };
+    // The code goes out (its budgets charged) before anything is written: a request its
+    // budgets refuse leaves no pending change and spends no step-up.
+    let purpose = CodePurpose::email_change(new_email.as_str());
+    let to = Delivery::Change(new_email.as_str());
+    challenge::send(app, ctx, &user.user_id, &purpose, to, Letter::code(app)?).await?;
+    // Surface 2 proved it by the x-otp above when the account had a second factor then.
+    let proven_by_otp = matches!(changer, Changer::IdToken { .. }) && user.has_second_factor();
     let mut current = user;
     for _ in 0..5 {
         let mut next = current.clone();
-        next.pending_email = Some(pending.clone());
+        let proven = match changer {
+            Changer::Session(_) => current.has_second_factor(),
+            Changer::IdToken { .. } => proven_by_otp,
+        };
+        next.pending_email = Some(PendingEmail { address: new_email.as_str().to_owned(), requested_at: now, proven });
         // Surface 1 spends the step-up that proved the change (one step-up, one change).
         let written = match changer {
             Changer::Session(p) if current.has_second_factor() => {
@@ -141,9 +151,6 @@ async fn request_unfloored(
         };
         match written {
             Ok(_) => {
-                let purpose = CodePurpose::email_change(new_email.as_str());
-                let to = Delivery::Change(new_email.as_str());
-                challenge::send(app, ctx, &current.user_id, &purpose, to, Letter::code(app)?).await?;
                 tracing::info!(user_id = %current.user_id, "e-mail change asked for");
                 return Ok(());
             }
@@ -186,6 +193,13 @@ pub async fn verify(app: &App, ctx: &Ctx, changer: Changer<'_>, code: &str, now:
             // Another request changed the address, or asked for another, meanwhile.
             return Err(Rule::StateInvalid.into());
         }
+        if current.has_second_factor() && !pending.proven {
+            // Asked for before the account had a second factor: it must be asked again, with one.
+            return Err(match changer {
+                Changer::Session(_) => DomainError::StepUpRequired,
+                Changer::IdToken { .. } => DomainError::OtpRequired,
+            });
+        }
         let nonce = crate::otp::generate_nonce(app.config.sandbox)?;
         let moved = MovedAddress {
             from: current.email.clone(),
@@ -195,6 +209,7 @@ pub async fn verify(app: &App, ctx: &Ctx, changer: Changer<'_>, code: &str, now:
             moved_at: now,
             expires_at: now + REVERT_SECS,
             anchored: current.anchored_ways_in(),
+            left_with: Some(crate::model::LeftWith { mobile: current.mobile.clone() }),
         };
         let mut after = current.clone();
         after.email.clone_from(&pending.address);

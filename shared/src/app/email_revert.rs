@@ -14,17 +14,22 @@
 
 use secrecy::SecretString;
 
+use crate::app::mail_limits::CHANGE_CODES_PER_ACCOUNT_PER_DAY;
 use crate::app::{App, Ctx};
 use crate::crypto::constant_time_eq;
 use crate::domain::Epoch;
 use crate::domain::email::Email;
 use crate::domain::error::{DomainError, Rule};
 use crate::domain::events::EventType;
-use crate::model::{MovedAddress, User};
+use crate::model::{MovedAddress, REVERT_SECS, User};
 use crate::store::{AccountMove, StoreError};
 
-/// How many moves a revert follows to find the account (it may have moved on since).
-const MAX_HOPS: usize = 8;
+/// How many moves a revert follows to find the account (it may have moved on since): every move
+/// a reservation can still name. Each move takes a change code, at most
+/// [`CHANGE_CODES_PER_ACCOUNT_PER_DAY`] in any day, and a reservation lives
+/// [`crate::model::REVERT_SECS`]; a chain cut shorter would let whoever holds the password move
+/// the account out of the owner's reach.
+const MAX_HOPS: usize = (CHANGE_CODES_PER_ACCOUNT_PER_DAY as usize) * (REVERT_SECS as usize / 86_400 + 1);
 
 /// The account that moved away from `moved.from`, wherever it went since.
 async fn find(app: &App, moved: &MovedAddress) -> Result<Option<User>, DomainError> {
@@ -77,6 +82,15 @@ async fn restore(app: &App, ctx: &Ctx, moved: &MovedAddress, user: User, now: Ep
     after.pending_email = None;
     after.moved_from.retain(|m| m.email != moved.from && m.expires_at > now);
     after.mfa.email_verified_at = Some(now);
+    if let Some(then) = &moved.left_with
+        && after.mobile != then.mobile
+    {
+        // A number set since the account left goes, and so does the validation it carries
+        // (the owner validates theirs again, by a code sent to it).
+        after.mobile.clone_from(&then.mobile);
+        after.mfa.phone_verified_at = None;
+        after.mfa.phone_anchored = false;
+    }
     after.unanchor_all_but(&moved.anchored);
     let stripped = after.strip_unanchored();
     after.password_history.insert(0, std::mem::replace(&mut after.password_hash, unknown_hash));

@@ -30,6 +30,11 @@ pub struct PendingEmail {
     /// Normalised, as every account address.
     pub address: String,
     pub requested_at: Epoch,
+    /// Asked for with the proof of a second factor (the account had one then). A change asked
+    /// for without one cannot be verified once the account has one: the owner may have added
+    /// it meanwhile, against whoever holds the password.
+    #[serde(default)]
+    pub proven: bool,
 }
 
 /// What stays at an address an account moved away from, for [`REVERT_SECS`].
@@ -49,6 +54,18 @@ pub struct MovedAddress {
     /// ([`User::anchored_ways_in`]): a revert keeps only those.
     #[serde(default)]
     pub anchored: Vec<String>,
+    /// What the account held when it left this address that a revert puts back (absent from
+    /// reservations older than this field).
+    #[serde(default)]
+    pub left_with: Option<LeftWith>,
+}
+
+/// What a revert puts back as it was when the account left the address: the mobile number
+/// (whatever number was set since, with its validation, goes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeftWith {
+    pub mobile: Option<super::Mobile>,
 }
 
 impl std::fmt::Debug for MovedAddress {

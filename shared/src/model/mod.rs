@@ -16,7 +16,7 @@ mod push;
 pub mod recovery;
 pub use crate::domain::refresh::RefreshFamily;
 pub use anchoring::Stripped;
-pub use email_change::{KnownDevice, MovedAddress, MovedFrom, PendingEmail, REVERT_SECS};
+pub use email_change::{KnownDevice, LeftWith, MovedAddress, MovedFrom, PendingEmail, REVERT_SECS};
 pub use passkey::{Ceremony, CeremonyKind, PasskeyFactor};
 pub use purpose::CodePurpose;
 pub use push::{PushChallenge, PushDevice, PushLogin, PushPlatform, PushStatus, RequestOrigin};
