@@ -313,16 +313,12 @@ fn the_waf_rate_rule_covers_every_operation_that_needs_no_token() {
 /// documented few expressions.
 #[test]
 fn nested_stacks_share_the_roots_globals_and_get_every_parameter() {
+    // A top-level section's text: its line and the ones under it, up to the next top-level key.
     let section = |text: &str, name: &str| -> String {
-        let start = text.find(&format!("\n{name}:\n")).unwrap_or_else(|| panic!("no {name}"));
-        let rest = &text[start + 1..];
-        let end = rest[1..].find("\n\n").map_or(rest.len(), |e| e + 1);
-        let mut body = &rest[..end];
-        // up to the next top-level key
-        if let Some(next) = body.lines().skip(1).position(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with('#')) {
-            body = &rest[..rest.lines().take(next + 1).map(|l| l.len() + 1).sum::<usize>()];
-        }
-        body.trim_end().to_owned()
+        let mut lines = text.lines().skip_while(|l| *l != format!("{name}:"));
+        let first = lines.next().unwrap_or_else(|| panic!("no {name}"));
+        let body = lines.take_while(|l| l.is_empty() || l.starts_with(' ') || l.starts_with('#'));
+        std::iter::once(first).chain(body).collect::<Vec<_>>().join("\n").trim_end().to_owned()
     };
     let root_text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     let root_yaml = yaml_rust2::YamlLoader::load_from_str(&root_text).unwrap().remove(0);
@@ -347,9 +343,16 @@ fn nested_stacks_share_the_roots_globals_and_get_every_parameter() {
                 assert_eq!(value, expression, "{stack}: {name}");
             } else if !root_parameter.is_badvalue() {
                 assert_eq!(value, &format!("!Ref {name}"), "{stack}: {name} passes the root's own");
-                assert_eq!(yaml["Parameters"][name.as_str()]["Type"], root_parameter["Type"], "{location}: {name}'s type");
+                assert_eq!(
+                    yaml["Parameters"][name.as_str()]["Type"],
+                    root_parameter["Type"],
+                    "{location}: {name}'s type"
+                );
             } else {
-                assert!(!root_yaml["Resources"][name.as_str()].is_badvalue(), "{stack}: {name} is no resource of the root");
+                assert!(
+                    !root_yaml["Resources"][name.as_str()].is_badvalue(),
+                    "{stack}: {name} is no resource of the root"
+                );
                 assert_eq!(value, &format!("!Ref {name}"), "{stack}: {name} passes the root's resource");
             }
         }
