@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Validates template.yaml with the SAM CLI and cfn-lint, and the deploy workflow against GitHub's workflow schema (check-jsonschema),
+# Validates template.yaml and its nested stacks (stacks/) with the SAM CLI and cfn-lint, and the deploy workflow against GitHub's workflow schema (check-jsonschema),
 # from a git-ignored virtualenv that this script creates the first time (all work offline).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # The SAM CLI and cfn-lint come pinned from scripts/sam.sh's virtualenv.
-"$root/scripts/sam.sh" validate --lint --region us-east-1 --template-file "$root/template.yaml"
-"$root/scripts/sam.sh" cfn-lint "$root/template.yaml"
+# Each nested stack (stacks/) too: the root's validation does not open them.
+for template in "$root/template.yaml" "$root"/stacks/*.yaml; do
+  "$root/scripts/sam.sh" validate --lint --region us-east-1 --template-file "$template"
+done
+"$root/scripts/sam.sh" cfn-lint "$root/template.yaml" "$root"/stacks/*.yaml
 # The transformed stack's resource count, against the limit with room to grow.
 "$root/.tools/sam/bin/python" "$root/scripts/stack-resources.py" 2> >(grep -v "Feature Toggle" >&2)
 # events/env.json as `sam local invoke --env-vars` reads it, through the SAM CLI's own code (sam

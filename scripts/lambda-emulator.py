@@ -105,6 +105,7 @@ class Stack:
 
     def __init__(self, table, secret_arns):
         self.doc = yaml.load(open(os.path.join(ROOT, "template.yaml")), Loader=CfnLoader)
+        self.merge_nested_stacks()
         self.table, self.secret_arns = table, secret_arns
         params = {k: str(v.get("Default", "")) for k, v in self.doc["Parameters"].items()}
         config = tomllib.load(open(os.path.join(ROOT, "samconfig.toml"), "rb"))
@@ -123,6 +124,32 @@ class Stack:
                 if not binary:
                     raise SystemExit(f"template.yaml: {logical}'s CodeUri is not build/lambda/<binary>/")
                 self.functions[binary] = (logical, res["Properties"])
+
+    def merge_nested_stacks(self):
+        """Each nested stack's resources (stacks/, an AWS::Serverless::Application with a local
+        template) taken into the root's, as the root would hold them: each of its parameters
+        replaced by what the root passes, its CodeUris relative to the root. Its Globals are the
+        root's (tests/api/template.rs holds them equal)."""
+        def substitute(value, passed):
+            if isinstance(value, dict) and list(value) == ["Ref"] and value["Ref"] in passed:
+                return passed[value["Ref"]]
+            if isinstance(value, dict):
+                return {k: substitute(v, passed) for k, v in value.items()}
+            if isinstance(value, list):
+                return [substitute(v, passed) for v in value]
+            return value
+        for res in list(self.doc["Resources"].values()):
+            location = res.get("Properties", {}).get("Location")
+            if res["Type"] != "AWS::Serverless::Application" or not isinstance(location, str):
+                continue
+            nested = yaml.load(open(os.path.join(ROOT, location)), Loader=CfnLoader)
+            passed = res["Properties"].get("Parameters", {})
+            for logical, resource in nested["Resources"].items():
+                resource = substitute(resource, passed)
+                code = resource.get("Properties", {}).get("CodeUri")
+                if isinstance(code, str) and code.startswith("../build/lambda/"):
+                    resource["Properties"]["CodeUri"] = code.removeprefix("../")
+                self.doc["Resources"][logical] = resource
 
     def bus(self):
         return f"{self.table}-security-events"

@@ -144,7 +144,7 @@ fn the_code_the_template_and_the_readme_agree_on_every_variable() {
 #[test]
 fn every_template_parameter_reaches_a_variable_or_a_documented_resource() {
     let template = template_yaml();
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let text = integration_tests::template_text();
     let to_variables: BTreeSet<String> = set_by_template(&template).into_values().flatten().collect();
     let resources: BTreeMap<String, String> = docs_table("### Template parameters")
         .into_iter()

@@ -105,7 +105,7 @@ async fn restricted_app(t: &integration_tests::TestApp, purposes: &BTreeSet<Purp
 /// The key purposes template.yaml gives the function of `events/<name>.json`: the secrets its
 /// environment names, which must be exactly the secrets its policy lets it read.
 fn template_key_purposes(name: &str) -> BTreeSet<Purpose> {
-    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")).unwrap();
+    let text = integration_tests::template_text();
     let logical = integration_tests::camel(name) + "Function";
     let block: Vec<&str> = text
         .lines()

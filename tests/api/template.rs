@@ -17,7 +17,7 @@ type TemplateFunction = (String, String, Vec<(String, String)>);
 /// The functions of template.yaml, each with the methods of the API's `DefinitionBody` whose
 /// integration invokes its `live` alias.
 fn template_functions() -> Vec<TemplateFunction> {
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let text = integration_tests::template_text();
     let mut out: Vec<TemplateFunction> = Vec::new();
     let mut methods: Vec<(String, String, String)> = Vec::new(); // (logical id, method, path)
     let (mut path, mut method) = (String::new(), String::new());
@@ -46,7 +46,7 @@ fn template_functions() -> Vec<TemplateFunction> {
 
 /// The aliases `ApiInvokeRole` may invoke (logical ids of their functions).
 fn invocable() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let text = integration_tests::template_text();
     let role = text.split("\n  ApiInvokeRole:\n").nth(1).unwrap().split("\n\n").next().unwrap();
     role.lines().filter_map(|l| l.trim().strip_prefix("- !Ref ")?.strip_suffix(".Alias").map(str::to_owned)).collect()
 }
@@ -130,7 +130,7 @@ fn the_openapi_spec_documents_every_route_and_nothing_else() {
 /// The names of the environment variables template.yaml declares: the Globals' and, by logical
 /// id, each resource's own.
 fn template_environments() -> (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>) {
-    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let text = integration_tests::template_text();
     let (mut globals, mut own) = (BTreeSet::new(), BTreeMap::<String, BTreeSet<String>>::new());
     let (mut section, mut resource, mut variables_at) = (String::new(), String::new(), None::<usize>);
     for line in text.lines() {
@@ -286,7 +286,7 @@ fn the_waf_rate_rule_covers_every_operation_that_needs_no_token() {
         }
     }
     assert!(open.len() > 10, "openapi.yaml marks the operations that need no token: {open:?}");
-    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let template = integration_tests::template_text();
     let rule = template.split("- Name: unauthenticated-per-ip").nth(1).unwrap().split("- Name: ").next().unwrap();
     let strings: Vec<&str> =
         rule.split("SearchString: ").skip(1).map(|s| s.split(',').next().unwrap().trim()).collect();
@@ -302,5 +302,59 @@ fn the_waf_rate_rule_covers_every_operation_that_needs_no_token() {
             strings.iter().any(|s| concrete.contains(s)),
             "{operation} needs no token but the WAF rate rule does not cover it ({strings:?})"
         );
+    }
+}
+
+/// A nested stack (`stacks/`) is a part of the root's, split off only to keep each stack under
+/// CloudFormation's resource limit: its functions must run exactly as if they were the root's.
+/// So its `Globals` are the root's (the metrics' namespace named after the root stack, which it
+/// passes), its conditions are the root's, and each of its parameters is passed by the root under
+/// the same name: a root parameter of the same type, a resource of the root by reference, or a
+/// documented few expressions.
+#[test]
+fn nested_stacks_share_the_roots_globals_and_get_every_parameter() {
+    // A top-level section's text: its line and the ones under it, up to the next top-level key.
+    let section = |text: &str, name: &str| -> String {
+        let mut lines = text.lines().skip_while(|l| *l != format!("{name}:"));
+        let first = lines.next().unwrap_or_else(|| panic!("no {name}"));
+        let body = lines.take_while(|l| l.is_empty() || l.starts_with(' ') || l.starts_with('#'));
+        std::iter::once(first).chain(body).collect::<Vec<_>>().join("\n").trim_end().to_owned()
+    };
+    let root_text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let root_yaml = yaml_rust2::YamlLoader::load_from_str(&root_text).unwrap().remove(0);
+    let stacks = integration_tests::nested_stacks(&root_text);
+    assert!(!stacks.is_empty(), "template.yaml names its nested stacks");
+    let expressions = BTreeMap::from([("TableArn", "!GetAtt Table.Arn"), ("ParentStackName", "!Ref AWS::StackName")]);
+    for (stack, location, passed) in stacks {
+        let text = std::fs::read_to_string(root().join(&location)).unwrap();
+        let yaml = yaml_rust2::YamlLoader::load_from_str(&text).unwrap().remove(0);
+        let globals = section(&root_text, "Globals").replace("!Ref AWS::StackName", "!Ref ParentStackName");
+        assert_eq!(section(&text, "Globals"), globals, "{location}: its Globals are the root's");
+        for (name, condition) in yaml["Conditions"].as_hash().unwrap() {
+            assert_eq!(condition, &root_yaml["Conditions"][name.as_str().unwrap()], "{location}: condition {name:?}");
+        }
+        let declared: BTreeSet<String> =
+            yaml["Parameters"].as_hash().unwrap().keys().map(|k| k.as_str().unwrap().to_owned()).collect();
+        let given: BTreeSet<String> = passed.iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(declared, given, "{stack}: the parameters {location} declares are the ones the root passes");
+        for (name, value) in &passed {
+            let root_parameter = &root_yaml["Parameters"][name.as_str()];
+            if let Some(expression) = expressions.get(name.as_str()) {
+                assert_eq!(value, expression, "{stack}: {name}");
+            } else if !root_parameter.is_badvalue() {
+                assert_eq!(value, &format!("!Ref {name}"), "{stack}: {name} passes the root's own");
+                assert_eq!(
+                    yaml["Parameters"][name.as_str()]["Type"],
+                    root_parameter["Type"],
+                    "{location}: {name}'s type"
+                );
+            } else {
+                assert!(
+                    !root_yaml["Resources"][name.as_str()].is_badvalue(),
+                    "{stack}: {name} is no resource of the root"
+                );
+                assert_eq!(value, &format!("!Ref {name}"), "{stack}: {name} passes the root's resource");
+            }
+        }
     }
 }

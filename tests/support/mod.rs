@@ -868,10 +868,85 @@ pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
 }
 
 /// `template.yaml` as data: CloudFormation tags (`!Ref X`, `!GetAtt X.Arn`, `!Sub "..."`) read
-/// as their plain values.
+/// as their plain values; the nested stacks' resources in it ([`template_text`]).
 pub fn template_yaml() -> yaml_rust2::Yaml {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-    yaml_rust2::YamlLoader::load_from_str(&std::fs::read_to_string(path).unwrap()).unwrap().remove(0)
+    yaml_rust2::YamlLoader::load_from_str(&template_text()).unwrap().remove(0)
+}
+
+/// `template.yaml`'s text as one stack: each nested stack it names (an
+/// `AWS::Serverless::Application` whose `Location` is a template under `stacks/`) has its
+/// resources written in among the root's, as the root would hold them: its parameters replaced
+/// by what the root passes (`!Ref TableArn` is `!GetAtt Table.Arn` again), its `CodeUri`s
+/// relative to the root, and the root's `!GetAtt Stack.Outputs.X` replaced by the output's
+/// value. The nested templates' own `Globals` and `Parameters` are checked apart
+/// (`template::nested_stacks_share_the_roots_globals_and_get_every_parameter`).
+pub fn template_text() -> String {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut text = std::fs::read_to_string(root.join("template.yaml")).unwrap();
+    for (stack, location, passed) in nested_stacks(&text) {
+        let nested = std::fs::read_to_string(root.join(&location)).unwrap();
+        let (_, resources) = nested.split_once("\nResources:\n").unwrap();
+        let (resources, outputs) = resources.split_once("\nOutputs:\n").unwrap();
+        let mut resources = resources.replace("CodeUri: ../build/lambda/", "CodeUri: build/lambda/");
+        for (name, value) in &passed {
+            if value != &format!("!Ref {name}") {
+                resources = replace_word(&resources, &format!("!Ref {name}"), value);
+            }
+        }
+        let mut output = String::new();
+        for line in outputs.lines() {
+            if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) {
+                output = name.to_owned();
+            } else if let Some(value) = line.trim().strip_prefix("Value: ") {
+                text = text.replace(&format!("!GetAtt {stack}.Outputs.{output}"), value);
+            }
+        }
+        text = text.replacen("\nResources:\n", &format!("\nResources:\n{}\n\n", resources.trim_end()), 1);
+    }
+    text
+}
+
+/// The nested stacks `template` names: logical id, template path, and the parameters it passes
+/// (name, value as written).
+pub fn nested_stacks(template: &str) -> Vec<(String, String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+    let (mut logical, mut in_parameters) = (String::new(), false);
+    for line in template.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if indent == 2 && trimmed.ends_with(':') && !trimmed.starts_with('#') {
+            logical = trimmed.trim_end_matches(':').to_owned();
+            in_parameters = false;
+        } else if trimmed == "Type: AWS::Serverless::Application" {
+            out.push((logical.clone(), String::new(), Vec::new()));
+        } else if let (Some(last), Some(location)) = (out.last_mut(), trimmed.strip_prefix("Location: stacks/")) {
+            last.1 = format!("stacks/{location}");
+        } else if out.last().is_some_and(|l| l.0 == logical) && indent == 6 {
+            in_parameters = trimmed == "Parameters:";
+        } else if in_parameters && indent == 8 {
+            let (name, value) = trimmed.split_once(": ").unwrap();
+            out.last_mut().unwrap().2.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    out
+}
+
+/// `text` with every `word` (not followed by more of a name) replaced by `by`.
+fn replace_word(text: &str, word: &str, by: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let after = &rest[at + word.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            out.push_str(word);
+        } else {
+            out.push_str(by);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A function's package name in UpperCamelCase, as its SAM logical id starts
