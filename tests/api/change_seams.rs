@@ -4,6 +4,7 @@
 //! its budgets refuse spending the owner's step-up.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use integration_tests::passkey::SoftAuthenticator;
 use integration_tests::{Backend, PASSWORD, TestApp, enrol_sms, on_both_stores, step_up_by_sms};
 use lambda_http::http::Method;
 use serde_json::json;
@@ -127,7 +128,99 @@ async fn a_change_its_budget_refuses_spends_no_step_up(b: Backend) {
     assert_eq!(r.body["status"], "STEPPED_UP", "the step-up is not spent: {}", r.body);
 }
 
+const SITE: &str = "http://localhost:3000";
+
+/// Enrols a passkey of `key` on the account of `access`; its credential id.
+async fn enrol_passkey(t: &TestApp, access: &str, key: &mut SoftAuthenticator) -> String {
+    let options = t.post("/authentication_factors/passkey", Some(access), json!({})).await;
+    assert_eq!(options.status, 200, "{}", options.body);
+    let credential = key.create(SITE, &options.body).await;
+    let r = t.post("/authentication_factors/passkey/verify", Some(access), credential.clone()).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    credential["id"].as_str().unwrap().to_owned()
+}
+
+async fn step_up_by_email(t: &TestApp, access: &str) {
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(access), json!({})).await.status, 204);
+    let r = t.post("/stepup/challenges/otp/EMAIL/verify", Some(access), json!({"verificationCode": CODE})).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+}
+
+async fn a_passkey_enrolled_again_under_the_owners_credential_id_does_not_survive_the_revert(b: Backend) {
+    let t = TestApp::with_config(b, |c| {
+        c.idle_timeout_secs = 3_600;
+        c.access_idle_timeout_secs = 3_600;
+    })
+    .await;
+    const THIEF: &str = "thief@example.net";
+    t.register(OWNER).await;
+    assert_eq!(t.post("/users/verification/email/send", None, json!({"email": OWNER})).await.status, 204);
+    let verify = json!({"email": OWNER, "verificationCode": CODE});
+    assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+    // The owner's passkey, enrolled under a step-up by the mailbox: anchored.
+    let (_, access) = t.session_tokens(OWNER).await;
+    step_up_by_email(&t, &access).await;
+    let mut owners = SoftAuthenticator::new();
+    let owners_id = enrol_passkey(&t, &access, &mut owners).await;
+    // Whoever holds the password and one step-up moves the account to their address.
+    let options = t.post("/stepup/challenges/passkey", Some(&access), json!({})).await.body;
+    let assertion = owners.get(SITE, &options).await;
+    assert_eq!(t.post("/stepup/challenges/passkey/verify", Some(&access), assertion).await.status, 204);
+    moved_to(&t, &access, THIEF).await;
+    // There: a reset through their own mailbox, the owner's passkey removed, their own enrolled
+    // under a step-up by the e-mail, with the id the owner's had (the authenticator chooses it).
+    assert_eq!(t.post("/passwords/lost_password/start", None, json!({"email": THIEF})).await.status, 204);
+    let resume = json!({"email": THIEF, "nonce": CODE, "newPassword": {"value": "amber tide lantern 5521"}});
+    let auth = t.post("/passwords/lost_password/resume", None, resume).await.body["token"].as_str().unwrap().to_owned();
+    let thief = t.access_token(&auth).await;
+    let r = t.delete(&format!("/authentication_factors/passkey/{owners_id}"), Some(&thief)).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    step_up_by_email(&t, &thief).await;
+    let mut theirs = SoftAuthenticator::new();
+    let their_id = enrol_passkey(&t, &thief, &mut theirs).await;
+    let mut user = t.app.store.get_user(THIEF).await.unwrap().unwrap();
+    let planted = user.passkeys.iter_mut().find(|p| p.credential_id == their_id).unwrap();
+    planted.credential_id.clone_from(&owners_id);
+    let planted_at = planted.created_at;
+    t.app.store.update_user(&user, &[]).await.unwrap();
+    the_owner_takes_it_back(&t).await;
+    let user = t.app.store.get_user(OWNER).await.unwrap().unwrap();
+    assert!(
+        !user.passkeys.iter().any(|p| p.created_at == planted_at && p.credential_id == owners_id),
+        "the passkey enrolled at the thief's address is gone"
+    );
+}
+
+/// A deletion or a password change by whoever holds the password, racing the owner's first
+/// factor: whichever write lands second must see the factor, so both never succeed.
+async fn a_deletion_or_password_change_racing_the_first_factor_needs_its_proof(b: Backend) {
+    let t = TestApp::new(b).await;
+    for round in 0..3 {
+        let email = format!("owner{round}@example.com");
+        t.register(&email).await;
+        let (_, thief) = t.session_tokens(&email).await;
+        let (_, owner) = t.session_tokens(&email).await;
+        assert_eq!(t.post("/authentication_factors/otp/SMS", Some(&owner), json!({})).await.status, 204);
+        let enrol = t.post("/authentication_factors/otp/SMS/verify", Some(&owner), json!({"verificationCode": CODE}));
+        let (harm, enrolled) = if round % 2 == 0 {
+            let delete = t.post("/users/delete", Some(&thief), json!({"password": {"value": PASSWORD}}));
+            let (d, e) = tokio::join!(delete, enrol);
+            (d.status, e.status)
+        } else {
+            let body =
+                json!({"oldPassword": {"value": PASSWORD}, "newPassword": {"value": "copper kettle meadow 9184"}});
+            let (u, e) = tokio::join!(t.post("/passwords/update", Some(&thief), body), enrol);
+            (u.status, e.status)
+        };
+        assert!(!((200..300).contains(&harm) && enrolled == 204), "round {round}: both won ({harm}, {enrolled})");
+        t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+    }
+}
+
 on_both_stores!(
+    a_deletion_or_password_change_racing_the_first_factor_needs_its_proof,
+    a_passkey_enrolled_again_under_the_owners_credential_id_does_not_survive_the_revert,
     nine_moves_in_a_day_leave_the_account_within_the_owners_revert,
     a_change_asked_for_before_the_owner_secured_the_account_needs_proof_to_finish,
     a_surface_1_change_asked_for_before_the_owner_secured_the_account_needs_proof_to_finish,

@@ -64,7 +64,9 @@ pub async fn delete_own(
     crate::app::proof::require_step_up(&user, principal)?;
     check_password(app, ctx, &user, stored, password, Some(&session.session_id), now).await?;
     let spend = user.has_second_factor().then_some(session.session_id.as_str());
-    let marked = mark(app, &user.email, &user.user_id, spend, By::Owner).await?;
+    // Without a step-up to spend, a factor enrolled meanwhile must stop the deletion.
+    let unproven = spend.is_none().then_some(step_up_required as fn() -> DomainError);
+    let marked = mark(app, &user.email, &user.user_id, spend, unproven, By::Owner).await?;
     erase(app, &marked).await?;
     Ok(())
 }
@@ -86,7 +88,8 @@ pub async fn delete_with_otp(
     let stored = app.store.load_lockout(&user.email).await?;
     check_password(app, ctx, user, stored, password, None, now).await?;
     crate::app::proof::require_otp(app, ctx, x_otp, user).await?;
-    let marked = mark(app, &user.email, &user.user_id, None, By::Owner).await?;
+    let unproven = (!user.has_second_factor()).then_some(otp_required as fn() -> DomainError);
+    let marked = mark(app, &user.email, &user.user_id, None, unproven, By::Owner).await?;
     erase(app, &marked).await?;
     Ok(())
 }
@@ -99,7 +102,7 @@ pub async fn operator_delete(app: &App, email: &str) -> Result<Value, DomainErro
     let resumed = record.deleted;
     let marked = match resumed {
         true => record,
-        false => mark(app, email, &record.user_id, None, By::Operator).await?,
+        false => mark(app, email, &record.user_id, None, None, By::Operator).await?,
     };
     let erased = erase(app, &marked).await?;
     tracing::warn!(user_id = %marked.user_id, resumed, erased, "operator action: account deleted");
@@ -128,14 +131,35 @@ async fn check_password(
     attempt.succeeded(app).await
 }
 
+fn step_up_required() -> DomainError {
+    DomainError::StepUpRequired
+}
+
+fn otp_required() -> DomainError {
+    DomainError::OtpRequired
+}
+
 /// Phase 1: the mark, with `ACCOUNT_DELETED`, in one conditional write (spending the step-up of
 /// session `spend` in it, when given), its notice charged first; then the notice. Retried on a
 /// lost race with another write of the account; refused when the account went meanwhile, or
-/// the step-up was spent by another change.
-async fn mark(app: &App, email: &str, user_id: &str, spend: Option<&str>, by: By) -> Result<User, DomainError> {
+/// the step-up was spent by another change, or (with `unproven`, the answer to give) the
+/// account the caller proved no second factor of has one by now.
+async fn mark(
+    app: &App,
+    email: &str,
+    user_id: &str,
+    spend: Option<&str>,
+    unproven: Option<fn() -> DomainError>,
+    by: By,
+) -> Result<User, DomainError> {
     for _ in 0..5 {
         let before = app.store.get_user(email).await?.filter(|u| u.user_id == user_id);
         let before = before.ok_or(DomainError::Unauthenticated(GONE))?;
+        if before.has_second_factor()
+            && let Some(answer) = unproven
+        {
+            return Err(answer());
+        }
         let mut next = before.clone();
         next.deleted = true;
         next.credentials_version += 1;

@@ -53,7 +53,13 @@ pub async fn change_password(
     let before = user.clone();
     let event = crate::app::events::by(app, ctx, EventType::PasswordChanged, &user.user_id)?
         .session(&principal.session.session_id);
-    let change = replace_password(app, user, new_hash, Some(before.credentials_version), event, false, now);
+    let checked = Checked {
+        version: before.credentials_version,
+        // Judged again on each read of the account: a factor enrolled while the old password
+        // was being checked makes this session's proof too little.
+        proof: (principal.token_type == TokenType::Access).then_some(principal),
+    };
+    let change = replace_password(app, user, new_hash, Some(checked), event, false, now);
     // Announced like any change of how the account proves itself, and never silently.
     let (saved, _) = crate::app::proof::noticed(app, &before, change).await?;
     crate::app::proof::announce_change(app, &before, "the password was changed").await?;
@@ -85,15 +91,17 @@ pub async fn hash_unless_recent(user: &User, new: SecretString) -> Result<String
 /// in between is ended by the second sweep and none can land after. Logins bump no version of
 /// the account, so however many arrive the change never waits for a quiet moment. A write
 /// that fails midway leaves the old password in place with its logins ended.
-/// With `verified_version` (the credentials version the caller's old password was checked
-/// under), a password changed meanwhile by someone else refuses with `PASSWORD_INCORRECT`.
+/// With `checked` (the credentials version the caller's old password was checked under, and
+/// the caller's session when a second factor must be proven), a password changed meanwhile by
+/// someone else refuses with `PASSWORD_INCORRECT`, and a factor added meanwhile to an account
+/// the session has not proven one of refuses with `STEP_UP_REQUIRED`.
 /// With `strip` (a reset, which proved the mailbox), every way in that is not anchored to the
 /// mailbox is removed in the same write ([`User::strip_unanchored`]), each removal reported.
 pub async fn replace_password(
     app: &App,
     mut user: User,
     new_hash: String,
-    verified_version: Option<u64>,
+    checked: Option<Checked<'_>>,
     event: SecurityEvent,
     strip: bool,
     now: Epoch,
@@ -101,14 +109,12 @@ pub async fn replace_password(
     let reason = event.kind.name();
     for round in 0..12 {
         if round == 0
-            && let Some(verified) = verified_version
+            && let Some(checked) = &checked
         {
             // The old password was checked a while ago (Argon2): if the password has changed
             // since, this request must end nobody's session, the winner's new one included.
             user = crate::app::accounts::load_user(app, &user.email).await?;
-            if user.credentials_version != verified {
-                return Err(DomainError::Refused(Rule::PasswordIncorrect));
-            }
+            checked.still_holds(&user)?;
         }
         if round > 0 {
             // Logins kept bumping the account: wait a little, a different little each time.
@@ -138,15 +144,35 @@ pub async fn replace_password(
             }
             Err(StoreError::Conflict) => {
                 user = crate::app::accounts::load_user(app, &user.email).await?;
-                // If the password itself changed meanwhile, the caller's old password is stale.
-                if verified_version.is_some_and(|v| v != user.credentials_version) {
-                    return Err(DomainError::Refused(Rule::PasswordIncorrect));
+                if let Some(checked) = &checked {
+                    checked.still_holds(&user)?;
                 }
             }
             Err(e) => return Err(e.into()),
         }
     }
     Err(DomainError::Unavailable { retry_after: 1, source: "account changed during password update".into() })
+}
+
+/// What a password change checked before its write, judged again on each read of the account.
+pub struct Checked<'a> {
+    /// The credentials version the old password was checked under.
+    pub version: u64,
+    /// The caller's session, when the account's second factor must be proven by it.
+    pub proof: Option<&'a Principal>,
+}
+
+impl Checked<'_> {
+    fn still_holds(&self, user: &User) -> Result<(), DomainError> {
+        // The password changed meanwhile: the caller's old password is stale.
+        if user.credentials_version != self.version {
+            return Err(DomainError::Refused(Rule::PasswordIncorrect));
+        }
+        match self.proof {
+            Some(principal) => crate::app::proof::require_step_up(user, principal),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A `FACTOR_REMOVED` event for each way in a reset removed, reported with the reset's origin.

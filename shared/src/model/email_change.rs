@@ -104,7 +104,7 @@ impl User {
             ways.push(format!("FACTOR#{:?}#{device}", f.channel));
         }
         for p in self.passkeys.iter().filter(|p| p.anchored) {
-            ways.push(format!("PASSKEY#{}", p.credential_id));
+            ways.push(passkey_way(p));
         }
         if let Some(t) = self.mfa.totp.as_ref().filter(|t| t.anchored) {
             ways.push(format!("TOTP#{}", crate::crypto::sha256_b64url(t.sealed.as_bytes())));
@@ -134,7 +134,7 @@ impl User {
             }
         }
         for p in &mut self.passkeys {
-            if lost(&format!("PASSKEY#{}", p.credential_id)) {
+            if lost(&passkey_way(p)) {
                 p.anchored = false;
             }
         }
@@ -153,6 +153,14 @@ impl User {
             r.anchored = false;
         }
     }
+}
+
+/// A passkey by name: its credential id (which the authenticator chooses, so anyone may
+/// enrol another under an id released by a removal), when it was enrolled, and its public key:
+/// a passkey enrolled again under the same id is another way in.
+fn passkey_way(p: &super::PasskeyFactor) -> String {
+    let key = serde_json::to_vec(p.passkey.get_public_key()).unwrap_or_default();
+    format!("PASSKEY#{}#{}#{}", p.credential_id, p.created_at, crate::crypto::sha256_b64url(&key))
 }
 
 /// A set of recovery codes by name: when it was generated and the hashes it still holds

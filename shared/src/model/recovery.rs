@@ -32,7 +32,7 @@ pub struct RecoveryCodes {
     /// lost-password reset keeps the set only then.
     #[serde(default)]
     pub anchored: bool,
-    /// The hashes of the codes already used, of this set and of the one it replaced: one sent
+    /// The hashes of the codes already used, of this set and of the ones it replaced: one sent
     /// again (the owner's retry, a duplicate racing its twin, or a twin that proved this set's
     /// generation) is refused without counting as a guess, since only who held a right code
     /// can send it.
@@ -57,11 +57,12 @@ impl RecoveryCodes {
         found
     }
 
-    /// This fresh set as it replaces `before`: every code of `before`, used or not, is
-    /// remembered as used (at most twice a set's size, the newest kept).
+    /// This fresh set as it replaces `before`: the codes `before` had used are remembered as
+    /// used (at most twice a set's size, the newest kept); its unused ones are wrong codes from
+    /// now on, counted as any guess (a replaced sheet may be a leaked one).
     pub fn replacing(mut self, before: Option<&RecoveryCodes>) -> Self {
         if let Some(b) = before {
-            self.used = b.used.iter().chain(&b.hashes).cloned().collect();
+            self.used = b.used.clone();
             let excess = self.used.len().saturating_sub(2 * SET_SIZE);
             self.used.drain(..excess);
         }
@@ -174,7 +175,8 @@ mod tests {
     }
 
     #[test]
-    fn a_replaced_sets_codes_are_remembered_as_used_within_a_bound() {
+    fn a_replaced_sets_used_codes_are_remembered_within_a_bound_and_its_others_are_not() {
+        // A set of `tag`, its first `spent` codes used.
         let set = |tag: &str| RecoveryCodes {
             kid: "k".into(),
             hashes: (0..SET_SIZE).map(|i| format!("{tag}{i}")).collect(),
@@ -182,14 +184,22 @@ mod tests {
             anchored: false,
             used: Vec::new(),
         };
-        let first = set("a");
-        let second = set("b").replacing(Some(&first));
-        assert!(second.was_used("a3") && !second.was_used("b3") && second.position("a3").is_none());
-        let third = set("c").replacing(Some(&second));
+        // `s` with its first `n` codes used.
+        let spend = |mut s: RecoveryCodes, n: usize| {
+            let used: Vec<String> = s.hashes.drain(..n).collect();
+            s.used.extend(used);
+            s
+        };
+        let second = set("b").replacing(Some(&spend(set("a"), 3)));
+        assert!(second.was_used("a2") && !second.was_used("a3"), "only the codes used");
+        assert!(second.position("a2").is_none() && second.position("a3").is_none());
+        let first = spend(set("a"), SET_SIZE);
+        let mut third = set("c").replacing(Some(&spend(set("b").replacing(Some(&first)), SET_SIZE)));
         assert_eq!(third.used.len(), 2 * SET_SIZE);
         assert!(third.was_used("a0") && third.was_used("b9") && !third.was_used("c0"));
+        third.used.push("c0".into());
         let fourth = set("d").replacing(Some(&third));
         assert_eq!(fourth.used.len(), 2 * SET_SIZE, "the oldest forgotten");
-        assert!(!fourth.was_used("a0") && fourth.was_used("b0") && fourth.was_used("c9"));
+        assert!(!fourth.was_used("a0") && fourth.was_used("a1") && fourth.was_used("c0"));
     }
 }
