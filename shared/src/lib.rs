@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod app;
+pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod crypto;

@@ -36,7 +36,7 @@ impl EventBridgeSink {
     /// The bus named by `AUTH_EVENT_BUS_NAME`, with the SDK's own configuration.
     pub async fn from_env() -> Result<Self, BoxError> {
         let bus = std::env::var("AUTH_EVENT_BUS_NAME").map_err(|_| "AUTH_EVENT_BUS_NAME is not set")?;
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let config = crate::aws::sdk_config().await;
         Ok(EventBridgeSink::new(aws_sdk_eventbridge::Client::new(&config), bus))
     }
 }

@@ -56,7 +56,7 @@ impl Rotator {
     }
 
     pub async fn from_env() -> Self {
-        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+        let aws = crate::aws::sdk_config().await;
         let rotator = Rotator::new(Client::new(&aws));
         let var = |p: Purpose| std::env::var(p.env_var()).ok().filter(|v| !v.is_empty());
         let rotator = match var(Purpose::Data) {

@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
-
 use crate::app::{Adapters, App};
 use crate::clock::SystemClock;
 use crate::config::{Config, StoreKind};
@@ -36,7 +34,7 @@ impl App {
             || !config.sandbox
             || config.signing_secret_id.is_some()
             || !config.key_secrets.is_empty();
-        let aws = if needs_aws { Some(aws_config::defaults(BehaviorVersion::latest()).load().await) } else { None };
+        let aws = if needs_aws { Some(crate::aws::sdk_config().await) } else { None };
 
         let dynamo = match (config.store, &aws) {
             (StoreKind::Dynamo, Some(aws)) => {
