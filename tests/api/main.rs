@@ -24,6 +24,7 @@ mod lifecycle;
 mod mail_budgets;
 mod metrics;
 mod new_device;
+mod oidc;
 mod passkeys;
 mod recovery;
 mod recovery_attacks;
