@@ -25,6 +25,7 @@ mod mail_budgets;
 mod metrics;
 mod new_device;
 mod oidc;
+mod oidc_attacks;
 mod passkeys;
 mod recovery;
 mod recovery_attacks;

@@ -297,3 +297,57 @@ on_both_stores!(
     the_code_flow_signs_in_and_its_tokens_verify_against_the_jwks,
     client_credentials_get_an_access_token_without_a_user,
 );
+
+/// The provider's paths for the IAM test: the operator's client actions (the `admin`
+/// function), a sign-in, the code exchanged, userinfo, refresh, introspection, revocation.
+pub async fn exercise_provider(t: &TestApp, off: &mut Vec<String>) {
+    use shared::testing::FUNCTION;
+    let register = json!({"action": "register_client", "name": "IAM", "type": "confidential",
+        "redirectUris": [REDIRECT], "grantTypes": ["authorization_code", "refresh_token", "client_credentials"],
+        "scopes": ["openid", "email", "profile"]});
+    let registered = match FUNCTION.scope("admin", shared::api::admin::invoke(&t.app, register)).await {
+        Ok(r) => r,
+        Err(e) => return off.push(format!("admin register_client: {e}")),
+    };
+    let (id, secret) = (registered["clientId"].as_str().unwrap_or_default(), registered["clientSecret"].as_str());
+    for action in ["list_clients"] {
+        if let Err(e) = FUNCTION.scope("admin", shared::api::admin::invoke(&t.app, json!({"action": action}))).await {
+            off.push(format!("admin {action}: {e}"));
+        }
+    }
+    t.register("iam-oidc@example.com").await;
+    let browser = open_page(t, &authorize_query(id, "s", "n")).await;
+    let done = browser.password(t, "iam-oidc@example.com", PASSWORD).await;
+    let Some(code) = done.header("location").and_then(|l| param(&query_of(l), "code")) else {
+        return off.push(format!("provider sign-in: {} {}", done.status, done.text));
+    };
+    let tokens = exchange(t, id, secret, &code, VERIFIER).await.json();
+    let basic = format!("Basic {}", shared::crypto::b64(format!("{id}:{}", secret.unwrap_or_default()).as_bytes()));
+    let bearer = format!("Bearer {}", tokens["access_token"].as_str().unwrap_or_default());
+    let refresh = tokens["refresh_token"].as_str().unwrap_or_default().to_owned();
+    let steps = [
+        send(t, Method::GET, "/oauth2/userinfo", &[("authorization", &bearer)], None).await,
+        post_form(
+            t,
+            "/oauth2/token",
+            &[("authorization", &basic)],
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        )
+        .await,
+        post_form(t, "/oauth2/token", &[("authorization", &basic)], &[("grant_type", "client_credentials")]).await,
+        post_form(t, "/oauth2/introspect", &[("authorization", &basic)], &[("token", &refresh)]).await,
+        post_form(t, "/oauth2/revoke", &[("authorization", &basic)], &[("token", &refresh)]).await,
+        // A replayed code ends its login.
+        exchange(t, id, secret, &code, VERIFIER).await,
+        send(t, Method::GET, "/.well-known/openid-configuration", &[], None).await,
+    ];
+    for (i, r) in steps.iter().enumerate() {
+        if r.status != 200 && !(i == 5 && r.status == 400) {
+            off.push(format!("provider step {i}: {} {}", r.status, r.text));
+        }
+    }
+    let remove = json!({"action": "remove_client", "clientId": id});
+    if let Err(e) = FUNCTION.scope("admin", shared::api::admin::invoke(&t.app, remove)).await {
+        off.push(format!("admin remove_client: {e}"));
+    }
+}
