@@ -327,7 +327,36 @@ async fn the_second_factor_is_asked_on_the_page(b: Backend) {
     assert_eq!(id["amr"], json!(["pwd", "otp", "mfa"]));
 }
 
+async fn logout_ends_the_login_and_goes_back_only_to_a_registered_uri(b: Backend) {
+    let t = app(b).await;
+    t.register("jane@example.com").await;
+    let (client_id, _) = client(&t, "public", &["authorization_code"]).await;
+    let code = param(&sign_in(&t, &client_id, "jane@example.com").await, "code").unwrap();
+    let tokens = exchange(&t, &client_id, None, &code, VERIFIER).await.json();
+    let (id_token, bearer) =
+        (tokens["id_token"].as_str().unwrap(), format!("Bearer {}", tokens["access_token"].as_str().unwrap()));
+    let auth = [("authorization", bearer.as_str())];
+    let userinfo = || send(&t, Method::GET, "/oauth2/userinfo", &auth, None);
+    for evil in ["https://evil.example/bye", "https://app.example/bye/x", "https://app.example/callback"] {
+        let q = form(&[("id_token_hint", id_token), ("post_logout_redirect_uri", evil), ("state", "s")]);
+        let r = send(&t, Method::GET, &format!("/oauth2/logout?{q}"), &[], None).await;
+        assert_eq!(r.status, 400, "{evil}: {}", r.text);
+        assert!(r.header("location").is_none());
+    }
+    let (s2_id_token, _) = t.id_login_tokens("jane@example.com").await;
+    let forged =
+        send(&t, Method::GET, &format!("/oauth2/logout?{}", form(&[("id_token_hint", &s2_id_token)])), &[], None).await;
+    assert_eq!(forged.status, 400, "surface 2's idToken is no hint: {}", forged.text);
+    assert_eq!(userinfo().await.status, 200, "refused logouts ended nothing");
+    let q =
+        form(&[("id_token_hint", id_token), ("post_logout_redirect_uri", "https://app.example/bye"), ("state", "s")]);
+    let r = send(&t, Method::GET, &format!("/oauth2/logout?{q}"), &[], None).await;
+    assert_eq!((r.status, r.header("location")), (303, Some("https://app.example/bye?state=s")), "{}", r.text);
+    assert_eq!(userinfo().await.status, 401, "the login ended");
+}
+
 on_both_stores!(
+    logout_ends_the_login_and_goes_back_only_to_a_registered_uri,
     pkce_is_required_s256_only_and_the_verifier_checked,
     a_code_is_single_use_and_its_replay_ends_the_login,
     a_code_replayed_at_once_is_redeemed_once,

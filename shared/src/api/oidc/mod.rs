@@ -13,6 +13,7 @@ pub mod admin;
 pub mod authorize;
 pub mod discovery;
 pub mod error;
+pub mod logout;
 pub mod page;
 pub mod token;
 pub mod userinfo;

@@ -18,6 +18,8 @@ pub enum View<'a> {
     },
     /// The sign-in cannot go on (expired, used, another browser's): start again from the app.
     Gone,
+    /// After a logout with nowhere to go back to.
+    SignedOut,
 }
 
 fn escape(s: &str) -> String {
@@ -98,6 +100,7 @@ pub fn render(
             )
         }
         View::Gone => "<p>Go back to the application and sign in again.</p>".to_owned(),
+        View::SignedOut => "<p>You are signed out.</p>".to_owned(),
     };
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\

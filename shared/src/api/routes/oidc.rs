@@ -29,9 +29,12 @@ pub const OIDC_REVOKE: &[Route] = &[route!(Oidc POST "/oauth2/revoke" => "oidc-r
 pub const OIDC_INTROSPECT: &[Route] =
     &[route!(Oidc POST "/oauth2/introspect" => "oidc-introspect", op::token::introspect)];
 
+/// `functions/oidc-logout`.
+pub const OIDC_LOGOUT: &[Route] = &[route!(Oidc GET "/oauth2/logout" => "oidc-logout", op::logout::handle)];
+
 /// Every function of the provider.
 pub const PROVIDER: &[&[Route]] =
-    &[OIDC_DISCOVERY, OIDC_AUTHORIZE, OIDC_TOKEN, OIDC_USERINFO, OIDC_REVOKE, OIDC_INTROSPECT];
+    &[OIDC_DISCOVERY, OIDC_AUTHORIZE, OIDC_TOKEN, OIDC_USERINFO, OIDC_REVOKE, OIDC_INTROSPECT, OIDC_LOGOUT];
 
 /// Every route of the provider.
 pub fn provider_routes() -> Vec<&'static Route> {

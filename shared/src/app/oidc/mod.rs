@@ -10,6 +10,7 @@ use crate::domain::oidc::{OAuthCode, OAuthError, refuse};
 
 pub mod authorize;
 pub mod clients;
+pub mod logout;
 pub mod sign_in;
 pub mod tokens;
 
