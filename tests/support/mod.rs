@@ -907,10 +907,13 @@ pub fn template_text() -> String {
     text
 }
 
+/// A nested stack: logical id, template path, and the parameters it passes (name, value).
+pub type NestedStack = (String, String, Vec<(String, String)>);
+
 /// The nested stacks `template` names: logical id, template path, and the parameters it passes
 /// (name, value as written).
-pub fn nested_stacks(template: &str) -> Vec<(String, String, Vec<(String, String)>)> {
-    let mut out: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+pub fn nested_stacks(template: &str) -> Vec<NestedStack> {
+    let mut out: Vec<NestedStack> = Vec::new();
     let (mut logical, mut in_parameters) = (String::new(), false);
     for line in template.lines() {
         let indent = line.len() - line.trim_start().len();
