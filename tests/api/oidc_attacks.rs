@@ -258,6 +258,12 @@ async fn a_client_secret_guessed_is_budgeted(b: Backend) {
     }
     let right = try_secret(secret.clone().unwrap()).await;
     assert_eq!(right.status, 401, "the budget is spent: even the right secret waits");
+    // A burst at once in the next window: at most the budget's worth is compared, so the right
+    // secret sent with the burst's tail is refused too.
+    t.clock.advance(600);
+    let burst = futures::future::join_all((0..30).map(|i| try_secret(format!("burst-{i}")))).await;
+    assert!(burst.iter().all(|r| r.status == 401));
+    assert_eq!(try_secret(secret.clone().unwrap()).await.status, 401, "the burst spent the window");
     t.clock.advance(600);
     assert_eq!(try_secret(secret.unwrap()).await.status, 200);
 }

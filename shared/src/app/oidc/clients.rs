@@ -112,16 +112,18 @@ pub async fn authenticate(app: &App, ctx: &Ctx, client_id: &str, secret: Option<
     match (client.kind, client.secret_hash.as_deref(), secret) {
         (ClientType::Public, _, None) => Ok(client),
         (ClientType::Confidential, Some(hash), Some(given)) => {
+            // Every secret presented is counted first, atomically: however many arrive at once,
+            // at most the budget's worth is ever compared; a right one gives its count back.
             let window = (app.now().div_euclid(SECRET_WINDOW_SECS) + 1) * SECRET_WINDOW_SECS;
             let key = format!("oidc-secret:{client_id}");
-            if app.store.get_rate_counter(&key, window).await? >= SECRET_FAILURES_PER_WINDOW {
+            if app.store.hit_rate_counter(&key, window).await? > SECRET_FAILURES_PER_WINDOW {
                 return Err(unknown());
             }
             let digest = crypto::sha256_b64url(given.as_bytes());
             if crypto::constant_time_eq(digest.as_bytes(), hash.as_bytes()) {
+                app.store.release_rate_counter(&key, window).await?;
                 return Ok(client);
             }
-            app.store.hit_rate_counter(&key, window).await?;
             tracing::info!(client_id, "wrong client secret");
             Err(unknown())
         }
