@@ -9,6 +9,9 @@ for template in "$root/template.yaml" "$root"/stacks/*.yaml; do
   "$root/scripts/sam.sh" validate --lint --region us-east-1 --template-file "$template"
 done
 "$root/scripts/sam.sh" cfn-lint "$root/template.yaml" "$root"/stacks/*.yaml
+# The documented example of another API protected by a JWT authorizer naming this issuer.
+"$root/scripts/sam.sh" validate --lint --region us-east-1 --template-file "$root/docs/examples/jwt-authorizer.yaml"
+"$root/scripts/sam.sh" cfn-lint "$root/docs/examples/jwt-authorizer.yaml"
 # The transformed stack's resource count, against the limit with room to grow.
 "$root/.tools/sam/bin/python" "$root/scripts/stack-resources.py" 2> >(grep -v "Feature Toggle" >&2)
 # events/env.json as `sam local invoke --env-vars` reads it, through the SAM CLI's own code (sam

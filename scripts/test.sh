@@ -51,6 +51,12 @@ if [ "$status" -eq 0 ]; then
   scripts/browser-test.sh 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
+# The OpenID Connect provider driven by a client library nobody here wrote (Authlib), against
+# local-api (scripts/oidc-client-test.sh prints its own test result line).
+if [ "$status" -eq 0 ]; then
+  scripts/oidc-client-test.sh 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
 # Every Lambda binary as deployed, under cargo-lambda's Lambda emulator, answering its events with
 # the environment and policy template.yaml gives it, against DynamoDB Local and moto.
 if [ "$status" -eq 0 ]; then

@@ -24,6 +24,7 @@ pub mod iam;
 pub mod keys;
 pub mod metrics;
 pub mod model;
+pub mod oidc_jwt;
 pub mod otp;
 pub mod passkeys;
 pub mod password;

@@ -206,9 +206,10 @@ pub fn verify_id_token(
     Ok(claims)
 }
 
-/// The public keys of every generation, as a JWK Set (RFC 7517, OKP keys of RFC 8037).
+/// The public keys of every generation, as a JWK Set (RFC 7517, OKP keys of RFC 8037), and
+/// the OpenID Connect provider's RS256 keys beside them ([`crate::oidc_jwt`]).
 pub fn jwks(set: &KeySet) -> Result<serde_json::Value, MissingKey> {
-    let keys: Vec<_> = set
+    let mut keys: Vec<_> = set
         .id_token_public()?
         .iter()
         .map(|k| {
@@ -222,6 +223,7 @@ pub fn jwks(set: &KeySet) -> Result<serde_json::Value, MissingKey> {
             })
         })
         .collect();
+    keys.extend(crate::oidc_jwt::jwks_entries(set));
     Ok(serde_json::json!({ "keys": keys }))
 }
 

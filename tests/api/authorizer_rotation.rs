@@ -168,9 +168,11 @@ async fn each_function_reads_only_its_keys_and_rotation_publishes_the_public_one
     }
     let jwks = shared::token::jwks(&public_only).unwrap();
     let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
-    assert_eq!(kids.len(), 2, "published by the idToken rotation alone: {kids:?}");
+    // The EdDSA keys of both generations, then the OpenID Connect provider's RS256 ones.
+    assert_eq!(kids.len(), 4, "published by the idToken rotation alone: {kids:?}");
     assert!(kids[0].starts_with("k1800000000-") && kids[0].ends_with(":id"), "{kids:?}");
     assert_eq!(kids[1], "initial:id");
+    assert_eq!(kids[2..], [kids[0].replace(":id", ":rs"), "initial:rs".to_owned()], "{kids:?}");
     assert!(public_only.id_token().is_err(), "no private key");
     assert!(public_only.session().is_err() && public_only.data().is_err(), "no other purpose");
     assert!(shared::token::issue_id_token(&public_only, &claims("forged")).is_err(), "cannot sign");

@@ -570,6 +570,9 @@ async fn exercise(t: &TestApp) {
         off.push("admin answered for an unknown account".to_owned());
     }
 
+    // The OpenID Connect provider: the operator's clients, and a sign-in through it.
+    crate::oidc::exercise_provider(t, &mut off).await;
+
     assert!(off.is_empty(), "the flows went differently than planned:\n{}", off.join("\n"));
 }
 

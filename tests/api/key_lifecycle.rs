@@ -147,12 +147,22 @@ async fn a_totp_secret_sealed_by_a_newer_instance_verifies_on_a_warm_older_one()
     assert_eq!(me.body["hasValidatedSecret"], true, "{}", me.body);
 }
 
-/// The key ids the JWKS serves, checking its cache period is the keys' reload period.
+/// The idToken key ids the JWKS serves (its Ed25519 keys; each generation's RS256 key of the
+/// OpenID Connect provider is checked to come with it), checking its cache period is the keys'
+/// reload period.
 async fn kids(t: &TestApp) -> Vec<String> {
     let r = t.get("/.well-known/jwks.json", None).await;
     let max_age = format!("public, max-age={}", shared::app::KEY_MAX_AGE_SECS);
     assert_eq!(r.header("cache-control"), Some(max_age.as_str()));
-    r.body["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
+    let keys = r.body["keys"].as_array().unwrap();
+    let kid_of = |kty: &str| -> Vec<String> {
+        keys.iter().filter(|k| k["kty"] == kty).map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
+    };
+    let (ed, rs) = (kid_of("OKP"), kid_of("RSA"));
+    for kid in &rs {
+        assert!(ed.contains(&kid.replace(":rs", ":id")), "an RS256 key of a generation published: {rs:?} {ed:?}");
+    }
+    ed
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

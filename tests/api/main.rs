@@ -24,6 +24,8 @@ mod lifecycle;
 mod mail_budgets;
 mod metrics;
 mod new_device;
+mod oidc;
+mod oidc_attacks;
 mod passkeys;
 mod recovery;
 mod recovery_attacks;

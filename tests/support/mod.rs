@@ -858,6 +858,7 @@ pub fn function_of(method: &Method, path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     shared::api::routes::routes()
         .into_iter()
+        .chain(shared::api::routes::provider_routes())
         .find(|r| {
             let pattern: Vec<&str> = r.path.trim_matches('/').split('/').collect();
             r.method == method

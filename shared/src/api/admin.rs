@@ -18,6 +18,9 @@ use crate::domain::error::{BoxError, DomainError};
 /// e-mail, is an error the caller sees (`errorMessage`), naming what was wrong.
 pub async fn invoke(app: &App, event: Value) -> Result<Value, BoxError> {
     let action = event.get("action").and_then(Value::as_str).unwrap_or_default();
+    if crate::api::oidc::admin::ACTIONS.contains(&action) {
+        return crate::api::oidc::admin::invoke(app, action, &event).await;
+    }
     let action = Action::parse(action)
         .ok_or_else(|| format!("`action` must be one of {}", Action::ALL.map(Action::name).join(", ")))?;
     let email = event.get("email").and_then(Value::as_str).unwrap_or_default();

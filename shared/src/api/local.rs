@@ -23,12 +23,18 @@ pub fn router(app: AppState) -> Api {
     if app.config.admin_local {
         let admin = post(crate::api::admin::local).layer(axum::middleware::map_request(layers::operation("admin")));
         extra = extra.route("/_admin/{action}", admin);
+        for action in crate::api::oidc::admin::ACTIONS {
+            let clients =
+                post(crate::api::oidc::admin::local).layer(axum::middleware::map_request(layers::operation("admin")));
+            extra = extra.route(&format!("/_admin/{action}"), clients);
+        }
     }
     if app.config.demo_pages {
         let page = get(|| async { axum::response::Html(PASSKEYS_DEMO) });
         extra = extra.route("/demo/passkeys", page.layer(axum::middleware::map_request(layers::operation("demo"))));
     }
-    routes::before_routing(routes::router_with(app, routes::routes(), extra))
+    let every = routes::routes().into_iter().chain(routes::provider_routes());
+    routes::before_routing(routes::router_with(app, every, extra))
 }
 
 /// The passkey demo page: plain HTML and script, served from the binary.

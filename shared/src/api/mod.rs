@@ -11,6 +11,7 @@ pub mod lambda;
 pub mod layers;
 #[cfg(feature = "local-server")]
 pub mod local;
+pub mod oidc;
 pub mod routed;
 pub mod routes;
 pub mod surface1;

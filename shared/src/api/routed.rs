@@ -43,6 +43,7 @@ where
         let render = match self.surface {
             Surface::One => s1::error::render,
             Surface::Two => s2::error::render,
+            Surface::Oidc => crate::api::oidc::error::render,
         };
         Box::pin(async move {
             // A warm instance's keys are reloaded once they are `KEY_MAX_AGE_SECS` old, before

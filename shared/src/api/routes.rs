@@ -14,13 +14,15 @@ use tower::util::MapRequest;
 use crate::api::error::ApiError;
 use crate::api::extract::AppState;
 use crate::api::routed::Routed;
-use crate::api::{layers, surface1 as s1, surface2 as s2};
+use crate::api::{layers, oidc as op, surface1 as s1, surface2 as s2};
 
 /// Which seed an endpoint belongs to: it decides the shape of its errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Surface {
     One,
     Two,
+    /// The OpenID Connect provider: OAuth 2.0's error shapes.
+    Oidc,
 }
 
 impl From<Surface> for crate::metrics::Surface {
@@ -28,6 +30,7 @@ impl From<Surface> for crate::metrics::Surface {
         match s {
             Surface::One => crate::metrics::Surface::One,
             Surface::Two => crate::metrics::Surface::Two,
+            Surface::Oidc => crate::metrics::Surface::Oidc,
         }
     }
 }
@@ -256,6 +259,9 @@ mod email;
 pub use email::{CHANGE_EMAIL, CHANGE_EMAIL_REVERT, CHANGE_EMAIL_VERIFY, ME_EMAIL_CHANGE, ME_EMAIL_CHANGE_VERIFY};
 mod account;
 pub use account::{AUTH_ME_DELETE, DELETE_ACCOUNT, EXPORT_ACCOUNT};
+// The OpenID Connect provider.
+mod oidc;
+pub use oidc::{PROVIDER, provider_routes};
 
 /// Every function's routes, in the order of the table above.
 pub const FUNCTIONS: &[&[Route]] = &[

@@ -74,13 +74,13 @@ pub fn id_token(app: &App, user: &User, family_id: &str, amr: &[&str]) -> Result
 }
 
 /// The refresh token of generation `generation` of `family`.
-async fn family_token(app: &App, family: &RefreshFamily, generation: u64) -> Result<String, DomainError> {
+pub async fn family_token(app: &App, family: &RefreshFamily, generation: u64) -> Result<String, DomainError> {
     Ok(refresh::token(&app.data_key(&family.key_id).await?, &family.family_id, generation))
 }
 
 /// The family a presented token belongs to, if the token is genuine (its MAC checks out under
 /// the family's key). Nothing is written.
-async fn genuine_family(app: &App, token: &str) -> Result<Option<(RefreshFamily, u64)>, DomainError> {
+pub async fn genuine_family(app: &App, token: &str) -> Result<Option<(RefreshFamily, u64)>, DomainError> {
     let Some(presented) = refresh::parse(token) else { return Ok(None) };
     let Some(family) = app.store.get_refresh(presented.family_id).await? else { return Ok(None) };
     let key = app.data_key(&family.key_id).await?;
@@ -94,8 +94,26 @@ async fn genuine_family(app: &App, token: &str) -> Result<Option<(RefreshFamily,
 /// has expired. Three store round trips: the family, the account with its counter, the
 /// rotation (a lost race re-reads the family and judges again).
 pub async fn refresh(app: &App, ctx: &Ctx, token: &str, now: Epoch) -> Result<(String, String), DomainError> {
+    let (family, account, next) = rotate(app, ctx, token, None, now).await?;
+    Ok((id_token(app, &account, &family.family_id, &["pwd"])?, next))
+}
+
+/// [`refresh`]'s rotation, for the family's own client only (`None`: surface 2's own logins;
+/// a login of the OpenID Connect provider names its client): a token of one client presented
+/// by another is refused as unknown, and spends nothing. Returns the family, its account and
+/// the next refresh token.
+pub async fn rotate(
+    app: &App,
+    ctx: &Ctx,
+    token: &str,
+    client: Option<&str>,
+    now: Epoch,
+) -> Result<(RefreshFamily, User, String), DomainError> {
     let invalid = || DomainError::Unauthenticated(INVALID_REFRESH);
     let (mut family, generation) = genuine_family(app, token).await?.ok_or_else(invalid)?;
+    if family.client_id.as_deref() != client {
+        return Err(invalid());
+    }
     let mut user = None;
     for _ in 0..3 {
         let judgement = refresh::judge(&family, generation, now, app.config.refresh_reuse_grace_secs);
@@ -121,7 +139,7 @@ pub async fn refresh(app: &App, ctx: &Ctx, token: &str, now: Epoch) -> Result<(S
         };
         if spent {
             let next = family_token(app, &family, generation + 1).await?;
-            return Ok((id_token(app, &account, &family.family_id, &["pwd"])?, next));
+            return Ok((family, account, next));
         }
         // A concurrent refresh moved the family on (or ended it): judge again on what it did.
         user = Some(account);
@@ -209,6 +227,8 @@ pub async fn open_family(
         revoked: false,
         credentials_version: user.credentials_version,
         anchored: proof.anchored(),
+        client_id: None,
+        scopes: Vec::new(),
     };
     let refresh_token = refresh::token(&data.data, &family.family_id, 0);
     let mut login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?

@@ -47,6 +47,7 @@ pub mod logins;
 pub mod mail_limits;
 pub mod mailbox;
 pub mod methods;
+pub mod oidc;
 pub mod otp_step_up;
 pub mod passkeys;
 pub mod passwords;

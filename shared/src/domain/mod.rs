@@ -8,6 +8,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod lockout;
+pub mod oidc;
 pub mod password_policy;
 pub mod refresh;
 

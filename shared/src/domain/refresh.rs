@@ -50,6 +50,13 @@ pub struct RefreshFamily {
     /// device): it spends the account's budgets as a proven login.
     #[serde(default)]
     pub anchored: bool,
+    /// The OpenID Connect client the login signed in to, for a login of the provider: only
+    /// that client may refresh it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The scopes granted to that client.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 impl RefreshFamily {
@@ -152,6 +159,8 @@ mod tests {
             revoked: false,
             credentials_version: 1,
             anchored: false,
+            client_id: None,
+            scopes: Vec::new(),
         }
     }
 

@@ -7,12 +7,11 @@
 //! just before a rotation still verifies; the data key's ring holds every generation, so what
 //! was sealed at rest opens however many rotations later.
 
-use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 
-use crate::crypto;
 use crate::domain::error::BoxError;
 
+pub mod rsa;
 mod sources;
 pub use sources::{EphemeralKeys, KeySource, NoKeys, SecretsManagerKeys, read_secret};
 
@@ -23,6 +22,10 @@ pub use sources::{EphemeralKeys, KeySource, NoKeys, SecretsManagerKeys, read_sec
 pub struct KeyGeneration {
     pub kid: String,
     pub seed: String,
+    /// The generation's RS256 key for the OpenID Connect provider (base64url PKCS#8): see
+    /// [`rsa`]. Absent from a generation nobody rotated in yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsa: Option<String>,
 }
 
 impl std::fmt::Debug for KeyGeneration {
@@ -117,6 +120,8 @@ pub struct IdTokenKeys {
     pub kid: String,
     /// Ed25519 private key (PKCS#8).
     pub pkcs8: Vec<u8>,
+    /// The provider's RS256 key, when the generation has one.
+    pub rsa: Option<aws_lc_rs::rsa::KeyPair>,
 }
 
 /// An idToken verification key: raw 32-byte Ed25519 public key.
@@ -125,6 +130,11 @@ pub struct PublicKey {
     pub kid: String,
     /// base64url of the raw public key, as a JWK's `x`.
     pub x: String,
+    /// The generation's RS256 public key (JWK `n` and `e`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
 }
 
 pub struct DataKeys {
@@ -199,8 +209,7 @@ pub struct PublicKeysDocument {
 impl PublicKeysDocument {
     /// The public keys of every generation of an idToken key document.
     pub fn of(doc: &KeySetDocument) -> Result<Self, BoxError> {
-        let keys: Result<Vec<PublicKey>, BoxError> =
-            doc.generations().map(|g| Ok(PublicKey { kid: g.kid.clone(), x: public_of(g)? })).collect();
+        let keys: Result<Vec<PublicKey>, BoxError> = doc.generations().map(public_key).collect();
         Ok(PublicKeysDocument { keys: keys? })
     }
 }
@@ -329,51 +338,11 @@ impl KeySet {
     }
 }
 
-/// Shortest seed accepted: 32 characters of a random alphanumeric string carry > 190 bits.
-pub const MIN_SEED_LENGTH: usize = 32;
-
-/// Derives each key as HMAC-SHA256(seed, purpose): a PRF-based KDF (NIST SP 800-108), so the
-/// keys are independent of each other and none reveals the seed.
-fn key(g: &KeyGeneration, purpose: &str) -> Result<[u8; 32], BoxError> {
-    if g.kid.is_empty() || g.kid.len() > 64 || g.kid.contains(':') {
-        return Err("a key generation needs a kid of 1 to 64 characters without ':'".into());
-    }
-    if g.seed.len() < MIN_SEED_LENGTH {
-        return Err(format!("the seed of key `{}` is shorter than {MIN_SEED_LENGTH} characters", g.kid).into());
-    }
-    Ok(crypto::hmac_sha256(g.seed.as_bytes(), &[b"auth-service/v1", purpose.as_bytes()]))
-}
-
-fn derive_session(g: &KeyGeneration) -> Result<SessionKeys, BoxError> {
-    Ok(SessionKeys {
-        kid: g.kid.clone(),
-        auth: key(g, "auth-token-hs256")?.to_vec(),
-        access: key(g, "access-token-hs256")?.to_vec(),
-    })
-}
-
-fn ed25519(g: &KeyGeneration) -> Result<Ed25519KeyPair, BoxError> {
-    Ed25519KeyPair::from_seed_unchecked(&key(g, "id-token-ed25519")?)
-        .map_err(|_| format!("key `{}`: Ed25519 derivation failed", g.kid).into())
-}
-
-fn derive_id_token(g: &KeyGeneration) -> Result<IdTokenKeys, BoxError> {
-    let pkcs8 = ed25519(g)?.to_pkcs8().map_err(|_| format!("key `{}`: PKCS#8 encoding failed", g.kid))?;
-    Ok(IdTokenKeys { kid: g.kid.clone(), pkcs8: pkcs8.as_ref().to_vec() })
-}
-
-fn public_of(g: &KeyGeneration) -> Result<String, BoxError> {
-    Ok(crypto::b64url(ed25519(g)?.public_key().as_ref()))
-}
-
-fn derive_data(g: &KeyGeneration) -> Result<DataKeys, BoxError> {
-    Ok(DataKeys { kid: g.kid.clone(), data: key(g, "data-at-rest")?.to_vec() })
-}
-
-/// A new generation with a random seed.
-pub fn generate_generation(kid: &str) -> Result<KeyGeneration, BoxError> {
-    Ok(KeyGeneration { kid: kid.to_owned(), seed: crypto::b64url(&crypto::random_bytes::<48>()?) })
-}
+mod derive;
+#[cfg(test)]
+use derive::public_of;
+pub use derive::{MIN_SEED_LENGTH, generate_generation};
+use derive::{derive_data, derive_id_token, derive_session, public_key};
 
 impl From<MissingKey> for crate::domain::error::DomainError {
     fn from(e: MissingKey) -> Self {

@@ -123,6 +123,8 @@ impl Metric {
 pub enum Surface {
     One,
     Two,
+    /// The OpenID Connect provider.
+    Oidc,
 }
 
 /// How a login proved who logs in (`Method`): a password (a reset's new one too), a passkey,
@@ -295,6 +297,7 @@ impl Dim {
         match self {
             Dim::Surface(Surface::One) => "surface1",
             Dim::Surface(Surface::Two) => "surface2",
+            Dim::Surface(Surface::Oidc) => "oidc",
             Dim::Method(Method::Password) => "password",
             Dim::Method(Method::Passkey) => "passkey",
             Dim::Method(Method::Push) => "push",

@@ -10,6 +10,7 @@ use crate::token::TokenType;
 
 mod anchoring;
 mod email_change;
+pub mod oidc;
 mod passkey;
 mod purpose;
 mod push;

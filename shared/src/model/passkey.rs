@@ -56,6 +56,13 @@ pub enum CeremonyKind {
     StepUp,
     /// Logging in without a password, bound to the login attempt's `challengeId`.
     Login,
+    /// A sign-in on the OpenID Connect provider's hosted page, in progress: the authorization
+    /// request and how far the browser got ([`crate::model::oidc::SignIn`]).
+    OidcSignIn,
+    /// An authorization code not yet redeemed, under the hash of the code.
+    OidcCode,
+    /// An authorization code redeemed: what it issued, so that its replay ends it.
+    OidcCodeUsed,
 }
 
 /// The first half of a WebAuthn ceremony, waiting for the second: single use (the second

@@ -1,9 +1,8 @@
 //! Persistence ports, one per context (accounts, the lockout counter, sessions, one-time codes,
-//! push challenges, rate counters, refresh-token families), with [`Store`] as their union. Each method
-//! is one atomic step of the domain (open a session and record the login, spend a code's try,
-//! slide an idle expiry), so each adapter can make it one round trip and one atomic write.
-//! Adapters, named by technology, keep one file per port: `memory/` and `dynamo/`; the IAM
-//! actions each DynamoDB method needs are declared in [`dynamo::permissions`].
+//! push challenges, rate counters, refresh-token families, OpenID Connect clients), with [`Store`]
+//! as their union. Each method is one atomic step of the domain (open a session and record the
+//! login, spend a code's try, slide an idle expiry), so each adapter can make it one round trip and
+//! one atomic write. Adapters, named by technology, keep one file per port (`memory/`, `dynamo/`).
 
 use async_trait::async_trait;
 
@@ -15,10 +14,11 @@ use crate::model::{
     SessionStatus, User,
 };
 
+mod clients;
 pub mod dynamo;
 pub mod memory;
 mod moves;
-
+pub use clients::ClientStore;
 pub use moves::{AccountMove, DeviceStore, MoveStore};
 
 pub use dynamo::DynamoStore;
@@ -307,8 +307,7 @@ pub trait RefreshStore: Send + Sync {
     /// at `now`, still at `generation` and its retry unused. `false` otherwise.
     async fn retry_refresh(&self, family_id: &str, generation: u64, now: Epoch) -> StoreResult<bool>;
 
-    /// Ends a family. Idempotent; an unknown family is ignored.
-    /// As [`SessionStore::revoke_session`], for a family.
+    /// Ends a family. Idempotent; an unknown family is ignored (as `revoke_session`).
     async fn revoke_refresh(&self, family_id: &str, events: Events<'_>) -> StoreResult<bool>;
 
     /// Every family of the user that is not revoked (expired ones included: the caller judges).
@@ -370,6 +369,7 @@ pub trait Store:
     + MoveStore
     + DeviceStore
     + ErasureStore
+    + ClientStore
 {
 }
 
@@ -386,6 +386,7 @@ impl<T> Store for T where
         + MoveStore
         + DeviceStore
         + ErasureStore
+        + ClientStore
 {
 }
 
@@ -395,5 +396,5 @@ pub mod prelude {
         AccountStore, CeremonyStore, CodeStore, ErasureStore, EventStore, Events, LockoutStore, PushStore, RateStore,
         RefreshStore, SessionStore, Store,
     };
-    pub use super::{DeviceStore, MoveStore};
+    pub use super::{ClientStore, DeviceStore, MoveStore};
 }

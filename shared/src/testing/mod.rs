@@ -260,6 +260,12 @@ probe_store! {
         fn list_devices(&self, user_id: &str) -> StoreResult<Vec<KnownDevice>>;
         fn forget_devices(&self, user_id: &str) -> StoreResult<usize>;
     }
+    ClientStore {
+        fn put_client(&self, client: &crate::model::oidc::OidcClient) -> StoreResult<()>;
+        fn get_client(&self, client_id: &str) -> StoreResult<Option<crate::model::oidc::OidcClient>>;
+        fn list_clients(&self) -> StoreResult<Vec<crate::model::oidc::OidcClient>>;
+        fn remove_client(&self, client_id: &str) -> StoreResult<bool>;
+    }
 }
 
 /// A sender whose provider can be taken down: while down, SMS, push and e-mail all fail;

@@ -20,6 +20,7 @@
 //! | passkey owner   | `PASSKEY#HANDLE#<uuid>`, `PASSKEY#CREDENTIAL#<id>` | `OWNER` |
 //! | moved away (reserved for its revert) | `ACCOUNT#<email>` | `MOVED` |
 //! | known device    | `USER#<userId>`    | `DEVICE#<key>`        |
+//! | OpenID Connect client | `OIDC#CLIENTS` | `CLIENT#<clientId>` |
 //!
 //! A deleted account (`app::erasure`) is first marked (`deleted` on its `PROFILE`),
 //! then its items are erased (`erasure.rs`), the `PROFILE` last.
@@ -68,14 +69,15 @@ const CONDITION_CHECK: &str = "dynamodb:ConditionCheckItem";
 pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
     Some(match method {
         "get_user" | "load_lockout" | "get_session" | "get_code" | "get_push_challenge" | "get_rate_counter"
-        | "get_refresh" | "passkey_owner" => &[GET],
+        | "get_refresh" | "passkey_owner" | "get_client" => &[GET],
         "update_user"
         | "record_events"
         | "save_lockout"
         | "put_code"
         | "claim_cooldown"
         | "create_push_challenge"
-        | "put_ceremony" => &[PUT],
+        | "put_ceremony"
+        | "put_client" => &[PUT],
         // A claim that finds the name held reads whose it is.
         "claim_passkey_name" => &[PUT, GET],
         "touch_session"
@@ -92,8 +94,9 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         | "cancel_push_challenge"
         | "release_cooldown"
         | "take_ceremony"
-        | "release_passkey_name" => &[DELETE],
-        "load_login" | "list_sessions" | "list_refresh" | "list_events" => &[QUERY],
+        | "release_passkey_name"
+        | "remove_client" => &[DELETE],
+        "load_login" | "list_sessions" | "list_refresh" | "list_events" | "list_clients" => &[QUERY],
         "get_account_record" => &[GET],
         "list_login_ids" => &[QUERY],
         // Each erasure step: a query of the partition, then a delete per item.
@@ -378,6 +381,7 @@ impl DynamoStore {
 
 mod accounts;
 mod ceremonies;
+mod clients;
 mod codes;
 mod erasure;
 mod events;

@@ -44,6 +44,8 @@ struct Tables {
     moved: HashMap<String, crate::model::MovedAddress>,
     /// (user id, device key) → a device the account signed in from.
     devices: std::collections::BTreeMap<(String, String), crate::model::KnownDevice>,
+    /// client id → an OpenID Connect client.
+    clients: std::collections::BTreeMap<String, crate::model::oidc::OidcClient>,
 }
 
 impl Tables {
@@ -110,6 +112,7 @@ fn login_user(t: &mut Tables, user: &User) -> StoreResult<User> {
 
 mod accounts;
 mod ceremonies;
+mod clients;
 mod codes;
 mod erasure;
 mod events;
