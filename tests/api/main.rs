@@ -19,6 +19,7 @@ mod events;
 mod failures;
 mod hardening;
 mod iam;
+mod imported;
 mod key_lifecycle;
 mod lifecycle;
 mod mail_budgets;
