@@ -19,6 +19,7 @@ mod events;
 mod failures;
 mod hardening;
 mod iam;
+mod import;
 mod imported;
 mod key_lifecycle;
 mod lifecycle;

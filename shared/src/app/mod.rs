@@ -41,6 +41,7 @@ pub mod export;
 pub mod factors;
 pub mod grants;
 pub mod id_tokens;
+pub mod import;
 pub mod limits;
 pub mod lockout;
 pub mod logins;
