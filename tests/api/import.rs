@@ -77,7 +77,12 @@ async fn an_import_signs_users_in_with_their_old_passwords_and_a_second_run_chan
     assert_eq!(t.app.store.get_user("pbkdf2@example.com").await.unwrap().unwrap(), before);
     // A registered account is never overwritten either.
     t.register("jane@example.com").await;
-    let taken = run(&t, json!({"email": "jane@example.com", "password_hash": PBKDF2}).to_string().as_bytes(), &Options::default()).await;
+    let taken = run(
+        &t,
+        json!({"email": "jane@example.com", "password_hash": PBKDF2}).to_string().as_bytes(),
+        &Options::default(),
+    )
+    .await;
     assert_eq!(taken.skipped, 1);
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 200);
 }
@@ -101,7 +106,9 @@ async fn hostile_lines_are_refused_one_by_one_with_nothing_written_for_them(b: B
     line(json!({"email": "pbkdf@example.com", "password_hash": "pbkdf2_sha256$10000001$s$ei1DY7E0IqXPddMRmV7IHu5if7qEBezY7CT1hW8ucJk="}).to_string().as_bytes()); // 8
     line(json!({"email": "md5@example.com", "password_hash": "md5$secret-content"}).to_string().as_bytes()); // 9
     line(json!({"email": "fb@example.com", "firebase_password_hash": {"algorithm": "firebase-scrypt", "hash": "AA==", "salt": "AA=="}}).to_string().as_bytes()); // 10: no parameters
-    line(json!({"email": "phone@example.com", "mobile": {"countryCode": "+44", "number": "12"}}).to_string().as_bytes()); // 11
+    line(
+        json!({"email": "phone@example.com", "mobile": {"countryCode": "+44", "number": "12"}}).to_string().as_bytes(),
+    ); // 11
     line(b"[1, 2, 3]"); // 12
     line(b"not json at all, secret-content"); // 13
     line(json!({"email": "last@example.com"}).to_string().as_bytes()); // 14
@@ -114,13 +121,47 @@ async fn hostile_lines_are_refused_one_by_one_with_nothing_written_for_them(b: B
         assert!(!text.contains(secret), "a reason carries no content: {text}");
     }
     for email in ["huge", "deep", "types", "bytes", "cost", "pbkdf", "md5", "fb", "phone"] {
-        assert!(t.app.store.get_user(&format!("{email}@example.com")).await.unwrap().is_none(), "{email}: nothing written");
+        assert!(
+            t.app.store.get_user(&format!("{email}@example.com")).await.unwrap().is_none(),
+            "{email}: nothing written"
+        );
     }
     assert!(t.app.store.get_user("good@example.com").await.unwrap().is_some());
     assert!(t.app.store.get_user("last@example.com").await.unwrap().is_some());
 }
 
+async fn the_local_server_imports_a_posted_file(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.admin_local = true).await;
+    let post = |query: &str, content_type: &str| {
+        let req = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri(format!("/_admin/import{query}"))
+            .header("content-type", content_type)
+            .body(lambda_http::Body::Text(file()))
+            .unwrap();
+        t.call(req)
+    };
+    let firebase = format!(
+        "base64_signer_key={}&base64_salt_separator=Bw%3D%3D&rounds=8&mem_cost=14",
+        FIREBASE_KEY.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+    );
+    assert_eq!(post("", "application/json").await.status, 400, "the body is the file");
+    assert_eq!(post("?rounds=8", "application/x-ndjson").await.status, 400, "the Firebase parameters come together");
+    let dry = post(&format!("?dry_run=true&{firebase}"), "application/x-ndjson").await;
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!(dry.body["imported"], 6);
+    assert!(t.app.store.get_user("firebase@example.com").await.unwrap().is_none());
+    let done = post(&format!("?{firebase}"), "application/x-ndjson").await;
+    assert_eq!(done.body, json!({"imported": 6, "skipped": 0, "refused": 0, "lines": []}));
+    assert_eq!(t.login("firebase@example.com", PASSWORD).await.status, 200);
+    // Without the parameters, the Firebase line is refused, by number.
+    let again = post("", "application/x-ndjson").await;
+    assert_eq!(again.body["refused"], 1);
+    assert_eq!(again.body["lines"][3]["line"], 4);
+}
+
 on_both_stores!(
+    the_local_server_imports_a_posted_file,
     an_import_signs_users_in_with_their_old_passwords_and_a_second_run_changes_nothing,
     hostile_lines_are_refused_one_by_one_with_nothing_written_for_them,
 );

@@ -23,6 +23,9 @@ pub fn router(app: AppState) -> Api {
     if app.config.admin_local {
         let admin = post(crate::api::admin::local).layer(axum::middleware::map_request(layers::operation("admin")));
         extra = extra.route("/_admin/{action}", admin);
+        let import =
+            post(crate::api::admin_import::local).layer(axum::middleware::map_request(layers::operation("admin")));
+        extra = extra.route("/_admin/import", import);
     }
     if app.config.demo_pages {
         let page = get(|| async { axum::response::Html(PASSKEYS_DEMO) });

@@ -109,6 +109,8 @@ pub async fn import<R: AsyncBufRead + Unpin>(
     }
     write_batch(app, batch, options.dry_run, &mut seen, &mut report).await;
     progress(number, &report);
+    // Refusals are noted as lines are read, skips as batches are written: told in file order.
+    report.lines.sort_by_key(|l| l.line);
     tracing::warn!(
         imported = report.imported,
         skipped = report.skipped,
