@@ -20,6 +20,7 @@ mod failures;
 mod hardening;
 mod iam;
 mod import;
+mod import_measure;
 mod imported;
 mod key_lifecycle;
 mod lifecycle;
