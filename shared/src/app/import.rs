@@ -9,6 +9,7 @@
 //! parse is refused with its number and a reason, never its content, and the rest goes on.
 //! A dry run parses every line and reads whether each address is taken, and writes nothing.
 
+#[path = "import_line.rs"]
 pub mod line;
 
 use std::collections::HashSet;
