@@ -29,4 +29,4 @@ status=$(curl --progress-bar -o "$out" -w '%{http_code}' -X POST -H 'content-typ
   -T "$1" "$url/_admin/import${qs:+?$qs}")
 python3 -m json.tool "$out"
 [ "$status" = 200 ] || exit 1
-python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(f"imported {r[\"imported\"]}, skipped {r[\"skipped\"]}, refused {r[\"refused\"]}", file=sys.stderr); sys.exit(1 if r["refused"] else 0)' "$out"
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("imported %d, skipped %d, refused %d" % (r["imported"], r["skipped"], r["refused"]), file=sys.stderr); sys.exit(1 if r["refused"] else 0)' "$out"
