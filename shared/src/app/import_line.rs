@@ -167,6 +167,9 @@ pub fn parse(bytes: &[u8], cx: &Context<'_>) -> Result<User, String> {
         blocked: line.blocked,
         passkeys: Vec::new(),
         passkey_handle: None,
+        pending_email: None,
+        moved_from: Vec::new(),
+        deleted: false,
         version: 1,
     };
     if line.email_verified {
