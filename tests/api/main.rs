@@ -22,6 +22,7 @@ mod iam;
 mod import;
 mod import_measure;
 mod imported;
+mod imported_changes;
 mod key_lifecycle;
 mod lifecycle;
 mod mail_budgets;

@@ -26,6 +26,9 @@ pub fn router(app: AppState) -> Api {
         let import =
             post(crate::api::admin_import::local).layer(axum::middleware::map_request(layers::operation("admin")));
         extra = extra.route("/_admin/import", import);
+        let export =
+            post(crate::api::admin_export::local).layer(axum::middleware::map_request(layers::operation("admin")));
+        extra = extra.route("/_admin/export", export);
     }
     if app.config.demo_pages {
         let page = get(|| async { axum::response::Html(PASSKEYS_DEMO) });

@@ -3,6 +3,7 @@
 //! route table both the local server and the Lambda functions serve.
 
 pub mod admin;
+pub mod admin_export;
 pub mod admin_import;
 pub mod authorizer;
 pub mod error;

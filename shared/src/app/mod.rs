@@ -38,6 +38,7 @@ mod email_revert;
 pub mod erasure;
 pub mod events;
 pub mod export;
+pub mod export_accounts;
 pub mod factors;
 pub mod grants;
 pub mod id_tokens;

@@ -42,8 +42,15 @@ pub async fn change_password(
     }
     let who = lockout::Who::new(&user.user_id, ctx).session(&session.session_id);
     let attempt = lockout::attempt(app, lockout::Check::PasswordUpdate, who, &session.email, stored, now).await?;
-    if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
+    let checked = password::check_blocking(old, Some(user.password_hash.clone())).await?;
+    if !checked.matches {
         return Err(attempt.failed(app, Rule::PasswordIncorrect.into(), now).await);
+    }
+    let mut user = user;
+    // An imported hash of the old password goes to the history as the service's Argon2id, in
+    // the change's own write.
+    if let Some(upgraded) = checked.upgraded {
+        user.password_hash = upgraded;
     }
     // The old password was right: that check is over, whatever the new one turns out to be.
     attempt.succeeded(app).await?;
@@ -99,6 +106,9 @@ pub async fn replace_password(
     now: Epoch,
 ) -> Result<(User, Stripped), DomainError> {
     let reason = event.kind.name();
+    // With `verified_version`, the hash the caller's old password was checked against (its
+    // upgrade when it was imported): under the same credentials version it is the same password.
+    let verified_hash = user.password_hash.clone();
     for round in 0..12 {
         if round == 0
             && let Some(verified) = verified_version
@@ -109,6 +119,7 @@ pub async fn replace_password(
             if user.credentials_version != verified {
                 return Err(DomainError::Refused(Rule::PasswordIncorrect));
             }
+            user.password_hash.clone_from(&verified_hash);
         }
         if round > 0 {
             // Logins kept bumping the account: wait a little, a different little each time.
@@ -141,6 +152,9 @@ pub async fn replace_password(
                 // If the password itself changed meanwhile, the caller's old password is stale.
                 if verified_version.is_some_and(|v| v != user.credentials_version) {
                     return Err(DomainError::Refused(Rule::PasswordIncorrect));
+                }
+                if verified_version.is_some() {
+                    user.password_hash.clone_from(&verified_hash);
                 }
             }
             Err(e) => return Err(e.into()),

@@ -18,11 +18,12 @@ use crate::model::{
 pub mod dynamo;
 pub mod memory;
 mod moves;
-
-pub use moves::{AccountMove, DeviceStore, MoveStore};
+pub mod scan;
 
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
+pub use moves::{AccountMove, DeviceStore, MoveStore};
+pub use scan::ScanStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -355,8 +356,7 @@ pub trait ErasureStore: Send + Sync {
 }
 
 /// Every port at once: what an adapter implements and what the application holds. Use cases
-/// take the narrow ports they use; `Store` is their union (implemented for any type that
-/// implements them all).
+/// take the narrow ports they use; `Store` is their union (implemented for any that has all).
 pub trait Store:
     AccountStore
     + LockoutStore
@@ -370,6 +370,7 @@ pub trait Store:
     + MoveStore
     + DeviceStore
     + ErasureStore
+    + ScanStore
 {
 }
 
@@ -386,14 +387,14 @@ impl<T> Store for T where
         + MoveStore
         + DeviceStore
         + ErasureStore
+        + ScanStore
 {
 }
 
 /// The ports, to bring their methods into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccountStore, CeremonyStore, CodeStore, ErasureStore, EventStore, Events, LockoutStore, PushStore, RateStore,
-        RefreshStore, SessionStore, Store,
+        AccountStore, CeremonyStore, CodeStore, DeviceStore, ErasureStore, EventStore, Events, LockoutStore, MoveStore,
+        PushStore, RateStore, RefreshStore, ScanStore, SessionStore, Store,
     };
-    pub use super::{DeviceStore, MoveStore};
 }

@@ -260,6 +260,9 @@ probe_store! {
         fn list_devices(&self, user_id: &str) -> StoreResult<Vec<KnownDevice>>;
         fn forget_devices(&self, user_id: &str) -> StoreResult<usize>;
     }
+    ScanStore {
+        fn scan_accounts(&self, cursor: Option<&str>, limit: usize) -> StoreResult<crate::store::scan::Page>;
+    }
 }
 
 /// A sender whose provider can be taken down: while down, SMS, push and e-mail all fail;

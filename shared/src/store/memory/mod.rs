@@ -122,4 +122,5 @@ mod moves;
 mod push;
 mod rates;
 mod refresh;
+mod scan;
 mod sessions;
