@@ -28,6 +28,7 @@ mod lifecycle;
 mod mail_budgets;
 mod metrics;
 mod new_device;
+mod operator_export;
 mod passkeys;
 mod recovery;
 mod recovery_attacks;
