@@ -3,6 +3,7 @@
 //! matters (`on_both_stores!`); `log_secrets` stays a binary of its own, because it installs a
 //! process-wide log subscriber.
 
+mod admin_transfer;
 mod anchoring;
 mod attack_review;
 mod authorizer_rotation;

@@ -18,8 +18,13 @@ use crate::domain::error::{BoxError, DomainError};
 /// e-mail, is an error the caller sees (`errorMessage`), naming what was wrong.
 pub async fn invoke(app: &App, event: Value) -> Result<Value, BoxError> {
     let action = event.get("action").and_then(Value::as_str).unwrap_or_default();
-    let action = Action::parse(action)
-        .ok_or_else(|| format!("`action` must be one of {}", Action::ALL.map(Action::name).join(", ")))?;
+    // Moving accounts in and out, through the transfer bucket.
+    if crate::api::admin_transfer::handles(action) {
+        return crate::api::admin_transfer::invoke_from_env(app, &event).await;
+    }
+    let action = Action::parse(action).ok_or_else(|| {
+        format!("`action` must be one of {}, import, export", Action::ALL.map(Action::name).join(", "))
+    })?;
     let email = event.get("email").and_then(Value::as_str).unwrap_or_default();
     let email = Email::parse(email).ok_or("`email` must be an e-mail address")?;
     match admin::run(app, action, email.as_str()).await {

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod admin_export;
 pub mod admin_import;
+pub mod admin_transfer;
 pub mod authorizer;
 pub mod error;
 pub mod extract;

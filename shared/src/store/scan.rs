@@ -1,4 +1,4 @@
-//! Reading every account, a page at a time: the operator's export ([`crate::app::export_accounts`]).
+//! Reading every account, a page at a time: the operator's export.
 
 use async_trait::async_trait;
 

@@ -23,7 +23,9 @@ use crate::store::prelude::*;
 use crate::store::{AccountMove, FailedLogins, StoreError, StoreResult, StoredLockout};
 
 mod ledger;
-pub use ledger::{DynamoCallLog, FUNCTION, Ledger, ProbeSenders, current_function};
+pub use ledger::{
+    DynamoCallLog, FUNCTION, Ledger, ProbeSenders, current_function, note_transfer, transfers_by_function,
+};
 pub(crate) use ledger::{PORT_METHOD, note};
 
 /// How a [`ProbeStore`] answers.
