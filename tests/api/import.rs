@@ -160,7 +160,33 @@ async fn the_local_server_imports_a_posted_file(b: Backend) {
     assert_eq!(again.body["lines"][3]["line"], 4);
 }
 
+/// The import's body is the file: larger than the transport's 1 MiB limit, streamed through,
+/// while any other route still refuses such a body.
+async fn the_local_server_streams_a_file_larger_than_the_transport_limit(b: Backend) {
+    let t = TestApp::with_config(b, |c| c.admin_local = true).await;
+    let name = "n".repeat(200);
+    let line = |i: usize| format!("{}\n", json!({"email": format!("big{i}@example.com"), "name": name}));
+    let n = 2 * shared::api::layers::TRANSPORT_LIMIT / line(0).len();
+    let file: String = (0..n).map(line).collect();
+    assert!(file.len() > shared::api::layers::TRANSPORT_LIMIT);
+    let post = |path: &str, body: String| {
+        let kind = if path == "/users" { "application/json" } else { "application/x-ndjson" };
+        let req = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", kind)
+            .body(lambda_http::Body::Text(body))
+            .unwrap();
+        t.call(req)
+    };
+    let r = post("/_admin/import", file.clone()).await;
+    assert_eq!((r.status, r.body["imported"].as_u64()), (200, Some(n as u64)), "{}", r.body);
+    let other = post("/users", file).await;
+    assert!((400..500).contains(&other.status), "every other route still refuses such a body: {}", other.status);
+}
+
 on_both_stores!(
+    the_local_server_streams_a_file_larger_than_the_transport_limit,
     the_local_server_imports_a_posted_file,
     an_import_signs_users_in_with_their_old_passwords_and_a_second_run_changes_nothing,
     hostile_lines_are_refused_one_by_one_with_nothing_written_for_them,

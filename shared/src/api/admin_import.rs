@@ -2,8 +2,8 @@
 //! file itself (`Content-Type: application/x-ndjson`), read as a stream
 //! ([`crate::app::import`]); `?dry_run=true` checks it without writing; a Firebase export's
 //! parameters come as `base64_signer_key`, `base64_salt_separator`, `rounds` and `mem_cost`.
-//! Answers the report. Bodies pass the local server's transport limit
-//! ([`crate::api::layers::TRANSPORT_LIMIT`]) like any other.
+//! Answers the report. The body is exempt from the local server's transport limit
+//! ([`crate::api::layers::Edge::streaming`]): it is read a line at a time, each line bounded.
 
 use std::collections::HashMap;
 

@@ -34,7 +34,10 @@ pub fn router(app: AppState) -> Api {
         let page = get(|| async { axum::response::Html(PASSKEYS_DEMO) });
         extra = extra.route("/demo/passkeys", page.layer(axum::middleware::map_request(layers::operation("demo"))));
     }
-    routes::before_routing(routes::router_with(app, routes::routes(), extra))
+    let admin_local = app.config.admin_local;
+    let edge = routes::router_with(app, routes::routes(), extra);
+    // The import's body is the file, streamed: not held to the transport limit.
+    routes::before_routing(if admin_local { edge.streaming("/_admin/import") } else { edge })
 }
 
 /// The passkey demo page: plain HTML and script, served from the binary.
