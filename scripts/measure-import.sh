@@ -18,7 +18,7 @@ if [ -z "${AUTH_TEST_DYNAMODB_ENDPOINT:-}" ]; then
 else
   stop_services() { :; }
 fi
-cargo build -q --locked -p local-api
+build_debug
 work=$(mktemp -d)
 port=$(free_port)
 table=measure-import-$RANDOM$RANDOM
