@@ -8,6 +8,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 stack=$(sed -n 's/^stack_name *= *"\(.*\)"/\1/p' "$root/samconfig.toml" | head -n 1)
 if [ "${1:-}" = "--stack" ]; then stack=$2; shift 2; fi
+# Moving accounts in and out (scripts/admin-import.sh, scripts/admin-export.sh).
+if [ "${1:-}" = "import" ]; then shift; exec "$root/scripts/admin-import.sh" "$@"; fi
+if [ "${1:-}" = "export" ]; then shift; exec "$root/scripts/admin-export.sh" "$@"; fi
 if [ $# -ne 2 ]; then
   sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2

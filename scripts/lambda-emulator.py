@@ -265,7 +265,7 @@ class Recorder:
             self.calls.append((who, service, action, resource, detail))
 
 
-def aws_calls(service, headers, path, body):
+def aws_calls(service, headers, path, body, method="POST"):
     """(action, resource, detail) of what an AWS request needs IAM permission for; the detail
     (the kind of item, from its key) only explains a refusal."""
     target = headers.get("X-Amz-Target", "")
@@ -293,6 +293,17 @@ def aws_calls(service, headers, path, body):
     if service == "sns":
         form = urllib.parse.parse_qs(body.decode())
         return [(f"sns:{form.get('Action', ['?'])[0]}", "any", "")]
+    if service == "s3":
+        # Path-style: /bucket/key?query. Reads are GetObject; a multipart upload's create, parts
+        # and completion are all authorised as PutObject; its abort is AbortMultipartUpload.
+        url = urllib.parse.urlparse(path)
+        obj = f"arn:aws:s3:::{urllib.parse.unquote(url.path.lstrip('/'))}"
+        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        if method in ("GET", "HEAD"):
+            return [("s3:GetObject", obj, "")]
+        if method == "DELETE":
+            return [("s3:AbortMultipartUpload" if "uploadId" in query else "s3:DeleteObject", obj, "")]
+        return [("s3:PutObject", obj, "")]
     return [(f"{service}:{path}", "any", "")]
 
 
@@ -326,7 +337,7 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         m = re.search(r"Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/", self.headers.get("Authorization", ""))
         who, service = (m.group(1), m.group(2)) if m else ("?", "?")
         try:
-            for action, resource, detail in aws_calls(service, self.headers, self.path, body):
+            for action, resource, detail in aws_calls(service, self.headers, self.path, body, self.command):
                 self.server.recorder.add(who, service, action, resource, detail)
         except Exception as e:  # an unreadable request is recorded as such, and fails the run
             self.server.recorder.add(who, service, f"unreadable request: {e}", "?")
@@ -435,6 +446,7 @@ class Emulator:
             "AWS_ENDPOINT_URL_SNS": self.moto,
             "AWS_ENDPOINT_URL_SESV2": self.moto,
             "AWS_ENDPOINT_URL_EVENTBRIDGE": self.moto,
+            "AWS_ENDPOINT_URL_S3": self.moto,
         }
         env.update(self.stack.environment(binary))
         log = os.path.join(self.workdir, f"{binary}.log")
@@ -788,6 +800,7 @@ def scenario(run):
     run.seen.setdefault("admin", []).append(answer.get("action"))
     if answer.get("email") != "jane@example.com" or "changed" not in answer:
         raise Failure("admin", f"answered {answer!r}, expected what it changed")
+    transfer(run, login)
 
     # The account, the owner's own: exported, then deleted on each surface; its tokens die with it
     # and its address is free again.
@@ -802,6 +815,33 @@ def scenario(run):
     leaving_id, _ = id_tokens("leaving@example.com")
     run.http("auth-me-delete", 204, fill={"ID_TOKEN": leaving_id, "TOTP_CODE": "000000"})
     run.http("auth-me-delete", 403, fill={"ID_TOKEN": leaving_id, "TOTP_CODE": "000000"})
+
+
+def transfer(run, login):
+    """The operator's import and export through the transfer bucket: a file made elsewhere (a
+    PBKDF2 hash in Django's form, a TOTP secret) read from S3; the account signs in (which
+    upgrades its hash); the export written to S3 shows the upgrade and no secret."""
+    emu, s3 = run.emu, run.s3
+    bucket = emu.stack.params["TransferBucket"]
+    salt = "emulatorsalt"
+    digest = base64.b64encode(hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt.encode(), 1000)).decode()
+    line = {"email": "moved-in@example.com", "email_verified": True, "password_hash": f"pbkdf2_sha256$1000${salt}${digest}",
+            "totp_secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
+    s3.put_object(Bucket=bucket, Key="in/users.jsonl", Body=(json.dumps(line) + "\n").encode())
+    report = emu.invoke("admin", {"action": "import", "source": f"s3://{bucket}/in/users.jsonl"})
+    run.seen.setdefault("admin", []).append("import")
+    if report.get("imported") != 1 or report.get("refused") != 0:
+        raise Failure("admin", f"the import answered {report!r}")
+    login("moved-in@example.com")
+    answer = emu.invoke("admin", {"action": "export", "target": f"s3://{bucket}/out/all.jsonl"})
+    run.seen["admin"].append("export")
+    body = s3.get_object(Bucket=bucket, Key="out/all.jsonl")["Body"].read()
+    lines = [json.loads(x) for x in body.splitlines() if x.strip()]
+    mine = [x for x in lines if x.get("email") == "moved-in@example.com"]
+    if answer.get("exported") != len(lines) or len(mine) != 1:
+        raise Failure("admin", f"the export answered {answer!r} for {len(lines)} lines")
+    if not mine[0].get("password_hash", "").startswith("$argon2id$") or any("totp_secret" in x for x in lines):
+        raise Failure("admin", "the export does not show the upgrade, or holds a secret it was not asked for")
 
 
 def publish(run, env, stack):
@@ -1002,6 +1042,10 @@ def main():
         stack = Stack(table, {})
         make_table(stack.doc, ddb, table)
         stack.secret_arns = make_secrets(stack.doc, sm, run_id)
+        # The operator's transfer bucket (the TransferBucket parameter), on moto's S3.
+        s3 = boto3.client("s3", endpoint_url=env["AUTH_TEST_MOTO_ENDPOINT"], **kw)
+        stack.params["TransferBucket"] = f"emulator-transfer-{run_id}"
+        s3.create_bucket(Bucket=stack.params["TransferBucket"])
         functions = sorted(stack.functions)
         recorder = Recorder()
         ddb_proxy, ddb_url = start_proxy(env["AUTH_TEST_DYNAMODB_ENDPOINT"], recorder)
@@ -1009,6 +1053,7 @@ def main():
         proxies = [ddb_proxy, moto_proxy]
         emu = Emulator(stack, workdir, ddb_url, moto_url)
         run = Run(emu)
+        run.s3 = s3
         emu.start("rotate-keys")
         rotate(emu, run, sm, stack.secret_arns)
         for binary in functions:

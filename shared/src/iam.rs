@@ -26,6 +26,9 @@ pub enum Resource {
     PlatformEndpoints,
     /// The account's SES identities (`...:identity/*`): which one sends is configuration.
     EmailIdentity,
+    /// The objects of the operator's transfer bucket (`arn:…:s3:::${TransferBucket}/*`), named
+    /// by a template parameter: the import's source and the export's target.
+    TransferObjects,
 }
 
 /// One IAM permission: an action on a resource.
@@ -88,3 +91,10 @@ pub const ROTATION_STEPS: &[&str] = &[
 /// What rotating the idToken key secret also does: writes the public keys.
 pub const ROTATION_PUBLISH: Permission =
     Permission::new("secretsmanager:PutSecretValue", Resource::Secret(Purpose::IdTokenPublic));
+
+/// The `admin` function's import from S3: the file read as a stream (`GetObject`).
+pub const TRANSFER_READ: &[Permission] = &[Permission::new("s3:GetObject", Resource::TransferObjects)];
+
+/// The `admin` function's export to S3: a multipart upload (`CreateMultipartUpload`,
+/// `UploadPart` and `CompleteMultipartUpload` are all authorised as `s3:PutObject`).
+pub const TRANSFER_WRITE: &[Permission] = &[Permission::new("s3:PutObject", Resource::TransferObjects)];

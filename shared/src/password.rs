@@ -8,6 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::crypto;
 use crate::domain::error::{BoxError, DomainError};
+
+pub mod firebase;
+pub mod foreign;
 pub use crate::domain::password_policy::{MAX_LENGTH, MIN_LENGTH, MIN_SCORE, PolicyViolation, check_policy};
 
 /// OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
@@ -27,14 +30,59 @@ pub fn hash(password: &str) -> Result<String, BoxError> {
     Ok(hash.to_string())
 }
 
-/// True when `password` matches the PHC string. A malformed PHC string never matches.
+/// The form of the service's own hashes: Argon2id at its parameters.
+pub fn is_native(stored: &str) -> bool {
+    stored.starts_with(&format!("$argon2id$v=19$m={MEMORY_KIB},t={ITERATIONS},p={PARALLELISM}$"))
+}
+
+/// True when `password` matches the stored hash: the service's Argon2id, or a hash imported
+/// from another system ([`foreign`]). A malformed or unknown hash never matches. No padding:
+/// this is for the history check; a login's check is [`check`].
 pub fn verify(password: &str, phc: &str) -> bool {
     #[cfg(feature = "test-util")]
     crate::testing::tally(&format!("password:{phc}"));
-    match hasher() {
-        Ok(h) => h.verify_password(password.as_bytes(), phc).is_ok(),
-        Err(_) => false,
+    if is_native(phc) {
+        return match hasher() {
+            Ok(h) => h.verify_password(password.as_bytes(), phc).is_ok(),
+            Err(_) => false,
+        };
     }
+    foreign::parse(phc).is_ok_and(|f| f.verify(password.as_bytes()))
+}
+
+/// What checking a password found: whether it matched, and, when it matched an imported hash,
+/// the service's own Argon2id hash of it to store instead (in the write the caller makes
+/// anyway: a login's, [`crate::store::SessionStore::open_session`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub matches: bool,
+    pub upgraded: Option<String>,
+}
+
+/// The one check every password goes through. A native hash: one Argon2id verify. An imported
+/// hash: its own scheme's verify, then always one Argon2id computation more: on success the
+/// upgrade's hash, on failure a verify against [`dummy_hash`]. So an imported account's answer
+/// is never faster than a native one's, however cheap its scheme (PBKDF2 with few iterations,
+/// bcrypt at a low cost): the wrong password of a cheap scheme costs what a native one does,
+/// plus the cheap verify. (An expensive imported hash, bcrypt at cost 14 say, is slower than a
+/// native one until its first login upgrades it: the README says why that is accepted.)
+pub fn check(password: &str, stored: &str) -> Result<Checked, BoxError> {
+    if is_native(stored) {
+        return Ok(Checked { matches: verify(password, stored), upgraded: None });
+    }
+    let matches = foreign::parse(stored).is_ok_and(|f| f.verify(password.as_bytes()));
+    if matches {
+        return Ok(Checked { matches, upgraded: Some(hash(password)?) });
+    }
+    pad();
+    Ok(Checked { matches: false, upgraded: None })
+}
+
+/// The Argon2id work a failed imported hash's check adds: a verify against [`dummy_hash`].
+fn pad() {
+    #[cfg(feature = "test-util")]
+    crate::testing::tally("password-padding");
+    verify("padding", dummy_hash());
 }
 
 /// An Argon2id hash, at the service's parameters, of a random password nobody kept: verified
@@ -50,14 +98,20 @@ pub async fn hash_blocking(password: SecretString) -> Result<String, DomainError
 
 /// Verifies on the blocking pool; `None` as the hash verifies against [`dummy_hash`] and fails.
 pub async fn verify_blocking(password: SecretString, phc: Option<String>) -> Result<bool, DomainError> {
+    Ok(check_blocking(password, phc).await?.matches)
+}
+
+/// [`check`] on the blocking pool; `None` as the hash checks against [`dummy_hash`] and fails.
+pub async fn check_blocking(password: SecretString, phc: Option<String>) -> Result<Checked, DomainError> {
     on_blocking_pool(move || match phc {
-        Some(phc) => verify(password.expose_secret(), &phc),
+        Some(phc) => check(password.expose_secret(), &phc),
         None => {
             verify(password.expose_secret(), dummy_hash());
-            false
+            Ok(Checked { matches: false, upgraded: None })
         }
     })
-    .await
+    .await?
+    .map_err(DomainError::Internal)
 }
 
 /// Runs Argon2 work (`work`) on the blocking pool, at most two per core at once: each takes
@@ -126,6 +180,34 @@ mod tests {
         let started = std::time::Instant::now();
         assert!(!verify("correct horse battery staple", &real));
         assert!(dummy * 4 > started.elapsed(), "the dummy verify did the real work");
+    }
+
+    #[test]
+    fn an_imported_hash_is_padded_to_argon2id_on_failure_and_upgraded_on_success() {
+        use crate::testing::tallied;
+        // PBKDF2 at 1,000 iterations: far cheaper than the service's Argon2id.
+        let cheap = "pbkdf2_sha256$1000$saltsalt$qQDPSZa3Ormyy9oK1Pu0ZLLwP2Svzmx3yu8OvDdq/J0=";
+        let before = tallied("password-padding");
+        assert_eq!(check("wrong password", cheap).unwrap(), Checked { matches: false, upgraded: None });
+        assert!(tallied("password-padding") > before, "a failed imported check runs the Argon2id padding");
+        let ok = check("correct horse", cheap).unwrap();
+        assert!(ok.matches);
+        let upgraded = ok.upgraded.unwrap();
+        assert!(is_native(&upgraded) && verify("correct horse", &upgraded), "upgraded to the service's Argon2id");
+        // A native hash needs neither.
+        let native = hash("correct horse").unwrap();
+        assert_eq!(check("correct horse", &native).unwrap(), Checked { matches: true, upgraded: None });
+        assert!(!is_native(cheap) && is_native(dummy_hash()));
+        // An Argon2id hash at other parameters is imported, and upgraded too.
+        let other = crate::password::foreign::parse(
+            &argon2::Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).unwrap())
+                .hash_password_with_salt(b"correct horse", b"saltsaltsalt")
+                .unwrap()
+                .to_string(),
+        )
+        .unwrap()
+        .stored();
+        assert!(!is_native(&other) && check("correct horse", &other).unwrap().upgraded.is_some());
     }
 
     #[test]

@@ -41,6 +41,7 @@ fn resource_text(resource: Resource) -> String {
         Resource::EmailIdentity => "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*".to_owned(),
         Resource::PlatformApplications => sns("app/*"),
         Resource::PlatformEndpoints => sns("endpoint/*"),
+        Resource::TransferObjects => "arn:${AWS::Partition}:s3:::${TransferBucket}/*".to_owned(),
     }
 }
 
@@ -117,6 +118,16 @@ fn needed(t: &TestApp, functions: &[&str]) -> BTreeMap<String, BTreeSet<Grant>> 
                 "push.send" => iam::PUSH_SEND,
                 "email.send" => iam::EMAIL_SEND,
                 other => panic!("unknown send {other}"),
+            };
+            out.entry(function.to_owned()).or_default().extend(permissions.iter().map(grant));
+        }
+    }
+    for (function, transfers) in shared::testing::transfers_by_function() {
+        for transfer in transfers {
+            let permissions = match transfer {
+                "s3.get" => iam::TRANSFER_READ,
+                "s3.put" => iam::TRANSFER_WRITE,
+                other => panic!("unknown transfer {other}"),
             };
             out.entry(function.to_owned()).or_default().extend(permissions.iter().map(grant));
         }
@@ -564,6 +575,21 @@ async fn exercise(t: &TestApp) {
     let event = json!({"action": "remove_factors", "email": b});
     if let Err(e) = FUNCTION.scope("admin", shared::api::admin::invoke(&t.app, event)).await {
         off.push(format!("admin remove_factors: {e}"));
+    }
+    // Moving accounts in and out through the transfer bucket (moto's S3): an import with a
+    // TOTP secret (sealed under the data key), an export with the secrets (opened).
+    let s3 = crate::admin_transfer::s3();
+    let bucket = crate::admin_transfer::bucket(&s3).await;
+    let line = json!({"email": "iam-moved-in@example.com", "totp_secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"});
+    crate::admin_transfer::put(&s3, &bucket, "in.jsonl", format!("{line}\n").into_bytes()).await;
+    for event in [
+        json!({"action": "import", "source": format!("s3://{bucket}/in.jsonl")}),
+        json!({"action": "export", "target": format!("s3://{bucket}/out.jsonl"), "include_secrets": true}),
+    ] {
+        let run = shared::api::admin_transfer::invoke(&t.app, &s3, &bucket, &event);
+        if let Err(e) = FUNCTION.scope("admin", run).await {
+            off.push(format!("admin {event}: {e}"));
+        }
     }
     let unknown = json!({"action": "unlock", "email": "nobody@example.com"});
     if FUNCTION.scope("admin", shared::api::admin::invoke(&t.app, unknown)).await.is_ok() {

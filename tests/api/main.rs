@@ -3,6 +3,7 @@
 //! matters (`on_both_stores!`); `log_secrets` stays a binary of its own, because it installs a
 //! process-wide log subscriber.
 
+mod admin_transfer;
 mod anchoring;
 mod attack_review;
 mod authorizer_rotation;
@@ -17,8 +18,12 @@ mod erasure;
 mod erasure_seams;
 mod events;
 mod failures;
+mod foreign_fixture;
 mod hardening;
 mod iam;
+mod import;
+mod imported;
+mod imported_changes;
 mod key_lifecycle;
 mod lifecycle;
 mod mail_budgets;
@@ -26,6 +31,7 @@ mod metrics;
 mod new_device;
 mod oidc;
 mod oidc_attacks;
+mod operator_export;
 mod passkeys;
 mod recovery;
 mod recovery_attacks;

@@ -533,7 +533,17 @@ pub fn secrets_client() -> aws_sdk_secretsmanager::Client {
 
 /// The SMS moto has recorded for `phone`, oldest first.
 pub fn moto_sms_to(phone: &str) -> Vec<String> {
-    let data: Value = serde_json::from_str(&http_get(&format!("{}/moto-api/data.json", moto_endpoint()))).unwrap();
+    // moto's dump answers 500 while an S3 multipart upload has parts uploaded and not yet
+    // completed (another test's export): asked again until it answers.
+    let url = format!("{}/moto-api/data.json", moto_endpoint());
+    let mut data = Value::Null;
+    for _ in 0..200 {
+        if let Ok(read) = serde_json::from_str::<Value>(&http_get(&url)) {
+            data = read;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     data["sns"]["SMS"]
         .as_array()
         .map(|all| {

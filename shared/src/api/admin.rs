@@ -21,8 +21,13 @@ pub async fn invoke(app: &App, event: Value) -> Result<Value, BoxError> {
     if crate::api::oidc::admin::ACTIONS.contains(&action) {
         return crate::api::oidc::admin::invoke(app, action, &event).await;
     }
-    let action = Action::parse(action)
-        .ok_or_else(|| format!("`action` must be one of {}", Action::ALL.map(Action::name).join(", ")))?;
+    // Moving accounts in and out, through the transfer bucket.
+    if crate::api::admin_transfer::handles(action) {
+        return crate::api::admin_transfer::invoke_from_env(app, &event).await;
+    }
+    let action = Action::parse(action).ok_or_else(|| {
+        format!("`action` must be one of {}, import, export", Action::ALL.map(Action::name).join(", "))
+    })?;
     let email = event.get("email").and_then(Value::as_str).unwrap_or_default();
     let email = Email::parse(email).ok_or("`email` must be an e-mail address")?;
     match admin::run(app, action, email.as_str()).await {

@@ -36,7 +36,7 @@ pub fn edge(router: Router, cors_origins: &[String]) -> Edge {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(TRANSPORT_LIMIT))
         .layer(cors(cors_origins))
         .service(router);
-    Edge { inner }
+    Edge { inner, streamed: None }
 }
 
 /// The edge of every request, outermost first: its fresh `request-ref`, its span and metrics
@@ -47,6 +47,19 @@ pub fn edge(router: Router, cors_origins: &[String]) -> Edge {
 #[derive(Clone)]
 pub struct Edge {
     inner: RequestBodyLimit<Cors<Router>>,
+    /// A path whose body is a stream its handler reads a bounded piece at a time, exempt from
+    /// the transport limit ([`Edge::streaming`]), and the same routes without the limit.
+    streamed: Option<(&'static str, Cors<Router>)>,
+}
+
+impl Edge {
+    /// The same edge, but a request to `path` passes without the transport limit: the local
+    /// server's operator import, whose body is a whole file that its handler reads a line at a
+    /// time, each line bounded ([`crate::app::import`]). Everything else is as before.
+    pub fn streaming(mut self, path: &'static str) -> Self {
+        self.streamed = Some((path, self.inner.get_ref().clone()));
+        self
+    }
 }
 
 impl tower::Service<Request> for Edge {
@@ -69,12 +82,30 @@ impl tower::Service<Request> for Edge {
             operation = tracing::field::Empty,
             request_ref = request_ref.to_str().unwrap_or("")
         );
-        let answer = span.in_scope(|| self.inner.call(req));
+        type Answer = Pin<Box<dyn Future<Output = Response> + Send>>;
+        let answer: Answer = span.in_scope(|| match &mut self.streamed {
+            Some((path, unlimited)) if req.uri().path() == *path => {
+                let answer = unlimited.call(req);
+                let answer: Answer = Box::pin(async move {
+                    match answer.await {
+                        Ok(response) => response.map(axum::body::Body::new),
+                        Err(never) => match never {},
+                    }
+                });
+                answer
+            }
+            _ => {
+                let answer = self.inner.call(req);
+                Box::pin(async move {
+                    match answer.await {
+                        Ok(response) => response.map(axum::body::Body::new),
+                        Err(never) => match never {},
+                    }
+                })
+            }
+        });
         Box::pin(crate::metrics::scope(async move {
-            let response = match answer.instrument(span).await {
-                Ok(response) => response.map(axum::body::Body::new),
-                Err(never) => match never {},
-            };
+            let response = answer.instrument(span).await;
             let mut response = body_too_large(response);
             let status = response.status();
             // Bodies of an auth service carry tokens and personal data: never let a cache keep

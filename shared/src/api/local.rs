@@ -28,13 +28,22 @@ pub fn router(app: AppState) -> Api {
                 post(crate::api::oidc::admin::local).layer(axum::middleware::map_request(layers::operation("admin")));
             extra = extra.route(&format!("/_admin/{action}"), clients);
         }
+        let import =
+            post(crate::api::admin_import::local).layer(axum::middleware::map_request(layers::operation("admin")));
+        extra = extra.route("/_admin/import", import);
+        let export =
+            post(crate::api::admin_export::local).layer(axum::middleware::map_request(layers::operation("admin")));
+        extra = extra.route("/_admin/export", export);
     }
     if app.config.demo_pages {
         let page = get(|| async { axum::response::Html(PASSKEYS_DEMO) });
         extra = extra.route("/demo/passkeys", page.layer(axum::middleware::map_request(layers::operation("demo"))));
     }
+    let admin_local = app.config.admin_local;
     let every = routes::routes().into_iter().chain(routes::provider_routes());
-    routes::before_routing(routes::router_with(app, every, extra))
+    let edge = routes::router_with(app, every, extra);
+    // The import's body is the file, streamed: not held to the transport limit.
+    routes::before_routing(if admin_local { edge.streaming("/_admin/import") } else { edge })
 }
 
 /// The passkey demo page: plain HTML and script, served from the binary.

@@ -3,6 +3,9 @@
 //! route table both the local server and the Lambda functions serve.
 
 pub mod admin;
+pub mod admin_export;
+pub mod admin_import;
+pub mod admin_transfer;
 pub mod authorizer;
 pub mod error;
 pub mod extract;

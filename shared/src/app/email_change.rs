@@ -113,10 +113,14 @@ async fn request_unfloored(
         who = who.session(sid);
     }
     let attempt = lockout::attempt(app, lockout::Check::PasswordUpdate, who, &user.email, stored, now).await?;
-    if !crate::password::verify_blocking(password, Some(user.password_hash.clone())).await? {
+    let checked = crate::password::check_blocking(password, Some(user.password_hash.clone())).await?;
+    if !checked.matches {
         return Err(attempt.failed(app, Rule::PasswordIncorrect.into(), now).await);
     }
     attempt.succeeded(app).await?;
+    // An imported hash is replaced by its upgrade to the service's Argon2id in the request's own
+    // write, while the password is still the one checked (same credentials version).
+    let verified = (user.credentials_version, checked.upgraded);
     if let Changer::IdToken { x_otp, .. } = changer {
         crate::app::proof::require_otp(app, ctx, x_otp, &user).await?;
     }
@@ -142,6 +146,11 @@ async fn request_unfloored(
             Changer::IdToken { .. } => proven_by_otp,
         };
         next.pending_email = Some(PendingEmail { address: new_email.as_str().to_owned(), requested_at: now, proven });
+        if let (version, Some(upgraded)) = &verified
+            && next.credentials_version == *version
+        {
+            next.password_hash.clone_from(upgraded);
+        }
         // Surface 1 spends the step-up that proved the change (one step-up, one change).
         let written = match changer {
             Changer::Session(p) if current.has_second_factor() => {

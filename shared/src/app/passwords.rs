@@ -42,8 +42,15 @@ pub async fn change_password(
     }
     let who = lockout::Who::new(&user.user_id, ctx).session(&session.session_id);
     let attempt = lockout::attempt(app, lockout::Check::PasswordUpdate, who, &session.email, stored, now).await?;
-    if !password::verify_blocking(old, Some(user.password_hash.clone())).await? {
+    let checked = password::check_blocking(old, Some(user.password_hash.clone())).await?;
+    if !checked.matches {
         return Err(attempt.failed(app, Rule::PasswordIncorrect.into(), now).await);
+    }
+    let mut user = user;
+    // An imported hash of the old password goes to the history as the service's Argon2id, in
+    // the change's own write.
+    if let Some(upgraded) = checked.upgraded {
+        user.password_hash = upgraded;
     }
     // The old password was right: that check is over, whatever the new one turns out to be.
     attempt.succeeded(app).await?;
@@ -53,13 +60,13 @@ pub async fn change_password(
     let before = user.clone();
     let event = crate::app::events::by(app, ctx, EventType::PasswordChanged, &user.user_id)?
         .session(&principal.session.session_id);
-    let checked = Checked {
+    let guard = Checked {
         version: before.credentials_version,
         // Judged again on each read of the account: a factor enrolled while the old password
         // was being checked makes this session's proof too little.
         proof: (principal.token_type == TokenType::Access).then_some(principal),
     };
-    let change = replace_password(app, user, new_hash, Some(checked), event, false, now);
+    let change = replace_password(app, user, new_hash, Some(guard), event, false, now);
     // Announced like any change of how the account proves itself, and never silently.
     let (saved, _) = crate::app::proof::noticed(app, &before, change).await?;
     crate::app::proof::announce_change(app, &before, "the password was changed").await?;
@@ -107,6 +114,9 @@ pub async fn replace_password(
     now: Epoch,
 ) -> Result<(User, Stripped), DomainError> {
     let reason = event.kind.name();
+    // With `checked`, the hash the caller's old password was checked against (its
+    // upgrade when it was imported): under the same credentials version it is the same password.
+    let verified_hash = user.password_hash.clone();
     for round in 0..12 {
         if round == 0
             && let Some(checked) = &checked
@@ -115,6 +125,7 @@ pub async fn replace_password(
             // since, this request must end nobody's session, the winner's new one included.
             user = crate::app::accounts::load_user(app, &user.email).await?;
             checked.still_holds(&user)?;
+            user.password_hash.clone_from(&verified_hash);
         }
         if round > 0 {
             // Logins kept bumping the account: wait a little, a different little each time.
@@ -146,6 +157,7 @@ pub async fn replace_password(
                 user = crate::app::accounts::load_user(app, &user.email).await?;
                 if let Some(checked) = &checked {
                     checked.still_holds(&user)?;
+                    user.password_hash.clone_from(&verified_hash);
                 }
             }
             Err(e) => return Err(e.into()),

@@ -36,7 +36,16 @@ pub async fn check_password(app: &App, ctx: &Ctx, email: &Email, password: Secre
     };
     let who = lockout::Who::new(&owner, ctx);
     let attempt = lockout::attempt(app, lockout::Check::LoginPassword, who, email, lockout, now).await?;
-    let matches = password::verify_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    // An imported hash is checked by its own scheme and, when it matches, comes back upgraded
+    // to the service's Argon2id, which the login's own write stores ([`record_login`]).
+    let checked = password::check_blocking(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let matches = checked.matches;
+    let user = user.map(|mut u| {
+        if let Some(upgraded) = checked.upgraded {
+            u.password_hash = upgraded;
+        }
+        u
+    });
     match user {
         Some(user) if matches && user.blocked => {
             attempt.release(app, now).await;
@@ -269,6 +278,9 @@ where
     Fut: std::future::Future<Output = Result<User, StoreError>>,
 {
     let verified_version = user.credentials_version;
+    // Under the same credentials version the password is the same: its verified hash (upgraded
+    // when it was imported) stays the one to write after a reload.
+    let verified_hash = user.password_hash.clone();
     for round in 0..8 {
         if round > 1 {
             // Logins and changes of the account keep landing first: wait a different little.
@@ -284,6 +296,7 @@ where
                 if user.credentials_version != verified_version {
                     return Err(DomainError::BadCredentials);
                 }
+                user.password_hash.clone_from(&verified_hash);
                 if user.blocked {
                     return Err(DomainError::Blocked);
                 }

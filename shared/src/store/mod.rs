@@ -18,11 +18,13 @@ mod clients;
 pub mod dynamo;
 pub mod memory;
 mod moves;
-pub use clients::ClientStore;
-pub use moves::{AccountMove, DeviceStore, MoveStore};
+pub mod scan;
 
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
+pub use clients::ClientStore;
+pub use moves::{AccountMove, DeviceStore, MoveStore};
+pub use scan::ScanStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -354,8 +356,7 @@ pub trait ErasureStore: Send + Sync {
 }
 
 /// Every port at once: what an adapter implements and what the application holds. Use cases
-/// take the narrow ports they use; `Store` is their union (implemented for any type that
-/// implements them all).
+/// take the narrow ports they use; `Store` is their union (implemented for any that has all).
 pub trait Store:
     AccountStore
     + LockoutStore
@@ -370,6 +371,7 @@ pub trait Store:
     + DeviceStore
     + ErasureStore
     + ClientStore
+    + ScanStore
 {
 }
 
@@ -387,14 +389,14 @@ impl<T> Store for T where
         + DeviceStore
         + ErasureStore
         + ClientStore
+        + ScanStore
 {
 }
 
 /// The ports, to bring their methods into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccountStore, CeremonyStore, CodeStore, ErasureStore, EventStore, Events, LockoutStore, PushStore, RateStore,
-        RefreshStore, SessionStore, Store,
+        AccountStore, CeremonyStore, ClientStore, CodeStore, DeviceStore, ErasureStore, EventStore, Events, LockoutStore,
+        MoveStore, PushStore, RateStore, RefreshStore, ScanStore, SessionStore, Store,
     };
-    pub use super::{ClientStore, DeviceStore, MoveStore};
 }

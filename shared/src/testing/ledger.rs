@@ -88,6 +88,19 @@ impl EmailSender for ProbeSenders {
     }
 }
 
+static TRANSFERS: Mutex<Ledger> = Mutex::new(BTreeMap::new());
+
+/// Notes an S3 transfer of the operator's import or export (`s3.get`, `s3.put`) by the
+/// function in progress ([`crate::api::admin_transfer`]).
+pub fn note_transfer(what: &'static str) {
+    note(&TRANSFERS, what);
+}
+
+/// The S3 transfers each function made (requests made inside [`FUNCTION`]).
+pub fn transfers_by_function() -> Ledger {
+    TRANSFERS.lock().map(|l| l.clone()).unwrap_or_default()
+}
+
 /// Records, per store port method, the IAM actions of the requests the DynamoDB SDK really
 /// sends (a transaction counts as the actions of its items, as IAM authorises it): registered
 /// on the test client, it proves [`crate::store::dynamo::permissions`] against DynamoDB Local.
@@ -131,6 +144,8 @@ impl DynamoCallLog {
             "dynamodb:DeleteItem"
         } else if input.downcast_ref::<op::query::QueryInput>().is_some() {
             "dynamodb:Query"
+        } else if input.downcast_ref::<op::scan::ScanInput>().is_some() {
+            "dynamodb:Scan"
         } else {
             "dynamodb:(another operation)"
         };

@@ -23,7 +23,9 @@ use crate::store::prelude::*;
 use crate::store::{AccountMove, FailedLogins, StoreError, StoreResult, StoredLockout};
 
 mod ledger;
-pub use ledger::{DynamoCallLog, FUNCTION, Ledger, ProbeSenders, current_function};
+pub use ledger::{
+    DynamoCallLog, FUNCTION, Ledger, ProbeSenders, current_function, note_transfer, transfers_by_function,
+};
 pub(crate) use ledger::{PORT_METHOD, note};
 
 /// How a [`ProbeStore`] answers.
@@ -265,6 +267,9 @@ probe_store! {
         fn get_client(&self, client_id: &str) -> StoreResult<Option<crate::model::oidc::OidcClient>>;
         fn list_clients(&self) -> StoreResult<Vec<crate::model::oidc::OidcClient>>;
         fn remove_client(&self, client_id: &str) -> StoreResult<bool>;
+    }
+    ScanStore {
+        fn scan_accounts(&self, cursor: Option<&str>, limit: usize) -> StoreResult<crate::store::scan::Page>;
     }
 }
 

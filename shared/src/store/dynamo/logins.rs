@@ -15,10 +15,20 @@ impl DynamoStore {
     ) -> StoreResult<User> {
         // The account's last login, only while the verified password is still its password and
         // it is not blocked; no version bump, so a login never makes another write retry.
-        let login = Update::builder()
+        // The verified password's hash goes with it: the same one, or, when the account's was
+        // imported from another system, its upgrade to the service's Argon2id
+        // ([`crate::password::check`]). Only the service's own form is written: the condition
+        // on the credentials version makes it a hash of the password that is still the account's.
+        let upgrade = crate::password::is_native(&user.password_hash);
+        let set = if upgrade {
+            "SET lastLoginAt = :at, lastLoginDevice = :device, passwordHash = :ph"
+        } else {
+            "SET lastLoginAt = :at, lastLoginDevice = :device"
+        };
+        let mut login = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(account_pk(&user.email), "PROFILE")))
-            .update_expression("SET lastLoginAt = :at, lastLoginDevice = :device")
+            .update_expression(set)
             .condition_expression("credentialsVersion = :cv AND (attribute_not_exists(blocked) OR blocked = :false)")
             .expression_attribute_values(":at", user.last_login_at.map_or(AttributeValue::Null(true), n))
             .expression_attribute_values(
@@ -26,9 +36,11 @@ impl DynamoStore {
                 user.last_login_device.as_ref().map_or(AttributeValue::Null(true), s),
             )
             .expression_attribute_values(":cv", n(user.credentials_version))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .build()
-            .map_err(|e| StoreError::Other(e.into()))?;
+            .expression_attribute_values(":false", AttributeValue::Bool(false));
+        if upgrade {
+            login = login.expression_attribute_values(":ph", s(&user.password_hash));
+        }
+        let login = login.build().map_err(|e| StoreError::Other(e.into()))?;
         let put_new = Put::builder()
             .table_name(&self.table)
             .set_item(Some(new_item))

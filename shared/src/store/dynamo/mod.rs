@@ -59,6 +59,7 @@ const UPDATE: &str = "dynamodb:UpdateItem";
 const DELETE: &str = "dynamodb:DeleteItem";
 const QUERY: &str = "dynamodb:Query";
 const CONDITION_CHECK: &str = "dynamodb:ConditionCheckItem";
+const SCAN: &str = "dynamodb:Scan";
 
 /// The IAM actions, all on the table, that each port method of this adapter performs; `None`
 /// for a name that is no method (start-up's [`DynamoStore::warm_up`] is
@@ -120,6 +121,8 @@ pub fn permissions(method: &str) -> Option<&'static [&'static str]> {
         "see_device" => &[UPDATE],
         "list_devices" => &[QUERY],
         "forget_devices" => &[QUERY, DELETE],
+        // The operator's export: the table, a page at a time.
+        "scan_accounts" => &[SCAN],
         _ => return None,
     })
 }
@@ -391,4 +394,5 @@ mod moves;
 mod push;
 mod rates;
 mod refresh;
+mod scan;
 mod sessions;

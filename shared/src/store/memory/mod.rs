@@ -104,6 +104,10 @@ fn login_user(t: &mut Tables, user: &User) -> StoreResult<User> {
         {
             current.last_login_at = user.last_login_at;
             current.last_login_device.clone_from(&user.last_login_device);
+            // The verified password's hash, upgraded when it was imported (as in DynamoDB).
+            if crate::password::is_native(&user.password_hash) {
+                current.password_hash.clone_from(&user.password_hash);
+            }
             Ok(current.clone())
         }
         _ => Err(StoreError::Conflict),
@@ -121,4 +125,5 @@ mod moves;
 mod push;
 mod rates;
 mod refresh;
+mod scan;
 mod sessions;
