@@ -32,6 +32,7 @@ mod new_device;
 mod oidc;
 mod oidc_attacks;
 mod operator_export;
+mod owner_races;
 mod passkeys;
 mod recovery;
 mod recovery_attacks;

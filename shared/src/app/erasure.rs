@@ -66,7 +66,8 @@ pub async fn delete_own(
     let spend = user.has_second_factor().then_some(session.session_id.as_str());
     // Without a step-up to spend, a factor enrolled meanwhile must stop the deletion.
     let unproven = spend.is_none().then_some(step_up_required as fn() -> DomainError);
-    let marked = mark(app, &user.email, &user.user_id, spend, unproven, By::Owner).await?;
+    let checked = Some(user.credentials_version);
+    let marked = mark(app, &user.email, &user.user_id, checked, spend, unproven, By::Owner).await?;
     erase(app, &marked).await?;
     Ok(())
 }
@@ -89,7 +90,8 @@ pub async fn delete_with_otp(
     check_password(app, ctx, user, stored, password, None, now).await?;
     crate::app::proof::require_otp(app, ctx, x_otp, user).await?;
     let unproven = (!user.has_second_factor()).then_some(otp_required as fn() -> DomainError);
-    let marked = mark(app, &user.email, &user.user_id, None, unproven, By::Owner).await?;
+    let checked = Some(user.credentials_version);
+    let marked = mark(app, &user.email, &user.user_id, checked, None, unproven, By::Owner).await?;
     erase(app, &marked).await?;
     Ok(())
 }
@@ -102,7 +104,7 @@ pub async fn operator_delete(app: &App, email: &str) -> Result<Value, DomainErro
     let resumed = record.deleted;
     let marked = match resumed {
         true => record,
-        false => mark(app, email, &record.user_id, None, None, By::Operator).await?,
+        false => mark(app, email, &record.user_id, None, None, None, By::Operator).await?,
     };
     let erased = erase(app, &marked).await?;
     tracing::warn!(user_id = %marked.user_id, resumed, erased, "operator action: account deleted");
@@ -143,11 +145,14 @@ fn otp_required() -> DomainError {
 /// session `spend` in it, when given), its notice charged first; then the notice. Retried on a
 /// lost race with another write of the account; refused when the account went meanwhile, or
 /// the step-up was spent by another change, or (with `unproven`, the answer to give) the
-/// account the caller proved no second factor of has one by now.
+/// account the caller proved no second factor of has one by now, or (with `checked`, the
+/// credentials version the caller's password was checked under) the password changed since:
+/// a deletion racing the owner's reset must not land after it.
 async fn mark(
     app: &App,
     email: &str,
     user_id: &str,
+    checked: Option<u64>,
     spend: Option<&str>,
     unproven: Option<fn() -> DomainError>,
     by: By,
@@ -155,6 +160,9 @@ async fn mark(
     for _ in 0..5 {
         let before = app.store.get_user(email).await?.filter(|u| u.user_id == user_id);
         let before = before.ok_or(DomainError::Unauthenticated(GONE))?;
+        if checked.is_some_and(|v| v != before.credentials_version) {
+            return Err(Rule::PasswordIncorrect.into());
+        }
         if before.has_second_factor()
             && let Some(answer) = unproven
         {

@@ -110,7 +110,7 @@ pub async fn resume_password_reset(
             crate::app::accounts::refuse_blocked(&user)?;
             password::check_policy(new.expose_secret(), &[&user.email, &user.name])
                 .map_err(|v| DomainError::Refused(v.rule()))?;
-            // Its notice is charged to no budget (review finding 3): the reset is the owner's way
+            // Its notice is charged to no budget: the reset is the owner's way
             // to evict whoever else got in, who could spend any budget of the address; and its
             // notice goes to the very mailbox that just proved itself, which nobody else can
             // make it send to (the nonces are bounded per asking IP and address).
@@ -120,7 +120,12 @@ pub async fn resume_password_reset(
         let new_hash = checked.map_err(|_| invalid())?;
         let event = crate::app::events::by(app, ctx, EventType::PasswordReset, &user.user_id)?;
         let replaced = crate::app::passwords::replace_password(app, user.clone(), new_hash, None, event, true, now);
-        let (saved, stripped) = replaced.await?;
+        let (saved, stripped) = replaced.await.map_err(|e| match e {
+            // The account went meanwhile (a deletion that won the race): as for any address
+            // without one.
+            DomainError::Unauthenticated(_) => invalid(),
+            e => e,
+        })?;
         crate::app::lockout::succeeded(app.store.as_ref(), &saved.email).await?;
         crate::app::factors::forget_removed(app, &saved.email, &stripped).await;
         // The devices it knew were known to whoever held the account before the reset.

@@ -13,7 +13,7 @@ use crate::app::{App, Ctx};
 use crate::domain::Epoch;
 use crate::domain::error::{DomainError, Rule};
 use crate::domain::events::{EventType, SecurityEvent};
-use crate::model::{Stripped, User};
+use crate::model::{SessionStatus, Stripped, User};
 use crate::password;
 use crate::store::StoreError;
 use crate::token::TokenType;
@@ -124,7 +124,7 @@ pub async fn replace_password(
             // The old password was checked a while ago (Argon2): if the password has changed
             // since, this request must end nobody's session, the winner's new one included.
             user = crate::app::accounts::load_user(app, &user.email).await?;
-            checked.still_holds(&user)?;
+            checked.still_holds(app, &user).await?;
             user.password_hash.clone_from(&verified_hash);
         }
         if round > 0 {
@@ -156,7 +156,7 @@ pub async fn replace_password(
             Err(StoreError::Conflict) => {
                 user = crate::app::accounts::load_user(app, &user.email).await?;
                 if let Some(checked) = &checked {
-                    checked.still_holds(&user)?;
+                    checked.still_holds(app, &user).await?;
                     user.password_hash.clone_from(&verified_hash);
                 }
             }
@@ -175,15 +175,24 @@ pub struct Checked<'a> {
 }
 
 impl Checked<'_> {
-    fn still_holds(&self, user: &User) -> Result<(), DomainError> {
+    /// Judged on the account as read now, and on the caller's session as stored now: a login
+    /// ended meanwhile (the owner's "end every login") or a step-up spent meanwhile by another
+    /// change no longer proves anything.
+    async fn still_holds(&self, app: &App, user: &User) -> Result<(), DomainError> {
         // The password changed meanwhile: the caller's old password is stale.
         if user.credentials_version != self.version {
             return Err(DomainError::Refused(Rule::PasswordIncorrect));
         }
-        match self.proof {
-            Some(principal) => crate::app::proof::require_step_up(user, principal),
-            None => Ok(()),
+        let Some(principal) = self.proof else { return Ok(()) };
+        let now = app.now();
+        let session = app.store.get_session(&principal.session.session_id).await?;
+        let session = session
+            .filter(|s| !s.revoked && now < s.absolute_expires_at)
+            .ok_or(DomainError::Unauthenticated("The session has ended."))?;
+        if user.has_second_factor() && session.status != SessionStatus::SteppedUp {
+            return Err(DomainError::StepUpRequired);
         }
+        Ok(())
     }
 }
 

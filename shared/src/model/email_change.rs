@@ -100,8 +100,7 @@ impl User {
     pub fn anchored_ways_in(&self) -> Vec<String> {
         let mut ways = Vec::new();
         for f in self.factors.iter().filter(|f| f.status == FactorStatus::Active && f.anchored) {
-            let device = f.device.as_ref().map(|d| d.endpoint.as_str()).unwrap_or("");
-            ways.push(format!("FACTOR#{:?}#{device}", f.channel));
+            ways.push(factor_way(f));
         }
         for p in self.passkeys.iter().filter(|p| p.anchored) {
             ways.push(passkey_way(p));
@@ -128,8 +127,7 @@ impl User {
         let now_anchored = self.anchored_ways_in();
         let lost = |name: &String| !kept.contains(name);
         for f in &mut self.factors {
-            let device = f.device.as_ref().map(|d| d.endpoint.as_str()).unwrap_or("");
-            if lost(&format!("FACTOR#{:?}#{device}", f.channel)) {
+            if lost(&factor_way(f)) {
                 f.anchored = false;
             }
         }
@@ -152,6 +150,16 @@ impl User {
         {
             r.anchored = false;
         }
+    }
+}
+
+/// A factor by name: its channel and, for a push device, its endpoint and public key (the
+/// endpoint follows from the device token alone, so a device enrolled again under the owner's
+/// token with another key is another way in).
+fn factor_way(f: &super::Factor) -> String {
+    match &f.device {
+        Some(d) => format!("FACTOR#{:?}#{}#{}", f.channel, d.endpoint, d.public_key),
+        None => format!("FACTOR#{:?}#", f.channel),
     }
 }
 

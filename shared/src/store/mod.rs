@@ -16,13 +16,15 @@ use crate::model::{
 
 mod clients;
 pub mod dynamo;
+mod erasure;
 pub mod memory;
 mod moves;
 pub mod scan;
 
-pub use dynamo::DynamoStore;
-pub use memory::MemoryStore;
 pub use clients::ClientStore;
+pub use dynamo::DynamoStore;
+pub use erasure::ErasureStore;
+pub use memory::MemoryStore;
 pub use moves::{AccountMove, DeviceStore, MoveStore};
 pub use scan::ScanStore;
 
@@ -329,32 +331,6 @@ pub trait EventStore: Send + Sync {
     async fn list_events(&self, user_id: &str, before: Option<&str>, limit: usize) -> StoreResult<Vec<SecurityEvent>>;
 }
 
-/// Erasing a deleted account ((`app::erasure`)): every step idempotent, so an erasure
-/// that stopped midway is finished by running it again. The account item is marked deleted
-/// first (by [`AccountStore::update_user`]), and removed last ([`ErasureStore::erase_account`]).
-#[async_trait]
-pub trait ErasureStore: Send + Sync {
-    /// The account item of `email` as stored, a deleted one included (which `get_user` hides).
-    async fn get_account_record(&self, email: &str) -> StoreResult<Option<User>>;
-
-    /// Deletes every item of the account `user_id` keeps under its id: sessions, codes, push
-    /// challenges in flight, refresh families, the security-event trail (and whatever else
-    /// lives in its partition), and the push challenges and WebAuthn ceremonies they name.
-    /// Returns how many items it deleted.
-    async fn erase_user_items(&self, user_id: &str) -> StoreResult<usize>;
-
-    /// The ids of every login of the account (sessions and refresh families, revoked or not):
-    /// the budgets its logins spent are keyed by them.
-    async fn list_login_ids(&self, user_id: &str) -> StoreResult<Vec<String>>;
-
-    /// Deletes the rate counters (every window) and cooldown claims of these keys.
-    async fn erase_counters(&self, keys: &[String]) -> StoreResult<()>;
-
-    /// Removes the account item of `user.email` if it is still `user`'s account (same user id)
-    /// and marked deleted, with the address's failed-attempt counter: the address is free.
-    async fn erase_account(&self, user: &User) -> StoreResult<()>;
-}
-
 /// Every port at once: what an adapter implements and what the application holds. Use cases
 /// take the narrow ports they use; `Store` is their union (implemented for any that has all).
 pub trait Store:
@@ -396,7 +372,7 @@ impl<T> Store for T where
 /// The ports, to bring their methods into scope: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AccountStore, CeremonyStore, ClientStore, CodeStore, DeviceStore, ErasureStore, EventStore, Events, LockoutStore,
-        MoveStore, PushStore, RateStore, RefreshStore, ScanStore, SessionStore, Store,
+        AccountStore, CeremonyStore, ClientStore, CodeStore, DeviceStore, ErasureStore, EventStore, Events,
+        LockoutStore, MoveStore, PushStore, RateStore, RefreshStore, ScanStore, SessionStore, Store,
     };
 }
