@@ -124,7 +124,7 @@ pub async fn replace_password(
             // The old password was checked a while ago (Argon2): if the password has changed
             // since, this request must end nobody's session, the winner's new one included.
             user = crate::app::accounts::load_user(app, &user.email).await?;
-            checked.still_holds(app, &user).await?;
+            checked.still_holds(app, &user, true).await?;
             user.password_hash.clone_from(&verified_hash);
         }
         if round > 0 {
@@ -156,7 +156,7 @@ pub async fn replace_password(
             Err(StoreError::Conflict) => {
                 user = crate::app::accounts::load_user(app, &user.email).await?;
                 if let Some(checked) = &checked {
-                    checked.still_holds(app, &user).await?;
+                    checked.still_holds(app, &user, false).await?;
                     user.password_hash.clone_from(&verified_hash);
                 }
             }
@@ -175,15 +175,19 @@ pub struct Checked<'a> {
 }
 
 impl Checked<'_> {
-    /// Judged on the account as read now, and on the caller's session as stored now: a login
-    /// ended meanwhile (the owner's "end every login") or a step-up spent meanwhile by another
-    /// change no longer proves anything.
-    async fn still_holds(&self, app: &App, user: &User) -> Result<(), DomainError> {
+    /// Judged on the account as read now and, before the change's first sweep of the logins
+    /// (`session_too`; the sweep ends the caller's own session as well), on the caller's
+    /// session as stored now: a login ended meanwhile (the owner's "end every login") or a
+    /// step-up spent meanwhile by another change no longer proves anything.
+    async fn still_holds(&self, app: &App, user: &User, session_too: bool) -> Result<(), DomainError> {
         // The password changed meanwhile: the caller's old password is stale.
         if user.credentials_version != self.version {
             return Err(DomainError::Refused(Rule::PasswordIncorrect));
         }
         let Some(principal) = self.proof else { return Ok(()) };
+        if !session_too {
+            return crate::app::proof::require_step_up(user, principal);
+        }
         let now = app.now();
         let session = app.store.get_session(&principal.session.session_id).await?;
         let session = session
