@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use integration_tests::passkey::SoftAuthenticator;
-use integration_tests::{Backend, PASSWORD, TestApp, enrol_sms, on_both_stores, step_up_by_sms};
+use integration_tests::{Backend, PASSWORD, TestApp, enrol_sms, on_both_stores, step_up_by_email, step_up_by_sms};
 use lambda_http::http::Method;
 use serde_json::json;
 
@@ -45,9 +45,7 @@ async fn nine_moves_in_a_day_leave_the_account_within_the_owners_revert(b: Backe
     // later one needs a step-up by the e-mail, which the thief's own mailbox gives.
     moved_to(&t, &access, "b1@example.net").await;
     for hop in 2..=9 {
-        assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(&access), json!({})).await.status, 204);
-        let r = t.post("/stepup/challenges/otp/EMAIL/verify", Some(&access), json!({"verificationCode": CODE})).await;
-        assert_eq!(r.status, 204, "{}", r.body);
+        step_up_by_email(&t, &access).await;
         moved_to(&t, &access, &format!("b{hop}@example.net")).await;
     }
     assert!(t.app.store.get_user("b9@example.net").await.unwrap().is_some());
@@ -138,13 +136,6 @@ async fn enrol_passkey(t: &TestApp, access: &str, key: &mut SoftAuthenticator) -
     let r = t.post("/authentication_factors/passkey/verify", Some(access), credential.clone()).await;
     assert_eq!(r.status, 204, "{}", r.body);
     credential["id"].as_str().unwrap().to_owned()
-}
-
-async fn step_up_by_email(t: &TestApp, access: &str) {
-    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(access), json!({})).await.status, 204);
-    let r = t.post("/stepup/challenges/otp/EMAIL/verify", Some(access), json!({"verificationCode": CODE})).await;
-    assert_eq!(r.status, 204, "{}", r.body);
-    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
 }
 
 async fn a_passkey_enrolled_again_under_the_owners_credential_id_does_not_survive_the_revert(b: Backend) {

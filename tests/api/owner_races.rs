@@ -3,19 +3,12 @@
 //! address, and a deletion landing after the owner's lost-password reset.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use integration_tests::{Backend, Device, PASSWORD, TestApp, on_both_stores, step_up_by_push};
+use integration_tests::{Backend, Device, PASSWORD, TestApp, on_both_stores, step_up_by_email, step_up_by_push};
 use serde_json::json;
 
 const OWNER: &str = "owner@example.com";
 const THIEF: &str = "thief@example.net";
 const CODE: &str = "123456";
-
-async fn step_up_by_email(t: &TestApp, access: &str) {
-    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(access), json!({})).await.status, 204);
-    let r = t.post("/stepup/challenges/otp/EMAIL/verify", Some(access), json!({"verificationCode": CODE})).await;
-    assert_eq!(r.status, 204, "{}", r.body);
-    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
-}
 
 /// A reset at `email` through its mailbox (the sandbox's nonce); the new session's ACCESS token.
 async fn reset(t: &TestApp, email: &str, password: &str) -> String {

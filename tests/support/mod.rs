@@ -555,6 +555,16 @@ pub fn moto_sms_to(phone: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Steps the session of `access` up by the e-mail (the account's one second factor), with the
+/// sandbox's code.
+pub async fn step_up_by_email(t: &TestApp, access: &str) {
+    assert_eq!(t.post("/stepup/challenges/otp/EMAIL", Some(access), serde_json::json!({})).await.status, 204);
+    let code = serde_json::json!({"verificationCode": "123456"});
+    let r = t.post("/stepup/challenges/otp/EMAIL/verify", Some(access), code).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    t.clock.advance(shared::otp::RESEND_COOLDOWN_SECS + 1);
+}
+
 /// Steps the session of `access` up by push on `channel`, answered by `device` (enrolled there).
 pub async fn step_up_by_push(t: &TestApp, access: &str, channel: &str, device: &Device) {
     let r = t.post(&format!("/stepup/challenges/push/{channel}"), Some(access), serde_json::json!({})).await;

@@ -198,6 +198,37 @@ pub async fn login(
     open_family(app, ctx, user, crate::app::sessions::Proof::Password, now).await
 }
 
+/// A refresh family for `user`'s new login, at generation 0, its MAC under the current data
+/// key, anchored to the mailbox as the proof was; no client (the provider's sign-in names it).
+pub(crate) fn fresh_family(
+    app: &App,
+    ctx: &crate::app::Ctx,
+    user: &crate::model::User,
+    anchored: bool,
+    now: Epoch,
+) -> Result<RefreshFamily, DomainError> {
+    let keys = app.keys();
+    Ok(RefreshFamily {
+        family_id: format!("{}.{}", user.user_id, crypto::random_token_id()?),
+        user_id: user.user_id.clone(),
+        email: user.email.clone(),
+        key_id: keys.data()?.current.kid.clone(),
+        generation: 0,
+        rotated_at: None,
+        grace_used: false,
+        created_at: now,
+        last_used_at: now,
+        expires_at: now + app.config.refresh_token_secs,
+        user_agent: ctx.user_agent.clone(),
+        source_ip: ctx.source_ip.clone(),
+        revoked: false,
+        credentials_version: user.credentials_version,
+        anchored,
+        client_id: None,
+        scopes: Vec::new(),
+    })
+}
+
 /// A new refresh family for a user who just proved themselves by `proof`, with its first
 /// refresh token and an idToken whose `amr` names the proof (RFC 8176: `pwd`; a passkey is
 /// `hwk` and `user`, a hardware key with its user verified). Returns both tokens.
@@ -211,25 +242,7 @@ pub async fn open_family(
     use crate::app::sessions::Proof;
     let keys = app.keys();
     let data = &keys.data()?.current;
-    let family = RefreshFamily {
-        family_id: format!("{}.{}", user.user_id, crypto::random_token_id()?),
-        user_id: user.user_id.clone(),
-        email: user.email.clone(),
-        key_id: data.kid.clone(),
-        generation: 0,
-        rotated_at: None,
-        grace_used: false,
-        created_at: now,
-        last_used_at: now,
-        expires_at: now + app.config.refresh_token_secs,
-        user_agent: ctx.user_agent.clone(),
-        source_ip: ctx.source_ip.clone(),
-        revoked: false,
-        credentials_version: user.credentials_version,
-        anchored: proof.anchored(),
-        client_id: None,
-        scopes: Vec::new(),
-    };
+    let family = fresh_family(app, ctx, &user, proof.anchored(), now)?;
     let refresh_token = refresh::token(&data.data, &family.family_id, 0);
     let mut login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
         .session(&family.family_id)

@@ -234,26 +234,10 @@ async fn finish(
     anchored: bool,
     now: Epoch,
 ) -> Outcome<Step> {
-    let keys = app.keys();
-    let data = &keys.data()?.current;
     let family = RefreshFamily {
-        family_id: format!("{}.{}", user.user_id, crypto::random_token_id()?),
-        user_id: user.user_id.clone(),
-        email: user.email.clone(),
-        key_id: data.kid.clone(),
-        generation: 0,
-        rotated_at: None,
-        grace_used: false,
-        created_at: now,
-        last_used_at: now,
-        expires_at: now + app.config.refresh_token_secs,
-        user_agent: ctx.user_agent.clone(),
-        source_ip: ctx.source_ip.clone(),
-        revoked: false,
-        credentials_version: user.credentials_version,
-        anchored,
         client_id: Some(request.client_id.clone()),
         scopes: request.scopes.clone(),
+        ..crate::app::id_tokens::fresh_family(app, ctx, &user, anchored, now)?
     };
     let login = crate::app::events::by(app, ctx, EventType::LoginSucceeded, &user.user_id)?
         .session(&family.family_id)
