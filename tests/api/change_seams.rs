@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use integration_tests::passkey::SoftAuthenticator;
-use integration_tests::{Backend, PASSWORD, TestApp, enrol_sms, on_both_stores, step_up_by_email, step_up_by_sms};
+use integration_tests::{
+    Backend, PASSWORD, TestApp, enrol_sms, on_both_stores, register_verified, step_up_by_email, step_up_by_sms,
+};
 use lambda_http::http::Method;
 use serde_json::json;
 
@@ -145,10 +147,7 @@ async fn a_passkey_enrolled_again_under_the_owners_credential_id_does_not_surviv
     })
     .await;
     const THIEF: &str = "thief@example.net";
-    t.register(OWNER).await;
-    assert_eq!(t.post("/users/verification/email/send", None, json!({"email": OWNER})).await.status, 204);
-    let verify = json!({"email": OWNER, "verificationCode": CODE});
-    assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+    register_verified(&t, OWNER).await;
     // The owner's passkey, enrolled under a step-up by the mailbox: anchored.
     let (_, access) = t.session_tokens(OWNER).await;
     step_up_by_email(&t, &access).await;

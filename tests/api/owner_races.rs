@@ -3,7 +3,9 @@
 //! address, and a deletion landing after the owner's lost-password reset.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use integration_tests::{Backend, Device, PASSWORD, TestApp, on_both_stores, step_up_by_email, step_up_by_push};
+use integration_tests::{
+    Backend, Device, PASSWORD, TestApp, on_both_stores, register_verified, step_up_by_email, step_up_by_push,
+};
 use serde_json::json;
 
 const OWNER: &str = "owner@example.com";
@@ -25,10 +27,7 @@ async fn a_push_device_enrolled_again_under_the_owners_token_does_not_survive_th
         c.access_idle_timeout_secs = 3_600;
     })
     .await;
-    t.register(OWNER).await;
-    assert_eq!(t.post("/users/verification/email/send", None, json!({"email": OWNER})).await.status, 204);
-    let verify = json!({"email": OWNER, "verificationCode": CODE});
-    assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+    register_verified(&t, OWNER).await;
     // The owner's push device, enrolled under a step-up by the mailbox: anchored.
     let (_, access) = t.session_tokens(OWNER).await;
     step_up_by_email(&t, &access).await;

@@ -555,6 +555,16 @@ pub fn moto_sms_to(phone: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Registers `email` and verifies its address with the sandbox's code (the e-mail is then a
+/// second factor, and a step-up by it is anchored to the mailbox).
+pub async fn register_verified(t: &TestApp, email: &str) {
+    t.register(email).await;
+    let send = serde_json::json!({"email": email});
+    assert_eq!(t.post("/users/verification/email/send", None, send).await.status, 204);
+    let verify = serde_json::json!({"email": email, "verificationCode": "123456"});
+    assert_eq!(t.post("/users/verification/email/verify", None, verify).await.status, 204);
+}
+
 /// Steps the session of `access` up by the e-mail (the account's one second factor), with the
 /// sandbox's code.
 pub async fn step_up_by_email(t: &TestApp, access: &str) {
